@@ -1,0 +1,98 @@
+# hivemon — eBPF observability agent.
+# BPF objects are built with clang -target bpf against the committed
+# vmlinux.h, turned into skeletons with bpftool, and linked into one binary.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := x86
+
+PKGS := libbpf libelf zlib inih jansson libcurl openssl ncursesw libmicrohttpd libpq
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc -I. $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall \
+	      -Wno-unused-function
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+HDRS := $(wildcard src/*.h)
+
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRCS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps run test unit install clean format bench workloads
+
+all: $(BUILD)/hivemon
+
+deps:
+	@./deploy/install-deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/hivemon: $(OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/workloads $(BUILD)/unit $(BUILD)/unit-asan:
+	mkdir -p $@
+
+$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+	$(CC) -O2 -g -Wall -D_GNU_SOURCE -o $@ $< -lpthread -lm
+
+workloads: $(WORKLOADS)
+
+# Unit tests link the userspace objects except main, once plain and once
+# under AddressSanitizer + UBSan (objects rebuilt with the sanitizers).
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/unit
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/unit-asan/%: tests/unit/%.c $(SRCS) $(HDRS) $(SKELS) | $(BUILD)/unit-asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(filter-out src/main.c,$(SRCS)) -o $@ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(ASAN_BINS)
+
+
+test: deps
+	@$(MAKE) --no-print-directory all workloads $(UNIT_BINS) $(ASAN_BINS)
+	@./tests/run-all.sh $(BUILD)
+
+run: deps all
+	./$(BUILD)/hivemon run --config deploy/hivemon.conf
+
+bench: all workloads
+
+install: $(BUILD)/hivemon
+	install -D -m 0755 $(BUILD)/hivemon $(DESTDIR)$(PREFIX)/sbin/hivemon
+	install -D -m 0644 deploy/hivemon.conf $(DESTDIR)/etc/hivemon/hivemon.conf
+	install -D -m 0644 deploy/hivemon.service $(DESTDIR)/lib/systemd/system/hivemon.service
+
+format:
+	clang-format -i bpf/*.c bpf/*.h src/*.c src/*.h tests/unit/*.c tests/workloads/*.c
+
+clean:
+	rm -rf $(BUILD)

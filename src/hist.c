@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sparse log-linear histograms: merge and percentile extraction. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "../bpf/hist.h"
+
+void hist_init(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void hist_free(struct hist *h)
+{
+	free(h->bins);
+	hist_init(h);
+}
+
+void hist_reset(struct hist *h)
+{
+	h->n = 0;
+	h->count = h->sum_ns = h->max_ns = 0;
+}
+
+static int hist_reserve(struct hist *h, uint32_t need)
+{
+	struct hist_bin *bins;
+	uint32_t cap;
+
+	if (need <= h->cap)
+		return 0;
+	cap = h->cap ? h->cap * 2 : 8;
+	while (cap < need)
+		cap *= 2;
+	bins = realloc(h->bins, cap * sizeof(*bins));
+	if (!bins)
+		return -ENOMEM;
+	h->bins = bins;
+	h->cap = cap;
+	return 0;
+}
+
+/* Index of the first bin whose slot is >= @slot. */
+static uint32_t hist_find(const struct hist *h, uint32_t slot)
+{
+	uint32_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (h->bins[mid].slot < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int hist_add_slot(struct hist *h, uint32_t slot, uint64_t count)
+{
+	uint32_t i;
+
+	if (!count)
+		return 0;
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	i = hist_find(h, slot);
+	if (i < h->n && h->bins[i].slot == slot) {
+		h->bins[i].count += count;
+		return 0;
+	}
+	if (hist_reserve(h, h->n + 1))
+		return -ENOMEM;
+	memmove(&h->bins[i + 1], &h->bins[i], (h->n - i) * sizeof(h->bins[0]));
+	h->bins[i].slot = slot;
+	h->bins[i].count = count;
+	h->n++;
+	return 0;
+}
+
+int hist_record(struct hist *h, uint64_t value_ns)
+{
+	if (hist_add_slot(h, hist_slot(value_ns), 1))
+		return -ENOMEM;
+	h->count++;
+	h->sum_ns += value_ns;
+	if (value_ns > h->max_ns)
+		h->max_ns = value_ns;
+	return 0;
+}
+
+int hist_merge(struct hist *dst, const struct hist *src)
+{
+	for (uint32_t i = 0; i < src->n; i++)
+		if (hist_add_slot(dst, src->bins[i].slot, src->bins[i].count))
+			return -ENOMEM;
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	return 0;
+}
+
+int hist_copy(struct hist *dst, const struct hist *src)
+{
+	hist_reset(dst);
+	return hist_merge(dst, src);
+}
+
+uint64_t hist_quantile(const struct hist *h, double q)
+{
+	uint64_t total = 0, rank, seen = 0, mid;
+	uint32_t i;
+
+	for (i = 0; i < h->n; i++)
+		total += h->bins[i].count;
+	if (!total)
+		return 0;
+	if (q <= 0)
+		q = 0;
+	if (q >= 1)
+		q = 1;
+	/* Nearest rank: the smallest sample with at least q of them at or below it. */
+	rank = (uint64_t)(q * (double)total + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	for (i = 0; i < h->n; i++) {
+		seen += h->bins[i].count;
+		if (seen >= rank)
+			break;
+	}
+	if (i == h->n)
+		i = h->n - 1;
+	mid = hist_slot_low(h->bins[i].slot) + hist_slot_width(h->bins[i].slot) / 2;
+	if (h->max_ns && mid > h->max_ns)
+		mid = h->max_ns;
+	return mid;
+}
+
+uint64_t hist_mean(const struct hist *h)
+{
+	return h->count ? h->sum_ns / h->count : 0;
+}

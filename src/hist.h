@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace latency histogram: a sparse, sorted list of the log-linear
+ * buckets of bpf/hist.h that hold samples, plus exact count/sum/max.
+ * Sparse because a process touches ~10-40 buckets of the 608, and a host has
+ * thousands of (process, syscall) series.
+ */
+#ifndef HIVEMON_SRC_HIST_H
+#define HIVEMON_SRC_HIST_H
+
+#include <stdint.h>
+
+struct hist_bin {
+	uint32_t slot;
+	uint64_t count;
+};
+
+struct hist {
+	struct hist_bin *bins; /* sorted by slot, owned */
+	uint32_t n, cap;
+	uint64_t count;	       /* samples (weighted when sampled) */
+	uint64_t sum_ns;       /* sum of sample values */
+	uint64_t max_ns;       /* largest sample seen, exact */
+};
+
+void hist_init(struct hist *h);
+void hist_free(struct hist *h);
+void hist_reset(struct hist *h);
+/* Adds @count samples to bucket @slot; returns -ENOMEM on failure. */
+int hist_add_slot(struct hist *h, uint32_t slot, uint64_t count);
+/* Adds one sample of @value_ns (updates count, sum and max too). */
+int hist_record(struct hist *h, uint64_t value_ns);
+int hist_merge(struct hist *dst, const struct hist *src);
+int hist_copy(struct hist *dst, const struct hist *src);
+/* Value at quantile @q in [0,1], midpoint of its bucket clamped to max. */
+uint64_t hist_quantile(const struct hist *h, double q);
+uint64_t hist_mean(const struct hist *h);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe modules: one per BPF domain (bpf/<domain>.bpf.c + src/probe_<domain>.c).
+ * A module opens, loads and attaches its skeleton with the shared options,
+ * and each interval adds what its maps gained since the last call to a
+ * snapshot. The collector owns the modules; nothing else sees BPF.
+ */
+#ifndef HIVEMON_PROBE_H
+#define HIVEMON_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+enum probe_set {
+	PROBE_SYSCALL = 1 << 0,
+	PROBE_TCP = 1 << 1,
+	PROBE_SCHED = 1 << 2,
+	PROBE_MEM = 1 << 3,
+	PROBE_ALLOC = 1 << 4,
+};
+#define PROBES_DEFAULT (PROBE_SYSCALL | PROBE_TCP | PROBE_SCHED | PROBE_MEM)
+#define PROBES_ALL     (PROBES_DEFAULT | PROBE_ALLOC)
+
+#define FILTER_MAX_PIDS	 16
+#define FILTER_MAX_COMMS 8
+
+struct probe_filter {
+	uint32_t pids[FILTER_MAX_PIDS];
+	unsigned int n_pids;
+	char comms[FILTER_MAX_COMMS][COMM_LEN];
+	unsigned int n_comms;
+	uint64_t cgroup_id; /* cgroup v2 id (inode of its directory), 0 = any */
+};
+
+struct probe_opts {
+	struct probe_filter filter;
+	unsigned int probes; /* PROBE_* bits */
+	bool exact;	     /* time every syscall instead of sampling hot threads */
+	bool verbose;	     /* libbpf and verifier logs on stderr */
+	uint64_t slow_ns;    /* calls slower than this are sent as single events */
+	uint32_t max_procs;  /* bound on tracked processes (kernel LRU sizes) */
+};
+
+struct probe_module {
+	const char *name;
+	unsigned int set; /* PROBE_* bit it implements */
+	/* Loads and attaches; returns a negative errno with a message printed. */
+	int (*open)(const struct probe_opts *opts, void **state);
+	/* Adds the deltas since the last call to @snap. */
+	int (*collect)(void *state, struct snapshot *snap);
+	/* Ring buffer map fd for slow-event records, or -1. */
+	int (*events_fd)(void *state);
+	void (*close)(void *state);
+};
+
+/* Fills the rodata filter shared by all BPF programs (see bpf/filter.bpf.h). */
+struct filter_rodata;
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The snapshot: everything measured in one interval, per process. It is the
+ * hub of hivemon: probes fill it, every consumer (report, top, analysis,
+ * alerts, exporters, store) reads it, and none of them touches BPF maps.
+ *
+ * Ownership: a snapshot owns its process records and everything they point
+ * to; snapshot_free() releases all of it.
+ */
+#ifndef HIVEMON_SNAPSHOT_H
+#define HIVEMON_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define COMM_LEN 16
+
+/* An IPv4 or IPv6 socket address; v4-mapped IPv6 is stored as IPv4. */
+struct endpoint {
+	uint8_t family; /* AF_INET, AF_INET6, 0 = none */
+	uint16_t port;	/* host byte order */
+	uint8_t addr[16];
+};
+
+struct syscall_stat {
+	uint32_t nr;
+	uint64_t count;	 /* exact number of calls */
+	uint64_t errors; /* calls that returned < 0 */
+	struct hist lat; /* latency (weighted samples when sampling) */
+};
+
+/* Connect latency or RTT towards one remote endpoint. */
+struct tcp_remote_stat {
+	struct endpoint remote;
+	uint64_t count;	 /* connects, or RTT samples */
+	uint64_t errors; /* refused / timed-out connects */
+	struct hist lat;
+};
+
+enum tcp_role { TCP_ROLE_SERVER = 0, TCP_ROLE_CLIENT = 1 };
+
+/* Request/response exchanges; server rows keyed by local (listening)
+ * address, client rows by remote endpoint (the other one is zeroed). */
+struct tcp_request_stat {
+	enum tcp_role role;
+	struct endpoint local;
+	struct endpoint remote;
+	uint64_t count;
+	struct hist lat;
+};
+
+struct malloc_stat {
+	uint64_t calls, frees, bytes;
+	int64_t outstanding_bytes;
+	struct hist lat; /* net of the calibrated probe cost */
+};
+
+struct proc_snapshot {
+	uint32_t pid;
+	char comm[COMM_LEN];
+	char *cgroup; /* owned, "" when unknown */
+	bool exited;  /* process exited during the window */
+
+	struct syscall_stat *syscalls;
+	size_t n_syscalls, cap_syscalls;
+
+	struct {
+		struct tcp_remote_stat *connect;
+		size_t n_connect, cap_connect;
+		struct tcp_remote_stat *rtt;
+		size_t n_rtt, cap_rtt;
+		uint64_t retransmits;
+		struct tcp_request_stat *requests;
+		size_t n_requests, cap_requests;
+	} tcp;
+
+	struct {
+		struct hist runq;
+		uint64_t oncpu_ns;
+	} sched;
+
+	struct {
+		uint64_t page_faults;
+		uint64_t rss_bytes;
+		uint64_t reclaim_count, reclaim_total_ns, reclaim_max_ns;
+		bool has_malloc;
+		struct malloc_stat malloc;
+	} alloc;
+};
+
+struct snapshot {
+	char host[64];
+	char kernel[64];
+	uint64_t started_at_ns; /* CLOCK_REALTIME at the window start */
+	uint64_t duration_ns;
+	uint64_t lost_events;
+	unsigned int probes;	/* PROBE_* bits that were active */
+
+	struct proc_snapshot *procs; /* unordered, owned */
+	size_t n_procs, cap_procs;
+	uint32_t *index;	     /* open-addressing pid -> procs[i]+1 */
+	size_t index_cap;
+};
+
+void snapshot_init(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+/* Finds the record of @pid, creating an empty one; NULL on ENOMEM. */
+struct proc_snapshot *snapshot_proc(struct snapshot *s, uint32_t pid);
+struct proc_snapshot *snapshot_find(const struct snapshot *s, uint32_t pid);
+/* Adds everything of @src into @dst (windows of several intervals). */
+int snapshot_merge(struct snapshot *dst, const struct snapshot *src);
+
+struct syscall_stat *proc_syscall(struct proc_snapshot *p, uint32_t nr);
+struct tcp_remote_stat *proc_tcp_connect(struct proc_snapshot *p, const struct endpoint *remote);
+struct tcp_remote_stat *proc_tcp_rtt(struct proc_snapshot *p, const struct endpoint *remote);
+struct tcp_request_stat *proc_tcp_request(struct proc_snapshot *p, enum tcp_role role,
+					  const struct endpoint *local,
+					  const struct endpoint *remote);
+
+bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);
+/* "127.0.0.1:80", "[::1]:80"; returns @buf. */
+char *endpoint_format(const struct endpoint *ep, char *buf, size_t len);
+#define ENDPOINT_STRLEN 64
+
+#endif
