@@ -23,9 +23,6 @@ enum probe_set {
 #define PROBES_DEFAULT (PROBE_SYSCALL | PROBE_TCP | PROBE_SCHED | PROBE_MEM)
 #define PROBES_ALL     (PROBES_DEFAULT | PROBE_ALLOC)
 
-#define FILTER_MAX_PIDS	 16
-#define FILTER_MAX_COMMS 8
-
 struct probe_filter {
 	uint32_t pids[FILTER_MAX_PIDS];
 	unsigned int n_pids;
@@ -55,7 +52,20 @@ struct probe_module {
 	void (*close)(void *state);
 };
 
-/* Fills the rodata filter shared by all BPF programs (see bpf/filter.bpf.h). */
-struct filter_rodata;
+/*
+ * Copies the filter into a skeleton's read-only data before load; every
+ * skeleton that includes bpf/filter.bpf.h has these fields.
+ */
+#define PROBE_SET_FILTER(rodata, f)                                                                \
+	do {                                                                                       \
+		for (unsigned int i_ = 0; i_ < (f)->n_pids; i_++)                                  \
+			(rodata)->filter_tgids[i_] = (f)->pids[i_];                                \
+		(rodata)->filter_n_tgids = (f)->n_pids;                                            \
+		for (unsigned int i_ = 0; i_ < (f)->n_comms; i_++)                                 \
+			memcpy((void *)(rodata)->filter_comms[i_], (f)->comms[i_], COMM_LEN);     \
+		(rodata)->filter_n_comms = (f)->n_comms;                                           \
+		(rodata)->filter_cgroup = (f)->cgroup_id;                                          \
+		(rodata)->self_tgid = (uint32_t)getpid();                                          \
+	} while (0)
 
 #endif

@@ -147,6 +147,21 @@ struct syscall_stat *proc_syscall(struct proc_snapshot *p, uint32_t nr)
 	return sc;
 }
 
+void proc_add_slow(struct proc_snapshot *p, const struct slow_call *call)
+{
+	size_t fastest = 0;
+
+	if (p->n_slow < PROC_MAX_SLOW) {
+		p->slow[p->n_slow++] = *call;
+		return;
+	}
+	for (size_t i = 1; i < p->n_slow; i++)
+		if (p->slow[i].latency_ns < p->slow[fastest].latency_ns)
+			fastest = i;
+	if (call->latency_ns > p->slow[fastest].latency_ns)
+		p->slow[fastest] = *call;
+}
+
 bool endpoint_equal(const struct endpoint *a, const struct endpoint *b)
 {
 	size_t alen = a->family == AF_INET6 ? 16 : 4;
@@ -243,6 +258,8 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 		d->cgroup = strdup(s->cgroup);
 	}
 	d->exited = d->exited || s->exited;
+	for (i = 0; i < s->n_slow; i++)
+		proc_add_slow(d, &s->slow[i]);
 	for (i = 0; i < s->n_syscalls; i++) {
 		struct syscall_stat *sc = proc_syscall(d, s->syscalls[i].nr);
 

@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hist.h"
+#include <linux/types.h>
 
-#define COMM_LEN 16
+#include "bpf/hivemon.h"
+#include "hist.h"
 
 /* An IPv4 or IPv6 socket address; v4-mapped IPv6 is stored as IPv4. */
 struct endpoint {
@@ -58,6 +59,17 @@ struct malloc_stat {
 	struct hist lat; /* net of the calibrated probe cost */
 };
 
+/* One call slower than the slow threshold, from the ring buffer. */
+struct slow_call {
+	uint32_t tid;
+	uint32_t nr;
+	int64_t ret;
+	uint64_t latency_ns;
+	uint64_t end_ns; /* CLOCK_REALTIME */
+};
+
+#define PROC_MAX_SLOW 16
+
 struct proc_snapshot {
 	uint32_t pid;
 	char comm[COMM_LEN];
@@ -66,6 +78,9 @@ struct proc_snapshot {
 
 	struct syscall_stat *syscalls;
 	size_t n_syscalls, cap_syscalls;
+	/* Slowest calls of the window (at most PROC_MAX_SLOW, unordered). */
+	struct slow_call slow[PROC_MAX_SLOW];
+	size_t n_slow;
 
 	struct {
 		struct tcp_remote_stat *connect;
@@ -113,6 +128,8 @@ struct proc_snapshot *snapshot_find(const struct snapshot *s, uint32_t pid);
 /* Adds everything of @src into @dst (windows of several intervals). */
 int snapshot_merge(struct snapshot *dst, const struct snapshot *src);
 
+/* Keeps @call if it is among the PROC_MAX_SLOW slowest of the window. */
+void proc_add_slow(struct proc_snapshot *p, const struct slow_call *call);
 struct syscall_stat *proc_syscall(struct proc_snapshot *p, uint32_t nr);
 struct tcp_remote_stat *proc_tcp_connect(struct proc_snapshot *p, const struct endpoint *remote);
 struct tcp_remote_stat *proc_tcp_rtt(struct proc_snapshot *p, const struct endpoint *remote);

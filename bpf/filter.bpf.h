@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-side process filter shared by every program: --pid, --comm and
+ * --cgroup become read-only data set before load, so the verifier/JIT sees
+ * constants and unfiltered runs pay almost nothing. hivemon itself is left
+ * out unless asked for by pid.
+ */
+#ifndef HIVEMON_FILTER_BPF_H
+#define HIVEMON_FILTER_BPF_H
+
+#include "hivemon.h"
+
+const volatile __u32 filter_tgids[FILTER_MAX_PIDS] = {};
+const volatile __u32 filter_n_tgids = 0;
+const volatile char filter_comms[FILTER_MAX_COMMS][COMM_LEN] = {};
+const volatile __u32 filter_n_comms = 0;
+const volatile __u64 filter_cgroup = 0;
+const volatile __u32 self_tgid = 0;
+
+static __always_inline bool comm_equal(const char *a, const volatile char *b)
+{
+	for (int i = 0; i < COMM_LEN; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+/* Whether the current task's process is traced. */
+static __always_inline bool filter_current(__u32 tgid)
+{
+	if (filter_n_tgids) {
+		for (int i = 0; i < FILTER_MAX_PIDS; i++) {
+			if (i >= filter_n_tgids)
+				return false;
+			if (filter_tgids[i] == tgid)
+				return true;
+		}
+		return false;
+	}
+	if (tgid == self_tgid)
+		return false;
+	if (filter_cgroup && bpf_get_current_cgroup_id() != filter_cgroup)
+		return false;
+	if (filter_n_comms) {
+		char comm[COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < FILTER_MAX_COMMS; i++) {
+			if (i >= filter_n_comms)
+				return false;
+			if (comm_equal(comm, filter_comms[i]))
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+#endif

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shared command-line parsing: durations, probe sets, filters, error lines. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static void vlog_line(const char *fmt, va_list ap)
+{
+	fputs("hivemon: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line(fmt, ap);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line(fmt, ap);
+	va_end(ap);
+}
+
+int parse_duration_ns(const char *text, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double value;
+
+	if (!text || !*text || *text == '-' || *text == '+')
+		return -EINVAL;
+	errno = 0;
+	value = strtod(text, &end);
+	if (errno || end == text || value < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		value *= units[i].scale;
+		if (value >= 1.8e19)
+			return -ERANGE;
+		*ns = (uint64_t)(value + 0.5);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int parse_probes(const char *text, unsigned int *probes)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} sets[] = {
+		{ "syscall", PROBE_SYSCALL }, { "tcp", PROBE_TCP }, { "sched", PROBE_SCHED },
+		{ "mem", PROBE_MEM },	      { "alloc", PROBE_ALLOC },
+	};
+	char *copy = strdup(text), *save = NULL, *tok;
+	unsigned int bits = 0;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ", ", &save); tok && !err; tok = strtok_r(NULL, ", ", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+			if (!strcmp(tok, sets[i].name))
+				break;
+		if (i == sizeof(sets) / sizeof(sets[0]))
+			err = -EINVAL;
+		else
+			bits |= sets[i].bit;
+	}
+	free(copy);
+	if (!err && !bits)
+		err = -EINVAL;
+	if (!err)
+		*probes = bits;
+	return err;
+}
+
+void probe_opts_default(struct probe_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->probes = PROBES_DEFAULT;
+	opts->slow_ns = 10 * 1000 * 1000ULL;
+	opts->max_procs = 4096;
+}
+
+int cgroup_path_to_id(const char *path, uint64_t *id)
+{
+	char full[4096];
+	struct stat st;
+
+	if (!strncmp(path, "/sys/fs/cgroup", 14))
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/",
+			 path);
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* On cgroup v2 the id bpf_get_current_cgroup_id() returns is the inode. */
+	*id = st.st_ino;
+	return 0;
+}
+
+static uint32_t parse_pid(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v <= 0 || v > 0x3fffffff)
+		die_usage("invalid --pid '%s': expected a positive process id", arg);
+	return (uint32_t)v;
+}
+
+int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
+{
+	struct probe_filter *f = &opts->filter;
+
+	switch (opt) {
+	case 'p':
+		if (f->n_pids == FILTER_MAX_PIDS)
+			die_usage("too many --pid filters (at most %d)", FILTER_MAX_PIDS);
+		f->pids[f->n_pids++] = parse_pid(arg);
+		return 1;
+	case 'c':
+		if (f->n_comms == FILTER_MAX_COMMS)
+			die_usage("too many --comm filters (at most %d)", FILTER_MAX_COMMS);
+		if (!*arg || strlen(arg) >= COMM_LEN)
+			die_usage("invalid --comm '%s': 1 to %d characters", arg, COMM_LEN - 1);
+		strcpy(f->comms[f->n_comms++], arg);
+		return 1;
+	case 'g': {
+		int err = cgroup_path_to_id(arg, &f->cgroup_id);
+
+		if (err)
+			die_usage("invalid --cgroup '%s': %s", arg, strerror(-err));
+		return 1;
+	}
+	case 'P':
+		if (parse_probes(arg, &opts->probes))
+			die_usage("invalid --probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
+				  arg);
+		return 1;
+	case 'x':
+		opts->exact = true;
+		return 1;
+	case 'v':
+		opts->verbose = true;
+		return 1;
+	}
+	return 0;
+}

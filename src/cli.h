@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line helpers shared by the subcommands: durations, filters, probes. */
+#ifndef HIVEMON_CLI_H
+#define HIVEMON_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "probe.h"
+
+#define EXIT_USAGE   2
+#define EXIT_RUNTIME 1
+
+/* "500ms", "2s", "1m", "1h", "250us"; bare numbers are seconds. 0 on success. */
+int parse_duration_ns(const char *text, uint64_t *ns);
+/* "syscall,tcp,sched,mem,alloc" -> PROBE_* bits. 0 on success. */
+int parse_probes(const char *text, unsigned int *probes);
+
+/* One line "hivemon: <message>" on stderr. */
+void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Handles a filter/probe option shared by report, top and run: --pid,
+ * --comm, --cgroup, --probes, --exact, --verbose. Returns 1 when @opt was one
+ * of them, 0 when not, and exits with status 2 on a bad value.
+ */
+int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
+/* getopt_long entries for the shared options (terminated by the caller). */
+#define CLI_COMMON_LONGOPTS                                                                        \
+	{ "pid", required_argument, NULL, 'p' }, { "comm", required_argument, NULL, 'c' },         \
+		{ "cgroup", required_argument, NULL, 'g' },                                        \
+		{ "probes", required_argument, NULL, 'P' }, { "exact", no_argument, NULL, 'x' },   \
+		{ "verbose", no_argument, NULL, 'v' }
+#define CLI_COMMON_SHORTOPTS "p:c:g:P:xv"
+void probe_opts_default(struct probe_opts *opts);
+/* Resolves a cgroup v2 path ("/system.slice/x.service" or absolute under
+ * /sys/fs/cgroup) to its id. 0 on success. */
+int cgroup_path_to_id(const char *path, uint64_t *id);
+
+#endif

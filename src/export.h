@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * HTTP exporter on [export] listen: GET /metrics (Prometheus text),
+ * GET /api/v1/report (hivemon.report/v1 of the latest window), GET /healthz.
+ * Served from libmicrohttpd's own thread; publish() swaps in the latest
+ * rendered documents under a lock so scrapes never touch the daemon's state.
+ */
+#ifndef HIVEMON_EXPORT_H
+#define HIVEMON_EXPORT_H
+
+#include <stdbool.h>
+
+#include "snapshot.h"
+
+struct exporter;
+
+/* @listen is "HOST:PORT"; NULL with a "hivemon: ..." line on failure. */
+struct exporter *exporter_open(const char *listen, bool per_pid_labels);
+/* Renders @snap (one interval) and makes it what the next requests get. */
+int exporter_publish(struct exporter *e, const struct snapshot *snap);
+void exporter_close(struct exporter *e);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PostgreSQL history: per-interval process statistics and alert transitions.
+ * Writes never block the caller: rows go to a bounded in-memory queue drained
+ * by the store's own thread, which reconnects with backoff.
+ */
+#ifndef HIVEMON_STORE_PG_H
+#define HIVEMON_STORE_PG_H
+
+#include <stdint.h>
+
+#include "snapshot.h"
+
+struct store_pg;
+
+struct store_alert_row {
+	const char *rule;     /* alert name */
+	const char *severity; /* info|warning|critical|emergency */
+	const char *status;   /* firing|resolved */
+	const char *labels_json;
+	double value, threshold;
+	uint64_t at_ns; /* CLOCK_REALTIME */
+};
+
+/* Starts the writer thread; a database that is down is not an error. */
+struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days);
+int store_pg_write_snapshot(struct store_pg *s, const struct snapshot *snap);
+int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row);
+/* Flushes what it can within @timeout_ms, then stops the thread. */
+void store_pg_close(struct store_pg *s, int timeout_ms);
+
+#endif
