@@ -45,10 +45,9 @@ struct probe_module {
 	unsigned int set; /* PROBE_* bit it implements */
 	/* Loads and attaches; returns a negative errno with a message printed. */
 	int (*open)(const struct probe_opts *opts, void **state);
-	/* Adds the deltas since the last call to @snap. */
+	/* Adds the deltas since the last call to @snap, consuming the module's
+	 * ring buffers (non-blocking) and adding their lost-event counts. */
 	int (*collect)(void *state, struct snapshot *snap);
-	/* Ring buffer map fd for slow-event records, or -1. */
-	int (*events_fd)(void *state);
 	void (*close)(void *state);
 };
 
