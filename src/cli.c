@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgroup_names.h"
 #include "cli.h"
 
 static void vlog_line(const char *fmt, va_list ap)
@@ -41,8 +42,8 @@ int parse_duration_ns(const char *text, uint64_t *ns)
 		const char *suffix;
 		double scale;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+		{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
+		{"m", 60e9}, {"h", 3600e9}, {"", 1e9},
 	};
 	char *end;
 	double value;
@@ -71,8 +72,8 @@ int parse_probes(const char *text, unsigned int *probes)
 		const char *name;
 		unsigned int bit;
 	} sets[] = {
-		{ "syscall", PROBE_SYSCALL }, { "tcp", PROBE_TCP }, { "sched", PROBE_SCHED },
-		{ "mem", PROBE_MEM },	      { "alloc", PROBE_ALLOC },
+		{"syscall", PROBE_SYSCALL}, {"tcp", PROBE_TCP},	    {"sched", PROBE_SCHED},
+		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC},
 	};
 	char *copy = strdup(text), *save = NULL, *tok;
 	unsigned int bits = 0;
@@ -109,14 +110,16 @@ void probe_opts_default(struct probe_opts *opts)
 
 int cgroup_path_to_id(const char *path, uint64_t *id)
 {
-	char full[4096];
+	char full[8192], root[4096];
 	struct stat st;
 
-	if (!strncmp(path, "/sys/fs/cgroup", 14))
+	if (!cgroup2_mount(root, sizeof(root)))
+		return -ENOENT;
+	/* Accept both "/system.slice/x" and the full path under the mount. */
+	if (!strncmp(path, root, strlen(root)))
 		snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/",
-			 path);
+		snprintf(full, sizeof(full), "%s%s%s", root, path[0] == '/' ? "" : "/", path);
 	if (stat(full, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
@@ -164,7 +167,8 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 	}
 	case 'P':
 		if (parse_probes(arg, &opts->probes))
-			die_usage("invalid --probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
+			die_usage("invalid --probes '%s': expected a list of "
+				  "syscall,tcp,sched,mem,alloc",
 				  arg);
 		return 1;
 	case 'x':
