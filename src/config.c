@@ -59,10 +59,17 @@ struct raw_alert {
 	struct raw_value v[AK_COUNT];
 };
 
+struct problem_line {
+	int line;
+	size_t order;
+	char *text;
+};
+
 struct parser {
 	const char *file;
 	FILE *errors;
 	int n_errors;
+	struct problem_line *problems; /* printed sorted by line at the end */
 	struct config *cfg;
 
 	/* reader state */
@@ -95,16 +102,46 @@ static void problem(struct parser *p, int line, const char *fmt, ...)
 
 static void problem(struct parser *p, int line, const char *fmt, ...)
 {
+	struct problem_line *grown;
+	char *text = NULL;
 	va_list ap;
 
-	p->n_errors++;
-	if (!p->errors)
-		return;
-	fprintf(p->errors, "%s:%d: ", p->file, line);
 	va_start(ap, fmt);
-	vfprintf(p->errors, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
 	va_end(ap);
-	fputc('\n', p->errors);
+	grown = realloc(p->problems, (size_t)(p->n_errors + 1) * sizeof(*grown));
+	if (!grown) {
+		free(text);
+		p->n_errors++;
+		return;
+	}
+	p->problems = grown;
+	grown[p->n_errors] = (struct problem_line){line, (size_t)p->n_errors, text};
+	p->n_errors++;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct problem_line *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->order < y->order ? -1 : 1;
+}
+
+static void print_problems(struct parser *p)
+{
+	if (p->problems)
+		qsort(p->problems, (size_t)p->n_errors, sizeof(*p->problems), by_line);
+	for (int i = 0; p->problems && i < p->n_errors; i++) {
+		if (p->errors)
+			fprintf(p->errors, "%s:%d: %s\n", p->file, p->problems[i].line,
+				p->problems[i].text ? p->problems[i].text : "out of memory");
+		free(p->problems[i].text);
+	}
+	free(p->problems);
+	p->problems = NULL;
 }
 
 /* ---- value parsers ---------------------------------------------------- */
@@ -736,12 +773,14 @@ static void alert_thresholds(struct parser *p, struct cfg_alert *a, const struct
 {
 	enum metric_unit unit = metric_unit(&a->metric);
 	enum severity last = SEV_NONE;
+	bool given = false;
 
 	for (int sev = SEV_INFO; sev <= SEV_EMERGENCY; sev++) {
 		const struct raw_value *rv = &raw->v[AK_INFO + sev - SEV_INFO];
 
 		if (!rv->text)
 			continue;
+		given = true;
 		if (parse_threshold(unit, rv->text, &a->threshold[sev])) {
 			problem(p, rv->line, "%s '%s': expected %s", alert_keys[AK_INFO + sev - 1],
 				rv->text,
@@ -765,7 +804,7 @@ static void alert_thresholds(struct parser *p, struct cfg_alert *a, const struct
 				severity_name(sev), severity_name(last));
 		last = sev;
 	}
-	if (!last)
+	if (!given)
 		problem(p, a->line,
 			"alert \"%s\": no threshold (info, warning, critical or emergency)",
 			a->name);
@@ -868,6 +907,7 @@ static int load(struct parser *p, struct config **out)
 			free(p->raw[i].v[k].text);
 	free(p->raw);
 	free(p->section);
+	print_problems(p);
 	if (p->n_errors) {
 		config_free(p->cfg);
 		return -EINVAL;

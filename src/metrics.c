@@ -6,7 +6,7 @@
 
 #include "metrics.h"
 #include "probe.h"
-#include "syscall_names.h"
+#include "syscalls.h"
 
 #define STAT_BIT(s) (1u << (s))
 #define LATENCY_STATS                                                                              \
@@ -194,16 +194,12 @@ static void emit_hist(struct series_ctx *sc, const struct hist *h, uint64_t even
 
 static void proc_syscalls(struct series_ctx *sc, const struct proc_snapshot *p)
 {
-	char unknown[24];
+	char name[SYSCALL_NAME_LEN];
 
 	for (size_t i = 0; i < p->n_syscalls; i++) {
 		const struct syscall_stat *st = &p->syscalls[i];
 
-		sc->labels.syscall = syscall_name(st->nr);
-		if (!sc->labels.syscall) {
-			snprintf(unknown, sizeof(unknown), "sys_%u", st->nr);
-			sc->labels.syscall = unknown;
-		}
+		sc->labels.syscall = syscall_name(st->nr, name, sizeof(name));
 		emit_hist(sc, &st->lat, st->count);
 	}
 	sc->labels.syscall = NULL;
