@@ -38,7 +38,6 @@ struct daemon {
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
-	uint64_t last_am_refresh_ns;
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -94,16 +93,17 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 		hlog(LOG_ERR, "alert %s: a notification could not be queued", n->rule->name);
 }
 
-static void refresh_alertmanagers(struct daemon *d, uint64_t now)
+/* Alertmanager ends an alert nobody re-sends (resolve_timeout): keep
+ * the firing ones alive. */
+static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
 {
 	json_t *firing;
 
-	if (now - d->last_am_refresh_ns < AM_REFRESH_NS)
+	if (!notifier_refresh_due(d->notifier, now_mono))
 		return;
-	d->last_am_refresh_ns = now;
 	firing = alert_engine_firing_json(d->alerts);
-	if (firing && json_array_size(firing))
-		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing);
+	if (firing)
+		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing, now_mono);
 	json_decref(firing);
 }
 
@@ -249,7 +249,6 @@ static int daemon_start(struct daemon *d)
 	d->notifier = notifier_open(d->cfg, &policy);
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
-	d->last_am_refresh_ns = clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 
