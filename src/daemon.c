@@ -76,6 +76,8 @@ static void consumers_close(struct daemon *d)
 
 /* ---- alerts -------------------------------------------------------------- */
 
+/* Every alert transition: logged, then spooled for its targets. Other
+ * consumers of transitions (the store's alert history) belong here too. */
 static void on_notice(void *ctx, const struct alert_notice *n)
 {
 	struct daemon *d = ctx;
