@@ -271,16 +271,22 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
 	# Still running the old rules: a 30 ms phase fires a warning.
 	"$(workload phases10)" 30:2 >/dev/null
 	wait_until 5 delivered_at_least ops 2 || fail "old config not kept"
-	# A valid config with the warning at 40 ms: the same workload stays quiet.
+	# A valid config with warning 60 ms, critical 100 ms: the same workload
+	# stays quiet.
 	write_conf "$conf" phases10 \
 		"[webhook \"ops\"]
 url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
-	sed -i 's/^warning = 20ms/warning = 40ms/' "$conf"
+	sed -i -e 's/^warning = 20ms/warning = 60ms/' -e 's/^critical = 50ms/critical = 100ms/' "$conf"
 	kill -HUP "$DAEMON_PID"
 	wait_until 5 grep -q 'reloaded .*1 rules, 1 targets' "$DAEMON_LOG" || fail "not reloaded"
 	"$(workload phases10)" 30:2 >/dev/null
 	sleep 2
 	assert_equal "$(delivered_count ops)" 2
+	# The new rules and the restarted delivery work: 80 ms is a warning now.
+	"$(workload phases10)" 80:2 >/dev/null
+	wait_until 5 delivered_at_least ops 4 || fail "nothing delivered after the reload"
+	run received ops '[.[2:][] | .body | fromjson | .alerts[0] | "\(.status) \(.labels.severity)"]'
+	assert_output "$(jq -n '["firing warning", "resolved warning"]')"
 	kill -0 "$DAEMON_PID"
 }
 
