@@ -8,6 +8,7 @@
 #include "export_prom.h"
 #include "probe.h"
 #include "syscalls.h"
+#include "utf8.h"
 #include "../bpf/hist.h"
 
 #define NS_PER_S 1000000000ULL
@@ -188,39 +189,6 @@ static void tb_double(struct textbuf *b, double v)
 }
 
 /* ---- labels ---- */
-
-/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	/* Exclude overlong forms, surrogates and code points past U+10FFFF. */
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
 
 size_t prom_escape_label(const char *value, char *out, size_t cap)
 {

@@ -7,6 +7,7 @@
 #ifndef HIVEMON_STORE_PG_H
 #define HIVEMON_STORE_PG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snapshot.h"
@@ -26,6 +27,15 @@ struct store_alert_row {
 struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days);
 int store_pg_write_snapshot(struct store_pg *s, const struct snapshot *snap);
 int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row);
+
+struct store_pg_stats {
+	uint64_t rows_queued;  /* waiting in memory */
+	uint64_t rows_written; /* committed to the database */
+	uint64_t rows_dropped; /* queue overflow, or rejected by the database */
+	bool connected;
+};
+
+void store_pg_get_stats(struct store_pg *s, struct store_pg_stats *out);
 /* Flushes what it can within @timeout_ms, then stops the thread. */
 void store_pg_close(struct store_pg *s, int timeout_ms);
 
