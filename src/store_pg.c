@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "store_pg.h"
 #include "store_pg_rows.h"
 #include "store_pg_schema.h"
@@ -228,15 +229,15 @@ static PGconn *connect_db(struct store_pg *s, bool report)
 
 	if (PQstatus(conn) != CONNECTION_OK) {
 		if (report)
-			log_error("store: cannot connect to PostgreSQL (will retry): %s",
-				  first_line(PQerrorMessage(conn), line, sizeof(line)));
+			hlog(LOG_WARNING, "store: cannot connect to PostgreSQL (will retry): %s",
+			     first_line(PQerrorMessage(conn), line, sizeof(line)));
 		PQfinish(conn);
 		return NULL;
 	}
 	if (pg_schema_migrate(conn, err, sizeof(err))) {
 		if (report)
-			log_error("store: schema migration failed (will retry): %s",
-				  first_line(err, line, sizeof(line)));
+			hlog(LOG_ERR, "store: schema migration failed (will retry): %s",
+			     first_line(err, line, sizeof(line)));
 		PQfinish(conn);
 		return NULL;
 	}
@@ -264,7 +265,7 @@ static void retain(struct store_pg *s, PGconn *conn, uint64_t *next_ns)
 		return;
 	*next_ns = now_ns(CLOCK_MONOTONIC) + RETENTION_PERIOD_NS;
 	if (pg_schema_retain(conn, s->retention_days, err, sizeof(err)))
-		log_error("store: retention failed: %s", first_line(err, line, sizeof(line)));
+		hlog(LOG_ERR, "store: retention failed: %s", first_line(err, line, sizeof(line)));
 }
 
 /* One pass: write a transaction's worth of batches; false when disconnected. */
@@ -294,8 +295,8 @@ static bool drain_once(struct store_pg *s, PGconn *conn)
 	s->in_flight = 0;
 	if (PQstatus(conn) == CONNECTION_OK) {
 		/* The server refused the rows themselves: retrying cannot help. */
-		log_error("store: PostgreSQL rejected %zu rows: %s", rows,
-			  first_line(PQerrorMessage(conn), line, sizeof(line)));
+		hlog(LOG_ERR, "store: PostgreSQL rejected %zu rows: %s", rows,
+		     first_line(PQerrorMessage(conn), line, sizeof(line)));
 		s->dropped += rows;
 		list_free(list);
 		pthread_mutex_unlock(&s->lock);
@@ -334,8 +335,9 @@ static void *writer_main(void *arg)
 				continue;
 			}
 			if (reported_down)
-				log_error("store: connected to PostgreSQL again, %llu rows pending",
-					  (unsigned long long)s->queued);
+				hlog(LOG_NOTICE,
+				     "store: connected to PostgreSQL again, %llu rows pending",
+				     (unsigned long long)s->queued);
 			reported_down = false;
 			backoff_ms = BACKOFF_MIN_MS;
 		}
@@ -358,8 +360,8 @@ static void *writer_main(void *arg)
 		s->connected = conn != NULL;
 	}
 	if (s->queued)
-		log_error("store: %llu rows not written to PostgreSQL at exit",
-			  (unsigned long long)s->queued);
+		hlog(LOG_WARNING, "store: %llu rows not written to PostgreSQL at exit",
+		     (unsigned long long)s->queued);
 	s->connected = false;
 	pthread_mutex_unlock(&s->lock);
 	PQfinish(conn);

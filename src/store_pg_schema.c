@@ -54,13 +54,18 @@ static const char *const migrations[] = {
 	"  WHERE metric = 'cpu.usage' AND ts > now() - interval '1 hour'"
 	"  GROUP BY host, comm, pid"
 	"  ORDER BY avg(value) DESC;"
-	/* Every alert transition, newest first; resolved rows say how long it fired. */
+	/* Every alert transition, newest first. An alert is one (host, rule,
+	 * labels); resolved rows say how long it fired since it started. */
 	"CREATE VIEW hivemon.alert_history AS"
 	"  SELECT a.ts, a.host, a.rule, a.severity, a.status, a.labels, a.value, a.threshold,"
 	"         CASE WHEN a.status = 'resolved' THEN a.ts - ("
-	"           SELECT max(f.ts) FROM hivemon.alerts f"
+	"           SELECT min(f.ts) FROM hivemon.alerts f"
 	"           WHERE f.host = a.host AND f.rule = a.rule AND f.labels = a.labels"
-	"             AND f.status = 'firing' AND f.ts <= a.ts) END AS fired_for"
+	"             AND f.status = 'firing' AND f.ts <= a.ts"
+	"             AND f.ts > coalesce((SELECT max(r.ts) FROM hivemon.alerts r"
+	"               WHERE r.host = a.host AND r.rule = a.rule AND r.labels = a.labels"
+	"                 AND r.status = 'resolved' AND r.ts < a.ts), '-infinity'))"
+	"         END AS fired_for"
 	"  FROM hivemon.alerts a"
 	"  ORDER BY a.ts DESC;",
 };
