@@ -334,6 +334,9 @@ static void *writer_main(void *arg)
 									     : backoff_ms * 2;
 				continue;
 			}
+			pthread_mutex_unlock(&s->lock);
+			retain(s, conn, &next_retention_ns);
+			pthread_mutex_lock(&s->lock);
 			if (reported_down)
 				hlog(LOG_NOTICE,
 				     "store: connected to PostgreSQL again, %llu rows pending",
