@@ -18,27 +18,41 @@
 struct document {
 	atomic_int refs;
 	size_t len;
-	char data[];
+	char *data; /* owned */
+};
+
+/* A private copy of the latest interval, for the JSON report rendered on
+ * request: most intervals are never asked for, and the report of a busy
+ * host costs far more to render than to copy. */
+struct interval {
+	atomic_int refs;
+	uint64_t gen;
+	struct snapshot snap;
 };
 
 struct exporter {
 	struct MHD_Daemon *httpd;
 	struct prom_registry *prom; /* touched only by exporter_publish's caller */
-	pthread_mutex_t lock;	    /* guards the two pointers below */
+	uint64_t gen;		    /* publishes so far (exporter_publish's caller) */
+	pthread_mutex_t lock;	    /* guards the pointers below */
 	struct document *metrics;
-	struct document *report; /* NULL until the first publish */
+	struct interval *latest; /* NULL until the first publish */
+	struct document *report; /* rendered from latest, or NULL */
+	uint64_t report_gen;	 /* the interval report was rendered from */
 };
 
-static struct document *document_new(const char *text, size_t len)
+/* Takes over @text (malloc'ed), also when it fails. */
+static struct document *document_new(char *text, size_t len)
 {
-	struct document *d = malloc(sizeof(*d) + len + 1);
+	struct document *d = malloc(sizeof(*d));
 
-	if (!d)
+	if (!d) {
+		free(text);
 		return NULL;
+	}
 	atomic_init(&d->refs, 1);
 	d->len = len;
-	memcpy(d->data, text, len);
-	d->data[len] = '\0';
+	d->data = text;
 	return d;
 }
 
@@ -46,8 +60,10 @@ static void document_unref(void *cls)
 {
 	struct document *d = cls;
 
-	if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+	if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
+		free(d->data);
 		free(d);
+	}
 }
 
 static struct document *document_get(struct exporter *e, struct document **slot)
@@ -71,6 +87,14 @@ static void document_swap(struct exporter *e, struct document **slot, struct doc
 	*slot = d;
 	pthread_mutex_unlock(&e->lock);
 	document_unref(old);
+}
+
+static void interval_unref(struct interval *iv)
+{
+	if (iv && atomic_fetch_sub(&iv->refs, 1) == 1) {
+		snapshot_free(&iv->snap);
+		free(iv);
+	}
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
@@ -108,6 +132,90 @@ static enum MHD_Result reply_document(struct MHD_Connection *conn, struct docume
 	return ret;
 }
 
+static int render_metrics(struct exporter *e)
+{
+	struct document *d;
+	size_t len;
+	char *text;
+	int err = prom_registry_render(e->prom, &text, &len);
+
+	if (err)
+		return err;
+	d = document_new(text, len);
+	if (!d)
+		return -ENOMEM;
+	document_swap(e, &e->metrics, d);
+	return 0;
+}
+
+static struct document *render_report(const struct snapshot *snap)
+{
+	json_t *doc = report_to_json(snap);
+	char *text;
+
+	if (!doc)
+		return NULL;
+	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	return text ? document_new(text, strlen(text)) : NULL;
+}
+
+/* The report of the latest interval (a new reference), rendered at most
+ * once per interval and never under the lock publish() takes. */
+static struct document *report_get(struct exporter *e)
+{
+	struct interval *iv;
+	struct document *d;
+
+	pthread_mutex_lock(&e->lock);
+	iv = e->latest;
+	if (iv && e->report && e->report_gen == iv->gen) {
+		d = e->report;
+		atomic_fetch_add(&d->refs, 1);
+		pthread_mutex_unlock(&e->lock);
+		return d;
+	}
+	if (iv)
+		atomic_fetch_add(&iv->refs, 1);
+	pthread_mutex_unlock(&e->lock);
+	if (!iv)
+		return NULL;
+	d = render_report(&iv->snap);
+	if (d) {
+		pthread_mutex_lock(&e->lock);
+		if (e->latest == iv) {
+			document_unref(e->report);
+			e->report = d;
+			e->report_gen = iv->gen;
+			atomic_fetch_add(&d->refs, 1);
+		}
+		pthread_mutex_unlock(&e->lock);
+	}
+	interval_unref(iv);
+	return d;
+}
+
+static int keep_interval(struct exporter *e, const struct snapshot *snap)
+{
+	struct interval *iv = calloc(1, sizeof(*iv)), *old;
+
+	if (!iv)
+		return -ENOMEM;
+	atomic_init(&iv->refs, 1);
+	iv->gen = ++e->gen;
+	snapshot_init(&iv->snap);
+	if (snapshot_merge(&iv->snap, snap)) {
+		interval_unref(iv);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&e->lock);
+	old = e->latest;
+	e->latest = iv;
+	pthread_mutex_unlock(&e->lock);
+	interval_unref(old);
+	return 0;
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -130,55 +238,18 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return d ? reply_document(conn, d, PROM_CONTENT_TYPE)
 			 : reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no data yet\n", NULL);
 	}
-	d = document_get(e, &e->report);
+	d = report_get(e);
 	if (!d)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no interval measured yet\n",
 				  NULL);
 	return reply_document(conn, d, "application/json");
 }
 
-static int render_metrics(struct exporter *e)
-{
-	struct document *d;
-	size_t len;
-	char *text;
-	int err = prom_registry_render(e->prom, &text, &len);
-
-	if (err)
-		return err;
-	d = document_new(text, len);
-	free(text);
-	if (!d)
-		return -ENOMEM;
-	document_swap(e, &e->metrics, d);
-	return 0;
-}
-
-static int render_report(struct exporter *e, const struct snapshot *snap)
-{
-	json_t *doc = report_to_json(snap);
-	struct document *d = NULL;
-	char *text;
-
-	if (!doc)
-		return -ENOMEM;
-	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(doc);
-	if (!text)
-		return -ENOMEM;
-	d = document_new(text, strlen(text));
-	free(text);
-	if (!d)
-		return -ENOMEM;
-	document_swap(e, &e->report, d);
-	return 0;
-}
-
 int exporter_publish(struct exporter *e, const struct snapshot *snap)
 {
 	int err = prom_registry_add(e->prom, snap);
 	int err2 = render_metrics(e);
-	int err3 = render_report(e, snap);
+	int err3 = keep_interval(e, snap);
 
 	return err ? err : err2 ? err2 : err3;
 }
@@ -259,6 +330,7 @@ void exporter_close(struct exporter *e)
 		MHD_stop_daemon(e->httpd);
 	document_unref(e->metrics);
 	document_unref(e->report);
+	interval_unref(e->latest);
 	prom_registry_free(e->prom);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

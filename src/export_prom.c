@@ -609,17 +609,27 @@ static void render_name(struct textbuf *b, const char *name, const char *suffix,
 
 static void render_hist(struct textbuf *b, const char *name, const struct series *s)
 {
+	struct textbuf prefix = {0};
 	uint64_t cum = 0;
-	char le[32];
 
+	/* `name_bucket{labels,le="` once; the bucket lines only differ after it. */
+	tb_puts(&prefix, name);
+	tb_puts(&prefix, "_bucket{");
+	tb_puts(&prefix, s->labels);
+	tb_puts(&prefix, s->labels[0] ? ",le=\"" : "le=\"");
+	if (prefix.oom) {
+		b->oom = true;
+		return;
+	}
 	for (size_t i = 0; i < N_BUCKETS; i++) {
 		cum += s->buckets[i];
-		snprintf(le, sizeof(le), "le=\"%s\"", i < N_BOUNDS ? le_bounds[i].text : "+Inf");
-		render_name(b, name, "_bucket", s->labels, le);
-		tb_put(b, " ", 1);
+		tb_put(b, prefix.s, prefix.len);
+		tb_puts(b, i < N_BOUNDS ? le_bounds[i].text : "+Inf");
+		tb_put(b, "\"} ", 3);
 		tb_u64(b, cum);
 		tb_put(b, "\n", 1);
 	}
+	free(prefix.s);
 	render_name(b, name, "_sum", s->labels, NULL);
 	tb_put(b, " ", 1);
 	tb_seconds(b, s->sum_ns);
@@ -671,6 +681,21 @@ static const char *kind_name(enum family_kind kind)
 	return names[kind];
 }
 
+/* About the size of the exposition, so the buffer grows once or twice. */
+static size_t render_estimate(struct series *const *series, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t line =
+			strlen(families[series[i]->family].name) + strlen(series[i]->labels) + 40;
+
+		total += families[series[i]->family].kind == KIND_HISTOGRAM ? line * (N_BUCKETS + 2)
+									    : line * 2;
+	}
+	return total;
+}
+
 int prom_registry_render(const struct prom_registry *r, char **text, size_t *len)
 {
 	struct series **sorted = NULL;
@@ -690,7 +715,7 @@ int prom_registry_render(const struct prom_registry *r, char **text, size_t *len
 			sorted[n++] = r->series[i];
 	if (n)
 		qsort(sorted, n, sizeof(*sorted), series_order);
-	tb_reserve(&b, n * 128);
+	tb_reserve(&b, render_estimate(sorted, n));
 	for (size_t i = 0; i < n; i++) {
 		const struct family *f = &families[sorted[i]->family];
 

@@ -18,12 +18,12 @@
 #include "store_pg_rows.h"
 #include "store_pg_schema.h"
 
-#define NS_PER_MS	    1000000ULL
-#define QUEUE_MAX_ROWS	    262144 /* ~40 MB of rows: minutes of a busy host */
-#define TXN_MAX_ROWS	    65536  /* rows per transaction */
-#define BACKOFF_MIN_MS	    250
-#define BACKOFF_MAX_MS	    10000
-#define RETENTION_PERIOD_NS (3600ULL * 1000 * NS_PER_MS)
+#define NS_PER_MS		1000000ULL
+#define STORE_PG_QUEUE_MAX_ROWS 262144 /* ~40 MB of rows: minutes of a busy host */
+#define TXN_MAX_ROWS		65536  /* rows per transaction */
+#define BACKOFF_MIN_MS		250
+#define BACKOFF_MAX_MS		10000
+#define RETENTION_PERIOD_NS	(3600ULL * 1000 * NS_PER_MS)
 
 enum pg_table { TABLE_STATS, TABLE_ALERTS };
 
@@ -81,7 +81,7 @@ static void batch_free(struct batch *b)
 /* Drops the oldest batches while over the bound, statistics before alerts. */
 static void queue_trim(struct store_pg *s)
 {
-	while (s->queued > QUEUE_MAX_ROWS && s->head) {
+	while (s->queued > STORE_PG_QUEUE_MAX_ROWS && s->head) {
 		struct batch **victim = &s->head, *prev = NULL, *b;
 
 		for (struct batch *it = s->head; it; prev = it, it = it->next)

@@ -14,6 +14,10 @@
 
 struct store_pg;
 
+/* Rows kept in memory while the database is away; beyond, the oldest
+ * statistics are dropped (alert transitions last) and counted. */
+#define STORE_PG_QUEUE_MAX_ROWS 262144
+
 struct store_alert_row {
 	const char *rule;     /* alert name */
 	const char *severity; /* info|warning|critical|emergency */
