@@ -159,3 +159,34 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 	assert_output --partial '"value":['
 	assert_equal "$(echo "$output" | jq -r '.data.result[0].value[1]')" 1
 }
+
+@test "deploy/prometheus.yml passes promtool check config" {
+	run promtool check config "$ROOT/deploy/prometheus.yml"
+	assert_success
+	assert_output --partial 'SUCCESS'
+}
+
+@test "the DaemonSet: its config passes check-config; privileged, hostPID, BTF and state mounts, ports agree" {
+	python3 - "$ROOT/deploy/k8s/daemonset.yaml" "$BATS_TEST_TMPDIR/k8s.conf" <<-'PY'
+		import re, sys, yaml
+		cm, ds = list(yaml.safe_load_all(open(sys.argv[1])))
+		conf = cm["data"]["hivemon.conf"]
+		open(sys.argv[2], "w").write(conf)
+		pod = ds["spec"]["template"]
+		spec = pod["spec"]
+		c = spec["containers"][0]
+		assert spec["hostPID"] is True
+		assert c["securityContext"]["privileged"] is True
+		mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+		paths = {v["name"]: v.get("hostPath", {}).get("path") for v in spec["volumes"]}
+		assert paths[mounts["/sys/kernel/btf"]] == "/sys/kernel/btf"
+		assert paths[mounts["/var/lib/hivemon"]] == "/var/lib/hivemon"
+		assert "/etc/hivemon" in mounts and c["command"][-1] == "/etc/hivemon/hivemon.conf"
+		port = int(re.search(r"^listen = [^:]+:(\d+)", conf, re.M).group(1))
+		assert c["ports"][0]["containerPort"] == port
+		assert int(pod["metadata"]["annotations"]["prometheus.io/port"]) == port
+		assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+	PY
+	run "$HIVEMON" check-config "$BATS_TEST_TMPDIR/k8s.conf"
+	assert_success
+}

@@ -1,4 +1,6 @@
 # Helpers for the exporter and store tests: a `hivemon run` daemon with a
+
+: "${ROOT:=$BATS_TEST_DIRNAME/../..}"
 # temporary config, started and stopped by PID, and workloads under unique
 # names so the daemon's comm filter picks only them.
 
