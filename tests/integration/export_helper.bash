@@ -1,8 +1,8 @@
 # Helpers for the exporter and store tests: a `hivemon run` daemon with a
-
-: "${ROOT:=$BATS_TEST_DIRNAME/../..}"
 # temporary config, started and stopped by PID, and workloads under unique
 # names so the daemon's comm filter picks only them.
+
+: "${ROOT:=$BATS_TEST_DIRNAME/../..}"
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
