@@ -307,67 +307,75 @@ static bool drain_once(struct store_pg *s, PGconn *conn)
 	return false;
 }
 
+/* The writer thread's own state. */
+struct writer {
+	PGconn *conn;
+	unsigned int backoff_ms;
+	uint64_t next_retention_ns;
+	bool reported_down;
+};
+
+/* Connects if needed (lock held, released meanwhile); false after a backoff
+ * wait when the database is away. */
+static bool writer_connect(struct store_pg *s, struct writer *w)
+{
+	if (w->conn)
+		return true;
+	pthread_mutex_unlock(&s->lock);
+	w->conn = connect_db(s, !w->reported_down);
+	if (w->conn)
+		retain(s, w->conn, &w->next_retention_ns);
+	pthread_mutex_lock(&s->lock);
+	s->connected = w->conn != NULL;
+	if (!w->conn) {
+		w->reported_down = true;
+		wait_locked(s, w->backoff_ms);
+		w->backoff_ms =
+			w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
+		return false;
+	}
+	if (w->reported_down)
+		hlog(LOG_NOTICE, "store: connected to PostgreSQL again, %llu rows pending",
+		     (unsigned long long)s->queued);
+	w->reported_down = false;
+	w->backoff_ms = BACKOFF_MIN_MS;
+	return true;
+}
+
 static void *writer_main(void *arg)
 {
 	struct store_pg *s = arg;
-	unsigned int backoff_ms = BACKOFF_MIN_MS;
-	uint64_t next_retention_ns = 0;
-	bool reported_down = false;
-	PGconn *conn = NULL;
+	struct writer w = {.backoff_ms = BACKOFF_MIN_MS};
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		bool stopping = s->stop,
-		     expired = stopping && now_ns(CLOCK_MONOTONIC) >= s->stop_deadline_ns;
+		bool expired = s->stop && now_ns(CLOCK_MONOTONIC) >= s->stop_deadline_ns;
 
-		if ((stopping && !s->head) || expired)
+		if ((s->stop && !s->head) || expired)
 			break;
-		if (!conn) {
-			pthread_mutex_unlock(&s->lock);
-			conn = connect_db(s, !reported_down);
-			pthread_mutex_lock(&s->lock);
-			s->connected = conn != NULL;
-			if (!conn) {
-				reported_down = true;
-				wait_locked(s, backoff_ms);
-				backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-									     : backoff_ms * 2;
-				continue;
-			}
-			pthread_mutex_unlock(&s->lock);
-			retain(s, conn, &next_retention_ns);
-			pthread_mutex_lock(&s->lock);
-			if (reported_down)
-				hlog(LOG_NOTICE,
-				     "store: connected to PostgreSQL again, %llu rows pending",
-				     (unsigned long long)s->queued);
-			reported_down = false;
-			backoff_ms = BACKOFF_MIN_MS;
-		}
-		if (!s->head) {
-			wait_locked(s, 60000);
-			if (!s->head && !s->stop) {
-				pthread_mutex_unlock(&s->lock);
-				retain(s, conn, &next_retention_ns);
-				pthread_mutex_lock(&s->lock);
-			}
+		if (!writer_connect(s, &w))
 			continue;
+		if (!s->head) {
+			/* Idle: wake up for new rows, stop, or the hourly retention. */
+			wait_locked(s, 60000);
+			if (s->head || s->stop)
+				continue;
 		}
 		pthread_mutex_unlock(&s->lock);
-		retain(s, conn, &next_retention_ns);
-		if (!drain_once(s, conn)) {
-			PQfinish(conn);
-			conn = NULL;
+		retain(s, w.conn, &w.next_retention_ns);
+		if (!drain_once(s, w.conn)) {
+			PQfinish(w.conn);
+			w.conn = NULL;
 		}
 		pthread_mutex_lock(&s->lock);
-		s->connected = conn != NULL;
+		s->connected = w.conn != NULL;
 	}
 	if (s->queued)
 		hlog(LOG_WARNING, "store: %llu rows not written to PostgreSQL at exit",
 		     (unsigned long long)s->queued);
 	s->connected = false;
 	pthread_mutex_unlock(&s->lock);
-	PQfinish(conn);
+	PQfinish(w.conn);
 	return NULL;
 }
 
