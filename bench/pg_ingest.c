@@ -64,8 +64,13 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.rows_dropped);
 		printf("caller time per interval (render rows + enqueue): %.2f ms\n",
 		       queued_s * 1000 / intervals);
-		printf("ingest: %.0f rows/s (%.2f s)\n", (double)st.rows_written / elapsed,
-		       elapsed);
+		double rate = (double)st.rows_written / elapsed;
+		double per_interval = (double)st.rows_written / intervals;
+
+		printf("ingest: %.0f rows/s (%.2f s)\n", rate, elapsed);
+		/* How many hosts like this one, at interval = 1s, one database keeps up with. */
+		printf("headroom: %.1fx the rows this host makes at interval = 1s\n",
+		       rate / per_interval);
 	}
 	store_pg_close(s, 5000);
 	return st.rows_dropped ? 1 : 0;

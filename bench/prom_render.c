@@ -30,8 +30,13 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-static void run(const char *what, unsigned int procs, unsigned int per_comm, bool per_pid,
-		const char *dump)
+/* Render time of the last run(), for the ratios. */
+struct result {
+	double add_ms, render_ms;
+};
+
+static struct result run(const char *what, unsigned int procs, unsigned int per_comm, bool per_pid,
+			 const char *dump)
 {
 	enum { ROUNDS = 15 };
 	struct prom_registry *r = prom_registry_new(per_pid);
@@ -56,6 +61,7 @@ static void run(const char *what, unsigned int procs, unsigned int per_comm, boo
 	printf("%-28s processes=%u comms=%u  add %.2f ms  render %.2f ms  (%zu bytes)\n", what,
 	       procs, (procs + per_comm - 1) / per_comm, median(add_ms, ROUNDS),
 	       median(render_ms, ROUNDS), len);
+	fflush(stdout);
 	if (dump) {
 		FILE *f = fopen(dump, "w");
 
@@ -66,6 +72,7 @@ static void run(const char *what, unsigned int procs, unsigned int per_comm, boo
 	}
 	free(text);
 	prom_registry_free(r);
+	return (struct result){median(add_ms, ROUNDS), median(render_ms, ROUNDS)};
 }
 
 /* The whole publish of the daemon loop: fold, render, JSON report, swap. */
@@ -97,9 +104,13 @@ int main(int argc, char **argv)
 	unsigned int procs = argc > 1 ? (unsigned int)atoi(argv[1]) : 1000;
 	const char *dump = argc > 2 ? argv[2] : NULL;
 
-	run("per comm (10 pids/comm)", procs, 10, false, NULL);
+	struct result comm = run("per comm (10 pids/comm)", procs, 10, false, NULL);
+	struct result pid;
+
 	run("per comm (1 pid/comm)", procs, 1, false, NULL);
-	run("per pid (per_pid = true)", procs, 10, true, dump);
+	pid = run("per pid (per_pid = true)", procs, 10, true, dump);
+	printf("per pid / per comm: add %.1fx, render %.1fx\n", pid.add_ms / comm.add_ms,
+	       pid.render_ms / comm.render_ms);
 	run_publish(procs, false);
 	run_publish(procs, true);
 	return 0;
