@@ -86,10 +86,17 @@ static int consumers_open(struct daemon *d)
  */
 static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 {
-	if (d->exporter && exporter_publish(d->exporter, snap))
-		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
+	/* The store first, so /metrics shows its figures with this interval queued. */
 	if (d->store && store_pg_write_snapshot(d->store, snap))
 		hlog(LOG_ERR, "store: the interval could not be queued (out of memory)");
+	if (d->exporter && d->store) {
+		struct store_pg_stats st;
+
+		store_pg_get_stats(d->store, &st);
+		exporter_set_store_stats(d->exporter, &st);
+	}
+	if (d->exporter && exporter_publish(d->exporter, snap))
+		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 }
 
 static void consumers_close(struct daemon *d)

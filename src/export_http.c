@@ -13,6 +13,7 @@
 #include "export.h"
 #include "export_prom.h"
 #include "report.h"
+#include "store_pg.h"
 
 /* A rendered body shared by the exporter and the responses still sending it. */
 struct document {
@@ -34,7 +35,9 @@ struct exporter {
 	struct MHD_Daemon *httpd;
 	struct prom_registry *prom; /* touched only by exporter_publish's caller */
 	uint64_t gen;		    /* publishes so far (exporter_publish's caller) */
-	pthread_mutex_t lock;	    /* guards the pointers below */
+	bool has_store;		    /* the figures below are set */
+	struct prom_store_figures store;
+	pthread_mutex_t lock; /* guards the pointers below */
 	struct document *metrics;
 	struct interval *latest; /* NULL until the first publish */
 	struct document *report; /* rendered from latest, or NULL */
@@ -245,9 +248,21 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return reply_document(conn, d, "application/json");
 }
 
+void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st)
+{
+	e->has_store = true;
+	e->store = (struct prom_store_figures){.rows_written = st->rows_written,
+					       .rows_dropped = st->rows_dropped,
+					       .rows_queued = st->rows_queued,
+					       .connected = st->connected};
+}
+
 int exporter_publish(struct exporter *e, const struct snapshot *snap)
 {
 	int err = prom_registry_add(e->prom, snap);
+
+	if (!err && e->has_store)
+		err = prom_registry_set_store(e->prom, &e->store);
 	int err2 = render_metrics(e);
 	int err3 = keep_interval(e, snap);
 

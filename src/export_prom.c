@@ -48,6 +48,10 @@ enum family_id {
 	FAM_MALLOC_LAT,
 	FAM_PROCESSES,
 	FAM_LOST_EVENTS,
+	FAM_STORE_WRITTEN,
+	FAM_STORE_DROPPED,
+	FAM_STORE_QUEUED,
+	FAM_STORE_CONNECTED,
 	N_FAMILIES
 };
 
@@ -85,6 +89,15 @@ static const struct family {
 	[FAM_PROCESSES] = {"hivemon_processes", KIND_GAUGE, "Processes seen in the last interval."},
 	[FAM_LOST_EVENTS] = {"hivemon_lost_events_total", KIND_COUNTER,
 			     "Events the kernel could not hand to hivemon (full buffers)."},
+	[FAM_STORE_WRITTEN] = {"hivemon_store_rows_written_total", KIND_COUNTER,
+			       "Rows committed to the PostgreSQL history."},
+	[FAM_STORE_DROPPED] = {"hivemon_store_rows_dropped_total", KIND_COUNTER,
+			       "History rows dropped: queue full while the database was away, or "
+			       "rejected by it."},
+	[FAM_STORE_QUEUED] = {"hivemon_store_rows_queued", KIND_GAUGE,
+			      "History rows waiting in memory for the database."},
+	[FAM_STORE_CONNECTED] = {"hivemon_store_connected", KIND_GAUGE,
+				 "1 when the history store is connected to PostgreSQL."},
 };
 
 struct series {
@@ -575,6 +588,32 @@ int prom_registry_add(struct prom_registry *r, const struct snapshot *snap)
 	if (!err)
 		err = feed_counter(r, FAM_LOST_EVENTS, "", snap->lost_events, true);
 	series_expire(r);
+	return err;
+}
+
+static int set_value(struct prom_registry *r, enum family_id fam, uint64_t value)
+{
+	struct series *s = series_get(r, fam, "", true);
+
+	if (!s)
+		return -ENOMEM;
+	if (families[fam].kind == KIND_GAUGE)
+		s->gauge = (double)value;
+	else
+		s->count = value;
+	return 0;
+}
+
+int prom_registry_set_store(struct prom_registry *r, const struct prom_store_figures *f)
+{
+	int err = set_value(r, FAM_STORE_WRITTEN, f->rows_written);
+
+	if (!err)
+		err = set_value(r, FAM_STORE_DROPPED, f->rows_dropped);
+	if (!err)
+		err = set_value(r, FAM_STORE_QUEUED, f->rows_queued);
+	if (!err)
+		err = set_value(r, FAM_STORE_CONNECTED, f->connected);
 	return err;
 }
 

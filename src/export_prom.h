@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snapshot.h"
 
@@ -30,6 +31,13 @@ struct prom_registry *prom_registry_new(bool per_pid_labels);
 void prom_registry_free(struct prom_registry *r);
 /* Adds the interval @snap to the running totals; -ENOMEM on failure. */
 int prom_registry_add(struct prom_registry *r, const struct snapshot *snap);
+/* The history store's own figures (totals since start), for the interval
+ * just added; call after prom_registry_add(). */
+struct prom_store_figures {
+	uint64_t rows_written, rows_dropped, rows_queued;
+	bool connected;
+};
+int prom_registry_set_store(struct prom_registry *r, const struct prom_store_figures *f);
 /* Renders every series; *text is malloc'ed, NUL-terminated, owned by the caller. */
 int prom_registry_render(const struct prom_registry *r, char **text, size_t *len);
 

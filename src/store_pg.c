@@ -48,6 +48,7 @@ struct store_pg {
 	bool connected;
 	bool stop;
 	uint64_t stop_deadline_ns; /* CLOCK_MONOTONIC */
+	uint64_t drop_logged_ns;   /* last "dropping" log line, CLOCK_MONOTONIC */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -78,6 +79,19 @@ static void batch_free(struct batch *b)
 
 /* ---- the queue (callers: any thread, with the lock held) ---- */
 
+/* Says so when rows start to be dropped, then at most once a minute. */
+static void log_drops(struct store_pg *s)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	if (s->drop_logged_ns && now - s->drop_logged_ns < 60000 * NS_PER_MS)
+		return;
+	s->drop_logged_ns = now;
+	hlog(LOG_WARNING,
+	     "store: PostgreSQL away and %d rows queued: dropping the oldest (%llu so far)",
+	     STORE_PG_QUEUE_MAX_ROWS, (unsigned long long)s->dropped);
+}
+
 /* Drops the oldest batches while over the bound, statistics before alerts. */
 static void queue_trim(struct store_pg *s)
 {
@@ -99,6 +113,7 @@ static void queue_trim(struct store_pg *s)
 		s->queued -= b->rows.rows;
 		s->dropped += b->rows.rows;
 		batch_free(b);
+		log_drops(s);
 	}
 }
 

@@ -177,6 +177,14 @@ schema_ready() {
 	}
 	wait_for 5 exact
 	grep -q 'store: cannot connect to PostgreSQL (will retry)' "$DAEMON_ERR"
+	# The store's own figures: nothing written, the workload's rows waiting.
+	curl -sf "http://127.0.0.1:$port/metrics" >"$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_store_connected 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_store_rows_written_total 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_store_rows_dropped_total 0' "$BATS_TEST_TMPDIR/metrics"
+	local queued
+	queued=$(awk '$1 == "hivemon_store_rows_queued" { print $2 }' "$BATS_TEST_TMPDIR/metrics")
+	assert_between "$queued" 1 1000
 	# Stopping does not hang on the database that never came.
 	local t0=$SECONDS
 	stop_daemon

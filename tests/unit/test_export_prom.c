@@ -352,6 +352,33 @@ static void test_tcp_labels(void **state)
 	prom_registry_free(r);
 }
 
+/* The history store's totals are shown as they are, not added up. */
+static void test_store_figures(void **state)
+{
+	struct prom_registry *r = prom_registry_new(false);
+	struct prom_store_figures f = {.rows_written = 100, .rows_queued = 7, .connected = true};
+	struct snapshot s;
+	char *text;
+
+	snap_begin(&s, T0);
+	assert_int_equal(prom_registry_add(r, &s), 0);
+	assert_int_equal(prom_registry_set_store(r, &f), 0);
+	f.rows_written = 150;
+	f.rows_dropped = 3;
+	f.connected = false;
+	assert_int_equal(prom_registry_add(r, &s), 0);
+	assert_int_equal(prom_registry_set_store(r, &f), 0);
+	text = render(r);
+	assert_line(text, "# TYPE hivemon_store_rows_written_total counter");
+	assert_line(text, "hivemon_store_rows_written_total 150");
+	assert_line(text, "hivemon_store_rows_dropped_total 3");
+	assert_line(text, "hivemon_store_rows_queued 7");
+	assert_line(text, "hivemon_store_connected 0");
+	free(text);
+	snapshot_free(&s);
+	prom_registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_sampled_histogram_scaled_to_exact_count),
 		cmocka_unit_test(test_gauges_and_staleness),
 		cmocka_unit_test(test_tcp_labels),
+		cmocka_unit_test(test_store_figures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
