@@ -245,7 +245,7 @@ struct eval_ctx {
 };
 
 static void notify(struct eval_ctx *ec, struct instance *in, enum alert_change change,
-		   enum severity previous)
+		   enum severity previous, bool gone)
 {
 	const struct cfg_alert *rule = ec->ri->rule;
 	enum severity sev = change == ALERT_RESOLVED ? previous : in->st.level;
@@ -258,6 +258,7 @@ static void notify(struct eval_ctx *ec, struct instance *in, enum alert_change c
 		.threshold = rule->threshold[sev],
 		.starts_at_ns = in->st.started_ns,
 		.at_ns = ec->now_ns,
+		.gone = gone,
 		.labels = json_deep_copy(in->labels),
 		.fingerprint = in->fingerprint,
 	};
@@ -302,7 +303,7 @@ static void on_series(void *ctx, const struct series_labels *l, double value)
 	in->seen = ri->generation;
 	change = alert_step(ri->rule, &in->st, true, value, ec->now_ns, &previous);
 	if (change != ALERT_NO_CHANGE)
-		notify(ec, in, change, previous);
+		notify(ec, in, change, previous, false);
 }
 
 /* Resolves the instances whose series did not show up, and drops them. */
@@ -319,7 +320,7 @@ static void sweep(struct eval_ctx *ec)
 			continue;
 		if (alert_step(ri->rule, &in->st, false, 0, ec->now_ns, &previous) ==
 		    ALERT_RESOLVED)
-			notify(ec, in, ALERT_RESOLVED, previous);
+			notify(ec, in, ALERT_RESOLVED, previous, true);
 		instance_free(in);
 		ri->slots[i] = NULL;
 		removed++;

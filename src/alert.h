@@ -56,6 +56,7 @@ struct alert_notice {
 	double threshold;	 /* of @severity */
 	uint64_t starts_at_ns;	 /* CLOCK_REALTIME */
 	uint64_t at_ns;		 /* CLOCK_REALTIME */
+	bool gone;		 /* RESOLVED because the series has no data any more */
 	json_t *labels;		 /* alertname, severity, host, comm, pid, metric labels */
 	const char *fingerprint; /* 16 hex digits, stable across tiers */
 };
