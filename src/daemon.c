@@ -18,7 +18,9 @@
 #include "commands.h"
 #include "config.h"
 #include "deliver.h"
+#include "export.h"
 #include "log.h"
+#include "store_pg.h"
 #include "window.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -44,6 +46,8 @@ struct daemon {
 	 * `hivemon top`) are opened in consumers_open(), fed in daemon_publish()
 	 * and closed in consumers_close().
 	 */
+	struct exporter *exporter; /* [export] listen */
+	struct store_pg *store;	   /* [store] postgres */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -56,8 +60,21 @@ static uint64_t clock_ns(clockid_t clock)
 
 /* ---- consumers of every interval ------------------------------------------ */
 
+/* Flushing the history at exit may wait this long for the database. */
+#define STORE_CLOSE_TIMEOUT_MS 3000
+
 static int consumers_open(struct daemon *d)
 {
+	if (d->cfg->export_listen) {
+		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
+		if (!d->exporter)
+			return -1;
+	}
+	if (d->cfg->store_postgres) {
+		d->store = store_pg_open(d->cfg->store_postgres, d->cfg->store_retention_days);
+		if (!d->store)
+			return -1;
+	}
 	return 0;
 }
 
@@ -68,10 +85,51 @@ static int consumers_open(struct daemon *d)
  */
 static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 {
+	/* The store first, so /metrics shows its figures with this interval queued. */
+	if (d->store && store_pg_write_snapshot(d->store, snap))
+		hlog(LOG_ERR, "store: the interval could not be queued (out of memory)");
+	if (d->exporter && d->store) {
+		struct store_pg_stats st;
+
+		store_pg_get_stats(d->store, &st);
+		exporter_set_store_stats(d->exporter, &st);
+	}
+	if (d->exporter && exporter_publish(d->exporter, snap))
+		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 }
 
 static void consumers_close(struct daemon *d)
 {
+	exporter_close(d->exporter);
+	d->exporter = NULL;
+	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
+	d->store = NULL;
+}
+
+/* Alert transitions into the history; repeats are not transitions. */
+static void store_alert(struct daemon *d, const struct alert_notice *n)
+{
+	bool resolved = n->change == ALERT_RESOLVED;
+	struct store_alert_row row = {.rule = n->rule->name,
+				      .severity = severity_name(n->severity),
+				      .status = resolved ? "resolved" : "firing",
+				      .value = n->value,
+				      .threshold = n->threshold,
+				      .at_ns = n->at_ns};
+	json_t *labels;
+	char *text;
+
+	if (!d->store || n->change == ALERT_REPEAT || n->change == ALERT_NO_CHANGE)
+		return;
+	/* The severity is a column; without it the labels name the alert across tiers. */
+	labels = json_copy(n->labels);
+	json_object_del(labels, "severity");
+	text = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(labels);
+	row.labels_json = text;
+	if (store_pg_write_alert(d->store, &row))
+		hlog(LOG_ERR, "store: alert %s could not be queued", n->rule->name);
+	free(text);
 }
 
 /* ---- alerts -------------------------------------------------------------- */
@@ -93,6 +151,7 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 	free(labels);
 	if (n->rule->n_notify && notifier_submit(d->notifier, n))
 		hlog(LOG_ERR, "alert %s: a notification could not be queued", n->rule->name);
+	store_alert(d, n);
 }
 
 /* Alertmanager ends an alert nobody re-sends (resolve_timeout): keep
@@ -180,6 +239,11 @@ static void apply_cli(struct daemon *d, struct config *cfg)
 
 /* SIGHUP: the new config replaces the old only if it is valid and its
  * parts start; otherwise the old one keeps running. */
+static bool same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 static void daemon_reload(struct daemon *d)
 {
 	struct backoff_policy policy = backoff_policy();
@@ -224,6 +288,11 @@ static void daemon_reload(struct daemon *d)
 		windows_free(d->windows);
 		d->windows = windows;
 	}
+	if (!same_string(cfg->export_listen, d->cfg->export_listen) ||
+	    cfg->export_per_pid != d->cfg->export_per_pid ||
+	    !same_string(cfg->store_postgres, d->cfg->store_postgres) ||
+	    cfg->store_retention_days != d->cfg->store_retention_days)
+		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
 	config_free(d->cfg);
 	d->cfg = cfg;
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
