@@ -33,7 +33,6 @@
 struct daemon {
 	char *config_path;
 	struct probe_opts cli_probe; /* command-line options, over the config's */
-	bool cli_probe_set;
 
 	struct config *cfg;
 	struct collector *collector;
@@ -231,10 +230,20 @@ static bool same_windows(const struct daemon *d, const struct config *cfg)
 	return same;
 }
 
-static void apply_cli(struct daemon *d, struct config *cfg)
+/* Command-line filters and probe sets replace the config's; --exact and
+ * --verbose add to it. */
+static void apply_cli(const struct daemon *d, struct config *cfg)
 {
-	if (d->cli_probe_set)
-		cfg->probe = d->cli_probe;
+	const struct probe_opts *cli = &d->cli_probe;
+	struct probe_opts defaults;
+
+	probe_opts_default(&defaults);
+	if (cli->filter.n_pids || cli->filter.n_comms || cli->filter.cgroup_id)
+		cfg->probe.filter = cli->filter;
+	if (cli->probes != defaults.probes)
+		cfg->probe.probes = cli->probes;
+	cfg->probe.exact = cfg->probe.exact || cli->exact;
+	cfg->probe.verbose = cfg->probe.verbose || cli->verbose;
 }
 
 /* SIGHUP: the new config replaces the old only if it is valid and its
@@ -392,11 +401,9 @@ static void parse_args(int argc, char **argv, struct daemon *d)
 		CLI_COMMON_LONGOPTS,
 		{0},
 	};
-	struct probe_opts defaults;
 	int opt;
 
 	probe_opts_default(&d->cli_probe);
-	defaults = d->cli_probe;
 	d->config_path = CONFIG_DEFAULT_PATH;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "C:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -416,7 +423,6 @@ static void parse_args(int argc, char **argv, struct daemon *d)
 	}
 	if (optind < argc)
 		die_usage("run: unexpected argument '%s'", argv[optind]);
-	d->cli_probe_set = memcmp(&defaults, &d->cli_probe, sizeof(defaults)) != 0;
 }
 
 int cmd_run(int argc, char **argv)
