@@ -479,6 +479,91 @@ void alert_engine_free(struct alert_engine *e)
 	free(e);
 }
 
+json_t *alert_engine_state_json(const struct alert_engine *e)
+{
+	json_t *list = json_array();
+
+	for (size_t r = 0; list && r < e->n_rules; r++) {
+		const struct rule_instances *ri = &e->rules[r];
+
+		for (size_t i = 0; i < ri->cap; i++) {
+			const struct instance *in = ri->slots[i];
+
+			if (!in || !in->st.level)
+				continue;
+			json_array_append_new(
+				list,
+				json_pack("{s:s, s:s, s:s, s:O, s:i, s:I, s:I, s:f}", "rule",
+					  ri->rule->name, "metric", ri->rule->metric_name, "key",
+					  in->key, "labels", in->labels, "level", (int)in->st.level,
+					  "started_ns", (json_int_t)in->st.started_ns,
+					  "notified_ns", (json_int_t)in->st.notified_ns, "value",
+					  in->st.value));
+		}
+	}
+	return list;
+}
+
+static struct rule_instances *rule_named(struct alert_engine *e, const char *name,
+					 const char *metric)
+{
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (!strcmp(e->rules[i].rule->name, name) &&
+		    !strcmp(e->rules[i].rule->metric_name, metric))
+			return &e->rules[i];
+	return NULL;
+}
+
+static bool restore_one(struct alert_engine *e, const json_t *saved)
+{
+	const char *rule = NULL, *metric = NULL, *key = NULL;
+	json_int_t started = 0, notified = 0;
+	json_t *labels = NULL;
+	struct rule_instances *ri;
+	struct instance **slot, *in;
+	double value = 0;
+	int level = 0;
+
+	if (json_unpack((json_t *)saved, "{s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:F}", "rule", &rule,
+			"metric", &metric, "key", &key, "labels", &labels, "level", &level,
+			"started_ns", &started, "notified_ns", &notified, "value", &value) ||
+	    level <= SEV_NONE || level > SEV_EMERGENCY || !json_is_object(labels))
+		return false;
+	ri = rule_named(e, rule, metric);
+	if (!ri || !ri->rule->has_threshold[level])
+		return false;
+	if ((ri->n + 1) * 2 > ri->cap && rehash(ri, ri->cap ? ri->cap * 2 : 16))
+		return false;
+	slot = slot_of(ri, key);
+	if (*slot)
+		return false;
+	in = calloc(1, sizeof(*in));
+	if (!in || !(in->key = strdup(key))) {
+		free(in);
+		return false;
+	}
+	in->labels = json_deep_copy(labels);
+	snprintf(in->fingerprint, sizeof(in->fingerprint), "%016llx",
+		 (unsigned long long)(hash_str(rule) ^ hash_str(key)));
+	in->st.level = (enum severity)level;
+	in->st.started_ns = (uint64_t)started;
+	in->st.notified_ns = (uint64_t)notified;
+	in->st.value = value;
+	in->seen = ri->generation;
+	*slot = in;
+	ri->n++;
+	return true;
+}
+
+size_t alert_engine_restore(struct alert_engine *e, const json_t *state)
+{
+	const json_t *saved;
+	size_t i, restored = 0;
+
+	json_array_foreach(state, i, saved) restored += restore_one(e, saved);
+	return restored;
+}
+
 json_t *alert_engine_firing_json(const struct alert_engine *e)
 {
 	json_t *list = json_array();

@@ -79,6 +79,17 @@ void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_n
 /* Lower-level: evaluates rule @i on @window. */
 void alert_engine_eval_rule(struct alert_engine *e, size_t i, const struct snapshot *window,
 			    uint64_t now_ns, alert_notice_fn fn, void *ctx);
+/*
+ * The state of the firing alerts, to survive a restart:
+ * [{rule, metric, key, labels, level, started_ns, notified_ns, value}].
+ */
+json_t *alert_engine_state_json(const struct alert_engine *e);
+/* Brings back what alert_engine_state_json() saved, for the rules that still
+ * exist (same name and metric). An alert still in breach then goes on
+ * without a new notification; one that cleared meanwhile resolves at the
+ * next evaluation. Returns the number of alerts restored. */
+size_t alert_engine_restore(struct alert_engine *e, const json_t *state);
+
 /* [{alertname, severity, labels{}, value, threshold, startsAt}] of the firing alerts. */
 json_t *alert_engine_firing_json(const struct alert_engine *e);
 

@@ -20,6 +20,7 @@
 #include "deliver.h"
 #include "export.h"
 #include "log.h"
+#include "spool.h"
 #include "store_pg.h"
 #include "window.h"
 
@@ -39,6 +40,7 @@ struct daemon {
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
+	bool alerts_changed; /* since the alert state was last saved */
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -148,6 +150,7 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 	     metric_format(unit, n->value, value, sizeof(value)),
 	     metric_format(unit, n->threshold, threshold, sizeof(threshold)), labels ? labels : "");
 	free(labels);
+	d->alerts_changed = true;
 	if (n->rule->n_notify && notifier_submit(d->notifier, n))
 		hlog(LOG_ERR, "alert %s: a notification could not be queued", n->rule->name);
 	store_alert(d, n);
@@ -165,6 +168,49 @@ static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
 	if (firing)
 		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing, now_mono);
 	json_decref(firing);
+}
+
+/* ---- alert state across restarts ------------------------------------------------- */
+
+#define ALERT_STATE_FILE "alerts.json"
+
+/* Saves the firing alerts, so a restart neither repeats their firing nor
+ * forgets to resolve them. */
+static void save_alert_state(struct daemon *d)
+{
+	json_t *state = alert_engine_state_json(d->alerts);
+	char *text = state ? json_dumps(state, JSON_COMPACT) : NULL;
+	char *path = NULL;
+	int err = -ENOMEM;
+
+	if (text && asprintf(&path, "%s/" ALERT_STATE_FILE, d->cfg->state_dir) > 0)
+		err = spool_write_atomic(d->cfg->state_dir, path, text);
+	if (err)
+		hlog(LOG_ERR, "cannot save the alert state in %s: %s", d->cfg->state_dir,
+		     strerror(-err));
+	else
+		d->alerts_changed = false;
+	free(path);
+	free(text);
+	json_decref(state);
+}
+
+static void restore_alert_state(struct daemon *d)
+{
+	char *path = NULL;
+	json_t *state;
+	size_t n;
+
+	if (asprintf(&path, "%s/" ALERT_STATE_FILE, d->cfg->state_dir) < 0)
+		return;
+	state = json_load_file(path, 0, NULL);
+	free(path);
+	if (!state)
+		return;
+	n = alert_engine_restore(d->alerts, state);
+	json_decref(state);
+	if (n)
+		hlog(LOG_NOTICE, "%zu firing alerts restored from the last run", n);
 }
 
 /* ---- one interval ------------------------------------------------------------ */
@@ -186,6 +232,8 @@ static void run_interval(struct daemon *d)
 	}
 	now = clock_ns(CLOCK_REALTIME);
 	alert_engine_eval(d->alerts, d->windows, now, on_notice, d);
+	if (d->alerts_changed)
+		save_alert_state(d);
 	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
 	daemon_publish(d, windows_latest(d->windows));
 }
@@ -317,10 +365,16 @@ rejected:
 static int daemon_start(struct daemon *d)
 {
 	struct backoff_policy policy = backoff_policy();
+	int err;
 
 	if (config_load(d->config_path, &d->cfg, stderr))
 		return EXIT_USAGE;
 	apply_cli(d, d->cfg);
+	err = spool_mkdirs(d->cfg->state_dir);
+	if (err) {
+		log_error("cannot create state_dir %s: %s", d->cfg->state_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	d->collector = collector_open(&d->cfg->probe);
 	if (!d->collector)
 		return EXIT_RUNTIME;
@@ -329,11 +383,14 @@ static int daemon_start(struct daemon *d)
 	d->notifier = notifier_open(d->cfg, &policy);
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
+	restore_alert_state(d);
 	return 0;
 }
 
 static void daemon_stop(struct daemon *d)
 {
+	if (d->alerts && d->alerts_changed)
+		save_alert_state(d);
 	consumers_close(d);
 	/* Pending notifications are already on disk; this only stops sending. */
 	notifier_close(d->notifier);

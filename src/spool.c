@@ -30,7 +30,7 @@ static int mkdir_one(const char *path)
 	return 0;
 }
 
-static int mkdir_parents(const char *path)
+int spool_mkdirs(const char *path)
 {
 	char *copy = strdup(path);
 	int err = 0;
@@ -56,7 +56,7 @@ int spool_dir(const char *state_dir, const char *target, char **dir)
 
 	if (asprintf(dir, "%s/spool/%s", state_dir, target) < 0)
 		return -ENOMEM;
-	err = mkdir_parents(*dir);
+	err = spool_mkdirs(*dir);
 	if (err) {
 		free(*dir);
 		*dir = NULL;
@@ -91,8 +91,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Writes @text to a temporary file, fsyncs it and renames it to @path. */
-static int write_durably(const char *dir, const char *path, const char *text)
+int spool_write_atomic(const char *dir, const char *path, const char *text)
 {
 	char *tmp = NULL;
 	int fd, err;
@@ -135,7 +134,7 @@ int spool_put(const char *dir, const char *delivery_id, const char *body, char *
 	doc = json_pack("{s:s, s:s}", "delivery_id", delivery_id, "body", body);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
-	err = text ? write_durably(dir, *path, text) : -ENOMEM;
+	err = text ? spool_write_atomic(dir, *path, text) : -ENOMEM;
 	free(text);
 	if (err) {
 		free(*path);

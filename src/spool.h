@@ -19,6 +19,8 @@ struct spool_entry {
 
 void spool_entry_free(struct spool_entry *e);
 
+/* mkdir -p @path (0700). */
+int spool_mkdirs(const char *path);
 /* Creates (0700) <state_dir>/spool/<target> and returns its path (owned) in @dir. */
 int spool_dir(const char *state_dir, const char *target, char **dir);
 /* Durably stores @body under @delivery_id; the new file's path (owned) in @path. */
@@ -29,6 +31,9 @@ int spool_read(const char *path, struct spool_entry *e);
 int spool_list(const char *dir, char ***paths, size_t *n);
 /* Forgets a delivered (or dead-lettered) notification. */
 int spool_done(const char *path);
+/* Writes @text to a temporary file in @dir, fsyncs it, renames it to @path
+ * (in @dir) and fsyncs @dir: @path is the old or the new text, never a mix. */
+int spool_write_atomic(const char *dir, const char *path, const char *text);
 /* Appends one JSON line {at, target, delivery_id, reason, body} to
  * <state_dir>/dead-letter.jsonl, fsync'd. */
 int spool_dead_letter(const char *state_dir, const char *target, const char *delivery_id,

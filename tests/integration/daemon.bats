@@ -204,6 +204,30 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
 	grep -q 'ops: .* spooled notifications to deliver' "$DAEMON_LOG" || fail "no spool log line"
 }
 
+@test "a restart neither repeats a firing alert nor forgets to resolve it" {
+	start_receiver ops
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases13 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases13)" 80:8 >/dev/null &
+	STARTED_PIDS+=($!)
+	wait_until 5 delivered_at_least ops 1 || fail "not fired"
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID" || true
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	grep -q '1 firing alerts restored' "$DAEMON_LOG" || fail "state not restored"
+	# Still in breach after the restart: nothing new.
+	sleep 3
+	assert_equal "$(delivered_count ops)" 1
+	# The process ends: resolved, as the same alert (fingerprint, startsAt).
+	wait_until 15 delivered_at_least ops 2 || fail "not resolved"
+	run received ops '[.[] | .body | fromjson | .alerts[0] | "\(.status) \(.labels.severity)"]'
+	assert_output "$(jq -n '["firing critical", "resolved critical"]')"
+	assert_equal "$(received ops '[.[].body | fromjson | .alerts[0].fingerprint] | unique | length')" 1
+	assert_equal "$(received ops '[.[].body | fromjson | .alerts[0].startsAt] | unique | length')" 1
+}
+
 @test "SIGTERM: clean exit, undelivered notifications stay in the spool" {
 	local port
 	port=$(free_port)

@@ -38,13 +38,21 @@ start_receiver() {
 	touch "$BATS_TEST_TMPDIR/$name.log"
 }
 
+# daemon_starts_above N: more than N "running:" lines in $DAEMON_LOG.
+daemon_starts_above() {
+	[ "$(grep -c 'notice: running:' "$DAEMON_LOG")" -gt "$1" ]
+}
+
 # start_daemon CONF: `hivemon run`, stderr in $DAEMON_LOG; returns once it runs.
 start_daemon() {
 	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
+	touch "$DAEMON_LOG"
+	local starts
+	starts=$(grep -c 'notice: running:' "$DAEMON_LOG" || true)
 	"$HIVEMON" run --config "$1" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	STARTED_PIDS+=("$DAEMON_PID")
-	wait_until 20 grep -q 'notice: running:' "$DAEMON_LOG" || {
+	wait_until 20 daemon_starts_above "$starts" || {
 		cat "$DAEMON_LOG" >&2
 		fail "hivemon run did not start"
 	}

@@ -204,6 +204,7 @@ struct recorded {
 	char pid[32][16];
 	double value[32];
 	bool gone[32];
+	uint64_t starts[32];
 	size_t n;
 };
 
@@ -218,6 +219,7 @@ static void record(void *ctx, const struct alert_notice *n)
 		 json_string_value(json_object_get(n->labels, "pid")));
 	r->value[r->n] = n->value;
 	r->gone[r->n] = n->gone;
+	r->starts[r->n] = n->starts_at_ns;
 	assert_string_equal(json_string_value(json_object_get(n->labels, "severity")),
 			    severity_name(n->severity));
 	assert_string_equal(json_string_value(json_object_get(n->labels, "alertname")), "slow");
@@ -330,6 +332,58 @@ static void test_engine_reload_keeps_state(void **unused)
 	config_free(cfg2);
 }
 
+static void test_state_survives_restart(void **unused)
+{
+	struct config *cfg = NULL;
+	struct recorded r = {.n = 0};
+	struct alert_engine *e, *e2;
+	struct snapshot s, empty;
+	json_t *state, *firing;
+
+	assert_int_equal(config_load_string(engine_conf, "a.conf", &cfg, stderr), 0);
+	e = alert_engine_new(cfg);
+	snapshot_init(&s);
+	s.duration_ns = SEC;
+	add_calls(&s, 100, "api-1", 230, 50, 30 * 1000000ULL);
+	add_calls(&s, 200, "api-2", 230, 50, 30 * 1000000ULL);
+	alert_engine_eval_rule(e, 0, &s, 10 * SEC, record, &r);
+	assert_int_equal(r.n, 2);
+	state = alert_engine_state_json(e);
+	assert_int_equal(json_array_size(state), 2);
+	alert_engine_free(e);
+
+	/* "Restart": a new engine from the saved state. */
+	e2 = alert_engine_new(cfg);
+	assert_int_equal(alert_engine_restore(e2, state), 2);
+	/* Restoring twice adds nothing. */
+	assert_int_equal(alert_engine_restore(e2, state), 0);
+	json_decref(state);
+	firing = alert_engine_firing_json(e2);
+	assert_int_equal(json_array_size(firing), 2);
+	json_decref(firing);
+	/* pid 100 still in breach: no new notification; pid 200 gone: resolved,
+	 * with the startsAt of the first run. */
+	snapshot_free(&s);
+	snapshot_init(&s);
+	s.duration_ns = SEC;
+	add_calls(&s, 100, "api-1", 230, 50, 30 * 1000000ULL);
+	r.n = 0;
+	alert_engine_eval_rule(e2, 0, &s, 20 * SEC, record, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.change[0], ALERT_RESOLVED);
+	assert_string_equal(r.pid[0], "200");
+	assert_int_equal(r.starts[0], 10 * SEC);
+	snapshot_init(&empty);
+	empty.duration_ns = SEC;
+	r.n = 0;
+	alert_engine_eval_rule(e2, 0, &empty, 21 * SEC, record, &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.pid[0], "100");
+	snapshot_free(&s);
+	alert_engine_free(e2);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_previous_and_start),
 		cmocka_unit_test(test_engine_series),
 		cmocka_unit_test(test_engine_reload_keeps_state),
+		cmocka_unit_test(test_state_survives_restart),
 	};
 
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);
