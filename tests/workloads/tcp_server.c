@@ -9,7 +9,9 @@
  * usage: tcp_server [-a ADDR] [-p PORT] [-t THINK_MS]
  *   -a  address to listen on (default 127.0.0.1; "::" is dual-stack)
  *   -p  port (default 0: any free one)
- * Prints "port N" on stdout once listening; runs until killed.
+ * Prints "port N" on stdout once listening. On SIGTERM prints what it
+ * measured itself, "requests N p50_ns X" (from the return of the first recv
+ * of a request to the return of the send of its reply), and exits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -38,7 +42,47 @@ struct reply {
 struct conn {
 	unsigned char pending;
 	unsigned int gen;
+	struct timespec got; /* when the pending request was read */
 };
+
+/* Request times as the server sees them: the ground truth for tests. */
+struct self_times {
+	long long *ns;
+	size_t n, cap;
+};
+
+static long long ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+}
+
+static void self_record(struct self_times *st, const struct timespec *got)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 4096;
+		st->ns = realloc(st->ns, st->cap * sizeof(*st->ns));
+		if (!st->ns)
+			exit(1);
+	}
+	st->ns[st->n++] = ns_between(got, &now);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void self_print(struct self_times *st)
+{
+	qsort(st->ns, st->n, sizeof(*st->ns), cmp_ll);
+	printf("requests %zu p50_ns %lld\n", st->n, st->n ? st->ns[(st->n - 1) / 2] : 0);
+	fflush(stdout);
+}
 
 /* Replies due in order: the think time is constant, so a FIFO is sorted. */
 struct reply_queue {
@@ -118,7 +162,7 @@ static void arm(int tfd, const struct reply_queue *q)
 		die("timerfd_settime");
 }
 
-static void send_due(int tfd, struct reply_queue *q, struct conn *conns)
+static void send_due(int tfd, struct reply_queue *q, struct conn *conns, struct self_times *st)
 {
 	struct timespec now;
 	uint64_t expirations;
@@ -135,6 +179,7 @@ static void send_due(int tfd, struct reply_queue *q, struct conn *conns)
 		/* A reply queued for a connection since closed must not go out. */
 		if (conns[r->fd].gen == r->gen) {
 			reply(r->fd);
+			self_record(st, &conns[r->fd].got);
 			conns[r->fd].pending = 0;
 		}
 		q->head = (q->head + 1) % MAX_FDS;
@@ -145,15 +190,17 @@ static void send_due(int tfd, struct reply_queue *q, struct conn *conns)
 
 /* Reads what the client sent; one burst is one request. */
 static void on_readable(int fd, int epfd, int tfd, double think_ms, struct reply_queue *q,
-			struct conn *conns)
+			struct conn *conns, struct self_times *st)
 {
+	struct timespec got_at;
 	struct reply *r;
 	char buf[4096];
 	ssize_t n;
 	int got = 0;
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-		got = 1;
+		if (!got++)
+			clock_gettime(CLOCK_MONOTONIC, &got_at);
 	if (n == 0 || (n < 0 && errno != EAGAIN)) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 		close(fd);
@@ -165,9 +212,11 @@ static void on_readable(int fd, int epfd, int tfd, double think_ms, struct reply
 		return;
 	if (think_ms <= 0) {
 		reply(fd);
+		self_record(st, &got_at);
 		return;
 	}
 	conns[fd].pending = 1;
+	conns[fd].got = got_at;
 	r = &q->items[(q->head + q->len) % MAX_FDS];
 	r->fd = fd;
 	r->gen = conns[fd].gen;
@@ -181,6 +230,9 @@ int main(int argc, char **argv)
 {
 	static struct conn conns[MAX_FDS];
 	static struct reply_queue queue;
+	struct self_times self = {0};
+	sigset_t term;
+	int sfd;
 	const char *addr = "127.0.0.1";
 	struct epoll_event ev, events[256];
 	double think_ms = 0;
@@ -212,6 +264,15 @@ int main(int argc, char **argv)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (epfd < 0 || tfd < 0)
 		die("epoll/timerfd");
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	sfd = signalfd(-1, &term, SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd");
+	ev.events = EPOLLIN;
+	ev.data.fd = sfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.events = EPOLLIN;
 	ev.data.fd = lfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
@@ -238,10 +299,13 @@ int main(int argc, char **argv)
 					ev.data.fd = cfd;
 					epoll_ctl(epfd, EPOLL_CTL_ADD, cfd, &ev);
 				}
+			} else if (fd == sfd) {
+				self_print(&self);
+				return 0;
 			} else if (fd == tfd) {
-				send_due(tfd, &queue, conns);
+				send_due(tfd, &queue, conns, &self);
 			} else {
-				on_readable(fd, epfd, tfd, think_ms, &queue, conns);
+				on_readable(fd, epfd, tfd, think_ms, &queue, conns, &self);
 			}
 		}
 	}
