@@ -29,12 +29,17 @@
 
 #define AF_INET	 2
 #define AF_INET6 10
+/* srtt is a moving average already: one reading per socket per this long
+ * describes it, and keeps a busy connection from paying a map update for
+ * RTT on every exchange. */
+#define RTT_SAMPLE_NS 100000000ULL
 
 enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
 
 struct sock_state {
 	__u64 req_start_ns;	/* start of the exchange in flight, 0 = idle */
 	__u64 connect_start_ns; /* SYN_SENT time, 0 = not connecting */
+	__u64 rtt_sampled_ns;	/* when srtt was last recorded */
 	__u32 tgid;		/* last traced process that used the socket */
 	__u32 role;		/* enum sock_role */
 	struct tcp_ep req_ep;	/* listening address (server) or remote (client) */
@@ -211,27 +216,33 @@ static __always_inline struct sock_state *sock_state(struct sock *sk, __u32 tgid
 	return st;
 }
 
-static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, __u32 tgid)
+static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, __u32 tgid,
+				       __u64 now)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct tcp_sock *tp;
 	__u64 srtt_us;
 
+	if (st->rtt_sampled_ns && now - st->rtt_sampled_ns < RTT_SAMPLE_NS)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return;
 	srtt_us = tp->srtt_us >> 3; /* stored as 8 * srtt */
-	if (srtt_us)
-		record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, true, false);
+	if (!srtt_us)
+		return;
+	st->rtt_sampled_ns = now;
+	record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, true, false);
 }
 
-/* The exchange in flight on @st ends now: record it, and the current RTT. */
+/* The exchange in flight on @st ends now: record it, and maybe the RTT. */
 static __always_inline void end_exchange(struct sock *sk, struct sock_state *st, __u32 tgid,
 					 __u32 kind)
 {
-	__u64 lat = bpf_ktime_get_ns() - st->req_start_ns;
+	__u64 now = bpf_ktime_get_ns();
 
+	record(tgid, kind, &st->req_ep, now - st->req_start_ns, true, false);
 	st->req_start_ns = 0;
-	record(tgid, kind, &st->req_ep, lat, true, false);
-	record_rtt(sk, st, tgid);
+	record_rtt(sk, st, tgid, now);
 }
 
 /* Server: a request starts at the first byte received while idle.
