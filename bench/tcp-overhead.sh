@@ -5,6 +5,11 @@
 # same machine. Prints the medians and their ratio; the target is a loss of
 # at most 5 % at 1000 connections.
 #
+# Both wrk and the server are CPU-bound on loopback, so requests/s moves
+# with whatever else runs on the host. The CPU spent per request (wrk, the
+# server and hivemon itself, from /proc) is steadier: its ratio is the
+# throughput ratio of a CPU-bound host, and is printed too.
+#
 # usage: bench/tcp-overhead.sh [CONNECTIONS] [SECONDS] [ROUNDS] [PROBES]
 #   defaults: 1000 connections, 5 s per run, 3 rounds, probes "tcp"
 #   (PROBES is passed to --probes, e.g. "syscall,tcp,sched,mem" = default set)
@@ -45,9 +50,26 @@ done
 [ -n "$port" ] || { echo "tcp-overhead: server did not start" >&2; exit 1; }
 url=http://127.0.0.1:$port/
 
-# Requests/s of one wrk run (2 threads, like the 2 cores of the test VMs).
+hz=$(getconf CLK_TCK)
+# CPU seconds (user + system) process PID has used so far.
+cpu_of() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+
+# One wrk run (2 threads, like the 2 cores of the test VMs); prints
+# "REQ_PER_S CPU_US_PER_REQUEST", the CPU of wrk, the server and hivemon
+# (when $report runs) per request served.
 run_wrk() {
-	wrk -t2 -c"$conns" -d"${secs}s" "$url" 2>&1 | awk '/^Requests\/sec:/ { print $2 }'
+	local before after out reqs rps wrk_cpu hm_before=0 hm_after=0
+	before=$(cpu_of "$server")
+	[ -n "$report" ] && hm_before=$(cpu_of "$report")
+	out=$(/usr/bin/time -f 'cpu %U %S' wrk -t2 -c"$conns" -d"${secs}s" "$url" 2>&1)
+	after=$(cpu_of "$server")
+	[ -n "$report" ] && hm_after=$(cpu_of "$report")
+	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+	wrk_cpu=$(awk '/^cpu/ { print $2 + $3 }' <<<"$out")
+	awk -v r="$reqs" -v rps="$rps" -v w="$wrk_cpu" -v s0="$before" -v s1="$after" \
+		-v h0="$hm_before" -v h1="$hm_after" \
+		'BEGIN { printf "%.0f %.2f\n", rps, (w + s1 - s0 + h1 - h0) * 1e6 / r }'
 }
 
 # One run under `hivemon report`, started and attached before wrk.
@@ -67,22 +89,31 @@ run_traced() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+others=$(bpftool prog show 2>/dev/null | grep -c 'tracing\|kprobe\|tracepoint\|raw_tracepoint' || true)
+[ "$others" -gt 0 ] &&
+	echo "note: $others other tracing BPF programs are loaded; they slow both sides alike"
 run_wrk >/dev/null # warm-up: connection set-up, caches
 : >"$tmp/plain"
 : >"$tmp/traced"
 for r in $(seq "$rounds"); do
-	plain=$(run_wrk)
-	traced=$(run_traced)
+	read -r plain plain_cpu < <(run_wrk)
+	read -r traced traced_cpu < <(run_traced)
 	seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
 		.tcp.requests[] | select(.role == "server") | .count] | add // 0' "$tmp/report.json")
 	lost=$(jq .lost_events "$tmp/report.json")
-	echo "round $r: without $plain req/s, with $traced req/s (hivemon saw $seen server requests, lost $lost)"
-	echo "$plain" >>"$tmp/plain"
-	echo "$traced" >>"$tmp/traced"
+	echo "round $r: without $plain req/s ($plain_cpu us CPU/req), with $traced req/s" \
+		"($traced_cpu us CPU/req; hivemon saw $seen server requests, lost $lost)"
+	echo "$plain $plain_cpu" >>"$tmp/plain"
+	echo "$traced $traced_cpu" >>"$tmp/traced"
 done
-plain=$(median <"$tmp/plain")
-traced=$(median <"$tmp/traced")
-awk -v p="$plain" -v t="$traced" -v c="$conns" -v probes="$probes" 'BEGIN {
+plain=$(cut -d' ' -f1 "$tmp/plain" | median)
+traced=$(cut -d' ' -f1 "$tmp/traced" | median)
+plain_cpu=$(cut -d' ' -f2 "$tmp/plain" | median)
+traced_cpu=$(cut -d' ' -f2 "$tmp/traced" | median)
+awk -v p="$plain" -v t="$traced" -v pc="$plain_cpu" -v tc="$traced_cpu" -v c="$conns" \
+	-v probes="$probes" 'BEGIN {
 	printf "wrk, %d connections, probes %s: median %.0f req/s without, %.0f with hivemon report\n", c, probes, p, t
-	printf "ratio with/without: %.3f (throughput loss %.1f %%)\n", t / p, (1 - t / p) * 100
+	printf "throughput ratio with/without: %.3f (loss %.1f %%)\n", t / p, (1 - t / p) * 100
+	printf "CPU per request: %.2f us without, %.2f us with (wrk + server + hivemon)\n", pc, tc
+	printf "CPU-bound throughput ratio (CPU/req without / with): %.3f (loss %.1f %%)\n", pc / tc, (1 - pc / tc) * 100
 }'
