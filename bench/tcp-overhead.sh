@@ -77,13 +77,15 @@ run_traced() {
 	"$hivemon" report --verbose --duration "$((secs + 3))s" --format json --probes "$probes" \
 		>"$tmp/report.json" 2>"$tmp/report.err" &
 	report=$!
-	for _ in $(seq 200); do
+	for _ in $(seq 400); do
 		grep -q 'probes attached' "$tmp/report.err" && break
 		sleep 0.05
 	done
+	grep -q 'probes attached' "$tmp/report.err" ||
+		{ echo "tcp-overhead: hivemon report did not attach" >&2; cat "$tmp/report.err" >&2; exit 1; }
 	run_wrk
 	kill -INT "$report"
-	wait "$report"
+	wait "$report" || { echo "tcp-overhead: hivemon report failed" >&2; cat "$tmp/report.err" >&2; exit 1; }
 	report=
 }
 

@@ -8,9 +8,13 @@
  *
  * Per-socket state lives in sk storage, so it is bounded by the sockets that
  * exist and goes away with them (deleted explicitly on TCP_CLOSE). Aggregates
- * are per (tgid, kind, endpoint) in LRU hashes: a stats map (count, errors,
- * sum, max) and a sparse histogram map keyed by (stats key, bucket), which
- * keeps memory proportional to the buckets actually hit.
+ * are per (tgid, kind, endpoint) in per-CPU LRU hashes: a stats map (count,
+ * errors, sum, max, min) and a sparse histogram map keyed by (stats key,
+ * bucket), which keeps memory proportional to the buckets actually hit.
+ * Per-CPU because the threads of one server all record into the same row:
+ * shared counters would bounce their cache line between CPUs on every
+ * request. The adds stay atomic: a program can be preempted, or interrupted
+ * by softirq, and another one then updates the same CPU's value.
  *
  * Roles: a socket that went through SYN_SENT here is a client. Any other
  * socket is a server socket when its local port is a listening port (kept in
@@ -55,14 +59,14 @@ struct {
 
 /* Sizes are set from userspace (max_procs) before load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct tcp_stat_key);
 	__type(value, struct tcp_stat_val);
 } tcp_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct tcp_stat_hist_key);
 	__type(value, __u64);

@@ -45,6 +45,7 @@ struct tcp_probe_state {
 	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
 	size_t n_doomed, cap_doomed;
 	uint64_t prev_lost;
+	int ncpus;	       /* values of the per-CPU maps come one per possible CPU */
 	struct snapshot *snap; /* valid during collect only */
 	int err;
 };
@@ -242,8 +243,9 @@ static void window_extremes(struct hist *lat, const struct tcp_stat_val *now,
 static void visit_stat(const void *k, const void *v, void *ctx)
 {
 	const struct tcp_stat_key *key = k;
-	const struct tcp_stat_val *val = v;
+	const struct tcp_stat_val *cpus = v;
 	struct tcp_probe_state *tp = ctx;
+	struct tcp_stat_val sum = cpus[0], *val = &sum;
 	struct prev_stat *prev = prev_record(&tp->prev_stats, key, sizeof(*key));
 	uint64_t count, errors;
 	struct stat_ref ref;
@@ -251,6 +253,15 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	if (!prev) {
 		tp->err = -ENOMEM;
 		return;
+	}
+	for (int i = 1; i < tp->ncpus; i++) {
+		sum.count += cpus[i].count;
+		sum.errors += cpus[i].errors;
+		sum.sum_ns += cpus[i].sum_ns;
+		if (cpus[i].max_ns > sum.max_ns)
+			sum.max_ns = cpus[i].max_ns;
+		if (cpus[i].min_ns && (!sum.min_ns || cpus[i].min_ns < sum.min_ns))
+			sum.min_ns = cpus[i].min_ns;
 	}
 	note_liveness(tp, key, DOOMED_STAT);
 	/* An entry evicted by the LRU and created again starts from zero. */
@@ -280,13 +291,16 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 	const struct tcp_stat_hist_key *key = k;
 	struct tcp_probe_state *tp = ctx;
 	struct prev_hist *prev = prev_record(&tp->prev_hists, key, sizeof(*key));
-	uint64_t count = *(const uint64_t *)v, d;
+	const uint64_t *cpus = v;
+	uint64_t count = 0, d;
 	struct stat_ref ref;
 
 	if (!prev) {
 		tp->err = -ENOMEM;
 		return;
 	}
+	for (int i = 0; i < tp->ncpus; i++)
+		count += cpus[i];
 	note_liveness(tp, &key->key, key->slot);
 	d = count >= prev->count ? count - prev->count : count;
 	prev->count = count;
@@ -336,11 +350,12 @@ static int probe_collect(void *state, struct snapshot *snap)
 	tp->snap = snap;
 	tp->err = 0;
 	err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_hists),
-			      sizeof(struct tcp_stat_hist_key), sizeof(uint64_t), visit_hist, tp);
+			      sizeof(struct tcp_stat_hist_key), sizeof(uint64_t) * tp->ncpus,
+			      visit_hist, tp);
 	if (!err)
 		err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_stats),
-				      sizeof(struct tcp_stat_key), sizeof(struct tcp_stat_val),
-				      visit_stat, tp);
+				      sizeof(struct tcp_stat_key),
+				      sizeof(struct tcp_stat_val) * tp->ncpus, visit_stat, tp);
 	forget_dead(tp);
 	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
 	tp->prev_lost = tp->skel->bss->lost_events;
@@ -408,6 +423,21 @@ static int seed_listeners(struct tcp_probe_state *tp)
 	return err;
 }
 
+/* Per-CPU values cost memory on every CPU: a process talks to a few
+ * endpoints, each filling ~10-30 buckets, but past MAP_BUDGET bytes a map
+ * gets fewer entries (the LRU then drops the least recently used). */
+#define MAP_BUDGET   (32u << 20)
+#define ENTRY_OVERHD 96u /* key, hash node, LRU links */
+
+static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
+{
+	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
+
+	if (fit < 1024)
+		fit = 1024;
+	return wanted < fit ? wanted : (uint32_t)fit;
+}
+
 static void probe_close(void *state)
 {
 	struct tcp_probe_state *tp = state;
@@ -435,15 +465,21 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) ||
 	    u64map_init(&tp->dead_prev, 1) || u64map_init(&tp->dead_now, 1))
 		goto fail;
+	tp->ncpus = libbpf_num_possible_cpus();
+	if (tp->ncpus <= 0) {
+		err = loader_report("tcp", "counting CPUs", tp->ncpus ? tp->ncpus : -EINVAL);
+		goto fail;
+	}
 	tp->skel = tcp_bpf__open();
 	if (!tp->skel) {
 		err = loader_report("tcp", "open", -errno);
 		goto fail;
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
-	/* A process talks to a few endpoints, each hitting ~10-30 buckets. */
-	bpf_map__set_max_entries(tp->skel->maps.tcp_stats, procs * 8);
-	bpf_map__set_max_entries(tp->skel->maps.tcp_hists, procs * 64);
+	bpf_map__set_max_entries(tp->skel->maps.tcp_stats,
+				 map_entries(procs * 8, sizeof(struct tcp_stat_val), tp->ncpus));
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,
+				 map_entries(procs * 64, sizeof(uint64_t), tp->ncpus));
 	err = tcp_bpf__load(tp->skel);
 	if (err) {
 		err = loader_report("tcp", "load", err);
