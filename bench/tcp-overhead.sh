@@ -11,14 +11,14 @@
 # throughput ratio of a CPU-bound host, and is printed too.
 #
 # usage: bench/tcp-overhead.sh [CONNECTIONS] [SECONDS] [ROUNDS] [PROBES]
-#   defaults: 1000 connections, 5 s per run, 3 rounds, probes "tcp"
+#   defaults: 1000 connections, 5 s per run, 6 rounds, probes "tcp"
 #   (PROBES is passed to --probes, e.g. "syscall,tcp,sched,mem" = default set)
 # Needs root, wrk, and `make all workloads` done.
 set -euo pipefail
 
 conns=${1:-1000}
 secs=${2:-5}
-rounds=${3:-3}
+rounds=${3:-6}
 probes=${4:-tcp}
 root=$(cd "$(dirname "$0")/.." && pwd)
 hivemon=$root/build/hivemon
@@ -97,9 +97,17 @@ others=$(bpftool prog show 2>/dev/null | grep -c 'tracing\|kprobe\|tracepoint\|r
 run_wrk >/dev/null # warm-up: connection set-up, caches
 : >"$tmp/plain"
 : >"$tmp/traced"
+# The second run of a pair pays for the first one's 1000 closed connections
+# (TIME_WAIT, timers): an A/A run showed ~5 % from order alone. Alternating
+# the order cancels it.
 for r in $(seq "$rounds"); do
-	read -r plain plain_cpu < <(run_wrk)
-	read -r traced traced_cpu < <(run_traced)
+	if [ $((r % 2)) -eq 1 ]; then
+		read -r plain plain_cpu < <(run_wrk)
+		read -r traced traced_cpu < <(run_traced)
+	else
+		read -r traced traced_cpu < <(run_traced)
+		read -r plain plain_cpu < <(run_wrk)
+	fi
 	seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
 		.tcp.requests[] | select(.role == "server") | .count] | add // 0' "$tmp/report.json")
 	lost=$(jq .lost_events "$tmp/report.json")

@@ -45,6 +45,7 @@ struct tcp_probe_state {
 	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
 	size_t n_doomed, cap_doomed;
 	uint64_t prev_lost;
+	uint64_t prev_misses;  /* runs the kernel skipped (nested on one CPU) */
 	int ncpus;	       /* values of the per-CPU maps come one per possible CPU */
 	struct snapshot *snap; /* valid during collect only */
 	int err;
@@ -342,9 +343,29 @@ static void forget_dead(struct tcp_probe_state *tp)
 		tp->err = -ENOMEM;
 }
 
+/* Runs of our programs the kernel skipped because one was already running
+ * on that CPU (a softirq event during a process-context run): lost events. */
+static uint64_t recursion_misses(struct tcp_probe_state *tp)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0;
+
+	bpf_object__for_each_program(prog, tp->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct tcp_probe_state *tp = state;
+	uint64_t misses;
 	int err;
 
 	tp->snap = snap;
@@ -359,6 +380,9 @@ static int probe_collect(void *state, struct snapshot *snap)
 	forget_dead(tp);
 	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
 	tp->prev_lost = tp->skel->bss->lost_events;
+	misses = recursion_misses(tp);
+	snap->lost_events += misses - tp->prev_misses;
+	tp->prev_misses = misses;
 	tp->snap = NULL;
 	return err ? err : tp->err;
 }

@@ -19,13 +19,15 @@ teardown() {
 	[ -n "$CLIENT_PID" ] && kill "$CLIENT_PID" 2>/dev/null
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
 	wait 2>/dev/null
+	[ -n "${NETNS:-}" ] && ip netns del "$NETNS" 2>/dev/null
 	true
 }
 
-# Starts tcp_server ARGS... in the background; sets SERVER_PID and PORT.
+# Starts tcp_server ARGS... in the background (in $NETNS when set); sets
+# SERVER_PID and PORT.
 start_server() {
 	local out="$BATS_TEST_TMPDIR/server.out"
-	"$SERVER" "$@" >"$out" &
+	${NETNS:+ip netns exec "$NETNS"} "$SERVER" "$@" >"$out" &
 	SERVER_PID=$!
 	for _ in $(seq 100); do
 		PORT=$(awk '/^port/ { print $2 }' "$out")
@@ -151,14 +153,27 @@ rtt() {
 	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
 }
 
-@test "connections established before hivemon starts are measured, with the right roles and counts" {
-	start_server -a 127.0.0.1 -t 50
-	"$CLIENT" -a 127.0.0.1 -p "$PORT" -c 3 -n 4 -w >"$BATS_TEST_TMPDIR/client.out" &
+# Opens CONNS connections of tcp_client -w (in $NETNS when set) that wait
+# for SIGUSR1 to make REQS requests each: start_waiting_client CONNS REQS
+start_waiting_client() {
+	${NETNS:+ip netns exec "$NETNS"} "$CLIENT" -a 127.0.0.1 -p "$PORT" -c "$1" -n "$2" -w \
+		>"$BATS_TEST_TMPDIR/client.out" &
 	CLIENT_PID=$!
 	for _ in $(seq 100); do
-		grep -q connected "$BATS_TEST_TMPDIR/client.out" && break
+		grep -q connected "$BATS_TEST_TMPDIR/client.out" && return 0
 		sleep 0.02
 	done
+	fail "tcp_client did not connect"
+}
+
+# TCP segments retransmitted in $NETNS so far, as the kernel counts them.
+retrans_segs() {
+	ip netns exec "$NETNS" awk '/^Tcp:/ && ++n == 2 { print $13 }' /proc/net/snmp
+}
+
+@test "connections established before hivemon starts are measured, with the right roles and counts" {
+	start_server -a 127.0.0.1 -t 50
+	start_waiting_client 3 4
 	start_report --duration 3s --format json --probes tcp --comm tcp_server --comm tcp_client
 	kill -USR1 "$CLIENT_PID"
 	wait "$CLIENT_PID"
@@ -196,4 +211,33 @@ rtt() {
 	finish_report
 	run grep -E "tcp server 127.0.0.1:$PORT: 4 requests" "$REPORT_OUT"
 	assert_success
+}
+
+@test "retransmits: requests sent while the loopback is down are retransmitted, counted as the kernel counts them" {
+	# A network namespace of our own, whose loopback we can take down.
+	NETNS=hivemon-tcp-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	start_server -a 127.0.0.1 -t 0
+	start_waiting_client 2 3
+	start_report --duration 3s --format json --probes tcp --comm tcp_server --comm tcp_client
+	local before after
+	before=$(retrans_segs)
+	ip -n "$NETNS" link set lo down
+	kill -USR1 "$CLIENT_PID"
+	sleep 0.7
+	ip -n "$NETNS" link set lo up
+	wait "$CLIENT_PID"
+	CLIENT_PID=
+	after=$(retrans_segs)
+	finish_report
+	[ "$after" -gt "$before" ] || fail "no retransmits were provoked"
+	run jq '[.processes[] | select(.comm == "tcp_client" or .comm == "tcp_server") |
+		.tcp.retransmits] | add' "$REPORT_OUT"
+	assert_output "$((after - before))"
+	# The requests still completed, after the retransmits.
+	local c
+	c=$(jq '.processes[] | select(.comm == "tcp_client") | .pid' "$REPORT_OUT")
+	assert_equal "$(req "$c" client "127.0.0.1:$PORT" count)" 6
+	assert_between "$(req "$c" client "127.0.0.1:$PORT" max_ns)" 200000000 2000000000
 }
