@@ -24,6 +24,13 @@ start_report() {
 	return 1
 }
 
+# Ends the report started by start_report now, as Ctrl-C would, so tests
+# do not depend on how fast this machine runs the workload.
+end_report() {
+	kill -INT "$REPORT_PID"
+	finish_report
+}
+
 # Waits for the report started by start_report; fails if it failed.
 finish_report() {
 	wait "$REPORT_PID"

@@ -24,47 +24,54 @@ run_named() {
 }
 
 @test "40 sleeps of 20 ms: exactly 40 clock_nanosleep, p50 within 5% of 20 ms" {
-	start_report --duration 3s --format json --comm sleep40
+	start_report --duration 120s --format json --comm sleep40
 	run_named sleep40 sleep 40 20 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 40
 	assert_equal "$(syscall_field "$pid" clock_nanosleep errors)" 0
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep total_ns)" 800000000 5
 	assert_between "$(syscall_field "$pid" clock_nanosleep max_ns)" 20000000 40000000
+	# Sleeping is waiting by design, not a bottleneck.
+	run jq --argjson pid "$pid" '[.findings[] | select(.pid == $pid)] | length' "$REPORT_OUT"
+	assert_output 0
 }
 
 @test "a failing syscall made 500 times shows 500 calls and 500 errors" {
-	start_report --duration 2s --format json --comm fail500
+	start_report --duration 120s --format json --comm fail500
 	run_named fail500 fail 500 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" kill count)" 500
 	assert_equal "$(syscall_field "$pid" kill errors)" 500
+	# The analysis names the failing call among the findings.
+	run jq -r --argjson pid "$pid" \
+		'.findings[] | select(.pid == $pid and .kind == "syscall-errors") | .summary' "$REPORT_OUT"
+	assert_output "500 of 500 kill calls failed"
 }
 
 @test "a process that exits during the window is still reported, by name" {
-	start_report --duration 3s --format json
+	start_report --duration 120s --format json
 	run_named shortlived sleep 3 5 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(proc_jq "$pid" .comm)" '"shortlived"'
 	assert_equal "$(proc_jq "$pid" .exited)" true
 	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 3
 }
 
 @test "--comm leaves a process with another name out" {
-	start_report --duration 2s --format json --comm wanted
+	start_report --duration 120s --format json --comm wanted
 	run_named wanted sleep 5 10 &
 	local wanted=$!
 	run_named unwanted sleep 5 10 &
 	local unwanted=$!
 	wait "$wanted" "$unwanted"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$wanted" clock_nanosleep count)" 5
 	run jq --argjson pid "$unwanted" '[.processes[] | select(.pid == $pid)] | length' "$REPORT_OUT"
 	assert_output 0
@@ -76,10 +83,10 @@ run_named() {
 	mkfifo "$BATS_TEST_TMPDIR/go"
 	"$LOAD" threads 4 10 10 wait <"$BATS_TEST_TMPDIR/go" &
 	local pid=$!
-	start_report --duration 2s --format json --pid "$pid"
+	start_report --duration 120s --format json --pid "$pid"
 	echo go >"$BATS_TEST_TMPDIR/go"
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 40
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 10000000 5
 	run jq '.processes | length' "$REPORT_OUT"
@@ -91,13 +98,13 @@ run_named() {
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	CGROUP_DIR="$root/hivemon-test-$$"
 	mkdir "$CGROUP_DIR"
-	start_report --duration 2s --format json --cgroup "/hivemon-test-$$"
+	start_report --duration 120s --format json --cgroup "/hivemon-test-$$"
 	(echo "$BASHPID" >"$CGROUP_DIR/cgroup.procs" && exec "$LOAD" sleep 7 10) &
 	local inside=$!
 	"$LOAD" sleep 7 10 &
 	local outside=$!
 	wait "$inside" "$outside"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$inside" clock_nanosleep count)" 7
 	assert_equal "$(proc_jq "$inside" .cgroup)" "\"/hivemon-test-$$\""
 	run jq --argjson pid "$outside" '[.processes[] | select(.pid == $pid)] | length' "$REPORT_OUT"
@@ -105,11 +112,11 @@ run_named() {
 }
 
 @test "a hot thread (sampled timing) still gets exact counts" {
-	start_report --duration 3s --format json --comm hot
+	start_report --duration 120s --format json --comm hot
 	run_named hot getppid 3000000 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" getppid count)" 3000000
 	# Sampled samples are weighted: the estimate of timed calls is close to the count.
 	local total p50
@@ -120,23 +127,46 @@ run_named() {
 }
 
 @test "blocking calls of a hot thread are all timed: 10 sleeps of 20 ms" {
-	start_report --duration 4s --format json --comm hotsleep
+	start_report --duration 120s --format json --comm hotsleep
 	run_named hotsleep mixed 2000000 200000 20 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" getppid count)" 2000000
 	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 10
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep total_ns)" 200000000 10
 }
 
+@test "calls over --slow come as single events, slowest first" {
+	start_report --duration 120s --format json --slow 15ms --comm slowcalls
+	run_named slowcalls mixed 30 10 20 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	run proc_jq "$pid" '[.slow_calls[] | select(.syscall == "clock_nanosleep")] | length'
+	assert_output 3
+	assert_between "$(proc_jq "$pid" '.slow_calls[0].latency_ns')" 20000000 30000000
+	run proc_jq "$pid" '[.slow_calls[] | select(.syscall == "getppid")] | length'
+	assert_output 0
+}
+
+@test "a flood of outliers overflows the ring buffer: lost events counted, counts exact" {
+	start_report --duration 120s --format json --exact --slow 1ns --comm flood
+	run_named flood getppid 2000000 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" getppid count)" 2000000
+	assert_between "$(jq .lost_events "$REPORT_OUT")" 1 2000000
+}
+
 @test "--exact times every call with the same counts" {
-	start_report --duration 3s --format json --exact --comm exact
+	start_report --duration 120s --format json --exact --comm exact
 	run_named exact mixed 500000 100000 20 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	assert_equal "$(syscall_field "$pid" getppid count)" 500000
 	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 5
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
@@ -166,11 +196,11 @@ run_named() {
 }
 
 @test "the text report lists the process and its syscalls" {
-	start_report --duration 2s --comm textual
+	start_report --duration 120s --comm textual
 	run_named textual sleep 12 10 &
 	local pid=$!
 	wait "$pid"
-	finish_report
+	end_report
 	run grep -E "^PID $pid textual" "$REPORT_OUT"
 	assert_success
 	run grep -E '^  clock_nanosleep +12 +0 ' "$REPORT_OUT"
