@@ -211,6 +211,8 @@ retrans_segs() {
 	finish_report
 	run grep -E "tcp server 127.0.0.1:$PORT: 4 requests" "$REPORT_OUT"
 	assert_success
+	run grep -E "tcp rtt 127.0.0.1:0: p50 [0-9.]+(ns|us|µs)" "$REPORT_OUT"
+	assert_success
 }
 
 @test "retransmits: requests sent while the loopback is down are retransmitted, counted as the kernel counts them" {
