@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -393,16 +392,11 @@ struct seed {
 	uint64_t n;
 };
 
-struct seed_ctx {
-	struct u64map seeds; /* hash(tcp_listen_key) -> struct seed */
-	uint32_t netns;
-};
-
-static int count_listener(const struct tcp_ep *ep, void *c)
+static int count_listener(uint32_t netns, const struct tcp_ep *ep, void *c)
 {
-	struct seed_ctx *ctx = c;
-	struct tcp_listen_key key = {.netns = ctx->netns, .ep = *ep};
-	struct seed *s = prev_record(&ctx->seeds, &key, sizeof(key));
+	struct u64map *seeds = c;
+	struct tcp_listen_key key = {.netns = netns, .ep = *ep};
+	struct seed *s = prev_record(seeds, &key, sizeof(key));
 
 	if (!s)
 		return -ENOMEM;
@@ -410,40 +404,26 @@ static int count_listener(const struct tcp_ep *ep, void *c)
 	return 0;
 }
 
-/* Gives the kernel side the listening sockets that exist already. An entry
- * it made itself meanwhile (a listen() racing this) is already right. */
+/* Gives the kernel side the listening sockets that exist already, in every
+ * network namespace (containers). An entry it made itself meanwhile (a
+ * listen() racing this) is already right. */
 static int seed_listeners(struct tcp_probe_state *tp)
 {
-	static const struct {
-		const char *path;
-		int family;
-	} tables[] = {{"/proc/net/tcp", AF_INET}, {"/proc/net/tcp6", AF_INET6}};
 	int fd = bpf_map__fd(tp->skel->maps.listen_ports);
-	struct seed_ctx ctx;
-	struct stat st;
-	int err = 0;
+	struct u64map seeds; /* hash(tcp_listen_key) -> struct seed */
+	int err;
 
-	if (stat("/proc/self/ns/net", &st))
-		return -errno;
-	ctx.netns = (uint32_t)st.st_ino;
-	if (u64map_init(&ctx.seeds, sizeof(struct seed)))
+	if (u64map_init(&seeds, sizeof(struct seed)))
 		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]) && !err; i++) {
-		FILE *f = fopen(tables[i].path, "re");
+	err = tcp_listeners_scan("/proc", count_listener, &seeds);
+	for (size_t i = 0; i < seeds.cap && !err; i++) {
+		const struct seed *s = (const void *)(seeds.values + i * sizeof(struct seed));
 
-		if (!f) /* no IPv6 in this kernel: nothing listens there */
-			continue;
-		err = tcp_listeners_read(f, tables[i].family, count_listener, &ctx);
-		fclose(f);
-	}
-	for (size_t i = 0; i < ctx.seeds.cap && !err; i++) {
-		const struct seed *s = (const void *)(ctx.seeds.values + i * sizeof(struct seed));
-
-		if (ctx.seeds.used[i] && bpf_map_update_elem(fd, &s->key, &s->n, BPF_NOEXIST) &&
+		if (seeds.used[i] && bpf_map_update_elem(fd, &s->key, &s->n, BPF_NOEXIST) &&
 		    errno != EEXIST)
 			err = -errno;
 	}
-	u64map_free(&ctx.seeds);
+	u64map_free(&seeds);
 	return err;
 }
 

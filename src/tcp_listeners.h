@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Listening TCP sockets of the current network namespace, read from
- * /proc/net/tcp and /proc/net/tcp6: the server ports of connections that
- * were opened before hivemon started.
+ * Listening TCP sockets, read from /proc/PID/net/tcp and tcp6 for every
+ * network namespace a process lives in: the server ports of connections
+ * that were opened before hivemon started.
  */
 #ifndef HIVEMON_TCP_LISTENERS_H
 #define HIVEMON_TCP_LISTENERS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <linux/types.h>
@@ -23,5 +24,13 @@ typedef int (*tcp_listener_fn)(const struct tcp_ep *ep, void *ctx);
 /* Calls @fn for every listening socket in @f (a /proc/net/tcp{,6} table);
  * stops at the first non-zero return, which it returns. */
 int tcp_listeners_read(FILE *f, int family, tcp_listener_fn fn, void *ctx);
+
+typedef int (*tcp_netns_listener_fn)(uint32_t netns, const struct tcp_ep *ep, void *ctx);
+
+/* Calls @fn for every listening socket of every network namespace that a
+ * process under @proc (normally "/proc") is in, reading each namespace
+ * once; @fn gets the namespace's inode number. Stops at the first non-zero
+ * return of @fn, which it returns; a negative errno on other failures. */
+int tcp_listeners_scan(const char *proc, tcp_netns_listener_fn fn, void *ctx);
 
 #endif

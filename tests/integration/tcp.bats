@@ -243,3 +243,17 @@ retrans_segs() {
 	assert_equal "$(req "$c" client "127.0.0.1:$PORT" count)" 6
 	assert_between "$(req "$c" client "127.0.0.1:$PORT" max_ns)" 200000000 2000000000
 }
+
+@test "a server in another network namespace, listening before hivemon started, gets server rows" {
+	NETNS=hivemon-tcp-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	start_server -a 127.0.0.1 -t 20
+	start_report --duration 2s --format json --probes tcp --comm tcp_server --comm tcp_client
+	run ip netns exec "$NETNS" "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 2 -n 3
+	assert_success
+	finish_report
+	assert_equal "$(req "$SERVER_PID" server "127.0.0.1:$PORT" count)" 6
+	run proc_jq "$SERVER_PID" '[.tcp.requests[] | select(.role == "client")] | length'
+	assert_output 0
+}

@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -18,7 +22,7 @@ static void listener_v4(void **state)
 {
 	const char *line = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 "
 			   "00000000   101        0 44323 1 00000000bdf9625b 100 0 0 10 0";
-	const uint8_t loopback[4] = { 127, 0, 0, 1 };
+	const uint8_t loopback[4] = {127, 0, 0, 1};
 	struct tcp_ep ep;
 
 	assert_true(tcp_listener_parse(line, AF_INET, &ep));
@@ -29,13 +33,14 @@ static void listener_v4(void **state)
 
 static void listener_v6(void **state)
 {
-	const char *any = "   1: 00000000000000000000000000000000:0050 "
-			  "00000000000000000000000000000000:0000 0A 00000000:00000000 "
-			  "00:00000000 00000000     0        0 1234 1 0000000000000000 100 0 0 10 0";
+	const char *any =
+		"   1: 00000000000000000000000000000000:0050 "
+		"00000000000000000000000000000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 1234 1 0000000000000000 100 0 0 10 0";
 	const char *lo = "   2: 00000000000000000000000001000000:01BB "
 			 "00000000000000000000000000000000:0000 0A 00000000:00000000 "
 			 "00:00000000 00000000     0        0 1235 1 0000000000000000 100 0 0 10 0";
-	const uint8_t zero[16] = { 0 }, one[16] = { [15] = 1 };
+	const uint8_t zero[16] = {0}, one[16] = {[15] = 1};
 	struct tcp_ep ep;
 
 	assert_true(tcp_listener_parse(any, AF_INET6, &ep));
@@ -49,8 +54,9 @@ static void listener_v6(void **state)
 
 static void not_a_listener(void **state)
 {
-	const char *established = "   3: 0100007F:1F90 0100007F:D431 01 00000000:00000000 "
-				  "00:00000000 00000000     0        0 999 1 0000000000000000 20 4 30 10 -1";
+	const char *established =
+		"   3: 0100007F:1F90 0100007F:D431 01 00000000:00000000 "
+		"00:00000000 00000000     0        0 999 1 0000000000000000 20 4 30 10 -1";
 	const char *header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when";
 	struct tcp_ep ep;
 
@@ -58,6 +64,83 @@ static void not_a_listener(void **state)
 	assert_false(tcp_listener_parse(header, AF_INET, &ep));
 	/* A v4 line read as a v6 table has the wrong address length. */
 	assert_false(tcp_listener_parse("   0: 0100007F:1F90 00000000:0000 0A 0", AF_INET6, &ep));
+}
+
+static const char header[] = "  sl  local_address rem_address   st tx_queue\n";
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A fake /proc: "self" and pid 10 share a namespace (hard-linked ns/net),
+ * pid 20 has its own, pid 30 is a kernel thread without one. */
+static void make_proc(char *root)
+{
+	const char *dirs[] = {"self",	"self/ns", "self/net", "10",	 "10/ns",
+			      "10/net", "20",	   "20/ns",    "20/net", "30"};
+	char a[512], b[512];
+
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(a, sizeof(a), "%s/%s", root, dirs[i]);
+		assert_int_equal(mkdir(a, 0755), 0);
+	}
+	write_file(root, "self/ns/net", "");
+	snprintf(a, sizeof(a), "%s/self/ns/net", root);
+	snprintf(b, sizeof(b), "%s/10/ns/net", root);
+	assert_int_equal(link(a, b), 0);
+	write_file(root, "20/ns/net", "");
+	write_file(root, "self/net/tcp",
+		   "  sl  local_address rem_address   st\n"
+		   "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 0\n");
+	write_file(root, "self/net/tcp6", header);
+	write_file(root, "10/net/tcp", header);
+	write_file(root, "10/net/tcp6", header);
+	write_file(root, "20/net/tcp",
+		   "  sl  local_address rem_address   st\n"
+		   "   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 0\n");
+	write_file(root, "20/net/tcp6", header);
+}
+
+struct scanned {
+	uint32_t netns[8];
+	uint16_t port[8];
+	int n;
+};
+
+static int note(uint32_t netns, const struct tcp_ep *ep, void *c)
+{
+	struct scanned *s = c;
+
+	if (s->n == 8)
+		return -1;
+	s->netns[s->n] = netns;
+	s->port[s->n++] = ep->port;
+	return 0;
+}
+
+static void scan_reads_each_namespace_once(void **state)
+{
+	char root[] = "/tmp/hivemon-test-proc-XXXXXX", cmd[600];
+	struct scanned s = {0};
+
+	make_proc(root);
+	assert_int_equal(tcp_listeners_scan(root, note, &s), 0);
+	/* 8080 in our namespace (read once for self and pid 10), 80 in pid 20's. */
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.port[0], 8080);
+	assert_int_equal(s.port[1], 80);
+	assert_int_not_equal(s.netns[0], s.netns[1]);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void quantile_clamped_to_min(void **state)
@@ -104,6 +187,7 @@ int main(void)
 		cmocka_unit_test(listener_v4),
 		cmocka_unit_test(listener_v6),
 		cmocka_unit_test(not_a_listener),
+		cmocka_unit_test(scan_reads_each_namespace_once),
 		cmocka_unit_test(quantile_clamped_to_min),
 		cmocka_unit_test(min_survives_merge_only_when_known),
 	};
