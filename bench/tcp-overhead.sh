@@ -108,9 +108,15 @@ for r in $(seq "$rounds"); do
 		read -r traced traced_cpu < <(run_traced)
 		read -r plain plain_cpu < <(run_wrk)
 	fi
+	if ! jq -e . "$tmp/report.json" >/dev/null 2>&1; then
+		bad=$(mktemp /tmp/tcp-overhead-report.XXXXXX.json)
+		cp "$tmp/report.json" "$bad"
+		echo "tcp-overhead: hivemon report wrote invalid JSON (kept in $bad)" >&2
+	fi
 	seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
-		.tcp.requests[] | select(.role == "server") | .count] | add // 0' "$tmp/report.json")
-	lost=$(jq .lost_events "$tmp/report.json")
+		.tcp.requests[] | select(.role == "server") | .count] | add // 0' "$tmp/report.json" \
+		2>/dev/null || echo "?")
+	lost=$(jq .lost_events "$tmp/report.json" 2>/dev/null || echo "?")
 	echo "round $r: without $plain req/s ($plain_cpu us CPU/req), with $traced req/s" \
 		"($traced_cpu us CPU/req; hivemon saw $seen server requests, lost $lost)"
 	echo "$plain $plain_cpu" >>"$tmp/plain"

@@ -54,11 +54,11 @@ struct proc_exit_info {
 
 /* TCP probe (bpf/tcp.bpf.c). */
 enum tcp_stat_kind {
-	TCP_KIND_CONNECT = 1,	  /* connect latency towards ep (remote) */
-	TCP_KIND_RTT = 2,	  /* smoothed RTT samples towards ep */
+	TCP_KIND_CONNECT = 1,	 /* connect latency towards ep (remote) */
+	TCP_KIND_RTT = 2,	 /* smoothed RTT samples towards ep */
 	TCP_KIND_REQ_SERVER = 3, /* request time, ep = listening address */
 	TCP_KIND_REQ_CLIENT = 4, /* request time, ep = remote endpoint */
-	TCP_KIND_RETRANS = 5,	  /* retransmitted segments, ep zeroed */
+	TCP_KIND_RETRANS = 5,	 /* retransmitted segments, ep zeroed */
 };
 
 /* A socket address as the kernel holds it: family AF_INET (first 4 bytes
