@@ -427,11 +427,12 @@ static int seed_listeners(struct tcp_probe_state *tp)
 	return err;
 }
 
-/* Per-CPU values cost memory on every CPU: a process talks to a few
- * endpoints, each filling ~10-30 buckets, but past MAP_BUDGET bytes a map
- * gets fewer entries (the LRU then drops the least recently used). */
-#define MAP_BUDGET   (32u << 20)
-#define ENTRY_OVERHD 96u /* key, hash node, LRU links */
+/* Most processes have no TCP rows; one that has talks to a few endpoints,
+ * each filling ~10-30 buckets. Per-CPU values cost memory on every CPU, so
+ * past MAP_BUDGET bytes a map gets fewer entries (the LRU then drops the
+ * least recently used). */
+#define MAP_BUDGET   (16u << 20)
+#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
 
 static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
 {
@@ -481,9 +482,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
 	bpf_map__set_max_entries(tp->skel->maps.tcp_stats,
-				 map_entries(procs * 8, sizeof(struct tcp_stat_val), tp->ncpus));
+				 map_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,
-				 map_entries(procs * 64, sizeof(uint64_t), tp->ncpus));
+				 map_entries(procs * 32, sizeof(uint64_t), tp->ncpus));
 	err = tcp_bpf__load(tp->skel);
 	if (err) {
 		err = loader_report("tcp", "load", err);
