@@ -68,7 +68,7 @@ rtt() {
 	start_server -a 127.0.0.1 -t 50
 	run "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 4 -n 5 -r
 	assert_success
-	assert_output "connects 4 requests 20 refused 1"
+	assert_output "connects 4 requests 20 refused 1 abandoned 0"
 	finish_report
 	local ep="127.0.0.1:$PORT" s=$SERVER_PID c
 	c=$(jq '.processes[] | select(.comm == "tcp_client") | .pid' "$REPORT_OUT")
@@ -134,7 +134,7 @@ rtt() {
 	start_report --duration 4s --format json --probes tcp --comm tcp_server --comm tcp_client
 	run "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 1000 -n 3 -P 1000
 	assert_success
-	assert_output "connects 1000 requests 3000 refused 0"
+	assert_output "connects 1000 requests 3000 refused 0 abandoned 0"
 	finish_report
 	local ep="127.0.0.1:$PORT" s=$SERVER_PID c
 	stop_server
@@ -256,4 +256,25 @@ retrans_segs() {
 	assert_equal "$(req "$SERVER_PID" server "127.0.0.1:$PORT" count)" 6
 	run proc_jq "$SERVER_PID" '[.tcp.requests[] | select(.role == "client")] | length'
 	assert_output 0
+}
+
+@test "a connect that gets no answer and is given up counts as a failed connect" {
+	# In a namespace of our own, 10.99.0.0/16 leads to the loopback, which
+	# drops what is not addressed to it: SYNs there are never answered.
+	NETNS=hivemon-tcp-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	ip -n "$NETNS" route add 10.99.0.0/16 dev lo
+	start_server -a 127.0.0.1 -t 0
+	start_report --duration 2s --format json --probes tcp --comm tcp_client
+	run ip netns exec "$NETNS" "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 1 -n 2 -x 10.99.0.1
+	assert_success
+	assert_output "connects 1 requests 2 refused 0 abandoned 1"
+	finish_report
+	local c
+	c=$(jq '.processes[] | select(.comm == "tcp_client") | .pid' "$REPORT_OUT")
+	assert_equal "$(conn "$c" 10.99.0.1:80 count)" 1
+	assert_equal "$(conn "$c" 10.99.0.1:80 errors)" 1
+	assert_equal "$(conn "$c" "127.0.0.1:$PORT" count)" 1
+	assert_equal "$(conn "$c" "127.0.0.1:$PORT" errors)" 0
 }

@@ -5,17 +5,20 @@
  * one after the other (the next one once the whole response is in), then
  * closes. PAR connections run at once (default 1: one after the other).
  *
- * usage: tcp_client -a ADDR -p PORT [-c CONNS] [-n REQS] [-P PAR] [-r] [-w]
+ * usage: tcp_client -a ADDR -p PORT [-c CONNS] [-n REQS] [-P PAR] [-r] [-x ADDR] [-w]
  *   -r  first make one connect that is refused (to a closed local port)
+ *   -x  first make one connect to ADDR port 80 that gets no answer, and give
+ *       it up after 300 ms (ADDR must lead to a black hole)
  *   -w  open all CONNS connections, print "connected", wait for SIGUSR1,
  *       then make the requests (connections that predate a tracer)
- * Prints "connects C requests R refused F" and exits 0 when every request
- * got its response.
+ * Prints "connects C requests R refused F abandoned A" and exits 0 when
+ * every request got its response.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +39,7 @@ struct conn {
 };
 
 struct totals {
-	long connects, requests, refused;
+	long connects, requests, refused, abandoned;
 };
 
 static void die(const char *what)
@@ -94,6 +97,23 @@ static void refused_connect(const char *addr, struct totals *t)
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0 || errno != ECONNREFUSED)
 		die("connect to a closed port was not refused");
 	t->refused++;
+	close(fd);
+}
+
+static void abandoned_connect(const char *addr, struct totals *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(addr, 80, &ss);
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0 || errno != EINPROGRESS)
+		die("connect to the black hole did not stay in progress");
+	if (poll(&pfd, 1, 300) != 0)
+		die("the black hole answered");
+	t->abandoned++;
 	close(fd);
 }
 
@@ -164,6 +184,7 @@ int main(int argc, char **argv)
 {
 	const char *addr = NULL;
 	int port = 0, conns = 1, reqs = 1, par = 1, refuse = 0, wait_signal = 0, opt, epfd;
+	const char *black_hole = NULL;
 	int started = 0, done = 0;
 	struct totals t = {0};
 	struct sockaddr_storage ss;
@@ -172,7 +193,7 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	socklen_t len;
 
-	while ((opt = getopt(argc, argv, "a:p:c:n:P:rw")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:c:n:P:rx:w")) != -1) {
 		switch (opt) {
 		case 'a':
 			addr = optarg;
@@ -192,6 +213,9 @@ int main(int argc, char **argv)
 		case 'r':
 			refuse = 1;
 			break;
+		case 'x':
+			black_hole = optarg;
+			break;
 		case 'w':
 			wait_signal = 1;
 			break;
@@ -209,6 +233,8 @@ int main(int argc, char **argv)
 	}
 	if (refuse)
 		refused_connect(addr, &t);
+	if (black_hole)
+		abandoned_connect(black_hole, &t);
 	len = make_addr(addr, port, &ss);
 	cs = calloc(conns, sizeof(*cs));
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -276,10 +302,12 @@ int main(int argc, char **argv)
 			done++;
 		}
 	}
-	printf("connects %ld requests %ld refused %ld\n", t.connects, t.requests, t.refused);
+	printf("connects %ld requests %ld refused %ld abandoned %ld\n", t.connects, t.requests,
+	       t.refused, t.abandoned);
 	return t.requests == (long)conns * reqs ? 0 : 1;
 usage:
 	fprintf(stderr,
-		"usage: tcp_client -a ADDR -p PORT [-c CONNS] [-n REQS] [-P PAR] [-r] [-w]\n");
+		"usage: tcp_client -a ADDR -p PORT [-c CONNS] [-n REQS] [-P PAR] [-r] [-x ADDR] "
+		"[-w]\n");
 	return 2;
 }
