@@ -405,8 +405,9 @@ static int count_listener(uint32_t netns, const struct tcp_ep *ep, void *c)
 }
 
 /* Gives the kernel side the listening sockets that exist already, in every
- * network namespace (containers). An entry it made itself meanwhile (a
- * listen() racing this) is already right. */
+ * network namespace (containers). /proc is read after the programs were
+ * attached, so it lists every listener the kernel side counted meanwhile:
+ * the larger of the two counts is right. */
 static int seed_listeners(struct tcp_probe_state *tp)
 {
 	int fd = bpf_map__fd(tp->skel->maps.listen_ports);
@@ -418,9 +419,13 @@ static int seed_listeners(struct tcp_probe_state *tp)
 	err = tcp_listeners_scan("/proc", count_listener, &seeds);
 	for (size_t i = 0; i < seeds.cap && !err; i++) {
 		const struct seed *s = (const void *)(seeds.values + i * sizeof(struct seed));
+		uint64_t counted;
 
-		if (seeds.used[i] && bpf_map_update_elem(fd, &s->key, &s->n, BPF_NOEXIST) &&
-		    errno != EEXIST)
+		if (!seeds.used[i])
+			continue;
+		if (!bpf_map_lookup_elem(fd, &s->key, &counted) && counted >= s->n)
+			continue;
+		if (bpf_map_update_elem(fd, &s->key, &s->n, BPF_ANY))
 			err = -errno;
 	}
 	u64map_free(&seeds);
