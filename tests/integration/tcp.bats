@@ -278,3 +278,21 @@ retrans_segs() {
 	assert_equal "$(conn "$c" "127.0.0.1:$PORT" count)" 1
 	assert_equal "$(conn "$c" "127.0.0.1:$PORT" errors)" 0
 }
+
+@test "pool sizing: 8 busy connections to a 50 ms server need a pool of about 10" {
+	start_server -t 50
+	"$CLIENT" -a 127.0.0.1 -p "$PORT" -c 8 -n 1000 -P 8 >/dev/null &
+	CLIENT_PID=$!
+	sleep 0.5
+	# The client keeps 8 requests in flight for the whole window: Little's
+	# law gives 8 at p99, plus 25 % headroom.
+	start_report --duration 3s --format json --probes tcp --pid "$CLIENT_PID"
+	finish_report
+	run jq -r --argjson pid "$CLIENT_PID" \
+		'.findings[] | select(.pid == $pid and .kind == "pool-size") | .value' "$REPORT_OUT"
+	assert_success
+	assert_between "$output" 9 12
+	run jq -r --argjson pid "$CLIENT_PID" \
+		'.findings[] | select(.pid == $pid and .kind == "pool-size") | .summary' "$REPORT_OUT"
+	assert_output --regexp "^pool to 127\.0\.0\.1:$PORT: "
+}
