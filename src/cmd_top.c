@@ -20,6 +20,8 @@
 #include "top_render.h"
 #include "top_view.h"
 
+#define DRAIN_NS 1000000000ULL
+
 struct top_opts {
 	struct probe_opts probe;
 	uint64_t interval_ns;
@@ -206,6 +208,28 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
+/* One window of @span, drained every second so ring buffers never fill. */
+static int collect_merged(struct collector *c, uint64_t span, struct snapshot *total)
+{
+	uint64_t end = now_ns() + span;
+
+	for (;;) {
+		uint64_t now = now_ns();
+		struct snapshot part;
+		int err;
+
+		if (now < end)
+			sleep_ns(end - now < DRAIN_NS ? end - now : DRAIN_NS);
+		snapshot_init(&part);
+		err = collector_collect(c, &part);
+		if (!err && snapshot_merge(total, &part))
+			err = -ENOMEM;
+		snapshot_free(&part);
+		if (err || stop_requested || now_ns() >= end)
+			return err;
+	}
+}
+
 static int run_once(const struct top_opts *o, struct top_source *src)
 {
 	struct top_window w = {0};
@@ -215,9 +239,8 @@ static int run_once(const struct top_opts *o, struct top_source *src)
 	struct top_frame frame;
 	int err;
 
-	if (src->collector)
-		sleep_ns(o->interval_ns);
-	err = source_next(src, &w);
+	err = src->collector ? collect_merged(src->collector, o->interval_ns, &w.snap)
+			     : source_next(src, &w);
 	if (err) {
 		log_error("top: cannot read a window: %s", strerror(-err));
 		window_free(&w);
@@ -285,25 +308,35 @@ static void ui_draw(struct top_ui *ui)
 	top_curses_draw(&frame, &ui->scratch);
 }
 
-/* Takes the next window; while paused it is read (so kernel buffers keep
- * draining) but not shown. */
-static void ui_tick(struct top_ui *ui)
+/* Reads what the source gained: our own probes are drained at least every
+ * second (so ring buffers never fill) and merged until the frame is due. */
+static int ui_drain(struct top_ui *ui)
+{
+	struct snapshot part;
+	int err;
+
+	if (!ui->src->collector)
+		return source_next(ui->src, &ui->incoming);
+	snapshot_init(&part);
+	err = collector_collect(ui->src->collector, &part);
+	if (!err && snapshot_merge(&ui->incoming.snap, &part))
+		err = -ENOMEM;
+	snapshot_free(&part);
+	return err;
+}
+
+/* Shows the window gathered so far; while paused it is dropped instead. */
+static void ui_show(struct top_ui *ui)
 {
 	struct top_window tmp;
-	int err = source_next(ui->src, &ui->incoming);
 
-	if (err) {
-		snprintf(ui->status, sizeof(ui->status), "cannot read a window: %s",
-			 strerror(-err));
-		return;
+	if (!ui->view.paused) {
+		tmp = ui->shown;
+		ui->shown = ui->incoming;
+		ui->incoming = tmp;
+		ui_rebuild(ui);
 	}
-	ui->status[0] = '\0';
-	if (ui->view.paused)
-		return;
-	tmp = ui->shown;
-	ui->shown = ui->incoming;
-	ui->incoming = tmp;
-	ui_rebuild(ui);
+	window_free(&ui->incoming);
 }
 
 static int ui_wait_ms(uint64_t deadline)
@@ -313,10 +346,21 @@ static int ui_wait_ms(uint64_t deadline)
 	return deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
 }
 
+/* Next multiple of @step after @t, skipping (not bursting) missed ones. */
+static uint64_t next_deadline(uint64_t t, uint64_t step)
+{
+	uint64_t now = now_ns();
+
+	t += step;
+	return t > now ? t : now + step;
+}
+
 static int run_interactive(const struct top_opts *o, struct top_source *src)
 {
 	struct top_ui ui = {.opts = o, .src = src};
-	uint64_t next_tick;
+	uint64_t drain_step =
+		src->collector && o->interval_ns > DRAIN_NS ? DRAIN_NS : o->interval_ns;
+	uint64_t next_drain, next_frame;
 	bool dirty = true;
 	const char *codeset;
 
@@ -326,27 +370,36 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 	codeset = nl_langinfo(CODESET);
 	ui.ascii = !codeset || strcmp(codeset, "UTF-8");
 	top_curses_start();
-	if (src->socket) {
-		ui_tick(&ui); /* the daemon already has a full window */
+	if (src->socket && !ui_drain(&ui)) {
+		ui_show(&ui); /* the daemon already has a full window */
 	} else {
 		snprintf(ui.status, sizeof(ui.status), "collecting the first window...");
 		ui_rebuild(&ui);
 	}
-	next_tick = now_ns() + o->interval_ns;
+	next_drain = now_ns() + drain_step;
+	next_frame = now_ns() + o->interval_ns;
 	while (!stop_requested && !ui.view.quit) {
 		int key;
 
-		if (now_ns() >= next_tick) {
-			ui_tick(&ui);
-			next_tick += o->interval_ns;
-			if (next_tick <= now_ns()) /* fell behind (suspended): skip, don't burst */
-				next_tick = now_ns() + o->interval_ns;
-			dirty = true;
+		if (now_ns() >= next_drain || now_ns() >= next_frame) {
+			int err = ui_drain(&ui);
+
+			if (err)
+				snprintf(ui.status, sizeof(ui.status), "cannot read a window: %s",
+					 strerror(-err));
+			else
+				ui.status[0] = '\0';
+			next_drain = next_deadline(next_drain, drain_step);
+			if (now_ns() >= next_frame) {
+				ui_show(&ui);
+				next_frame = next_deadline(next_frame, o->interval_ns);
+				dirty = true;
+			}
 		}
 		if (dirty)
 			ui_draw(&ui);
 		dirty = false;
-		timeout(ui_wait_ms(next_tick));
+		timeout(ui_wait_ms(next_drain < next_frame ? next_drain : next_frame));
 		key = getch();
 		if (key == ERR)
 			continue;

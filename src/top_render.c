@@ -73,6 +73,30 @@ static void put_cell(char *buf, size_t len, size_t *pos, int *col, const char *t
 	*col += width;
 }
 
+/* Pads @buf in place to @width columns (UTF-8 aware): printf's widths
+ * count bytes, which would misalign "µs". */
+static char *pad_cols(char *buf, size_t len, int width, bool left)
+{
+	int w = (int)utf8_width(buf);
+	size_t n = strlen(buf), pad;
+
+	if (w >= width)
+		return buf;
+	pad = (size_t)(width - w);
+	if (n + pad + 1 > len)
+		return buf;
+	if (left) {
+		memset(buf + n, ' ', pad);
+	} else {
+		memmove(buf + pad, buf, n);
+		memset(buf, ' ', pad);
+	}
+	buf[n + pad] = '\0';
+	return buf;
+}
+
+#define PADR(expr, buf, width) pad_cols(expr, sizeof(buf), width, false)
+
 static void upper(char *dst, size_t len, const char *src)
 {
 	size_t i;
@@ -224,15 +248,17 @@ static void format_syscall_table(const struct proc_snapshot *p, uint64_t window,
 		char name[SYSCALL_NAME_LEN], rate[16], p50[16], p90[16], p99[16], max[16];
 		double wall = window ? 100.0 * (double)sc->lat.sum_ns / (double)window : 0;
 
-		top_lines_add(out, STYLE_NORMAL, "%-20s %9s %7llu %6.1f%% %8s %8s %8s %8s",
-			      top_syscall_name(sc->nr, name, sizeof(name)),
-			      fmt_rate(window ? (double)sc->count * 1e9 / (double)window : 0, rate,
-				       sizeof(rate)),
-			      (unsigned long long)sc->errors, wall,
-			      fmt_latency(hist_quantile(&sc->lat, 0.5), p50, sizeof(p50)),
-			      fmt_latency(hist_quantile(&sc->lat, 0.9), p90, sizeof(p90)),
-			      fmt_latency(hist_quantile(&sc->lat, 0.99), p99, sizeof(p99)),
-			      fmt_latency(sc->lat.max_ns, max, sizeof(max)));
+		top_lines_add(
+			out, STYLE_NORMAL, "%-20s %9s %7llu %6.1f%% %8s %8s %8s %8s",
+			top_syscall_name(sc->nr, name, sizeof(name)),
+			PADR(fmt_rate(window ? (double)sc->count * 1e9 / (double)window : 0, rate,
+				      sizeof(rate)),
+			     rate, 8),
+			(unsigned long long)sc->errors, wall,
+			PADR(fmt_latency(hist_quantile(&sc->lat, 0.5), p50, sizeof(p50)), p50, 8),
+			PADR(fmt_latency(hist_quantile(&sc->lat, 0.9), p90, sizeof(p90)), p90, 8),
+			PADR(fmt_latency(hist_quantile(&sc->lat, 0.99), p99, sizeof(p99)), p99, 8),
+			PADR(fmt_latency(sc->lat.max_ns, max, sizeof(max)), max, 8));
 	}
 	if (!n)
 		top_lines_add(out, STYLE_NORMAL, "(no syscalls in this window)");
@@ -268,9 +294,13 @@ void top_format_hist(const struct hist *h, const char *title, int width, struct 
 			cells = width;
 		memset(bar, '#', (size_t)cells);
 		bar[cells] = '\0';
-		top_lines_add(out, STYLE_BAR, "  %8s .. %-8s |%-*s %llu",
-			      low ? fmt_latency(low, from, sizeof(from)) : "0",
-			      fmt_latency(high, to, sizeof(to)), width, bar,
+		if (low)
+			fmt_latency(low, from, sizeof(from));
+		else
+			snprintf(from, sizeof(from), "0");
+		fmt_latency(high, to, sizeof(to));
+		top_lines_add(out, STYLE_BAR, "  %s .. %s |%-*s %llu", PADR(from, from, 8),
+			      pad_cols(to, sizeof(to), 8, true), width, bar,
 			      (unsigned long long)groups[g]);
 	}
 }
@@ -290,11 +320,12 @@ static void format_tcp(const struct proc_snapshot *p, uint64_t window, struct to
 		top_lines_add(out, STYLE_NORMAL, "%-8s %-28s %9s %8s %8s %8s",
 			      server ? "serve" : "request",
 			      endpoint_format(server ? &r->local : &r->remote, ep, sizeof(ep)),
-			      fmt_rate(window ? (double)r->count * 1e9 / (double)window : 0, rate,
-				       sizeof(rate)),
-			      fmt_latency(hist_quantile(&r->lat, 0.5), a, sizeof(a)),
-			      fmt_latency(hist_quantile(&r->lat, 0.99), b, sizeof(b)),
-			      fmt_latency(r->lat.max_ns, c, sizeof(c)));
+			      PADR(fmt_rate(window ? (double)r->count * 1e9 / (double)window : 0,
+					    rate, sizeof(rate)),
+				   rate, 8),
+			      PADR(fmt_latency(hist_quantile(&r->lat, 0.5), a, sizeof(a)), a, 8),
+			      PADR(fmt_latency(hist_quantile(&r->lat, 0.99), b, sizeof(b)), b, 8),
+			      PADR(fmt_latency(r->lat.max_ns, c, sizeof(c)), c, 8));
 	}
 	for (int kind = 0; kind < 2; kind++) {
 		const struct tcp_remote_stat *st = kind ? p->tcp.rtt : p->tcp.connect;
@@ -305,11 +336,15 @@ static void format_tcp(const struct proc_snapshot *p, uint64_t window, struct to
 				out, STYLE_NORMAL, "%-8s %-28s %9s %8s %8s %8s",
 				kind ? "rtt" : "connect",
 				endpoint_format(&st[i].remote, ep, sizeof(ep)),
-				fmt_rate(window ? (double)st[i].count * 1e9 / (double)window : 0,
-					 rate, sizeof(rate)),
-				fmt_latency(hist_quantile(&st[i].lat, 0.5), a, sizeof(a)),
-				fmt_latency(hist_quantile(&st[i].lat, 0.99), b, sizeof(b)),
-				fmt_latency(st[i].lat.max_ns, c, sizeof(c)));
+				PADR(fmt_rate(window ? (double)st[i].count * 1e9 / (double)window
+						     : 0,
+					      rate, sizeof(rate)),
+				     rate, 8),
+				PADR(fmt_latency(hist_quantile(&st[i].lat, 0.5), a, sizeof(a)), a,
+				     8),
+				PADR(fmt_latency(hist_quantile(&st[i].lat, 0.99), b, sizeof(b)), b,
+				     8),
+				PADR(fmt_latency(st[i].lat.max_ns, c, sizeof(c)), c, 8));
 	}
 	if (!p->tcp.n_requests && !p->tcp.n_rtt && !p->tcp.n_connect)
 		top_lines_add(out, STYLE_NORMAL, "(no TCP activity in this window)");
@@ -342,7 +377,7 @@ static void format_slow(const struct proc_snapshot *p, struct top_lines *out)
 				 (unsigned long long)(calls[i].end_ns % 1000000000ULL / 1000000));
 		top_lines_add(out, STYLE_NORMAL, "%-8u %-20s %9s %8lld  %s", calls[i].tid,
 			      top_syscall_name(calls[i].nr, name, sizeof(name)),
-			      fmt_latency(calls[i].latency_ns, lat, sizeof(lat)),
+			      PADR(fmt_latency(calls[i].latency_ns, lat, sizeof(lat)), lat, 9),
 			      (long long)calls[i].ret, when);
 	}
 	if (!n)
@@ -466,6 +501,15 @@ void top_format_help(struct top_lines *out)
 		      "ALERT highest firing tier.");
 }
 
+static char *rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+	return s;
+}
+
 int top_render_plain(const struct top_frame *f, FILE *out)
 {
 	struct top_lines lines;
@@ -479,10 +523,10 @@ int top_render_plain(const struct top_frame *f, FILE *out)
 		fprintf(out, "%s\n", lines.items[i].text);
 	top_lines_free(&lines);
 	top_format_colhdr(buf, sizeof(buf), sort, top_cols[sort].desc_default != reverse);
-	fprintf(out, "%s\n", buf);
+	fprintf(out, "%s\n", rtrim(buf));
 	for (size_t i = 0; i < f->model->n; i++) {
 		top_format_row(&f->model->rows[i], buf, sizeof(buf), NULL);
-		fprintf(out, "%s\n", buf);
+		fprintf(out, "%s\n", rtrim(buf));
 	}
 	return ferror(out) ? -EIO : 0;
 }
