@@ -130,12 +130,42 @@ static json_t *alloc_json(const struct proc_snapshot *p)
 			 (json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
 }
 
+/* The slowest single calls of the window, slowest first. */
+static json_t *slow_calls_json(const struct proc_snapshot *p)
+{
+	const struct slow_call *order[PROC_MAX_SLOW];
+	json_t *arr = json_array();
+	size_t n = p->n_slow;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		while (j > 0 && order[j - 1]->latency_ns < p->slow[i].latency_ns) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = &p->slow[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[SYSCALL_NAME_LEN], at[UNITS_BUFLEN];
+
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:s, s:I, s:I, s:s}", "tid",
+						(json_int_t)order[i]->tid, "syscall",
+						syscall_name(order[i]->nr, name, sizeof(name)),
+						"latency_ns", (json_int_t)order[i]->latency_ns,
+						"ret", (json_int_t)order[i]->ret, "at",
+						format_time_utc(order[i]->end_ns, at, sizeof(at))));
+	}
+	return arr;
+}
+
 static json_t *process_json(const struct proc_snapshot *p)
 {
-	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
+	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
 			 "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "", "exited", p->exited,
-			 "syscalls", syscalls_json(p), "tcp", tcp_json(p), "sched", sched_json(p),
-			 "alloc", alloc_json(p));
+			 "syscalls", syscalls_json(p), "slow_calls", slow_calls_json(p), "tcp",
+			 tcp_json(p), "sched", sched_json(p), "alloc", alloc_json(p));
 }
 
 json_t *report_to_json(const struct snapshot *snap)
