@@ -11,6 +11,7 @@
 #include "bpf/hist.h"
 #include "report.h"
 #include "report_parse.h"
+#include "syscalls.h"
 
 static const char *const tier_names[TIER_COUNT] = {"none", "info", "warning", "critical",
 						   "emergency"};
@@ -192,7 +193,32 @@ static int parse_requests(struct proc_snapshot *p, const json_t *arr)
 	return 0;
 }
 
-/* Optional "slow" array: [{tid, nr, ret, latency_ns, end_ns}]. */
+/* "2026-11-29T10:00:00Z" (optionally with fractional seconds) -> ns. */
+static uint64_t parse_utc(const char *text)
+{
+	struct tm tm = {0};
+	const char *rest = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	double frac = 0;
+
+	if (!rest)
+		return 0;
+	if (*rest == '.')
+		frac = strtod(rest, NULL);
+	return (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)(frac * 1e9);
+}
+
+/* Syscall number of @name by asking the name table (x86_64 has < 512). */
+static uint32_t syscall_nr_of(const char *name)
+{
+	char buf[SYSCALL_NAME_LEN];
+
+	for (uint32_t nr = 0; nr < 512; nr++)
+		if (!strcmp(syscall_name(nr, buf, sizeof(buf)), name))
+			return nr;
+	return UINT32_MAX;
+}
+
+/* "slow_calls": [{tid, syscall, latency_ns, ret, at}], slowest first. */
 static void parse_slow(struct proc_snapshot *p, const json_t *arr)
 {
 	size_t i;
@@ -202,10 +228,10 @@ static void parse_slow(struct proc_snapshot *p, const json_t *arr)
 	{
 		struct slow_call c = {
 			.tid = (uint32_t)u64_of(o, "tid"),
-			.nr = (uint32_t)u64_of(o, "nr"),
+			.nr = syscall_nr_of(str_of(o, "syscall")),
 			.ret = json_integer_value(json_object_get(o, "ret")),
 			.latency_ns = u64_of(o, "latency_ns"),
-			.end_ns = u64_of(o, "end_ns"),
+			.end_ns = parse_utc(str_of(o, "at")),
 		};
 
 		proc_add_slow(p, &c);
@@ -245,22 +271,8 @@ static int parse_process(struct snapshot *snap, const json_t *o)
 	p->alloc.reclaim_count = u64_of(reclaim, "count");
 	p->alloc.reclaim_total_ns = u64_of(reclaim, "total_ns");
 	p->alloc.reclaim_max_ns = u64_of(reclaim, "max_ns");
-	parse_slow(p, json_object_get(o, "slow"));
+	parse_slow(p, json_object_get(o, "slow_calls"));
 	return 0;
-}
-
-/* "2026-11-29T10:00:00Z" (optionally with fractional seconds) -> ns. */
-static uint64_t parse_utc(const char *text)
-{
-	struct tm tm = {0};
-	const char *rest = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	double frac = 0;
-
-	if (!rest)
-		return 0;
-	if (*rest == '.')
-		frac = strtod(rest, NULL);
-	return (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)(frac * 1e9);
 }
 
 int report_parse_json(const json_t *doc, struct snapshot *snap)

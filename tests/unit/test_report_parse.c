@@ -74,6 +74,18 @@ static void test_round_trip(void **state)
 	assert_int_equal(pb->tcp.requests[0].count, 200);
 	assert_same_quantiles(&po->tcp.requests[0].lat, &pb->tcp.requests[0].lat);
 
+	/* The slowest calls of worker (4 sleeps of 21..24 ms), ended at whole
+	 * seconds past the window start, as the report's RFC 3339 "at" keeps. */
+	pb = snapshot_find(&back, 200);
+	assert_int_equal(pb->n_slow, 4);
+	for (size_t i = 0; i < pb->n_slow; i++) {
+		assert_int_equal(pb->slow[i].nr, 230);
+		assert_int_equal(pb->slow[i].tid, 201);
+		assert_int_equal(pb->slow[i].latency_ns, (24 - i) * MS);
+		assert_int_equal(pb->slow[i].end_ns / 1000000000ULL,
+				 snapshot_find(&orig, 200)->slow[3 - i].end_ns / 1000000000ULL);
+	}
+
 	pb = snapshot_find(&back, 50);
 	po = snapshot_find(&orig, 50);
 	assert_int_equal(find_sc(pb, 1)->errors, 2);
