@@ -5,9 +5,14 @@
  * 1000/MS syscalls per second with a p99 of MS. With COUNT 1 the process
  * itself sleeps (no parent row); otherwise the parent waits and, on SIGTERM,
  * takes its children down with it.
- * usage: sleepers COUNT MS NAME
+ * With ITERATIONS and STATSFILE (COUNT 1) it sleeps ITERATIONS times, then
+ * writes the exact "count p50 p99 max" of its sleeps (nanoseconds, nearest
+ * rank) to STATSFILE and exits: the ground truth a percentile is held to.
+ * usage: sleepers COUNT MS NAME [ITERATIONS STATSFILE]
  */
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,56 @@ static void sleep_forever(long ms, const char *name)
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest sample with at least q of them at or below. */
+static uint64_t rank(const uint64_t *sorted, long n, double q)
+{
+	long r = (long)ceil(q * (double)n);
+
+	return sorted[r < 1 ? 0 : r - 1];
+}
+
+static int sleep_counted(long ms, const char *name, long iterations, const char *stats)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	uint64_t *lat = calloc((size_t)iterations, sizeof(*lat));
+	FILE *out;
+
+	if (!lat)
+		return 1;
+	prctl(PR_SET_NAME, name);
+	for (long i = 0; i < iterations; i++) {
+		uint64_t t0 = mono_ns();
+
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		lat[i] = mono_ns() - t0;
+	}
+	qsort(lat, (size_t)iterations, sizeof(*lat), cmp_u64);
+	out = fopen(stats, "w");
+	if (!out)
+		return 1;
+	fprintf(out, "%ld %llu %llu %llu\n", iterations,
+		(unsigned long long)rank(lat, iterations, 0.5),
+		(unsigned long long)rank(lat, iterations, 0.99),
+		(unsigned long long)lat[iterations - 1]);
+	free(lat);
+	return fclose(out) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long count, ms, n = 0;
@@ -32,10 +87,13 @@ int main(int argc, char **argv)
 	sigset_t term;
 	int sig;
 
-	if (argc != 4 || (count = atol(argv[1])) < 1 || (ms = atol(argv[2])) < 1) {
-		fprintf(stderr, "usage: sleepers COUNT MS NAME\n");
+	if ((argc != 4 && argc != 6) || (count = atol(argv[1])) < 1 || (ms = atol(argv[2])) < 1 ||
+	    (argc == 6 && (count != 1 || atol(argv[4]) < 1))) {
+		fprintf(stderr, "usage: sleepers COUNT MS NAME [ITERATIONS STATSFILE]\n");
 		return 2;
 	}
+	if (argc == 6)
+		return sleep_counted(ms, argv[3], atol(argv[4]), argv[5]);
 	if (count == 1)
 		sleep_forever(ms, argv[3]);
 	sigemptyset(&term);

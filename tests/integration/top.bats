@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# `hivemon top` against sleepers of known period (tests/workloads/sleepers.c):
+# the live view is driven in tmux (send-keys, capture-pane), --once in a pipe.
+
+load helpers
+
+TMUX_SOCK="hivemon-top-$$"
+
+setup() {
+	SLEEPERS=()
+}
+
+teardown() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	for pid in "${SLEEPERS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	true
+}
+
+# start_sleeper NAME MS: one process named NAME sleeping MS ms in a loop.
+# Real-time priority keeps its wake-ups on time on a busy 2-core machine, so
+# each call really lasts MS ms (its p99 too) and the test measures top, not
+# the scheduler.
+start_sleeper() {
+	chrt -f 10 "$WORKLOADS/sleepers" 1 "$2" "$1" &
+	SLEEPERS+=($!)
+}
+
+# A latency cell ("20.4ms", "850µs", "1.25s", "900ns") in milliseconds.
+to_ms() {
+	awk -v c="$1" 'BEGIN {
+		if (c ~ /ms$/) print c + 0; else if (c ~ /µs$/) print c / 1000;
+		else if (c ~ /ns$/) print c / 1e6; else if (c ~ /s$/) print c * 1000;
+		else exit 1 }'
+}
+
+# Column N (1-based, blank-separated) of the row whose COMM is NAME in FILE.
+cell() {
+	awk -v name="$2" -v n="$3" '$2 == name { print $n; exit }' "$1"
+}
+
+# Starts `hivemon top ARGS...` in a detached 200x50 tmux pane that stays
+# after the program exits (to read its exit status).
+start_top() {
+	tmux -u -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
+		"env LANG=C.UTF-8 TERM=xterm-256color $HIVEMON top --standalone $*" \; \
+		set-option -t top remain-on-exit on
+	SCREEN="$BATS_TEST_TMPDIR/screen"
+}
+
+capture() {
+	tmux -L "$TMUX_SOCK" capture-pane -p -t top >"$SCREEN"
+}
+
+keys() {
+	tmux -L "$TMUX_SOCK" send-keys -t top "$@"
+}
+
+pane() {
+	tmux -L "$TMUX_SOCK" display-message -p -t top "$1"
+}
+
+# wait_screen SECONDS CONDITION...: captures until CONDITION holds.
+wait_screen() {
+	local tries=$(($1 * 5))
+	shift
+	for _ in $(seq "$tries"); do
+		capture
+		"$@" && return 0
+		[ "$(pane '#{pane_dead}')" = 1 ] && break
+		sleep 0.2
+	done
+	echo "screen was:" >&2
+	cat "$SCREEN" >&2
+	return 1
+}
+
+has_row() { awk -v name="$1" '$2 == name { f = 1 } END { exit !f }' "$SCREEN"; }
+# The row of NAME has a measured SYSp99 (not "-").
+has_p99() { has_row "$1" && [ "$(cell "$SCREEN" "$1" 6)" != - ]; }
+lacks_row() { ! has_row "$1"; }
+line_of() { awk -v name="$1" '$2 == name { print NR; exit }' "$SCREEN"; }
+above() { has_row "$1" && has_row "$2" && [ "$(line_of "$1")" -lt "$(line_of "$2")" ]; }
+shows() { grep -qF -- "$1" "$SCREEN"; }
+
+@test "top without a terminal and without --once is a usage error" {
+	run bash -c "set -o pipefail; $HIVEMON top --standalone </dev/null | cat"
+	assert_equal "$status" 2
+	assert_output "hivemon: top needs a terminal (use --once for plain output)"
+}
+
+@test "top --once in a pipe: a 20 ms sleeper shows SYS p99 within 5% of its exact p99" {
+	local out="$BATS_TEST_TMPDIR/once" err="$BATS_TEST_TMPDIR/once.err" stats="$BATS_TEST_TMPDIR/stats"
+	(set -o pipefail
+	 "$HIVEMON" top --once --standalone --verbose --comm hm_once20 --interval 4s 2>"$err" |
+		cat >"$out") &
+	local top=$!
+	for _ in $(seq 200); do
+		grep -q 'probes attached' "$err" && break
+		sleep 0.05
+	done
+	# 100 sleeps of 20 ms (2 s) inside the 4 s window; the workload times
+	# each sleep itself and writes the exact percentiles.
+	chrt -f 10 "$WORKLOADS/sleepers" 1 20 hm_once20 100 "$stats"
+	wait "$top"
+	cat "$out"
+	read -r count p50 p99 max <"$stats"
+	assert_equal "$count" 100
+	assert_within_pct "$p50" 20000000 5 # the workload did sleep 20 ms
+	run grep -c . "$out"
+	assert_output 4 # 2 header lines, column titles, one row
+	assert_equal "$(head -1 "$out" | grep -o 'interval [0-9.]*s')" "interval 4.00s"
+	assert_equal "$(cell "$out" hm_once20 7)" clock_nanosleep
+	assert_within_pct "$(to_ms "$(cell "$out" hm_once20 6)")" "$(awk -v n="$p99" 'BEGIN { print n / 1e6 }')" 5
+	# 100 sleeps plus program start-up (~30 calls) over 4 s.
+	assert_between "$(cell "$out" hm_once20 5)" 25 40
+}
+
+# sys_p99_near NAME MS: the SYSp99 cell of NAME is within 5% of MS.
+sys_p99_near() {
+	has_p99 "$1" &&
+		awk -v v="$(to_ms "$(cell "$SCREEN" "$1" 6)")" -v e="$2" \
+			'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= e * 0.05) }'
+}
+
+@test "live view: a 20 ms sleeper shows ~20 ms and the detail view its histogram" {
+	start_sleeper hm_live20 20
+	start_top --comm hm_live20 --interval 1s
+	# Windows are 1 s: a host hiccup can delay one wake-up in one window,
+	# so wait (up to 15 s) for a frame whose p99 is that of a 20 ms sleep.
+	wait_screen 15 sys_p99_near hm_live20 20
+	assert_equal "$(cell "$SCREEN" hm_live20 7)" clock_nanosleep
+	assert_between "$(cell "$SCREEN" hm_live20 5)" 45 52 # ±1 call per 1 s window
+	keys Enter
+	wait_screen 5 shows "clock_nanosleep latency"
+	# One power of two holds every sleep: 16.8 ms .. 33.6 ms, a full bar.
+	run grep -E '16\.8ms \.\. 33\.6ms +\|#{40} [0-9]+' "$SCREEN"
+	assert_success
+	# The median of the per-syscall table (column p50) is immune to hiccups.
+	run awk '$1 == "clock_nanosleep" { print $5 }' "$SCREEN"
+	assert_within_pct "$(to_ms "$output")" 20 5
+	keys Escape
+	wait_screen 5 shows "RUNQp99"
+}
+
+@test "sort keys change the order: SYSC/s puts the 5 ms sleeper first, SYSp99 the 20 ms one, r reverses" {
+	start_sleeper hm_slow 20
+	start_sleeper hm_fast 5
+	start_top --comm hm_slow --comm hm_fast
+	wait_screen 15 has_p99 hm_slow
+	wait_screen 5 has_p99 hm_fast
+	keys s s # CPU% -> RUNQp99 -> SYSC/s
+	wait_screen 5 shows "sort SYSC/s desc"
+	wait_screen 5 above hm_fast hm_slow
+	assert_between "$(cell "$SCREEN" hm_fast 5)" 180 202
+	assert_between "$(cell "$SCREEN" hm_slow 5)" 45 52
+	keys s # -> SYSp99
+	wait_screen 5 shows "sort SYSp99 desc"
+	wait_screen 5 above hm_slow hm_fast
+	wait_screen 10 sys_p99_near hm_fast 5
+	wait_screen 5 sys_p99_near hm_slow 20
+	keys r
+	wait_screen 5 shows "sort SYSp99 asc"
+	wait_screen 5 above hm_fast hm_slow
+	keys Left # back to SYSC/s, still reversed: slow first
+	wait_screen 5 shows "sort SYSC/s asc"
+	wait_screen 5 above hm_slow hm_fast
+}
+
+@test "the / filter hides other processes and Escape brings them back" {
+	start_sleeper hm_keep 20
+	start_sleeper hm_hide 20
+	start_top --comm hm_keep --comm hm_hide
+	wait_screen 15 has_row hm_hide
+	wait_screen 5 has_row hm_keep
+	keys / h m _ k e Enter
+	wait_screen 5 lacks_row hm_hide
+	assert has_row hm_keep
+	assert shows "filter hm_ke  showing 1 of 2"
+	keys / Escape
+	wait_screen 5 has_row hm_hide
+}
+
+@test "resizing the terminal does not crash it, and q quits with status 0" {
+	start_sleeper hm_resize 20
+	start_top --comm hm_resize
+	wait_screen 15 has_row hm_resize
+	for size in "40 8" "200 50" "20 3" "120 30"; do
+		set -- $size
+		tmux -L "$TMUX_SOCK" resize-window -t top -x "$1" -y "$2"
+		sleep 0.6
+		assert_equal "$(pane '#{pane_dead}')" 0
+	done
+	wait_screen 5 has_row hm_resize
+	assert shows "hivemon top"
+	keys q
+	for _ in $(seq 25); do
+		[ "$(pane '#{pane_dead}')" = 1 ] && break
+		sleep 0.2
+	done
+	assert_equal "$(pane '#{pane_dead}')" 1
+	assert_equal "$(pane '#{pane_dead_status}')" 0
+}
