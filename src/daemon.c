@@ -18,7 +18,9 @@
 #include "commands.h"
 #include "config.h"
 #include "deliver.h"
+#include "ipc.h"
 #include "log.h"
+#include "report.h"
 #include "window.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -45,6 +47,7 @@ struct daemon {
 	 * `hivemon top`) are opened in consumers_open(), fed in daemon_publish()
 	 * and closed in consumers_close().
 	 */
+	struct ipc_server *ipc; /* NULL when the socket could not be opened */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -59,7 +62,27 @@ static uint64_t clock_ns(clockid_t clock)
 
 static int consumers_open(struct daemon *d)
 {
+	/* Without the socket `hivemon top` loads its own probes: not fatal. */
+	d->ipc = ipc_server_open(d->cfg->socket_path);
+	if (!d->ipc)
+		hlog(LOG_WARNING, "no socket for `hivemon top` at %s", d->cfg->socket_path);
 	return 0;
+}
+
+/* The report of the interval plus the firing alerts, for `hivemon top`. */
+static void publish_ipc(struct daemon *d, const struct snapshot *snap)
+{
+	json_t *doc = report_to_json(snap);
+	char *text;
+
+	if (!doc)
+		return;
+	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text)
+		ipc_server_publish(d->ipc, text);
+	free(text);
+	json_decref(doc);
 }
 
 /*
@@ -69,10 +92,14 @@ static int consumers_open(struct daemon *d)
  */
 static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 {
+	if (d->ipc)
+		publish_ipc(d, snap);
 }
 
 static void consumers_close(struct daemon *d)
 {
+	ipc_server_close(d->ipc);
+	d->ipc = NULL;
 }
 
 /* ---- alerts -------------------------------------------------------------- */
