@@ -50,6 +50,14 @@ start_top() {
 	SCREEN="$BATS_TEST_TMPDIR/screen"
 }
 
+# Same, reading a daemon's socket ($SOCK) instead of loading probes.
+start_top_on_socket() {
+	tmux -u -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
+		"env LANG=C.UTF-8 TERM=xterm-256color $HIVEMON top --socket $SOCK" \; \
+		set-option -t top remain-on-exit on
+	SCREEN="$BATS_TEST_TMPDIR/screen"
+}
+
 capture() {
 	tmux -L "$TMUX_SOCK" capture-pane -p -t top >"$SCREEN"
 }
@@ -202,4 +210,80 @@ sys_p99_near() {
 	done
 	assert_equal "$(pane '#{pane_dead}')" 1
 	assert_equal "$(pane '#{pane_dead_status}')" 0
+}
+
+# start_daemon: `hivemon run` watching hm_dmn, with a rule that is critical
+# above 15 ms of clock_nanosleep p99, serving on $SOCK.
+start_daemon() {
+	SOCK="$BATS_TEST_TMPDIR/hivemon.sock"
+	cat >"$BATS_TEST_TMPDIR/hivemon.conf" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		socket = $SOCK
+		filter.comm = hm_dmn
+
+		[alert "sleepy"]
+		metric = syscall.latency.p99
+		where = syscall=clock_nanosleep comm=hm_dmn
+		warning = 10ms
+		critical = 15ms
+		for = 0s
+	CONF
+	"$HIVEMON" run --config "$BATS_TEST_TMPDIR/hivemon.conf" 2>"$BATS_TEST_TMPDIR/daemon.err" &
+	DAEMON=$!
+	SLEEPERS+=("$DAEMON")
+}
+
+# The daemon's window shows hm_dmn near 20 ms with its critical alert.
+daemon_frame_ready() {
+	"$HIVEMON" top --once --socket "$SOCK" >"$SCREEN" 2>/dev/null &&
+		sys_p99_near hm_dmn 20 && [ "$(cell "$SCREEN" hm_dmn 15)" = CRITICAL ]
+}
+
+@test "with a daemon running, top reads its windows and alerts from a 0600 socket and loads no probes" {
+	start_sleeper hm_dmn 20
+	start_daemon
+	SCREEN="$BATS_TEST_TMPDIR/once"
+	local ok=
+	for _ in $(seq 30); do
+		daemon_frame_ready && { ok=1; break; }
+		sleep 0.5
+	done
+	cat "$SCREEN" "$BATS_TEST_TMPDIR/daemon.err"
+	assert_equal "$ok" 1
+	assert_equal "$(stat -c %a "$SOCK")" 600
+	run grep -c "daemon $SOCK" "$SCREEN"
+	assert_output 1
+	run grep -c "alerts: EMERGENCY 0 CRITICAL 1 WARNING 0 INFO 0" "$SCREEN"
+	assert_output 1
+	assert_equal "$(cell "$SCREEN" hm_dmn 1)" "${SLEEPERS[0]}"
+
+	# The live view on the socket holds no BPF object; standalone it would.
+	start_top_on_socket
+	wait_screen 15 has_row hm_dmn
+	local pid
+	pid=$(pane '#{pane_pid}')
+	assert_equal "$(find /proc/"$pid"/fd -lname 'anon_inode:bpf*' | wc -l)" 0
+	keys a
+	wait_screen 5 shows "Firing alerts (1)"
+	run grep -E '^CRITICAL +sleepy +[^ ]+ +[^ ]+ +20[0-9-]+T.*comm=hm_dmn' "$SCREEN"
+	assert_success
+	keys q
+
+	kill -TERM "$DAEMON"
+	wait "$DAEMON"
+	assert [ ! -e "$SOCK" ]
+	run "$HIVEMON" top --once --socket "$SOCK"
+	assert_equal "$status" 1
+	assert_output --partial "hivemon: no hivemon daemon answers on $SOCK"
+}
+
+@test "standalone top holds its own BPF programs" {
+	start_sleeper hm_own 20
+	start_top --comm hm_own
+	wait_screen 15 has_row hm_own
+	local pid
+	pid=$(pane '#{pane_pid}')
+	assert [ "$(find /proc/"$pid"/fd -lname 'anon_inode:bpf*' | wc -l)" -gt 0 ]
 }
