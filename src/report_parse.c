@@ -207,11 +207,19 @@ static uint64_t parse_utc(const char *text)
 	return (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)(frac * 1e9);
 }
 
-/* Syscall number of @name by asking the name table (x86_64 has < 512). */
-static uint32_t syscall_nr_of(const char *name)
+/* Syscall number of @name: from the process's own syscall rows (which name
+ * it, and are few), else by asking the name table (x86_64 has < 512). */
+static uint32_t syscall_nr_of(const char *name, const json_t *syscalls)
 {
 	char buf[SYSCALL_NAME_LEN];
+	size_t i;
+	json_t *o;
 
+	json_array_foreach(syscalls, i, o)
+	{
+		if (!strcmp(str_of(o, "name"), name))
+			return (uint32_t)u64_of(o, "nr");
+	}
 	for (uint32_t nr = 0; nr < 512; nr++)
 		if (!strcmp(syscall_name(nr, buf, sizeof(buf)), name))
 			return nr;
@@ -219,7 +227,7 @@ static uint32_t syscall_nr_of(const char *name)
 }
 
 /* "slow_calls": [{tid, syscall, latency_ns, ret, at}], slowest first. */
-static void parse_slow(struct proc_snapshot *p, const json_t *arr)
+static void parse_slow(struct proc_snapshot *p, const json_t *arr, const json_t *syscalls)
 {
 	size_t i;
 	json_t *o;
@@ -228,7 +236,7 @@ static void parse_slow(struct proc_snapshot *p, const json_t *arr)
 	{
 		struct slow_call c = {
 			.tid = (uint32_t)u64_of(o, "tid"),
-			.nr = syscall_nr_of(str_of(o, "syscall")),
+			.nr = syscall_nr_of(str_of(o, "syscall"), syscalls),
 			.ret = json_integer_value(json_object_get(o, "ret")),
 			.latency_ns = u64_of(o, "latency_ns"),
 			.end_ns = parse_utc(str_of(o, "at")),
@@ -271,7 +279,7 @@ static int parse_process(struct snapshot *snap, const json_t *o)
 	p->alloc.reclaim_count = u64_of(reclaim, "count");
 	p->alloc.reclaim_total_ns = u64_of(reclaim, "total_ns");
 	p->alloc.reclaim_max_ns = u64_of(reclaim, "max_ns");
-	parse_slow(p, json_object_get(o, "slow_calls"));
+	parse_slow(p, json_object_get(o, "slow_calls"), json_object_get(o, "syscalls"));
 	return 0;
 }
 
