@@ -69,14 +69,26 @@ static int consumers_open(struct daemon *d)
 	return 0;
 }
 
+/* Slow calls top's detail view lists per process; they are most of the
+ * document's bytes, and top parses the document every interval. */
+#define IPC_SLOW_CALLS 5
+
 /* The report of the interval plus the firing alerts, for `hivemon top`. */
 static void publish_ipc(struct daemon *d, const struct snapshot *snap)
 {
-	json_t *doc = report_to_json(snap);
+	json_t *doc = report_to_json(snap), *proc;
 	char *text;
+	size_t i;
 
 	if (!doc)
 		return;
+	json_array_foreach(json_object_get(doc, "processes"), i, proc)
+	{
+		json_t *slow = json_object_get(proc, "slow_calls");
+
+		while (json_array_size(slow) > IPC_SLOW_CALLS)
+			json_array_remove(slow, json_array_size(slow) - 1);
+	}
 	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
 	text = json_dumps(doc, JSON_COMPACT);
 	if (text)

@@ -165,18 +165,32 @@ static void format_seconds(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%.2fs", (double)ns / 1e9);
 }
 
+/* Local wall-clock time the window ended, "HH:MM:SS". */
+static void window_end(const struct snapshot *s, char *buf, size_t len)
+{
+	time_t t = (time_t)((s->started_at_ns + s->duration_ns) / 1000000000ULL);
+	struct tm tm;
+
+	if (!s->started_at_ns || !localtime_r(&t, &tm))
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%H:%M:%S", &tm);
+}
+
 void top_format_header(const struct top_frame *f, struct top_lines *out)
 {
 	const struct top_totals *t = &f->model->totals;
 	char interval[32], window[32], sysc[32], req[32];
+	char at[16];
 	struct top_line *l;
 
 	format_seconds(f->interval_ns, interval, sizeof(interval));
 	format_seconds(f->snap->duration_ns, window, sizeof(window));
+	window_end(f->snap, at, sizeof(at));
 	top_lines_add(out, STYLE_TITLE,
-		      "hivemon top  host %s  kernel %s  interval %s  window %s  %s%s",
+		      "hivemon top  host %s  kernel %s  interval %s  window %s to %s  %s%s",
 		      f->snap->host[0] ? f->snap->host : "?",
-		      f->snap->kernel[0] ? f->snap->kernel : "?", interval, window,
+		      f->snap->kernel[0] ? f->snap->kernel : "?", interval, window, at,
 		      f->source ? f->source : "", f->view && f->view->paused ? "  [PAUSED]" : "");
 	l = top_lines_add(
 		out, STYLE_NORMAL,

@@ -45,7 +45,7 @@ cell() {
 # after the program exits (to read its exit status).
 start_top() {
 	tmux -u -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
-		"env LANG=C.UTF-8 TERM=xterm-256color $HIVEMON top --standalone $*" \; \
+		"env ${TOP_ENV:-LANG=C.UTF-8 TERM=xterm-256color} $HIVEMON top --standalone $*" \; \
 		set-option -t top remain-on-exit on
 	SCREEN="$BATS_TEST_TMPDIR/screen"
 }
@@ -286,4 +286,36 @@ daemon_frame_ready() {
 	local pid
 	pid=$(pane '#{pane_pid}')
 	assert [ "$(find /proc/"$pid"/fd -lname 'anon_inode:bpf*' | wc -l)" -gt 0 ]
+}
+
+@test "without colours or UTF-8 (vt100, LANG=C) it still draws, in ASCII units" {
+	start_sleeper hm_mono 20
+	TOP_ENV="LANG=C LC_ALL=C TERM=vt100" start_top --comm hm_mono
+	wait_screen 15 sys_p99_near hm_mono 20
+	assert shows "CPU%v"
+	run grep -c "µ" "$SCREEN"
+	assert_output 0
+	assert_equal "$(cell "$SCREEN" hm_mono 7)" clock_nanosleep
+}
+
+@test "p pauses the view (the frame stops changing), h shows the keys" {
+	start_sleeper hm_pause 20
+	start_top --comm hm_pause --interval 500ms
+	wait_screen 15 has_p99 hm_pause
+	keys p
+	wait_screen 5 shows "[PAUSED]"
+	cp "$SCREEN" "$BATS_TEST_TMPDIR/paused"
+	sleep 1.6 # three intervals
+	capture
+	run diff "$BATS_TEST_TMPDIR/paused" "$SCREEN"
+	assert_success
+	keys p
+	wait_screen 5 eval '! shows "[PAUSED]"'
+	# Running again, the window's end time in the header moves on.
+	wait_screen 5 eval '! diff -q <(head -1 "$BATS_TEST_TMPDIR/paused" | sed "s/  \[PAUSED\]//") <(head -1 "$SCREEN") >/dev/null'
+	keys h
+	wait_screen 5 shows "filter by command name"
+	assert shows "pause / resume refreshing"
+	keys h
+	wait_screen 5 shows "RUNQp99"
 }
