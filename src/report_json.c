@@ -2,6 +2,7 @@
 /* The hivemon.report/v1 JSON document of a snapshot (see DESIGN.md). */
 #include <stdlib.h>
 
+#include "analysis.h"
 #include "report.h"
 #include "report_order.h"
 #include "syscalls.h"
@@ -168,21 +169,34 @@ static json_t *process_json(const struct proc_snapshot *p)
 			 tcp_json(p), "sched", sched_json(p), "alloc", alloc_json(p));
 }
 
+/* The findings of the default limits; an empty array if analysis fails. */
+static json_t *analysis_json(const struct snapshot *snap)
+{
+	struct analysis_limits lim;
+	struct findings found = { 0 };
+	json_t *arr;
+
+	analysis_default_limits(&lim);
+	arr = analysis_run(snap, &lim, &found) ? json_array() : findings_to_json(&found);
+	findings_free(&found);
+	return arr;
+}
+
 json_t *report_to_json(const struct snapshot *snap)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
-	json_t *procs = json_array(), *doc;
+	json_t *procs = json_array();
 
 	for (size_t k = 0; order && k < snap->n_procs; k++)
 		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
 	free(order);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:o, s:[]}", "schema", REPORT_SCHEMA,
-			"host", snap->host, "kernel", snap->kernel, "started_at",
-			format_time_utc(snap->started_at_ns, started, sizeof(started)),
-			"duration_s", snap->duration_ns / 1e9, "lost_events",
-			(json_int_t)snap->lost_events, "processes", procs, "findings");
-	return doc;
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
+			 "host", snap->host, "kernel", snap->kernel, "started_at",
+			 format_time_utc(snap->started_at_ns, started, sizeof(started)),
+			 "duration_s", snap->duration_ns / 1e9, "lost_events",
+			 (json_int_t)snap->lost_events, "processes", procs, "findings",
+			 analysis_json(snap));
 }
 
 int report_print_json(const struct snapshot *snap, FILE *out)

@@ -34,6 +34,9 @@ run_named() {
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
 	assert_within_pct "$(syscall_field "$pid" clock_nanosleep total_ns)" 800000000 5
 	assert_between "$(syscall_field "$pid" clock_nanosleep max_ns)" 20000000 40000000
+	# Sleeping is waiting by design, not a bottleneck.
+	run jq --argjson pid "$pid" '[.findings[] | select(.pid == $pid)] | length' "$REPORT_OUT"
+	assert_output 0
 }
 
 @test "a failing syscall made 500 times shows 500 calls and 500 errors" {
@@ -44,6 +47,10 @@ run_named() {
 	end_report
 	assert_equal "$(syscall_field "$pid" kill count)" 500
 	assert_equal "$(syscall_field "$pid" kill errors)" 500
+	# The analysis names the failing call among the findings.
+	run jq -r --argjson pid "$pid" \
+		'.findings[] | select(.pid == $pid and .kind == "syscall-errors") | .summary' "$REPORT_OUT"
+	assert_output "500 of 500 kill calls failed"
 }
 
 @test "a process that exits during the window is still reported, by name" {
