@@ -230,6 +230,18 @@ static int collect_merged(struct collector *c, uint64_t span, struct snapshot *t
 	}
 }
 
+/* The daemon's latest window; a daemon that just started has none yet, so
+ * give it an interval (plus slack) to finish its first. */
+static int daemon_window(struct top_source *src, uint64_t interval_ns, struct top_window *w)
+{
+	uint64_t deadline = now_ns() + interval_ns + 2 * DRAIN_NS;
+	int err;
+
+	while ((err = source_next(src, w)) == -ENODATA && now_ns() < deadline && !stop_requested)
+		sleep_ns(DRAIN_NS / 5);
+	return err;
+}
+
 static int run_once(const struct top_opts *o, struct top_source *src)
 {
 	struct top_window w = {0};
@@ -240,7 +252,7 @@ static int run_once(const struct top_opts *o, struct top_source *src)
 	int err;
 
 	err = src->collector ? collect_merged(src->collector, o->interval_ns, &w.snap)
-			     : source_next(src, &w);
+			     : daemon_window(src, o->interval_ns, &w);
 	if (err) {
 		log_error("top: cannot read a window: %s", strerror(-err));
 		window_free(&w);
