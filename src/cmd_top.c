@@ -88,6 +88,7 @@ static void parse_opts(int argc, char **argv, struct top_opts *o)
 	o->interval_ns = 1000000000ULL;
 	o->socket = IPC_DEFAULT_PATH;
 	optind = 1;
+	opterr = 0; /* our own one-line errors */
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "i:h", longopts, NULL)) != -1) {
 		if (opt == 'g')
 			o->cgroup_path = optarg;
@@ -114,7 +115,9 @@ static void parse_opts(int argc, char **argv, struct top_opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			die_usage("top: unknown option (try 'hivemon top --help')");
+			die_usage(
+				"top: unknown or incomplete option '%s' (try 'hivemon top --help')",
+				argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

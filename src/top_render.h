@@ -61,6 +61,8 @@ struct top_line *top_lines_add(struct top_lines *l, enum line_style style, const
 
 /* Header: host, kernel, interval, source, totals, alerts by tier. */
 void top_format_header(const struct top_frame *f, struct top_lines *out);
+/* Status line: sort column and order, filter, rows shown, message. */
+void top_format_status(const struct top_frame *f, struct top_lines *out);
 /* Column titles; the sort column carries ▼ (or ▲ when ascending). */
 void top_format_colhdr(char *buf, size_t len, enum top_col sort_col, bool desc);
 /* One table row; *alert_col gets the column where the ALERT cell starts. */
@@ -75,7 +77,7 @@ void top_format_hist(const struct hist *h, const char *title, int width, struct 
 /* --once: header, column titles and every row of the model, plain text. */
 int top_render_plain(const struct top_frame *f, FILE *out);
 
-/* ncurses screen: set up (colours when the terminal has them) and tear down. */
+/* ncurses (top_curses.c). Screen: set up (colours when the terminal has them) and tear down. */
 void top_curses_start(void);
 void top_curses_stop(void);
 /* Rows of the table that fit the current terminal. */

@@ -99,6 +99,21 @@ shows() { grep -qF -- "$1" "$SCREEN"; }
 	assert_output "hivemon: top needs a terminal (use --once for plain output)"
 }
 
+@test "top usage errors: one hivemon: line and exit 2; --help exits 0" {
+	run "$HIVEMON" top --once --bogus
+	assert_equal "$status" 2
+	assert_output "hivemon: top: unknown or incomplete option '--bogus' (try 'hivemon top --help')"
+	run "$HIVEMON" top --once --interval 10ms
+	assert_equal "$status" 2
+	assert_output "hivemon: invalid --interval '10ms': a duration of at least 100ms"
+	run "$HIVEMON" top --once --standalone --socket /tmp/x.sock
+	assert_equal "$status" 2
+	assert_output "hivemon: top: --socket and --standalone exclude each other"
+	run "$HIVEMON" top --help
+	assert_success
+	assert_line --partial "usage: hivemon top"
+}
+
 @test "top --once in a pipe: a 20 ms sleeper shows SYS p99 within 5% of its exact p99" {
 	local out="$BATS_TEST_TMPDIR/once" err="$BATS_TEST_TMPDIR/once.err" stats="$BATS_TEST_TMPDIR/stats"
 	(set -o pipefail

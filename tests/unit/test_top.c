@@ -380,6 +380,31 @@ static void test_alerts_pane(void **state)
 	top_lines_free(&lines);
 }
 
+static void test_status_line(void **state)
+{
+	struct fx *f = *state;
+	struct top_view v;
+	struct top_filter filter = {.comm_substr = "wo"};
+	struct top_frame frame = {.snap = &f->snap, .model = &f->model, .view = &v};
+	struct top_lines lines;
+
+	top_view_init(&v);
+	v.sort_col = COL_SYS_P99;
+	v.reverse = true;
+	strcpy(v.filter, "wo");
+	top_model_build(&f->model, &f->snap, &f->alerts, &filter);
+	top_lines_init(&lines);
+	top_format_status(&frame, &lines);
+	assert_string_equal(lines.items[0].text, "sort SYSp99 asc  filter wo  showing 1 of 3");
+	v.editing_filter = true;
+	frame.status = "cannot read a window: Connection refused";
+	top_lines_clear(&lines);
+	top_format_status(&frame, &lines);
+	assert_string_equal(lines.items[0].text, "sort SYSp99 asc  filter wo_  showing 1 of 3  "
+						 "cannot read a window: Connection refused");
+	top_lines_free(&lines);
+}
+
 static void test_keys(void **state)
 {
 	struct fx *f = *state;
@@ -505,6 +530,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detail_view, setup, teardown),
 		cmocka_unit_test(test_hist_bars),
 		cmocka_unit_test_setup_teardown(test_alerts_pane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 		cmocka_unit_test(test_scroll_keeps_cursor_visible),
 	};
