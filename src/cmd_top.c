@@ -141,6 +141,10 @@ static int source_open(struct top_source *src, const struct top_opts *o)
 			snprintf(src->label, sizeof(src->label), "daemon %s", o->socket);
 			return 0;
 		}
+		if (errno == EACCES) { /* a daemon runs, and it is not for us */
+			log_error("the hivemon daemon's socket %s is root-only", o->socket);
+			return -1;
+		}
 		if (o->socket_given) {
 			log_error("no hivemon daemon answers on %s: %s", o->socket,
 				  strerror(errno));

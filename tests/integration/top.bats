@@ -273,6 +273,11 @@ daemon_frame_ready() {
 	run grep -c "alerts: EMERGENCY 0 CRITICAL 1 WARNING 0 INFO 0" "$SCREEN"
 	assert_output 1
 	assert_equal "$(cell "$SCREEN" hm_dmn 1)" "${SLEEPERS[0]}"
+	# Another user cannot read it (and is told so, instead of a BPF error).
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$HIVEMON" top --once --socket "$SOCK"
+	assert_failure 1
+	assert_output "hivemon: the hivemon daemon's socket $SOCK is root-only"
 
 	# The live view on the socket holds no BPF object; standalone it would.
 	start_top_on_socket
