@@ -4,11 +4,15 @@
 # utime+stime from /proc. MODE standalone (top loads its own probes) or
 # daemon (top reads a running `hivemon run` over the socket; the daemon's
 # own CPU is printed separately).
-# usage: bench/top_cost.sh [N=500] [SECS=30] [MODE=standalone|daemon]
+# With FILTER=comm only the N workload processes are shown (--comm), so
+# other activity on the host does not change the row count.
+# usage: [FILTER=comm] bench/top_cost.sh [N=500] [SECS=30] [MODE=standalone|daemon]
 set -eu
 n=${1:-500}
 secs=${2:-30}
 mode=${3:-standalone}
+filter=
+[ "${FILTER:-}" = comm ] && filter="--comm hm_cost"
 root=$(cd "$(dirname "$0")/.." && pwd)
 hivemon=$root/build/hivemon
 tmp=$(mktemp -d)
@@ -38,7 +42,7 @@ if [ "$mode" = daemon ]; then
 	sleep 3
 fi
 tmux -L "$sock" -f /dev/null new-session -d -s cost -x 220 -y 60 \
-	"env LANG=C.UTF-8 TERM=xterm-256color $hivemon top $args"
+	"env LANG=C.UTF-8 TERM=xterm-256color $hivemon top $args $filter"
 sleep 4 # probes loaded, first frames drawn
 pid=$(tmux -L "$sock" display-message -p -t cost '#{pane_pid}')
 t0=$(cpu_ticks "$pid")
