@@ -285,6 +285,14 @@ daemon_frame_ready() {
 	local pid
 	pid=$(pane '#{pane_pid}')
 	assert_equal "$(find /proc/"$pid"/fd -lname 'anon_inode:bpf*' | wc -l)" 0
+	# The detail view works from the daemon's percentiles too.
+	keys Enter
+	wait_screen 5 shows "clock_nanosleep latency"
+	run awk '$1 == "clock_nanosleep" { print $5 }' "$SCREEN"
+	assert_within_pct "$(to_ms "$output")" 20 5
+	run grep -E '16\.8ms \.\. 33\.6ms +\|#{40} [0-9]+' "$SCREEN"
+	assert_success
+	keys Escape
 	keys a
 	wait_screen 5 shows "Firing alerts (1)"
 	run grep -E '^CRITICAL +sleepy +[^ ]+ +[^ ]+ +20[0-9-]+T.*comm=hm_dmn' "$SCREEN"
