@@ -16,12 +16,11 @@ filter=
 root=$(cd "$(dirname "$0")/.." && pwd)
 hivemon=$root/build/hivemon
 tmp=$(mktemp -d)
-sock=hivemon-cost-$$
 workload=
 daemon=
 
 cleanup() {
-	tmux -L "$sock" kill-server 2>/dev/null || true
+	tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null || true
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	[ -n "$workload" ] && kill "$workload" 2>/dev/null && wait "$workload" 2>/dev/null
 	rm -rf "$tmp"
@@ -41,16 +40,16 @@ if [ "$mode" = daemon ]; then
 	args="--socket $tmp/hivemon.sock"
 	sleep 3
 fi
-tmux -L "$sock" -f /dev/null new-session -d -s cost -x 220 -y 60 \
+tmux -S "$tmp/tmux.sock" -f /dev/null new-session -d -s cost -x 220 -y 60 \
 	"env LANG=C.UTF-8 TERM=xterm-256color $hivemon top $args $filter"
 sleep 4 # probes loaded, first frames drawn
-pid=$(tmux -L "$sock" display-message -p -t cost '#{pane_pid}')
+pid=$(tmux -S "$tmp/tmux.sock" display-message -p -t cost '#{pane_pid}')
 t0=$(cpu_ticks "$pid")
 [ -n "$daemon" ] && d0=$(cpu_ticks "$daemon")
 sleep "$secs"
 t1=$(cpu_ticks "$pid")
 [ -n "$daemon" ] && d1=$(cpu_ticks "$daemon")
-shown=$(tmux -L "$sock" capture-pane -p -t cost | grep -o 'showing [0-9]* of [0-9]*')
+shown=$(tmux -S "$tmp/tmux.sock" capture-pane -p -t cost | grep -o 'showing [0-9]* of [0-9]*')
 hz=$(getconf CLK_TCK)
 awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$secs" -v m="$mode" -v shown="$shown" \
 	-v c="$(grep -c hm_cost <(ps -eo comm))" 'BEGIN {

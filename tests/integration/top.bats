@@ -4,14 +4,14 @@
 
 load helpers
 
-TMUX_SOCK="hivemon-top-$$"
-
 setup() {
 	SLEEPERS=()
+	# A private tmux server whose socket goes away with the test's directory.
+	TMUX_SOCK="$BATS_TEST_TMPDIR/tmux.sock"
 }
 
 teardown() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
 	for pid in "${SLEEPERS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -44,7 +44,7 @@ cell() {
 # Starts `hivemon top ARGS...` in a detached 200x50 tmux pane that stays
 # after the program exits (to read its exit status).
 start_top() {
-	tmux -u -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
+	tmux -u -S "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
 		"env ${TOP_ENV:-LANG=C.UTF-8 TERM=xterm-256color} $HIVEMON top --standalone $*" \; \
 		set-option -t top remain-on-exit on
 	SCREEN="$BATS_TEST_TMPDIR/screen"
@@ -52,22 +52,22 @@ start_top() {
 
 # Same, reading a daemon's socket ($SOCK) instead of loading probes.
 start_top_on_socket() {
-	tmux -u -L "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
+	tmux -u -S "$TMUX_SOCK" -f /dev/null new-session -d -s top -x 200 -y 50 \
 		"env LANG=C.UTF-8 TERM=xterm-256color $HIVEMON top --socket $SOCK" \; \
 		set-option -t top remain-on-exit on
 	SCREEN="$BATS_TEST_TMPDIR/screen"
 }
 
 capture() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -t top >"$SCREEN"
+	tmux -S "$TMUX_SOCK" capture-pane -p -t top >"$SCREEN"
 }
 
 keys() {
-	tmux -L "$TMUX_SOCK" send-keys -t top "$@"
+	tmux -S "$TMUX_SOCK" send-keys -t top "$@"
 }
 
 pane() {
-	tmux -L "$TMUX_SOCK" display-message -p -t top "$1"
+	tmux -S "$TMUX_SOCK" display-message -p -t top "$1"
 }
 
 # wait_screen SECONDS CONDITION...: captures until CONDITION holds.
@@ -212,7 +212,7 @@ sys_p99_near() {
 	wait_screen 15 has_row hm_resize
 	for size in "40 8" "200 50" "20 3" "120 30"; do
 		set -- $size
-		tmux -L "$TMUX_SOCK" resize-window -t top -x "$1" -y "$2"
+		tmux -S "$TMUX_SOCK" resize-window -t top -x "$1" -y "$2"
 		sleep 0.6
 		assert_equal "$(pane '#{pane_dead}')" 0
 	done
