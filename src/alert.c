@@ -245,7 +245,7 @@ struct eval_ctx {
 };
 
 static void notify(struct eval_ctx *ec, struct instance *in, enum alert_change change,
-		   enum severity previous)
+		   enum severity previous, bool gone)
 {
 	const struct cfg_alert *rule = ec->ri->rule;
 	enum severity sev = change == ALERT_RESOLVED ? previous : in->st.level;
@@ -258,6 +258,7 @@ static void notify(struct eval_ctx *ec, struct instance *in, enum alert_change c
 		.threshold = rule->threshold[sev],
 		.starts_at_ns = in->st.started_ns,
 		.at_ns = ec->now_ns,
+		.gone = gone,
 		.labels = json_deep_copy(in->labels),
 		.fingerprint = in->fingerprint,
 	};
@@ -302,7 +303,7 @@ static void on_series(void *ctx, const struct series_labels *l, double value)
 	in->seen = ri->generation;
 	change = alert_step(ri->rule, &in->st, true, value, ec->now_ns, &previous);
 	if (change != ALERT_NO_CHANGE)
-		notify(ec, in, change, previous);
+		notify(ec, in, change, previous, false);
 }
 
 /* Resolves the instances whose series did not show up, and drops them. */
@@ -319,7 +320,7 @@ static void sweep(struct eval_ctx *ec)
 			continue;
 		if (alert_step(ri->rule, &in->st, false, 0, ec->now_ns, &previous) ==
 		    ALERT_RESOLVED)
-			notify(ec, in, ALERT_RESOLVED, previous);
+			notify(ec, in, ALERT_RESOLVED, previous, true);
 		instance_free(in);
 		ri->slots[i] = NULL;
 		removed++;
@@ -359,14 +360,54 @@ void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_n
 	}
 }
 
-unsigned int alert_engine_spans(const struct alert_engine *e)
+static unsigned int metric_data(enum metric_source source)
 {
-	unsigned int spans = 0;
+	switch (source) {
+	case METRIC_SYSCALL_LATENCY:
+		return WDATA_SYSCALL;
+	case METRIC_TCP_CONNECT_LATENCY:
+	case METRIC_TCP_RTT:
+	case METRIC_TCP_REQUEST_LATENCY:
+	case METRIC_TCP_RETRANSMITS:
+		return WDATA_TCP;
+	case METRIC_SCHED_RUNQ_LATENCY:
+	case METRIC_CPU_USAGE:
+		return WDATA_SCHED;
+	case METRIC_MEM_RSS:
+	case METRIC_ALLOC_MALLOC_LATENCY:
+	case METRIC_ALLOC_RECLAIM_STALL:
+		return WDATA_ALLOC;
+	}
+	return 0;
+}
 
-	for (size_t i = 0; i < e->n_rules; i++)
-		spans |= 1u << window_span_for(e->rules[i].rule->window_ns,
-					       e->rules[i].rule->for_ns);
-	return spans;
+/* The pattern of the rule's positive comm= matcher, NULL when it has none. */
+static const char *comm_pattern(const struct cfg_alert *rule)
+{
+	for (size_t i = 0; i < rule->n_where; i++)
+		if (!rule->where[i].negate && !strcmp(rule->where[i].label, "comm"))
+			return rule->where[i].pattern;
+	return NULL;
+}
+
+int alert_rules_needs(const struct config *cfg, struct window_needs *needs)
+{
+	memset(needs, 0, sizeof(*needs));
+	needs->comms = calloc(cfg->n_alerts ? cfg->n_alerts : 1, sizeof(*needs->comms));
+	if (!needs->comms)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_alerts; i++) {
+		const struct cfg_alert *rule = &cfg->alerts[i];
+		const char *comm = comm_pattern(rule);
+
+		needs->spans |= 1u << window_span_for(rule->window_ns, rule->for_ns);
+		needs->data |= metric_data(rule->metric.source);
+		if (comm)
+			needs->comms[needs->n_comms++] = (char *)comm;
+		else
+			needs->all_procs = true;
+	}
+	return 0;
 }
 
 /* ---- lifetime ---------------------------------------------------------------- */

@@ -184,6 +184,31 @@ static bool same_probes(const struct probe_opts *a, const struct probe_opts *b)
 	       a->slow_ns == b->slow_ns && !memcmp(&a->filter, &b->filter, sizeof(a->filter));
 }
 
+static struct windows *new_windows(const struct config *cfg)
+{
+	struct window_needs needs;
+	struct windows *w;
+
+	if (alert_rules_needs(cfg, &needs))
+		return NULL;
+	w = windows_new(cfg->interval_ns, &needs);
+	free(needs.comms);
+	return w;
+}
+
+/* Whether the running windows serve @cfg's rules (else they are remade). */
+static bool same_windows(const struct daemon *d, const struct config *cfg)
+{
+	struct window_needs needs;
+	bool same;
+
+	if (alert_rules_needs(cfg, &needs))
+		return false;
+	same = windows_same_needs(d->windows, cfg->interval_ns, &needs);
+	free(needs.comms);
+	return same;
+}
+
 static void apply_cli(struct daemon *d, struct config *cfg)
 {
 	if (d->cli_probe_set)
@@ -212,8 +237,8 @@ static void daemon_reload(struct daemon *d)
 		if (!collector)
 			goto rejected;
 	}
-	if (cfg->interval_ns != d->cfg->interval_ns || collector) {
-		windows = windows_new(cfg->interval_ns);
+	if (!same_windows(d, cfg) || collector) {
+		windows = new_windows(cfg);
 		if (!windows)
 			goto rejected;
 	}
@@ -258,7 +283,7 @@ static int daemon_start(struct daemon *d)
 	d->collector = collector_open(&d->cfg->probe);
 	if (!d->collector)
 		return EXIT_RUNTIME;
-	d->windows = windows_new(d->cfg->interval_ns);
+	d->windows = new_windows(d->cfg);
 	d->alerts = alert_engine_new(d->cfg);
 	d->notifier = notifier_open(d->cfg, &policy);
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))

@@ -40,7 +40,11 @@ static json_t *annotations(const struct alert_notice *n)
 	metric_format(unit, n->value, value, sizeof(value));
 	metric_format(unit, n->threshold, threshold, sizeof(threshold));
 	describe_series(n->labels, series, sizeof(series));
-	if (n->change == ALERT_RESOLVED)
+	if (n->change == ALERT_RESOLVED && n->gone)
+		snprintf(summary, sizeof(summary),
+			 "%s resolved: no more %s data for %s (exited or idle; last %s)",
+			 n->rule->name, n->rule->metric_name, series, value);
+	else if (n->change == ALERT_RESOLVED)
 		snprintf(summary, sizeof(summary), "%s resolved: %s %s on %s (%s was %s)",
 			 n->rule->name, n->rule->metric_name, value, series,
 			 severity_name(n->severity), threshold);

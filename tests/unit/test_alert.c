@@ -203,6 +203,7 @@ struct recorded {
 	enum severity severity[32];
 	char pid[32][16];
 	double value[32];
+	bool gone[32];
 	size_t n;
 };
 
@@ -216,6 +217,7 @@ static void record(void *ctx, const struct alert_notice *n)
 	snprintf(r->pid[r->n], sizeof(r->pid[0]), "%s",
 		 json_string_value(json_object_get(n->labels, "pid")));
 	r->value[r->n] = n->value;
+	r->gone[r->n] = n->gone;
 	assert_string_equal(json_string_value(json_object_get(n->labels, "severity")),
 			    severity_name(n->severity));
 	assert_string_equal(json_string_value(json_object_get(n->labels, "alertname")), "slow");
@@ -293,6 +295,7 @@ static void test_engine_series(void **unused)
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.change[0], ALERT_RESOLVED);
 	assert_int_equal(r.change[1], ALERT_RESOLVED);
+	assert_true(r.gone[0] && r.gone[1]);
 	firing = alert_engine_firing_json(e);
 	assert_int_equal(json_array_size(firing), 0);
 	json_decref(firing);
