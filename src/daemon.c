@@ -71,7 +71,7 @@ static int consumers_open(struct daemon *d)
 
 /* Slow calls top's detail view lists per process; they are most of the
  * document's bytes, and top parses the document every interval. */
-#define IPC_SLOW_CALLS 5
+#define IPC_SLOW_CALLS 3
 
 /* The report of the interval plus the firing alerts, for `hivemon top`. */
 static void publish_ipc(struct daemon *d, const struct snapshot *snap)
