@@ -126,8 +126,8 @@ static int name_processes(struct collector *c, struct snapshot *snap)
 			if (!cgroup)
 				cgroup = cgroup_names_of_id(&c->cgroups, info.cgroup_id);
 		}
+		/* Copy before forgetting: @cgroup may be the cached string. */
 		p->cgroup = strdup(cgroup ? cgroup : "");
-		/* After the copy: forgetting frees the cached name @cgroup points to. */
 		if (p->exited)
 			cgroup_names_forget_pid(&c->cgroups, p->pid);
 		if (!p->cgroup)

@@ -18,9 +18,11 @@
 #include "commands.h"
 #include "config.h"
 #include "deliver.h"
+#include "export.h"
 #include "ipc.h"
 #include "log.h"
 #include "report.h"
+#include "store_pg.h"
 #include "window.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -40,14 +42,15 @@ struct daemon {
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
-	uint64_t last_am_refresh_ns;
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
 	 * `hivemon top`) are opened in consumers_open(), fed in daemon_publish()
 	 * and closed in consumers_close().
 	 */
-	struct ipc_server *ipc; /* NULL when the socket could not be opened */
+	struct exporter *exporter; /* [export] listen */
+	struct store_pg *store;	   /* [store] postgres */
+	struct ipc_server *ipc;	   /* `hivemon top`; NULL when the socket could not open */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -60,12 +63,25 @@ static uint64_t clock_ns(clockid_t clock)
 
 /* ---- consumers of every interval ------------------------------------------ */
 
+/* Flushing the history at exit may wait this long for the database. */
+#define STORE_CLOSE_TIMEOUT_MS 3000
+
 static int consumers_open(struct daemon *d)
 {
 	/* Without the socket `hivemon top` loads its own probes: not fatal. */
 	d->ipc = ipc_server_open(d->cfg->socket_path);
 	if (!d->ipc)
 		hlog(LOG_WARNING, "no socket for `hivemon top` at %s", d->cfg->socket_path);
+	if (d->cfg->export_listen) {
+		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
+		if (!d->exporter)
+			return -1;
+	}
+	if (d->cfg->store_postgres) {
+		d->store = store_pg_open(d->cfg->store_postgres, d->cfg->store_retention_days);
+		if (!d->store)
+			return -1;
+	}
 	return 0;
 }
 
@@ -104,18 +120,61 @@ static void publish_ipc(struct daemon *d, const struct snapshot *snap)
  */
 static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 {
+	/* The store first, so /metrics shows its figures with this interval queued. */
+	if (d->store && store_pg_write_snapshot(d->store, snap))
+		hlog(LOG_ERR, "store: the interval could not be queued (out of memory)");
+	if (d->exporter && d->store) {
+		struct store_pg_stats st;
+
+		store_pg_get_stats(d->store, &st);
+		exporter_set_store_stats(d->exporter, &st);
+	}
+	if (d->exporter && exporter_publish(d->exporter, snap))
+		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
 		publish_ipc(d, snap);
 }
 
 static void consumers_close(struct daemon *d)
 {
+	exporter_close(d->exporter);
+	d->exporter = NULL;
+	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
+	d->store = NULL;
 	ipc_server_close(d->ipc);
 	d->ipc = NULL;
 }
 
+/* Alert transitions into the history; repeats are not transitions. */
+static void store_alert(struct daemon *d, const struct alert_notice *n)
+{
+	bool resolved = n->change == ALERT_RESOLVED;
+	struct store_alert_row row = {.rule = n->rule->name,
+				      .severity = severity_name(n->severity),
+				      .status = resolved ? "resolved" : "firing",
+				      .value = n->value,
+				      .threshold = n->threshold,
+				      .at_ns = n->at_ns};
+	json_t *labels;
+	char *text;
+
+	if (!d->store || n->change == ALERT_REPEAT || n->change == ALERT_NO_CHANGE)
+		return;
+	/* The severity is a column; without it the labels name the alert across tiers. */
+	labels = json_copy(n->labels);
+	json_object_del(labels, "severity");
+	text = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(labels);
+	row.labels_json = text;
+	if (store_pg_write_alert(d->store, &row))
+		hlog(LOG_ERR, "store: alert %s could not be queued", n->rule->name);
+	free(text);
+}
+
 /* ---- alerts -------------------------------------------------------------- */
 
+/* Every alert transition: logged, then spooled for its targets. Other
+ * consumers of transitions (the store's alert history) belong here too. */
 static void on_notice(void *ctx, const struct alert_notice *n)
 {
 	struct daemon *d = ctx;
@@ -131,18 +190,20 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 	free(labels);
 	if (n->rule->n_notify && notifier_submit(d->notifier, n))
 		hlog(LOG_ERR, "alert %s: a notification could not be queued", n->rule->name);
+	store_alert(d, n);
 }
 
-static void refresh_alertmanagers(struct daemon *d, uint64_t now)
+/* Alertmanager ends an alert nobody re-sends (resolve_timeout): keep
+ * the firing ones alive. */
+static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
 {
 	json_t *firing;
 
-	if (now - d->last_am_refresh_ns < AM_REFRESH_NS)
+	if (!notifier_refresh_due(d->notifier, now_mono))
 		return;
-	d->last_am_refresh_ns = now;
 	firing = alert_engine_firing_json(d->alerts);
-	if (firing && json_array_size(firing))
-		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing);
+	if (firing)
+		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing, now_mono);
 	json_decref(firing);
 }
 
@@ -217,6 +278,11 @@ static void apply_cli(struct daemon *d, struct config *cfg)
 
 /* SIGHUP: the new config replaces the old only if it is valid and its
  * parts start; otherwise the old one keeps running. */
+static bool same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 static void daemon_reload(struct daemon *d)
 {
 	struct backoff_policy policy = backoff_policy();
@@ -261,6 +327,11 @@ static void daemon_reload(struct daemon *d)
 		windows_free(d->windows);
 		d->windows = windows;
 	}
+	if (!same_string(cfg->export_listen, d->cfg->export_listen) ||
+	    cfg->export_per_pid != d->cfg->export_per_pid ||
+	    !same_string(cfg->store_postgres, d->cfg->store_postgres) ||
+	    cfg->store_retention_days != d->cfg->store_retention_days)
+		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
 	config_free(d->cfg);
 	d->cfg = cfg;
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
@@ -288,7 +359,6 @@ static int daemon_start(struct daemon *d)
 	d->notifier = notifier_open(d->cfg, &policy);
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
-	d->last_am_refresh_ns = clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 
