@@ -19,7 +19,9 @@
 #include "config.h"
 #include "deliver.h"
 #include "export.h"
+#include "ipc.h"
 #include "log.h"
+#include "report.h"
 #include "spool.h"
 #include "store_pg.h"
 #include "window.h"
@@ -49,6 +51,7 @@ struct daemon {
 	 */
 	struct exporter *exporter; /* [export] listen */
 	struct store_pg *store;	   /* [store] postgres */
+	struct ipc_server *ipc;	   /* `hivemon top`; NULL when the socket could not open */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -66,6 +69,10 @@ static uint64_t clock_ns(clockid_t clock)
 
 static int consumers_open(struct daemon *d)
 {
+	/* Without the socket `hivemon top` loads its own probes: not fatal. */
+	d->ipc = ipc_server_open(d->cfg->socket_path);
+	if (!d->ipc)
+		hlog(LOG_WARNING, "no socket for `hivemon top` at %s", d->cfg->socket_path);
 	if (d->cfg->export_listen) {
 		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
 		if (!d->exporter)
@@ -77,6 +84,34 @@ static int consumers_open(struct daemon *d)
 			return -1;
 	}
 	return 0;
+}
+
+/* Slow calls top's detail view lists per process; they are most of the
+ * document's bytes, and top parses the document every interval. */
+#define IPC_SLOW_CALLS 3
+
+/* The report of the interval plus the firing alerts, for `hivemon top`. */
+static void publish_ipc(struct daemon *d, const struct snapshot *snap)
+{
+	json_t *doc = report_to_json(snap), *proc;
+	char *text;
+	size_t i;
+
+	if (!doc)
+		return;
+	json_array_foreach(json_object_get(doc, "processes"), i, proc)
+	{
+		json_t *slow = json_object_get(proc, "slow_calls");
+
+		while (json_array_size(slow) > IPC_SLOW_CALLS)
+			json_array_remove(slow, json_array_size(slow) - 1);
+	}
+	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text)
+		ipc_server_publish(d->ipc, text);
+	free(text);
+	json_decref(doc);
 }
 
 /*
@@ -97,6 +132,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 	}
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
+	if (d->ipc)
+		publish_ipc(d, snap);
 }
 
 static void consumers_close(struct daemon *d)
@@ -105,6 +142,8 @@ static void consumers_close(struct daemon *d)
 	d->exporter = NULL;
 	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
 	d->store = NULL;
+	ipc_server_close(d->ipc);
+	d->ipc = NULL;
 }
 
 /* Alert transitions into the history; repeats are not transitions. */
@@ -294,13 +333,13 @@ static void apply_cli(const struct daemon *d, struct config *cfg)
 	cfg->probe.verbose = cfg->probe.verbose || cli->verbose;
 }
 
-/* SIGHUP: the new config replaces the old only if it is valid and its
- * parts start; otherwise the old one keeps running. */
 static bool same_string(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+/* SIGHUP: the new config replaces the old only if it is valid and its
+ * parts start; otherwise the old one keeps running. */
 static void daemon_reload(struct daemon *d)
 {
 	struct backoff_policy policy = backoff_policy();
