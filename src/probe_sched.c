@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scheduler probe module: loads bpf/sched.bpf.c and moves each interval's
+ * run-queue histograms and on-CPU time per process into the snapshot.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "flipmap.h"
+#include "cli.h"
+#include "probe.h"
+#include "sched.skel.h"
+
+/* One line naming the module, stage and error; returns @err. */
+static int fail_line(const char *stage, int err)
+{
+	log_error("sched probe: %s failed: %s", stage, strerror(-err));
+	return err;
+}
+
+struct sched_probe {
+	struct sched_bpf *skel;
+	struct flipmap stats, hists;
+	uint64_t prev_lost;
+};
+
+static void probe_close(void *state)
+{
+	struct sched_probe *sp = state;
+
+	if (!sp)
+		return;
+	sched_bpf__destroy(sp->skel);
+	flipmap_free(&sp->stats);
+	flipmap_free(&sp->hists);
+	free(sp);
+}
+
+static int probe_open(const struct probe_opts *opts, void **state)
+{
+	struct sched_probe *sp = calloc(1, sizeof(*sp));
+	struct sched_bpf *skel;
+	int err;
+
+	if (!sp)
+		return -ENOMEM;
+	skel = sp->skel = sched_bpf__open();
+	if (!skel) {
+		err = fail_line("open", -errno);
+		goto fail;
+	}
+	PROBE_SET_FILTER(skel->rodata, &opts->filter);
+	bpf_map__set_max_entries(skel->maps.stats_a, opts->max_procs);
+	bpf_map__set_max_entries(skel->maps.stats_b, opts->max_procs);
+	/* Run-queue delays of one process span ~10-40 buckets. */
+	bpf_map__set_max_entries(skel->maps.hist_a, opts->max_procs * 64);
+	bpf_map__set_max_entries(skel->maps.hist_b, opts->max_procs * 64);
+	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
+	err = sched_bpf__load(skel);
+	if (err) {
+		err = fail_line("load", err);
+		goto fail;
+	}
+	err = sched_bpf__attach(skel);
+	if (err) {
+		err = fail_line("attach", err);
+		goto fail;
+	}
+	err = flipmap_init(&sp->stats, skel->maps.stats, skel->maps.stats_a, skel->maps.stats_b);
+	if (!err)
+		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hist_a,
+				   skel->maps.hist_b);
+	if (err) {
+		err = fail_line("map set-up", err);
+		goto fail;
+	}
+	*state = sp;
+	return 0;
+fail:
+	probe_close(sp);
+	return err;
+}
+
+/* Credits the slices still running on every CPU to the live buffer. */
+static void flush_running(struct sched_probe *sp, int ncpus)
+{
+	int fd = bpf_program__fd(sp->skel->progs.flush_cpu);
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .cpu = (__u32)cpu,
+			    .flags = BPF_F_TEST_RUN_ON_CPU);
+
+		/* Offline CPUs fail with ENXIO and have nothing running. */
+		bpf_prog_test_run_opts(fd, &run);
+	}
+}
+
+static int visit_stats(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	struct proc_snapshot *p = snapshot_proc(ctx, *(const uint32_t *)key);
+
+	if (!p)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < m->ncpus; cpu++) {
+		const struct sched_val *v = (const void *)((const char *)values + cpu * m->stride);
+
+		p->sched.oncpu_ns += v->oncpu_ns;
+		p->sched.runq.count += v->runq_count;
+		p->sched.runq.sum_ns += v->runq_total_ns;
+		if (v->runq_max_ns > p->sched.runq.max_ns)
+			p->sched.runq.max_ns = v->runq_max_ns;
+	}
+	return 0;
+}
+
+static int visit_hist(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	const struct tgid_slot_key *k = key;
+	struct proc_snapshot *p = snapshot_proc(ctx, k->tgid);
+	uint64_t count = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < m->ncpus; cpu++)
+		count += *(const uint64_t *)((const char *)values + cpu * m->stride);
+	return hist_add_slot(&p->sched.runq, k->slot, count);
+}
+
+static int probe_collect(void *state, struct snapshot *snap)
+{
+	struct sched_probe *sp = state;
+	uint64_t lost;
+	int which, err;
+
+	flush_running(sp, sp->stats.ncpus);
+	/* Both buffers share `gen`: one flip retires both. */
+	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
+	if (which < 0)
+		return which;
+	err = flipmap_drain(&sp->stats, which, visit_stats, snap);
+	if (!err)
+		err = flipmap_drain(&sp->hists, which, visit_hist, snap);
+	lost = sp->skel->bss->lost_events;
+	snap->lost_events += lost - sp->prev_lost;
+	sp->prev_lost = lost;
+	return err;
+}
+
+const struct probe_module sched_probe = {
+	.name = "sched",
+	.set = PROBE_SCHED,
+	.open = probe_open,
+	.collect = probe_collect,
+	.close = probe_close,
+};
