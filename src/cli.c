@@ -41,8 +41,8 @@ int parse_duration_ns(const char *text, uint64_t *ns)
 		const char *suffix;
 		double scale;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+		{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
+		{"m", 60e9}, {"h", 3600e9}, {"", 1e9},
 	};
 	char *end;
 	double value;
@@ -71,8 +71,8 @@ int parse_probes(const char *text, unsigned int *probes)
 		const char *name;
 		unsigned int bit;
 	} sets[] = {
-		{ "syscall", PROBE_SYSCALL }, { "tcp", PROBE_TCP }, { "sched", PROBE_SCHED },
-		{ "mem", PROBE_MEM },	      { "alloc", PROBE_ALLOC },
+		{"syscall", PROBE_SYSCALL}, {"tcp", PROBE_TCP},	    {"sched", PROBE_SCHED},
+		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC},
 	};
 	char *copy = strdup(text), *save = NULL, *tok;
 	unsigned int bits = 0;
@@ -115,8 +115,7 @@ int cgroup_path_to_id(const char *path, uint64_t *id)
 	if (!strncmp(path, "/sys/fs/cgroup", 14))
 		snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/",
-			 path);
+		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/", path);
 	if (stat(full, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
@@ -164,7 +163,8 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 	}
 	case 'P':
 		if (parse_probes(arg, &opts->probes))
-			die_usage("invalid --probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
+			die_usage("invalid --probes '%s': expected a list of "
+				  "syscall,tcp,sched,mem,alloc",
 				  arg);
 		return 1;
 	case 'x':
