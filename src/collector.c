@@ -19,6 +19,7 @@
 
 static const struct probe_module *const modules[] = {
 	&syscall_probe,
+	&sched_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

@@ -12,16 +12,9 @@
 #include <bpf/libbpf.h>
 
 #include "flipmap.h"
-#include "cli.h"
+#include "loader.h"
 #include "probe.h"
 #include "sched.skel.h"
-
-/* One line naming the module, stage and error; returns @err. */
-static int fail_line(const char *stage, int err)
-{
-	log_error("sched probe: %s failed: %s", stage, strerror(-err));
-	return err;
-}
 
 struct sched_probe {
 	struct sched_bpf *skel;
@@ -51,7 +44,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		return -ENOMEM;
 	skel = sp->skel = sched_bpf__open();
 	if (!skel) {
-		err = fail_line("open", -errno);
+		err = loader_report("sched", "open", -errno);
 		goto fail;
 	}
 	PROBE_SET_FILTER(skel->rodata, &opts->filter);
@@ -63,12 +56,12 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
 	err = sched_bpf__load(skel);
 	if (err) {
-		err = fail_line("load", err);
+		err = loader_report("sched", "load", err);
 		goto fail;
 	}
 	err = sched_bpf__attach(skel);
 	if (err) {
-		err = fail_line("attach", err);
+		err = loader_report("sched", "attach", err);
 		goto fail;
 	}
 	err = flipmap_init(&sp->stats, skel->maps.stats, skel->maps.stats_a, skel->maps.stats_b);
@@ -76,7 +69,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hist_a,
 				   skel->maps.hist_b);
 	if (err) {
-		err = fail_line("map set-up", err);
+		err = loader_report("sched", "map set-up", err);
 		goto fail;
 	}
 	*state = sp;
