@@ -61,15 +61,19 @@ struct proc_exit_info {
  */
 struct sched_val {
 	__u64 oncpu_ns;
-	__u64 runq_count;
-	__u64 runq_total_ns;
-	__u64 runq_max_ns;
 };
 
-/* Histogram bucket of one process (run-queue or malloc latency). */
+/* Histogram bucket of one process (run-queue or malloc latency): the
+ * bucket's own count, sum and max make the totals exact. */
 struct tgid_slot_key {
 	__u32 tgid;
 	__u32 slot;
+};
+
+struct hist_bucket {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
 };
 
 struct mem_val {

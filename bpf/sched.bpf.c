@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Run-queue latency and on-CPU time per process, from the sched_wakeup,
- * sched_wakeup_new and sched_switch BTF tracepoints.
+ * Run-queue latency and on-CPU time per process, from the sched_switch BTF
+ * tracepoint alone.
  *
- * Context switches are the hottest events of a host, so the hot path is
- * kept to task-local storage and per-CPU maps:
- * - a task is enqueued when woken (first wakeup wins) or when it is
- *   preempted (switched out still TASK_RUNNING); its run-queue delay ends
- *   when it is switched in;
- * - on-CPU time is credited when a task is switched out, and for tasks still
- *   running at collect time by the `flush_cpu` program, which userspace runs
- *   on every CPU (BPF_PROG_TEST_RUN) just before it swaps buffers;
- * - the process filter (comm, cgroup) needs the task to be current, so tasks
- *   get storage when they are first switched out (prev is current in
- *   sched_switch) or forked by a traced parent; tasks without storage are
- *   not traced and cost one pointer test.
+ * Context switches are the hottest events of a host, so nothing runs on
+ * wakeups: the scheduler already stamps every task (CONFIG_SCHED_INFO, what
+ * /proc/PID/schedstat reports) with sched_info.last_queued, the run-queue
+ * clock when it was queued by a wakeup or by being preempted while
+ * runnable, cleared when it runs. At sched_switch, before the scheduler
+ * consumes it, next's run-queue delay is rq->clock - last_queued (rq->clock
+ * was just updated by __schedule(); read through the task's cfs_rq because
+ * without KALLSYMS_ALL the `runqueues` symbol cannot be resolved).
+ *
+ * On-CPU time is the kernel's own se.sum_exec_runtime (what top and
+ * schedstat show; it leaves out time stolen by the hypervisor), credited
+ * per task from what was credited last (task-local storage), so a task is
+ * never counted twice nor for the time before it was first seen. A task
+ * still running at collect time is credited by `flush_cpu`, which userspace
+ * runs on every CPU (BPF_PROG_TEST_RUN, in IPI context) just before it
+ * swaps buffers.
  */
 #include "vmlinux.h"
+#include <asm-generic/errno.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -24,20 +30,7 @@
 #include "hist.h"
 #include "filter.bpf.h"
 
-#define TASK_RUNNING 0
-#define PF_KTHREAD   0x00200000
-
-struct task_sched {
-	__u64 queued_at; /* ktime when put on the run queue, 0 = not queued */
-	__u64 oncpu_at;	 /* ktime when switched in (or last flushed), 0 = off CPU */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_sched);
-} task_sched SEC(".maps");
+#define PF_KTHREAD 0x00200000
 
 /* Two buffers of per-process counters; `gen` names the live one. */
 struct stats_map {
@@ -61,7 +54,7 @@ struct hist_map {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, struct tgid_slot_key);
-	__type(value, __u64);
+	__type(value, struct hist_bucket);
 } hist_a SEC(".maps"), hist_b SEC(".maps");
 
 struct {
@@ -73,139 +66,147 @@ struct {
 	.values = {&hist_a, &hist_b},
 };
 
+/* Per task: se.sum_exec_runtime already credited. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} credited SEC(".maps");
+
 /* Buffer the programs write (0 or 1); flipped by userspace each collect. */
 __u32 gen = 0;
-
 /* Updates that found a full map; read by userspace. */
 __u64 lost_events = 0;
 
-static const struct sched_val zero_val;
-
-static __always_inline struct sched_val *proc_stats(__u32 tgid)
+/*
+ * filter_current() for a task that is not current (next): same rules, read
+ * from the task itself.
+ */
+static __always_inline bool filter_task(struct task_struct *t, __u32 tgid)
 {
-	__u32 g = gen;
+	if (filter_n_tgids) {
+		for (int i = 0; i < FILTER_MAX_PIDS; i++) {
+			if (i >= filter_n_tgids)
+				return false;
+			if (filter_tgids[i] == tgid)
+				return true;
+		}
+		return false;
+	}
+	if (tgid == self_tgid)
+		return false;
+	if (filter_cgroup && BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id) != filter_cgroup)
+		return false;
+	if (filter_n_comms) {
+		for (int i = 0; i < FILTER_MAX_COMMS; i++) {
+			if (i >= filter_n_comms)
+				return false;
+			if (comm_equal(t->comm, filter_comms[i]))
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+static __always_inline bool user_task(struct task_struct *t)
+{
+	return t->pid && !(t->flags & PF_KTHREAD);
+}
+
+/* Clock of the run queue of @t's CPU (sched_info's time base). */
+static __always_inline __u64 rq_clock_of(struct task_struct *t)
+{
+	return t->se.cfs_rq->rq->clock;
+}
+
+static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
+{
+	static const struct sched_val zero;
 	struct sched_val *val;
+	__u32 g = gen;
 	void *map;
 
 	map = bpf_map_lookup_elem(&stats, &g);
 	if (!map)
-		return 0;
+		return;
 	val = bpf_map_lookup_elem(map, &tgid);
-	if (val)
-		return val;
-	if (bpf_map_update_elem(map, &tgid, &zero_val, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(map, &tgid)) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return 0;
+	if (!val) {
+		if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
+			__sync_fetch_and_add(&lost_events, 1);
+		val = bpf_map_lookup_elem(map, &tgid);
+		if (!val)
+			return;
 	}
-	return bpf_map_lookup_elem(map, &tgid);
+	val->oncpu_ns += ns;
+}
+
+/* Credits the runtime @t gained since its last credit (none when new). */
+static __always_inline void credit_oncpu(struct task_struct *t)
+{
+	__u64 runtime = t->se.sum_exec_runtime, *done;
+
+	done = bpf_task_storage_get(&credited, t, 0, 0);
+	if (!done) {
+		done = bpf_task_storage_get(&credited, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (done)
+			*done = runtime;
+		return;
+	}
+	if (runtime > *done)
+		add_oncpu(t->tgid, runtime - *done);
+	*done = runtime;
 }
 
 static __always_inline void record_runq(__u32 tgid, __u64 delay)
 {
 	struct tgid_slot_key key = {.tgid = tgid, .slot = hist_slot(delay)};
-	struct sched_val *val = proc_stats(tgid);
+	struct hist_bucket *b, init = {.count = 1, .total_ns = delay, .max_ns = delay};
 	__u32 g = gen;
-	__u64 one = 1, *bucket;
 	void *map;
 
-	if (val) {
-		val->runq_count++;
-		val->runq_total_ns += delay;
-		if (delay > val->runq_max_ns)
-			val->runq_max_ns = delay;
-	}
 	map = bpf_map_lookup_elem(&hists, &g);
 	if (!map)
 		return;
-	bucket = bpf_map_lookup_elem(map, &key);
-	if (bucket) {
-		(*bucket)++;
-		return;
-	}
-	if (bpf_map_update_elem(map, &key, &one, BPF_NOEXIST)) {
-		bucket = bpf_map_lookup_elem(map, &key);
-		if (bucket)
-			(*bucket)++;
-		else
+	b = bpf_map_lookup_elem(map, &key);
+	if (!b) {
+		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
+
+		if (!err)
+			return;
+		if (err == -E2BIG)
 			__sync_fetch_and_add(&lost_events, 1);
+		b = bpf_map_lookup_elem(map, &key);
+		if (!b)
+			return;
 	}
-}
-
-static __always_inline void credit_oncpu(__u32 tgid, struct task_sched *ts, __u64 now)
-{
-	struct sched_val *val;
-
-	if (!ts->oncpu_at)
-		return;
-	val = proc_stats(tgid);
-	if (val)
-		val->oncpu_ns += now - ts->oncpu_at;
-	ts->oncpu_at = 0;
-}
-
-static __always_inline void mark_queued(struct task_struct *p)
-{
-	struct task_sched *ts = bpf_task_storage_get(&task_sched, p, 0, 0);
-
-	if (ts && !ts->queued_at)
-		ts->queued_at = bpf_ktime_get_ns();
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup, struct task_struct *p)
-{
-	mark_queued(p);
-	return 0;
-}
-
-/* A child forked by a traced parent is traced from its first run. */
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new, struct task_struct *p)
-{
-	struct task_sched *ts;
-	__u32 tgid = p->tgid;
-
-	if (p->flags & PF_KTHREAD)
-		return 0;
-	/* Comm and cgroup are inherited: the parent's (current) are the child's. */
-	if (!filter_current(tgid))
-		return 0;
-	ts = bpf_task_storage_get(&task_sched, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ts && !ts->queued_at)
-		ts->queued_at = bpf_ktime_get_ns();
-	return 0;
+	b->count++;
+	b->total_ns += delay;
+	if (delay > b->max_ns)
+		b->max_ns = delay;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	struct task_sched *ts;
-	__u64 now = 0;
+	__u64 now, queued;
+	__u32 tgid;
 
-	ts = bpf_task_storage_get(&task_sched, prev, 0, 0);
-	if (!ts && prev->pid && !(prev->flags & PF_KTHREAD) && filter_current(prev->tgid))
-		ts = bpf_task_storage_get(&task_sched, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ts) {
-		now = bpf_ktime_get_ns();
-		credit_oncpu(prev->tgid, ts, now);
-		/* Preempted tasks stay runnable: their wait starts now. A task
-		 * going to sleep drops a wakeup that raced with its last run. */
-		ts->queued_at = prev_state == TASK_RUNNING ? now : 0;
-	}
+	/* prev is current: filter_current() sees its comm and cgroup. */
+	if (user_task(prev) && filter_current(prev->tgid))
+		credit_oncpu(prev);
 
-	ts = bpf_task_storage_get(&task_sched, next, 0, 0);
-	if (!ts)
+	queued = next->sched_info.last_queued;
+	tgid = next->tgid;
+	if (!queued || !user_task(next) || !filter_task(next, tgid))
 		return 0;
-	if (!now)
-		now = bpf_ktime_get_ns();
-	if (ts->queued_at) {
-		if (now > ts->queued_at)
-			record_runq(next->tgid, now - ts->queued_at);
-		ts->queued_at = 0;
-	}
-	ts->oncpu_at = now;
+	now = rq_clock_of(next);
+	/* Equal when the wakeup that queued next also asked __schedule() to
+	 * skip its clock update: a wait too short for the scheduler's clock. */
+	if (now >= queued)
+		record_runq(tgid, now - queued);
 	return 0;
 }
 
@@ -218,15 +219,10 @@ SEC("raw_tp")
 int flush_cpu(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct task_sched *ts;
-	__u64 now;
 
-	ts = bpf_task_storage_get(&task_sched, task, 0, 0);
-	if (!ts || !ts->oncpu_at)
-		return 0;
-	now = bpf_ktime_get_ns();
-	credit_oncpu(task->tgid, ts, now);
-	ts->oncpu_at = now;
+	/* The runtime was last brought up to date at the latest tick. */
+	if (user_task(task) && filter_current(task->tgid))
+		credit_oncpu(task);
 	return 0;
 }
 

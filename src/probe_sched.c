@@ -34,6 +34,26 @@ static void probe_close(void *state)
 	free(sp);
 }
 
+static int discard(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	return 0;
+}
+
+static void flush_running(struct sched_probe *sp, int ncpus);
+
+/* Slices running at attach time started before it: credit and drop them. */
+static int start_window(struct sched_probe *sp)
+{
+	int which, err;
+
+	flush_running(sp, sp->stats.ncpus);
+	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
+	if (which < 0)
+		return which;
+	err = flipmap_drain(&sp->stats, which, discard, NULL);
+	return err ? err : flipmap_drain(&sp->hists, which, discard, NULL);
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct sched_probe *sp = calloc(1, sizeof(*sp));
@@ -68,6 +88,8 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	if (!err)
 		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hist_a,
 				   skel->maps.hist_b);
+	if (!err)
+		err = start_window(sp);
 	if (err) {
 		err = loader_report("sched", "map set-up", err);
 		goto fail;
@@ -103,10 +125,6 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 		const struct sched_val *v = (const void *)((const char *)values + cpu * m->stride);
 
 		p->sched.oncpu_ns += v->oncpu_ns;
-		p->sched.runq.count += v->runq_count;
-		p->sched.runq.sum_ns += v->runq_total_ns;
-		if (v->runq_max_ns > p->sched.runq.max_ns)
-			p->sched.runq.max_ns = v->runq_max_ns;
 	}
 	return 0;
 }
@@ -115,13 +133,23 @@ static int visit_hist(const void *key, const void *values, const struct flipmap 
 {
 	const struct tgid_slot_key *k = key;
 	struct proc_snapshot *p = snapshot_proc(ctx, k->tgid);
+	struct hist *h;
 	uint64_t count = 0;
 
 	if (!p)
 		return -ENOMEM;
-	for (int cpu = 0; cpu < m->ncpus; cpu++)
-		count += *(const uint64_t *)((const char *)values + cpu * m->stride);
-	return hist_add_slot(&p->sched.runq, k->slot, count);
+	h = &p->sched.runq;
+	for (int cpu = 0; cpu < m->ncpus; cpu++) {
+		const struct hist_bucket *b =
+			(const void *)((const char *)values + cpu * m->stride);
+
+		count += b->count;
+		h->sum_ns += b->total_ns;
+		if (b->max_ns > h->max_ns)
+			h->max_ns = b->max_ns;
+	}
+	h->count += count;
+	return hist_add_slot(h, k->slot, count);
 }
 
 static int probe_collect(void *state, struct snapshot *snap)
