@@ -20,6 +20,8 @@
 static const struct probe_module *const modules[] = {
 	&syscall_probe,
 	&sched_probe,
+	/* After the modules that add processes: it reads RSS for all of them. */
+	&mem_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
