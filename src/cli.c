@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgroup_names.h"
 #include "cli.h"
 
 static void vlog_line(const char *fmt, va_list ap)
@@ -109,13 +110,16 @@ void probe_opts_default(struct probe_opts *opts)
 
 int cgroup_path_to_id(const char *path, uint64_t *id)
 {
-	char full[4096];
+	char full[8192], root[4096];
 	struct stat st;
 
-	if (!strncmp(path, "/sys/fs/cgroup", 14))
+	if (!cgroup2_mount(root, sizeof(root)))
+		return -ENOENT;
+	/* Accept both "/system.slice/x" and the full path under the mount. */
+	if (!strncmp(path, root, strlen(root)))
 		snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/", path);
+		snprintf(full, sizeof(full), "%s%s%s", root, path[0] == '/' ? "" : "/", path);
 	if (stat(full, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
