@@ -22,6 +22,7 @@ static const struct probe_module *const modules[] = {
 	&sched_probe,
 	/* After the modules that add processes: it reads RSS for all of them. */
 	&mem_probe,
+	&alloc_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
