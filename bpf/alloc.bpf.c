@@ -25,12 +25,12 @@
 enum alloc_kind { KIND_MALLOC, KIND_REALLOC, KIND_MEMALIGN };
 
 struct alloc_task {
-	__u64 start;	/* ktime at entry of the outermost call */
-	__u64 size;	/* bytes it asked for */
-	__u64 old_ptr;	/* realloc: the block being resized */
-	__u64 memptr;	/* posix_memalign: where the result is stored */
-	__u32 depth;	/* allocator calls in flight on this thread */
-	__u32 epoch;	/* attach epoch the state belongs to */
+	__u64 start;   /* ktime at entry of the outermost call */
+	__u64 size;    /* bytes it asked for */
+	__u64 old_ptr; /* realloc: the block being resized */
+	__u64 memptr;  /* posix_memalign: where the result is stored */
+	__u32 depth;   /* allocator calls in flight on this thread */
+	__u32 epoch;   /* attach epoch the state belongs to */
 	__u32 kind;
 };
 
@@ -56,7 +56,7 @@ struct {
 	__type(key, __u32);
 	__array(values, struct stats_map);
 } stats SEC(".maps") = {
-	.values = { &stats_a, &stats_b },
+	.values = {&stats_a, &stats_b},
 };
 
 struct hist_map {
@@ -72,7 +72,7 @@ struct {
 	__type(key, __u32);
 	__array(values, struct hist_map);
 } hists SEC(".maps") = {
-	.values = { &hist_a, &hist_b },
+	.values = {&hist_a, &hist_b},
 };
 
 /* Live blocks: (tgid, address) -> size. */
@@ -114,8 +114,8 @@ static __always_inline struct alloc_val *proc_stats(__u32 tgid)
 
 static __always_inline void record_latency(__u32 tgid, __u64 ns)
 {
-	struct tgid_slot_key key = { .tgid = tgid, .slot = hist_slot(ns) };
-	struct hist_bucket *b, init = { .count = 1, .total_ns = ns, .max_ns = ns };
+	struct tgid_slot_key key = {.tgid = tgid, .slot = hist_slot(ns)};
+	struct hist_bucket *b, init = {.count = 1, .total_ns = ns, .max_ns = ns};
 	__u32 g = gen;
 	void *map;
 
@@ -143,7 +143,7 @@ static __always_inline void record_latency(__u32 tgid, __u64 ns)
 /* Forgets block @addr if it was tracked; returns its size (0 if not). */
 static __always_inline __u64 forget_block(__u32 tgid, __u64 addr)
 {
-	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_key key = {.tgid = tgid, .addr = addr};
 	__u64 *size = bpf_map_lookup_elem(&live, &key), bytes;
 
 	if (!size)
@@ -153,10 +153,9 @@ static __always_inline __u64 forget_block(__u32 tgid, __u64 addr)
 	return bytes;
 }
 
-static __always_inline void track_block(struct alloc_val *val, __u32 tgid, __u64 addr,
-					__u64 bytes)
+static __always_inline void track_block(struct alloc_val *val, __u32 tgid, __u64 addr, __u64 bytes)
 {
-	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_key key = {.tgid = tgid, .addr = addr};
 	__u64 *size = bpf_map_lookup_elem(&live, &key);
 
 	/* Still there: its free happened while the probes were detached. */

@@ -10,7 +10,7 @@
 #include "allocator_lib.h"
 
 /* Best first: an interposing allocator wins over the C library's malloc. */
-static const char *const allocators[] = { "libjemalloc.so", "libtcmalloc", "libc.so.6", "libc-" };
+static const char *const allocators[] = {"libjemalloc.so", "libtcmalloc", "libc.so.6", "libc-"};
 #define N_ALLOCATORS (sizeof(allocators) / sizeof(allocators[0]))
 
 static int rank_of(const char *file)

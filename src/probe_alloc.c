@@ -20,6 +20,7 @@
 #include "allocator_lib.h"
 #include "bpfmap.h"
 #include "cli.h"
+#include "elf_sym.h"
 #include "flipmap.h"
 #include "loader.h"
 #include "bpf/hist.h"
@@ -32,11 +33,17 @@
 /* The probes of one process: entry probes, then return probes. */
 #define LINKS_PER_PID 11
 
+/* Allocator functions; malloc is required, and free has no return probe. */
+static const char *const alloc_funcs[] = {"malloc",	    "calloc",	     "realloc",
+					  "posix_memalign", "aligned_alloc", "free"};
+#define N_FUNCS (sizeof(alloc_funcs) / sizeof(alloc_funcs[0]))
+
 struct target {
 	uint32_t pid;
 	char lib[PATH_MAX];
-	int64_t outstanding; /* bytes, accumulated over the intervals */
-	bool gone; /* exited; read by the duty-cycle thread (atomic) */
+	size_t offsets[N_FUNCS]; /* of alloc_funcs in lib, 0 = absent */
+	int64_t outstanding;	 /* bytes, accumulated over the intervals */
+	bool gone;		 /* exited; read by the duty-cycle thread (atomic) */
 	struct bpf_link *links[LINKS_PER_PID];
 };
 
@@ -67,18 +74,14 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Entry probes and the functions they go on; malloc is required. */
-static struct bpf_program *entry_prog(struct alloc_bpf *skel, size_t i, const char **func)
+static struct bpf_program *entry_prog(struct alloc_bpf *skel, size_t i)
 {
-	static const char *const funcs[] = { "malloc",	       "calloc",	"realloc",
-					     "posix_memalign", "aligned_alloc", "free" };
 	struct bpf_program *progs[] = {
-		skel->progs.malloc_enter,	  skel->progs.calloc_enter,
-		skel->progs.realloc_enter,	  skel->progs.posix_memalign_enter,
+		skel->progs.malloc_enter,	 skel->progs.calloc_enter,
+		skel->progs.realloc_enter,	 skel->progs.posix_memalign_enter,
 		skel->progs.aligned_alloc_enter, skel->progs.free_enter,
 	};
 
-	*func = funcs[i];
 	return progs[i];
 }
 
@@ -91,53 +94,56 @@ static void detach_target(struct target *t)
 	}
 }
 
-static struct bpf_link *attach_one(struct bpf_program *prog, const struct target *t,
-				   const char *func, bool retprobe)
+static struct bpf_link *attach_one(struct bpf_program *prog, const struct target *t, size_t func,
+				   bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
 
-	return bpf_program__attach_uprobe_opts(prog, (pid_t)t->pid, t->lib, 0, &opts);
+	return bpf_program__attach_uprobe_opts(prog, (pid_t)t->pid, t->lib, t->offsets[func],
+					       &opts);
 }
 
 /*
  * Probes @t's allocator: a return probe on each allocating function it has,
  * then an entry probe on each (free has no return probe). Returns first, so
  * that no call is entered without its return being seen: hivemon probes
- * itself for calibration, and libbpf allocates while attaching. Only malloc
- * must exist.
+ * itself for calibration, and libbpf allocates while attaching.
  */
 static int attach_target(struct alloc_bpf *skel, struct target *t)
 {
-	struct bpf_program *entries[6];
-	const char *funcs[6];
 	size_t n = 0;
 
-	for (size_t i = 0; i < 6; i++)
-		entries[i] = entry_prog(skel, i, &funcs[i]);
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < 6; i++) {
+		for (size_t i = 0; i < N_FUNCS; i++) {
 			bool ret = pass == 0;
 			struct bpf_link *link;
-			int err;
 
-			if ((ret && !strcmp(funcs[i], "free")) || !entries[i])
+			if (!t->offsets[i] || (ret && !strcmp(alloc_funcs[i], "free")))
 				continue;
-			link = attach_one(ret ? skel->progs.alloc_exit : entries[i], t, funcs[i],
+			link = attach_one(ret ? skel->progs.alloc_exit : entry_prog(skel, i), t, i,
 					  ret);
-			err = -errno;
-			if (link) {
-				t->links[n++] = link;
-				continue;
-			}
-			if (i == 0 || !ret) {
+			if (!link) {
+				int err = -errno;
+
 				detach_target(t);
 				return err;
 			}
-			/* This allocator lacks the function: no entry probe either. */
-			entries[i] = NULL;
+			t->links[n++] = link;
 		}
 	}
 	return 0;
+}
+
+/* Finds the allocator @t maps and where its functions are. */
+static int locate_allocator(struct target *t)
+{
+	int err = allocator_lib_of(t->pid, t->lib, sizeof(t->lib));
+
+	if (!err)
+		err = elf_func_offsets(t->lib, alloc_funcs, N_FUNCS, t->offsets);
+	if (!err && !t->offsets[0])
+		err = -ENOENT;
+	return err;
 }
 
 /* Attaches every live target; a process gone meanwhile is skipped. */
@@ -192,8 +198,7 @@ static bool sleep_or_stop(struct alloc_probe *ap, uint64_t ns)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&ap->lock);
-	while (!ap->stop &&
-	       pthread_cond_timedwait(&ap->wake, &ap->lock, &deadline) != ETIMEDOUT)
+	while (!ap->stop && pthread_cond_timedwait(&ap->wake, &ap->lock, &deadline) != ETIMEDOUT)
 		;
 	stop = ap->stop;
 	pthread_mutex_unlock(&ap->lock);
@@ -250,8 +255,7 @@ struct buckets {
 	struct hist_bucket by_slot[HIST_SLOTS];
 };
 
-static int collect_buckets(const void *key, const void *values, const struct flipmap *m,
-			   void *ctx)
+static int collect_buckets(const void *key, const void *values, const struct flipmap *m, void *ctx)
 {
 	const struct tgid_slot_key *k = key;
 	struct buckets *b = ctx;
@@ -259,7 +263,8 @@ static int collect_buckets(const void *key, const void *values, const struct fli
 	if (k->tgid != b->tgid || k->slot >= HIST_SLOTS)
 		return 0;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct hist_bucket *v = (const void *)((const char *)values + cpu * m->stride);
+		const struct hist_bucket *v =
+			(const void *)((const char *)values + cpu * m->stride);
 
 		b->by_slot[k->slot].count += v->count;
 		b->by_slot[k->slot].total_ns += v->total_ns;
@@ -318,14 +323,14 @@ static uint64_t time_pairs(unsigned int calls)
  */
 static int calibrate(struct alloc_probe *ap, uint64_t *cost_ns)
 {
-	struct target self = { .pid = (uint32_t)getpid() };
+	struct target self = {.pid = (uint32_t)getpid()};
 	struct buckets *b = calloc(1, sizeof(*b));
 	uint64_t bare, probed;
 	int which, err;
 
 	if (!b)
 		return -ENOMEM;
-	err = allocator_lib_of(self.pid, self.lib, sizeof(self.lib));
+	err = locate_allocator(&self);
 	if (err)
 		goto out;
 	time_pairs(BASELINE_CALLS / 10); /* warm up */
@@ -362,7 +367,7 @@ static int open_targets(struct alloc_probe *ap, const struct probe_filter *f)
 		int err;
 
 		t->pid = f->pids[i];
-		err = allocator_lib_of(t->pid, t->lib, sizeof(t->lib));
+		err = locate_allocator(t);
 		if (err == -ESRCH) {
 			log_error("alloc probes: no process %u", t->pid);
 			return err;
@@ -494,7 +499,8 @@ static int visit_hist(const void *key, const void *values, const struct flipmap 
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++)
-		count += ((const struct hist_bucket *)((const char *)values + cpu * m->stride))->count;
+		count += ((const struct hist_bucket *)((const char *)values + cpu * m->stride))
+				 ->count;
 	p->alloc.malloc.lat.count += count;
 	return hist_add_slot(&p->alloc.malloc.lat, k->slot, count);
 }

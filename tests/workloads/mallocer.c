@@ -3,8 +3,9 @@
  * Known allocations: `mallocer N SIZE STARTFILE [HOLD_S]` waits (without
  * allocating) until STARTFILE exists, then makes exactly N malloc(SIZE)
  * calls, keeps the blocks, frees all N, prints the mean ns of a
- * malloc+free, and stays alive HOLD_S seconds. Also `mallocer -b N SIZE`:
- * N malloc+free pairs at once, printing the mean ns per pair (benchmarks).
+ * malloc+free, and stays alive HOLD_S seconds. For benchmarks,
+ * `mallocer -b SECONDS SIZE [STARTFILE]` waits for STARTFILE when given, then
+ * makes malloc+free pairs for SECONDS and prints the mean ns per pair.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static double now_ns(void)
 
 static void nap(double s)
 {
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
+	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9)};
 
 	nanosleep(&ts, NULL);
 }
@@ -37,16 +38,21 @@ int main(int argc, char **argv)
 	double t0;
 
 	if (argc >= 4 && !strcmp(argv[1], "-b")) {
-		n = atol(argv[2]);
+		double end;
+
 		size = (size_t)atol(argv[3]);
+		while (argc > 4 && access(argv[4], F_OK))
+			nap(0.01);
 		t0 = now_ns();
-		for (long i = 0; i < n; i++)
+		end = t0 + atof(argv[2]) * 1e9;
+		for (n = 0; n % 1024 || now_ns() < end; n++)
 			do_free(do_malloc(size));
 		printf("%.1f\n", (now_ns() - t0) / n);
 		return 0;
 	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: mallocer N SIZE STARTFILE [HOLD_S] | mallocer -b N SIZE\n");
+		fprintf(stderr, "usage: mallocer N SIZE STARTFILE [HOLD_S] | mallocer -b SECONDS "
+				"SIZE [STARTFILE]\n");
 		return 2;
 	}
 	n = atol(argv[1]);
