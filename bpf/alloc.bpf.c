@@ -86,6 +86,10 @@ struct {
 
 /* Buffer the programs write (0 or 1); flipped by userspace each collect. */
 __u32 gen = 0;
+/* Set by userspace once all probes of all processes are attached, cleared
+ * before it starts detaching them: attaching and detaching take a while,
+ * and a half-attached set (malloc seen, free not yet) would skew counts. */
+__u32 enabled = 0;
 /* Bumped by userspace at every attach: state left by calls that were in
  * flight when the probes were detached is stale. */
 __u32 epoch = 0;
@@ -173,6 +177,8 @@ static __always_inline void enter(enum alloc_kind kind, __u64 size, __u64 old_pt
 {
 	struct alloc_task *t;
 
+	if (!enabled)
+		return;
 	t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
@@ -275,7 +281,7 @@ int BPF_KPROBE(free_enter, void *ptr)
 	struct alloc_task *t;
 	struct alloc_val *val;
 
-	if (!ptr)
+	if (!ptr || !enabled)
 		return 0;
 	/* free() called by realloc() is accounted by realloc's return. */
 	t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);

@@ -146,11 +146,20 @@ static int locate_allocator(struct target *t)
 	return err;
 }
 
+/*
+ * Lets the programs count (or stops them). A new epoch on enabling drops
+ * the per-thread state of calls that were in flight when counting stopped.
+ */
+static void set_counting(struct alloc_bpf *skel, bool on)
+{
+	if (on)
+		__atomic_add_fetch(&skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&skel->bss->enabled, on, __ATOMIC_SEQ_CST);
+}
+
 /* Attaches every live target; a process gone meanwhile is skipped. */
 static int attach_all(struct alloc_probe *ap)
 {
-	/* Calls in flight at the last detach left stale per-thread state. */
-	__sync_fetch_and_add(&ap->skel->bss->epoch, 1);
 	for (unsigned int i = 0; i < ap->n_targets; i++) {
 		struct target *t = &ap->targets[i];
 		int err;
@@ -211,19 +220,23 @@ static void *cycle(void *arg)
 	struct alloc_probe *ap = arg;
 
 	for (;;) {
-		if (attach_all(ap))
+		if (attach_all(ap)) {
 			log_error("alloc probes: re-attaching failed; retrying next period");
-		else
+		} else {
+			set_counting(ap->skel, true);
 			mark_attached(ap, true);
+		}
 		if (sleep_or_stop(ap, ap->on_ns))
 			break;
-		detach_all(ap);
+		set_counting(ap->skel, false);
 		mark_attached(ap, false);
+		detach_all(ap);
 		if (sleep_or_stop(ap, ap->period_ns - ap->on_ns))
 			return NULL;
 	}
-	detach_all(ap);
+	set_counting(ap->skel, false);
 	mark_attached(ap, false);
+	detach_all(ap);
 	return NULL;
 }
 
@@ -335,11 +348,12 @@ static int calibrate(struct alloc_probe *ap, uint64_t *cost_ns)
 		goto out;
 	time_pairs(BASELINE_CALLS / 10); /* warm up */
 	bare = time_pairs(BASELINE_CALLS);
-	ap->skel->bss->epoch++;
 	err = attach_target(ap->skel, &self);
 	if (err)
 		goto out;
+	set_counting(ap->skel, true);
 	time_pairs(CALIBRATION_CALLS);
+	set_counting(ap->skel, false);
 	detach_target(&self);
 	which = flipmap_flip(&ap->stats, &ap->skel->bss->gen);
 	if (which < 0) {
@@ -437,8 +451,10 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		ap->cycling = !err;
 	} else {
 		err = attach_all(ap);
-		if (!err)
+		if (!err) {
+			set_counting(ap->skel, true);
 			mark_attached(ap, true);
+		}
 	}
 	if (err) {
 		err = loader_report("alloc", "attach", err);
