@@ -75,3 +75,25 @@ wait_output() {
 	[[ "$output" == "hivemon: "* ]]
 	[ "$(echo "$output" | wc -l)" -le 2 ]
 }
+
+@test "--alloc-duty 500ms/2s: probes count half a second in every two, calls match frees" {
+	# malloc+free pairs for 8 s, from when $START appears.
+	"$WORKLOADS/mallocer" -b 8 64 "$START" >"$OUT" &
+	WORKLOAD_PID=$!
+	touch "$START"
+	run "$HIVEMON" report --duration 4s --format json --probes sched --alloc \
+		--alloc-duty 500ms/2s --pid "$WORKLOAD_PID"
+	[ "$status" -eq 0 ]
+	m=$(echo "$output" | jq -c --argjson pid "$WORKLOAD_PID" \
+		'.processes[] | select(.pid == $pid) | .alloc.malloc')
+	echo "malloc object: $m"
+	calls=$(echo "$m" | jq .calls)
+	frees=$(echo "$m" | jq .frees)
+	attached=$(echo "$m" | jq .attached_ns)
+	# Two on-phases of 0.5 s in a 4 s window.
+	assert_between "$attached" 800000000 1300000000
+	[ "$calls" -gt 1000 ]
+	# Pairs: at most the one in flight when counting stops differs.
+	assert_between "$frees" $((calls - 2)) $((calls + 2))
+	assert_between "$(echo "$m" | jq .outstanding_bytes)" -128 128
+}
