@@ -12,15 +12,15 @@
 
 #define FLIPMAP_BATCH 512
 
-int flipmap_init(struct flipmap *m, const struct bpf_map *outer, const struct bpf_map *a,
-		 const struct bpf_map *b)
+int flipmap_init_fds(struct flipmap *m, int outer_fd, int a_fd, int b_fd, size_t key_size,
+		     size_t value_size)
 {
 	memset(m, 0, sizeof(*m));
-	m->outer_fd = bpf_map__fd(outer);
-	m->inner_fd[0] = bpf_map__fd(a);
-	m->inner_fd[1] = bpf_map__fd(b);
-	m->key_size = bpf_map__key_size(a);
-	m->value_size = bpf_map__value_size(a);
+	m->outer_fd = outer_fd;
+	m->inner_fd[0] = a_fd;
+	m->inner_fd[1] = b_fd;
+	m->key_size = key_size;
+	m->value_size = value_size;
 	m->stride = (m->value_size + 7) & ~(size_t)7;
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0)
@@ -33,6 +33,13 @@ int flipmap_init(struct flipmap *m, const struct bpf_map *outer, const struct bp
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int flipmap_init(struct flipmap *m, const struct bpf_map *outer, const struct bpf_map *a,
+		 const struct bpf_map *b)
+{
+	return flipmap_init_fds(m, bpf_map__fd(outer), bpf_map__fd(a), bpf_map__fd(b),
+				bpf_map__key_size(a), bpf_map__value_size(a));
 }
 
 void flipmap_free(struct flipmap *m)

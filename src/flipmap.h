@@ -26,6 +26,9 @@ struct flipmap {
 /* @outer: BPF_MAP_TYPE_ARRAY_OF_MAPS holding @a and @b at slots 0 and 1. */
 int flipmap_init(struct flipmap *m, const struct bpf_map *outer, const struct bpf_map *a,
 		 const struct bpf_map *b);
+/* The same from map fds and the inner maps' key and value sizes. */
+int flipmap_init_fds(struct flipmap *m, int outer_fd, int a_fd, int b_fd, size_t key_size,
+		     size_t value_size);
 void flipmap_free(struct flipmap *m);
 
 /*

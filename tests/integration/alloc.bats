@@ -97,3 +97,11 @@ wait_output() {
 	assert_between "$frees" $((calls - 2)) $((calls + 2))
 	assert_between "$(echo "$m" | jq .outstanding_bytes)" -128 128
 }
+
+@test "a bad --alloc-duty is a usage error" {
+	for duty in 10s/1s 1s 0s/1s x/10s; do
+		run "$HIVEMON" report --duration 1s --alloc --alloc-duty "$duty" --pid $$
+		[ "$status" -eq 2 ]
+		[[ "$output" == "hivemon: invalid --alloc-duty"* ]]
+	done
+}
