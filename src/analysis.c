@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "pool.h"
 #include "syscalls.h"
 #include "units.h"
 
@@ -26,6 +27,8 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->error_ratio_warning = 0.5;
 	lim->min_calls = 10;
 	lim->min_errors = 100;
+	lim->pool_min = POOL_MIN_DEFAULT;
+	lim->pool_max = POOL_MAX_DEFAULT;
 }
 
 const char *finding_severity_name(enum finding_severity s)
@@ -174,6 +177,40 @@ static int check_requests(const struct proc_snapshot *p, const struct analysis_l
 		}
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/* Every client endpoint with traffic gets a pool size: the number a pool
+ * owner wants to know, even when nothing is wrong yet. */
+static int check_pools(const struct proc_snapshot *p, const struct analysis_limits *lim,
+		       uint64_t window_ns, struct findings *out)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *r = &p->tcp.requests[i];
+		struct pool_advice adv;
+
+		if (r->role != TCP_ROLE_CLIENT || r->count < lim->min_calls)
+			continue;
+		pool_advise(r, window_ns, lim->pool_min, lim->pool_max, &adv);
+		struct finding_spec spec = {
+			FINDING_INFO,
+			"pool-size",
+			"tcp.request.latency.p99",
+			"size this client's connection pool to the recommended value; it covers "
+			"the measured tail concurrency with 25% headroom",
+			adv.size,
+			adv.tail_inflight,
+		};
+
+		if (add(out, p, &spec,
+			"pool to %s: %.1f req/s, %.1f in flight on average, %.1f at p99: "
+			"recommended size %u",
+			endpoint_format(&r->remote, ep, sizeof(ep)), adv.rate, adv.mean_inflight,
+			adv.tail_inflight, adv.size))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -369,8 +406,8 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		const struct proc_snapshot *p = &snap->procs[i];
 
 		if (check_cpu(p, lim, snap->duration_ns, out) || check_requests(p, lim, out) ||
-		    check_network(p, out) || check_memory(p, lim, out) ||
-		    check_syscalls(p, lim, out))
+		    check_pools(p, lim, snap->duration_ns, out) || check_network(p, out) ||
+		    check_memory(p, lim, out) || check_syscalls(p, lim, out))
 			return -ENOMEM;
 	}
 	if (out->n)

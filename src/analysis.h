@@ -24,6 +24,7 @@ struct analysis_limits {
 	double runq_share_warning;		  /* fraction of the window spent waiting */
 	double error_ratio_warning;		  /* failed / all calls of a syscall */
 	uint64_t min_calls;			  /* fewer calls are not judged */
+	unsigned int pool_min, pool_max;	  /* bounds of recommended pool sizes */
 	uint64_t min_errors;			  /* fewer failures are not judged */
 };
 

@@ -130,7 +130,11 @@ static void test_slow_responses_and_database(void **state)
 	f = find(&fx->found, 4, "slow-database");
 	assert_non_null(f);
 	assert_non_null(strstr(f->summary, "127.0.0.1:5432"));
-	assert_int_equal(fx->found.n, 2);
+	/* 10 req/s at p99 ~120 ms: 1.2 in flight, below the minimum pool of 5. */
+	f = find(&fx->found, 4, "pool-size");
+	assert_non_null(f);
+	assert_int_equal((int)f->value, 5);
+	assert_int_equal(fx->found.n, 4); /* one pool-size per client endpoint */
 }
 
 static void test_api_warning_tier(void **state)
@@ -179,6 +183,29 @@ static void test_memory_network_and_syscalls(void **state)
 	assert_int_equal(fx->found.n, 6);
 }
 
+static void test_pool_size_follows_littles_law(void **state)
+{
+	struct fixture *fx = *state;
+	struct endpoint db = {.family = AF_INET, .port = 5432};
+	struct tcp_request_stat *r =
+		proc_tcp_request(proc(&fx->snap, 8, "worker"), TCP_ROLE_CLIENT, NULL, &db);
+	const struct finding *f;
+
+	/* 2000 requests of 50 ms in 10 s: 200/s * 0.05 s = 10 in flight; +25 % = 12.5. */
+	r->count = 2000;
+	record_n(&r->lat, 2000, 50 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	f = find(&fx->found, 8, "pool-size");
+	assert_non_null(f);
+	assert_int_equal((int)f->value, 13);
+	assert_true(f->threshold > 9.5 && f->threshold < 10.5);
+	/* 20000 of them: 100 in flight, clamped to the maximum of 50. */
+	r->count = 20000;
+	record_n(&r->lat, 18000, 50 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal((int)find(&fx->found, 8, "pool-size")->value, 50);
+}
+
 static void test_findings_json(void **state)
 {
 	struct fixture *fx = *state;
@@ -203,6 +230,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_responses_and_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_warning_tier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_network_and_syscalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_size_follows_littles_law, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_findings_json, setup, teardown),
 	};
 
