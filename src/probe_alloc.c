@@ -17,34 +17,18 @@
 #include <bpf/libbpf.h>
 
 #include "alloc.skel.h"
-#include "allocator_lib.h"
+#include "alloc_attach.h"
+#include "alloc_calibrate.h"
 #include "bpfmap.h"
 #include "cli.h"
-#include "elf_sym.h"
 #include "flipmap.h"
 #include "loader.h"
-#include "bpf/hist.h"
 #include "probe.h"
 
-#define CALIBRATION_CALLS 20000
-#define BASELINE_CALLS	  200000
-#define CALIBRATION_SIZE  64
-
-/* The probes of one process: entry probes, then return probes. */
-#define LINKS_PER_PID 11
-
-/* Allocator functions; malloc is required, and free has no return probe. */
-static const char *const alloc_funcs[] = {"malloc",	    "calloc",	     "realloc",
-					  "posix_memalign", "aligned_alloc", "free"};
-#define N_FUNCS (sizeof(alloc_funcs) / sizeof(alloc_funcs[0]))
-
 struct target {
-	uint32_t pid;
-	char lib[PATH_MAX];
-	size_t offsets[N_FUNCS]; /* of alloc_funcs in lib, 0 = absent */
-	int64_t outstanding;	 /* bytes, accumulated over the intervals */
-	bool gone;		 /* exited; read by the duty-cycle thread (atomic) */
-	struct bpf_link *links[LINKS_PER_PID];
+	struct alloc_attachment probes;
+	int64_t outstanding; /* bytes, accumulated over the intervals */
+	bool gone;	     /* exited; read by the duty-cycle thread (atomic) */
 };
 
 struct alloc_probe {
@@ -74,89 +58,6 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static struct bpf_program *entry_prog(struct alloc_bpf *skel, size_t i)
-{
-	struct bpf_program *progs[] = {
-		skel->progs.malloc_enter,	 skel->progs.calloc_enter,
-		skel->progs.realloc_enter,	 skel->progs.posix_memalign_enter,
-		skel->progs.aligned_alloc_enter, skel->progs.free_enter,
-	};
-
-	return progs[i];
-}
-
-/* Entry probes (attached last) go first, so no call is left entered. */
-static void detach_target(struct target *t)
-{
-	for (size_t i = LINKS_PER_PID; i-- > 0;) {
-		bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
-}
-
-static struct bpf_link *attach_one(struct bpf_program *prog, const struct target *t, size_t func,
-				   bool retprobe)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-
-	return bpf_program__attach_uprobe_opts(prog, (pid_t)t->pid, t->lib, t->offsets[func],
-					       &opts);
-}
-
-/*
- * Probes @t's allocator: a return probe on each allocating function it has,
- * then an entry probe on each (free has no return probe). Returns first, so
- * that no call is entered without its return being seen: hivemon probes
- * itself for calibration, and libbpf allocates while attaching.
- */
-static int attach_target(struct alloc_bpf *skel, struct target *t)
-{
-	size_t n = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < N_FUNCS; i++) {
-			bool ret = pass == 0;
-			struct bpf_link *link;
-
-			if (!t->offsets[i] || (ret && !strcmp(alloc_funcs[i], "free")))
-				continue;
-			link = attach_one(ret ? skel->progs.alloc_exit : entry_prog(skel, i), t, i,
-					  ret);
-			if (!link) {
-				int err = -errno;
-
-				detach_target(t);
-				return err;
-			}
-			t->links[n++] = link;
-		}
-	}
-	return 0;
-}
-
-/* Finds the allocator @t maps and where its functions are. */
-static int locate_allocator(struct target *t)
-{
-	int err = allocator_lib_of(t->pid, t->lib, sizeof(t->lib));
-
-	if (!err)
-		err = elf_func_offsets(t->lib, alloc_funcs, N_FUNCS, t->offsets);
-	if (!err && !t->offsets[0])
-		err = -ENOENT;
-	return err;
-}
-
-/*
- * Lets the programs count (or stops them). A new epoch on enabling drops
- * the per-thread state of calls that were in flight when counting stopped.
- */
-static void set_counting(struct alloc_bpf *skel, bool on)
-{
-	if (on)
-		__atomic_add_fetch(&skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&skel->bss->enabled, on, __ATOMIC_SEQ_CST);
-}
-
 /* Attaches every live target; a process gone meanwhile is skipped. */
 static int attach_all(struct alloc_probe *ap)
 {
@@ -166,8 +67,8 @@ static int attach_all(struct alloc_probe *ap)
 
 		if (__atomic_load_n(&t->gone, __ATOMIC_RELAXED))
 			continue;
-		err = attach_target(ap->skel, t);
-		if (err && proc_alive(t->pid))
+		err = alloc_attach(ap->skel, &t->probes);
+		if (err && proc_alive(t->probes.pid))
 			return err;
 	}
 	return 0;
@@ -176,7 +77,7 @@ static int attach_all(struct alloc_probe *ap)
 static void detach_all(struct alloc_probe *ap)
 {
 	for (unsigned int i = 0; i < ap->n_targets; i++)
-		detach_target(&ap->targets[i]);
+		alloc_detach(&ap->targets[i].probes);
 }
 
 static void mark_attached(struct alloc_probe *ap, bool attached)
@@ -223,18 +124,18 @@ static void *cycle(void *arg)
 		if (attach_all(ap)) {
 			log_error("alloc probes: re-attaching failed; retrying next period");
 		} else {
-			set_counting(ap->skel, true);
+			alloc_set_counting(ap->skel, true);
 			mark_attached(ap, true);
 		}
 		if (sleep_or_stop(ap, ap->on_ns))
 			break;
-		set_counting(ap->skel, false);
+		alloc_set_counting(ap->skel, false);
 		mark_attached(ap, false);
 		detach_all(ap);
 		if (sleep_or_stop(ap, ap->period_ns - ap->on_ns))
 			return NULL;
 	}
-	set_counting(ap->skel, false);
+	alloc_set_counting(ap->skel, false);
 	mark_attached(ap, false);
 	detach_all(ap);
 	return NULL;
@@ -262,134 +163,21 @@ static void probe_close(void *state)
 	free(ap);
 }
 
-/* Per-bucket (slot, count, total) of one process, for calibration. */
-struct buckets {
-	uint32_t tgid;
-	struct hist_bucket by_slot[HIST_SLOTS];
-};
-
-static int collect_buckets(const void *key, const void *values, const struct flipmap *m, void *ctx)
-{
-	const struct tgid_slot_key *k = key;
-	struct buckets *b = ctx;
-
-	if (k->tgid != b->tgid || k->slot >= HIST_SLOTS)
-		return 0;
-	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct hist_bucket *v =
-			(const void *)((const char *)values + cpu * m->stride);
-
-		b->by_slot[k->slot].count += v->count;
-		b->by_slot[k->slot].total_ns += v->total_ns;
-	}
-	return 0;
-}
-
-static int ignore_entry(const void *key, const void *values, const struct flipmap *m, void *ctx)
-{
-	return 0;
-}
-
-/* Mean of the samples ranked between the first and third quartile: as
- * steady as the median, but exact to the ns rather than to a bucket. */
-static uint64_t interquartile_mean(const struct buckets *b)
-{
-	uint64_t total = 0, seen = 0, lo, hi, n = 0;
-	double sum = 0;
-
-	for (size_t s = 0; s < HIST_SLOTS; s++)
-		total += b->by_slot[s].count;
-	lo = total / 4;
-	hi = total - total / 4;
-	for (size_t s = 0; s < HIST_SLOTS && seen < hi; s++) {
-		const struct hist_bucket *h = &b->by_slot[s];
-		uint64_t from = seen, to = seen + h->count, take;
-
-		seen = to;
-		if (!h->count || to <= lo)
-			continue;
-		take = (to < hi ? to : hi) - (from > lo ? from : lo);
-		sum += (double)h->total_ns / (double)h->count * (double)take;
-		n += take;
-	}
-	return n ? (uint64_t)(sum / (double)n) : 0;
-}
-
-/* ns per malloc+free pair of @calls pairs in this process. */
-static uint64_t time_pairs(unsigned int calls)
-{
-	/* Through volatile pointers so the compiler keeps every call. */
-	void *(*volatile do_malloc)(size_t) = malloc;
-	void (*volatile do_free)(void *) = free;
-	uint64_t start = mono_ns();
-
-	for (unsigned int i = 0; i < calls; i++)
-		do_free(do_malloc(CALIBRATION_SIZE));
-	return (mono_ns() - start) / calls;
-}
-
-/*
- * Measures what the probes add to a malloc's measured latency: hivemon
- * probes its own malloc, times known calls (64-byte malloc+free pairs) with
- * and without the probes, and keeps the difference. Latencies are reported
- * net of it.
- */
-static int calibrate(struct alloc_probe *ap, uint64_t *cost_ns)
-{
-	struct target self = {.pid = (uint32_t)getpid()};
-	struct buckets *b = calloc(1, sizeof(*b));
-	uint64_t bare, probed;
-	int which, err;
-
-	if (!b)
-		return -ENOMEM;
-	err = locate_allocator(&self);
-	if (err)
-		goto out;
-	time_pairs(BASELINE_CALLS / 10); /* warm up */
-	bare = time_pairs(BASELINE_CALLS);
-	err = attach_target(ap->skel, &self);
-	if (err)
-		goto out;
-	set_counting(ap->skel, true);
-	time_pairs(CALIBRATION_CALLS);
-	set_counting(ap->skel, false);
-	detach_target(&self);
-	which = flipmap_flip(&ap->stats, &ap->skel->bss->gen);
-	if (which < 0) {
-		err = which;
-		goto out;
-	}
-	b->tgid = self.pid;
-	err = flipmap_drain(&ap->hists, which, collect_buckets, b);
-	if (!err)
-		err = flipmap_drain(&ap->stats, which, ignore_entry, NULL);
-	if (err)
-		goto out;
-	probed = interquartile_mean(b);
-	/* A malloc is about half of a pair. */
-	*cost_ns = probed > bare / 2 ? probed - bare / 2 : 0;
-out:
-	free(b);
-	return err;
-}
-
 static int open_targets(struct alloc_probe *ap, const struct probe_filter *f)
 {
 	for (unsigned int i = 0; i < f->n_pids; i++) {
 		struct target *t = &ap->targets[ap->n_targets];
 		int err;
 
-		t->pid = f->pids[i];
-		err = locate_allocator(t);
+		err = alloc_locate(&t->probes, f->pids[i]);
 		if (err == -ESRCH) {
-			log_error("alloc probes: no process %u", t->pid);
+			log_error("alloc probes: no process %u", f->pids[i]);
 			return err;
 		}
 		if (err) {
 			log_error("alloc probes: process %u maps no known allocator "
 				  "(glibc, jemalloc, tcmalloc)",
-				  t->pid);
+				  f->pids[i]);
 			return err;
 		}
 		ap->n_targets++;
@@ -438,7 +226,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = loader_report("alloc", "map set-up", err);
 		goto fail;
 	}
-	err = calibrate(ap, &cost);
+	err = alloc_calibrate(ap->skel, &ap->stats, &ap->hists, &cost);
 	if (err) {
 		err = loader_report("alloc", "calibration", err);
 		goto fail;
@@ -452,7 +240,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	} else {
 		err = attach_all(ap);
 		if (!err) {
-			set_counting(ap->skel, true);
+			alloc_set_counting(ap->skel, true);
 			mark_attached(ap, true);
 		}
 	}
@@ -470,7 +258,7 @@ fail:
 static struct target *target_of(struct alloc_probe *ap, uint32_t pid)
 {
 	for (unsigned int i = 0; i < ap->n_targets; i++)
-		if (ap->targets[i].pid == pid)
+		if (ap->targets[i].probes.pid == pid)
 			return &ap->targets[i];
 	return NULL;
 }
@@ -483,7 +271,7 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 
 	if (!t)
 		return 0; /* what calibration left behind */
-	p = snapshot_proc(ap->snap, t->pid);
+	p = snapshot_proc(ap->snap, t->probes.pid);
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
@@ -570,7 +358,7 @@ static int probe_collect(void *state, struct snapshot *snap)
 
 		if (t->gone)
 			continue;
-		p = snapshot_proc(snap, t->pid);
+		p = snapshot_proc(snap, t->probes.pid);
 		if (!p) {
 			err = -ENOMEM;
 			break;
@@ -579,9 +367,9 @@ static int probe_collect(void *state, struct snapshot *snap)
 		p->alloc.malloc.outstanding_bytes = t->outstanding;
 		p->alloc.malloc.probe_cost_ns = ap->skel->bss->probe_cost_ns;
 		p->alloc.malloc.attached_ns = attached;
-		if (!proc_alive(t->pid)) {
+		if (!proc_alive(t->probes.pid)) {
 			__atomic_store_n(&t->gone, true, __ATOMIC_RELAXED);
-			forget_process(ap, t->pid);
+			forget_process(ap, t->probes.pid);
 		}
 	}
 	lost = ap->skel->bss->lost_events;
