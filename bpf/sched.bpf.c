@@ -15,7 +15,8 @@
  * On-CPU time is the kernel's own se.sum_exec_runtime (what top and
  * schedstat show; it leaves out time stolen by the hypervisor), credited
  * per task from what was credited last (task-local storage), so a task is
- * never counted twice nor for the time before it was first seen. A task
+ * never counted twice; a task first seen is counted from then on, or from
+ * its start if it started after the probe did (short-lived processes). A task
  * still running at collect time is credited by `flush_cpu`, which userspace
  * runs on every CPU (BPF_PROG_TEST_RUN, in IPI context) just before it
  * swaps buffers.
@@ -73,6 +74,9 @@ struct {
 	__type(key, int);
 	__type(value, __u64);
 } credited SEC(".maps");
+
+/* CLOCK_MONOTONIC when the probe started (task->start_time's clock). */
+const volatile __u64 started_ns = 0;
 
 /* Buffer the programs write (0 or 1); flipped by userspace each collect. */
 __u32 gen = 0;
@@ -142,7 +146,7 @@ static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
 	val->oncpu_ns += ns;
 }
 
-/* Credits the runtime @t gained since its last credit (none when new). */
+/* Credits the runtime @t gained since its last credit. */
 static __always_inline void credit_oncpu(struct task_struct *t)
 {
 	__u64 runtime = t->se.sum_exec_runtime, *done;
@@ -150,9 +154,10 @@ static __always_inline void credit_oncpu(struct task_struct *t)
 	done = bpf_task_storage_get(&credited, t, 0, 0);
 	if (!done) {
 		done = bpf_task_storage_get(&credited, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (done)
-			*done = runtime;
-		return;
+		if (!done)
+			return;
+		/* All of it ran while probed if the task started since. */
+		*done = t->start_time > started_ns ? 0 : runtime;
 	}
 	if (runtime > *done)
 		add_oncpu(t->tgid, runtime - *done);

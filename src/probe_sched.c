@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -21,6 +22,14 @@ struct sched_probe {
 	struct flipmap stats, hists;
 	uint64_t prev_lost;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static void probe_close(void *state)
 {
@@ -39,9 +48,26 @@ static int discard(const void *key, const void *values, const struct flipmap *m,
 	return 0;
 }
 
-static void flush_running(struct sched_probe *sp, int ncpus);
+/* Credits the CPU time of the tasks running on every CPU right now (the
+ * rest is credited when tasks switch out) to the live buffer. */
+static void flush_running(struct sched_probe *sp, int ncpus)
+{
+	int fd = bpf_program__fd(sp->skel->progs.flush_cpu);
 
-/* Slices running at attach time started before it: credit and drop them. */
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .cpu = (__u32)cpu,
+			    .flags = BPF_F_TEST_RUN_ON_CPU);
+
+		/* Offline CPUs fail with ENXIO and have nothing running. */
+		bpf_prog_test_run_opts(fd, &run);
+	}
+}
+
+/*
+ * Gives the tasks running at attach time their baseline (a task's CPU time
+ * is counted from when the probe first sees it) and drops what was
+ * measured before the first window starts.
+ */
 static int start_window(struct sched_probe *sp)
 {
 	int which, err;
@@ -68,6 +94,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		goto fail;
 	}
 	PROBE_SET_FILTER(skel->rodata, &opts->filter);
+	skel->rodata->started_ns = mono_ns();
 	bpf_map__set_max_entries(skel->maps.stats_a, opts->max_procs);
 	bpf_map__set_max_entries(skel->maps.stats_b, opts->max_procs);
 	/* Run-queue delays of one process span ~10-40 buckets. */
@@ -99,20 +126,6 @@ static int probe_open(const struct probe_opts *opts, void **state)
 fail:
 	probe_close(sp);
 	return err;
-}
-
-/* Credits the slices still running on every CPU to the live buffer. */
-static void flush_running(struct sched_probe *sp, int ncpus)
-{
-	int fd = bpf_program__fd(sp->skel->progs.flush_cpu);
-
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, run, .cpu = (__u32)cpu,
-			    .flags = BPF_F_TEST_RUN_ON_CPU);
-
-		/* Offline CPUs fail with ENXIO and have nothing running. */
-		bpf_prog_test_run_opts(fd, &run);
-	}
 }
 
 static int visit_stats(const void *key, const void *values, const struct flipmap *m, void *ctx)

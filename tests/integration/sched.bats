@@ -113,3 +113,16 @@ within() { # value expected tolerance_fraction
 	report sched
 	echo "$output" | jq -e --argjson pid "${PIDS[0]}" '[.processes[].pid] == [$pid]'
 }
+
+@test "short-lived processes: all their CPU time is counted" {
+	# 20 processes each burning 50 ms of CPU, born and gone within the window.
+	(sleep 1; for _ in $(seq 20); do "$WORKLOADS/spinner" -c 0.05; done) &
+	PIDS+=($!)
+	run "$HIVEMON" report --duration 4s --format json --probes sched --comm spinner
+	[ "$status" -eq 0 ]
+	n=$(echo "$output" | jq '.processes | length')
+	total=$(echo "$output" | jq '[.processes[].sched.oncpu_ns] | add')
+	echo "$n processes, $total ns on CPU in all"
+	[ "$n" -eq 20 ]
+	within "$total" 1000000000 0.1
+}

@@ -2,17 +2,22 @@
 /*
  * Burns CPU for a given time: `spinner SECONDS [CPU]`. Pinned to CPU when
  * given, so several spinners on one CPU share it in known proportions.
+ * `spinner -c SECONDS [CPU]` burns SECONDS of CPU time instead (however
+ * long that takes on a busy host): a known amount of on-CPU time.
  */
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+static clockid_t clock_id = CLOCK_MONOTONIC;
 
 static double now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock_id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -21,8 +26,13 @@ int main(int argc, char **argv)
 	volatile unsigned long spins = 0;
 	double end;
 
+	if (argc > 1 && !strcmp(argv[1], "-c")) {
+		clock_id = CLOCK_PROCESS_CPUTIME_ID;
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: spinner SECONDS [CPU]\n");
+		fprintf(stderr, "usage: spinner [-c] SECONDS [CPU]\n");
 		return 2;
 	}
 	if (argc > 2) {
