@@ -59,6 +59,7 @@ extern const struct probe_module syscall_probe;
 extern const struct probe_module sched_probe;
 extern const struct probe_module mem_probe;
 extern const struct probe_module alloc_probe;
+extern const struct probe_module tcp_probe;
 
 /*
  * Copies the filter into a skeleton's read-only data before load; every
