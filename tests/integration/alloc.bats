@@ -63,6 +63,32 @@ wait_output() {
 	[ "$p50" -lt 100000 ]
 }
 
+# A process whose malloc comes from LIB (preloaded) is probed in LIB: probed
+# in the C library instead, it would show no calls at all.
+counts_in_preloaded_allocator() { # lib
+	n=2000
+	LD_PRELOAD=$1 "$WORKLOADS/mallocer" "$n" 262144 "$START" 30 >"$OUT" &
+	WORKLOAD_PID=$!
+	start_report --duration 60s --format json --probes sched --alloc --pid "$WORKLOAD_PID"
+	touch "$START"
+	wait_output "$OUT"
+	end_report
+	m=$(proc_jq "$WORKLOAD_PID" .alloc.malloc)
+	echo "malloc object: $(echo "$m" | jq -c .)"
+	assert_between "$(echo "$m" | jq .calls)" "$n" $((n + 10))
+	assert_between "$(echo "$m" | jq .frees)" "$n" $((n + 10))
+	assert_between "$(echo "$m" | jq .outstanding_bytes)" -65536 65536
+	[ "$(echo "$m" | jq .p50_ns)" -gt 0 ]
+}
+
+@test "a process preloading jemalloc is probed in jemalloc" {
+	counts_in_preloaded_allocator /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+}
+
+@test "a process preloading tcmalloc is probed in tcmalloc" {
+	counts_in_preloaded_allocator /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+}
+
 @test "--alloc without --pid is refused: never system-wide" {
 	run "$HIVEMON" report --duration 1s --alloc
 	[ "$status" -eq 2 ]
