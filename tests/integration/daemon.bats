@@ -87,6 +87,41 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
 	assert_between "$(awk -v a="$got" -v b="$breach" 'BEGIN { print a - b }')" 0 2
 }
 
+@test "the shipped CPU and memory rules fire on a spinner and a 120 MB process" {
+	start_receiver ops
+	local conf="$BATS_TEST_TMPDIR/d.conf"
+	# deploy/hivemon.conf as shipped, but traced processes limited to the
+	# two workloads, `for` shortened, and the notifications on.
+	sed -e "s|^state_dir = .*|state_dir = $BATS_TEST_TMPDIR/state|" \
+		-e "s|^; socket = .*|socket = $BATS_TEST_TMPDIR/hivemon.sock|" \
+		-e "s|^; filter.comm = .*|filter.comm = hm_spin hm_pages|" \
+		-e 's|^listen = .*|; no exporter|' -e 's|^for = 30s|for = 2s|' \
+		-e 's|^; notify = ops|notify = ops|' \
+		-e "s|^; \[webhook \"ops\"\]|[webhook \"ops\"]|" \
+		-e "s|^; url = http://127.0.0.1:9099/hook|url = http://127.0.0.1:$RECEIVER_PORT/hook|" \
+		"$ROOT/deploy/hivemon.conf" >"$conf"
+	run "$HIVEMON" check-config "$conf"
+	assert_success
+	start_daemon "$conf"
+	cp "$WORKLOADS/spinner" "$BATS_TEST_TMPDIR/hm_spin"
+	cp "$WORKLOADS/pagetoucher" "$BATS_TEST_TMPDIR/hm_pages"
+	"$BATS_TEST_TMPDIR/hm_spin" 8 >/dev/null &
+	STARTED_PIDS+=($!)
+	"$BATS_TEST_TMPDIR/hm_pages" 30720 0 8 >/dev/null & # 120 MB
+	STARTED_PIDS+=($!)
+	wait_until 20 delivered_at_least ops 2 || fail "no alerts"
+	local cpu mem
+	cpu=$(received ops '[.[].body | fromjson | .alerts[0] | select(.labels.alertname == "process-cpu")][0]')
+	mem=$(received ops '[.[].body | fromjson | .alerts[0] | select(.labels.alertname == "process-memory")][0]')
+	assert_equal "$(echo "$cpu" | jq -r '"\(.status) \(.labels.severity) \(.labels.comm)"')" "firing critical hm_spin"
+	assert_between "$(echo "$cpu" | jq -r .annotations.value | tr -d %)" 85 101
+	assert_equal "$(echo "$mem" | jq -r '"\(.status) \(.labels.severity) \(.labels.comm)"')" "firing critical hm_pages"
+	assert_between "$(echo "$mem" | jq -r .annotations.value | tr -d MB)" 119 125
+	# Both end: both resolve.
+	wait_until 20 delivered_at_least ops 4 || fail "not resolved"
+	assert_equal "$(received ops '[.[].body | fromjson | select(.status == "resolved")] | length')" 2
+}
+
 @test "the process exits while the alert fires: resolved" {
 	start_receiver ops
 	write_conf "$BATS_TEST_TMPDIR/d.conf" phases2 \
