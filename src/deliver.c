@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Notification delivery: a queue and a thread per target, libcurl, retries, dead letters. */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -394,6 +395,42 @@ static void worker_fini(struct worker *w)
 	free(w->spool_dir);
 }
 
+/* Notifications spooled for a target the config no longer has stay on disk:
+ * say so, since nothing will send them. */
+static void warn_orphan_spools(const struct config *cfg)
+{
+	char *root = NULL;
+	struct dirent *ent;
+	DIR *d;
+
+	if (asprintf(&root, "%s/spool", cfg->state_dir) < 0)
+		return;
+	d = opendir(root);
+	while (d && (ent = readdir(d))) {
+		char *dir = NULL, **paths = NULL;
+		size_t n = 0;
+
+		if (ent->d_name[0] == '.' || config_target(cfg, ent->d_name))
+			continue;
+		if (asprintf(&dir, "%s/%s", root, ent->d_name) > 0 &&
+		    !spool_list(dir, &paths, &n)) {
+			if (n)
+				hlog(LOG_WARNING,
+				     "%zu notifications for target '%s', which the config no "
+				     "longer "
+				     "has, stay in %s",
+				     n, ent->d_name, dir);
+			for (size_t i = 0; i < n; i++)
+				free(paths[i]);
+			free(paths);
+		}
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+	free(root);
+}
+
 struct notifier *notifier_open(const struct config *cfg, const struct backoff_policy *policy)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
@@ -428,6 +465,7 @@ struct notifier *notifier_open(const struct config *cfg, const struct backoff_po
 		}
 		w->started = true;
 	}
+	warn_orphan_spools(cfg);
 	return n;
 }
 

@@ -103,10 +103,11 @@ notify = $notify
 CONF
 }
 
-# Requests of receiver NAME answered with CODE: jq FILTER over them (-s).
+# The requests receiver NAME got, as one array: jq FILTER [JQ ARGS...] over them.
 received() {
 	local name=$1 filter=$2
-	jq -s "$filter" "$BATS_TEST_TMPDIR/$name.log"
+	shift 2
+	jq -s "$@" "$filter" "$BATS_TEST_TMPDIR/$name.log"
 }
 
 # Number of requests receiver NAME answered 200.
