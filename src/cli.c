@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared command-line parsing: durations, probe sets, filters, error lines. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #include "cli.h"
 
@@ -47,7 +50,8 @@ int parse_duration_ns(const char *text, uint64_t *ns)
 	char *end;
 	double value;
 
-	if (!text || !*text || *text == '-' || *text == '+')
+	/* A digit or '.' first: strtod would also take " 1s", "nan", "inf". */
+	if (!text || !(isdigit((unsigned char)*text) || *text == '.'))
 		return -EINVAL;
 	errno = 0;
 	value = strtod(text, &end);
@@ -107,20 +111,35 @@ void probe_opts_default(struct probe_opts *opts)
 	opts->max_procs = 4096;
 }
 
+/* The v2 hierarchy: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified
+ * on hybrid ones (v1 controllers beside it). */
+static const char *cgroup2_root(void)
+{
+	struct statfs sfs;
+
+	if (!statfs("/sys/fs/cgroup", &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return "/sys/fs/cgroup";
+	return "/sys/fs/cgroup/unified";
+}
+
 int cgroup_path_to_id(const char *path, uint64_t *id)
 {
 	char full[4096];
+	struct statfs sfs;
 	struct stat st;
 
 	if (!strncmp(path, "/sys/fs/cgroup", 14))
 		snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "/sys/fs/cgroup%s%s", path[0] == '/' ? "" : "/",
+		snprintf(full, sizeof(full), "%s%s%s", cgroup2_root(), path[0] == '/' ? "" : "/",
 			 path);
 	if (stat(full, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	/* A v1 directory's inode is no cgroup id: the filter would match nothing. */
+	if (statfs(full, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTSUP;
 	/* On cgroup v2 the id bpf_get_current_cgroup_id() returns is the inode. */
 	*id = st.st_ino;
 	return 0;
@@ -164,7 +183,8 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 	}
 	case 'P':
 		if (parse_probes(arg, &opts->probes))
-			die_usage("invalid --probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
+			die_usage("invalid --probes '%s': expected a list of "
+				  "syscall,tcp,sched,mem,alloc",
 				  arg);
 		return 1;
 	case 'x':
