@@ -44,8 +44,8 @@ int parse_duration_ns(const char *text, uint64_t *ns)
 		const char *suffix;
 		double scale;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+		{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
+		{"m", 60e9}, {"h", 3600e9}, {"", 1e9},
 	};
 	char *end;
 	double value;
@@ -75,8 +75,8 @@ int parse_probes(const char *text, unsigned int *probes)
 		const char *name;
 		unsigned int bit;
 	} sets[] = {
-		{ "syscall", PROBE_SYSCALL }, { "tcp", PROBE_TCP }, { "sched", PROBE_SCHED },
-		{ "mem", PROBE_MEM },	      { "alloc", PROBE_ALLOC },
+		{"syscall", PROBE_SYSCALL}, {"tcp", PROBE_TCP},	    {"sched", PROBE_SCHED},
+		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC},
 	};
 	char *copy = strdup(text), *save = NULL, *tok;
 	unsigned int bits = 0;

@@ -28,10 +28,12 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 /* getopt_long entries for the shared options (terminated by the caller). */
 #define CLI_COMMON_LONGOPTS                                                                        \
-	{ "pid", required_argument, NULL, 'p' }, { "comm", required_argument, NULL, 'c' },         \
-		{ "cgroup", required_argument, NULL, 'g' },                                        \
-		{ "probes", required_argument, NULL, 'P' }, { "exact", no_argument, NULL, 'x' },   \
-		{ "verbose", no_argument, NULL, 'v' }
+	{"pid", required_argument, NULL, 'p'}, {"comm", required_argument, NULL, 'c'},             \
+		{"cgroup", required_argument, NULL, 'g'},                                          \
+		{"probes", required_argument, NULL, 'P'}, {"exact", no_argument, NULL, 'x'},       \
+	{                                                                                          \
+		"verbose", no_argument, NULL, 'v'                                                  \
+	}
 #define CLI_COMMON_SHORTOPTS "p:c:g:P:xv"
 void probe_opts_default(struct probe_opts *opts);
 /* Resolves a cgroup v2 path ("/system.slice/x.service" or absolute under

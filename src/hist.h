@@ -18,9 +18,9 @@ struct hist_bin {
 struct hist {
 	struct hist_bin *bins; /* sorted by slot, owned */
 	uint32_t n, cap;
-	uint64_t count;	       /* samples (weighted when sampled) */
-	uint64_t sum_ns;       /* sum of sample values */
-	uint64_t max_ns;       /* largest sample seen, exact */
+	uint64_t count;	 /* samples (weighted when sampled) */
+	uint64_t sum_ns; /* sum of sample values */
+	uint64_t max_ns; /* largest sample seen, exact */
 };
 
 void hist_init(struct hist *h);

@@ -11,8 +11,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "report", cmd_report, "measure for a while and print a diagnosis" },
-	{ "version", cmd_version, "print the version" },
+	{"report", cmd_report, "measure for a while and print a diagnosis"},
+	{"version", cmd_version, "print the version"},
 };
 
 static void usage(FILE *out)

@@ -51,6 +51,9 @@ struct probe_module {
 	void (*close)(void *state);
 };
 
+/* The modules, listed in collector.c's table. */
+extern const struct probe_module syscall_probe;
+
 /*
  * Copies the filter into a skeleton's read-only data before load; every
  * skeleton that includes bpf/filter.bpf.h has these fields.
@@ -61,7 +64,7 @@ struct probe_module {
 			(rodata)->filter_tgids[i_] = (f)->pids[i_];                                \
 		(rodata)->filter_n_tgids = (f)->n_pids;                                            \
 		for (unsigned int i_ = 0; i_ < (f)->n_comms; i_++)                                 \
-			memcpy((void *)(rodata)->filter_comms[i_], (f)->comms[i_], COMM_LEN);     \
+			memcpy((void *)(rodata)->filter_comms[i_], (f)->comms[i_], COMM_LEN);      \
 		(rodata)->filter_n_comms = (f)->n_comms;                                           \
 		(rodata)->filter_cgroup = (f)->cgroup_id;                                          \
 		(rodata)->self_tgid = (uint32_t)getpid();                                          \

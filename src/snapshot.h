@@ -112,11 +112,11 @@ struct snapshot {
 	uint64_t started_at_ns; /* CLOCK_REALTIME at the window start */
 	uint64_t duration_ns;
 	uint64_t lost_events;
-	unsigned int probes;	/* PROBE_* bits that were active */
+	unsigned int probes; /* PROBE_* bits that were active */
 
 	struct proc_snapshot *procs; /* unordered, owned */
 	size_t n_procs, cap_procs;
-	uint32_t *index;	     /* open-addressing pid -> procs[i]+1 */
+	uint32_t *index; /* open-addressing pid -> procs[i]+1 */
 	size_t index_cap;
 };
 

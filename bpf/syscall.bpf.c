@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process syscall counts, errors and latency from the sys_enter/sys_exit
+ * BTF tracepoints.
+ *
+ * Hot path cost is the product, so:
+ * - counts are batched per thread in task-local storage and flushed to the
+ *   shared map only when the thread changes syscall, blocks, exits, or has
+ *   batched FLUSH_EVERY calls;
+ * - latency is timed on every call of a thread until it makes more than
+ *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls is timed and weighted by
+ *   SAMPLE_PERIOD so percentiles stay unbiased (--exact turns this off);
+ * - a call that blocks is always timed, from the moment it goes to sleep:
+ *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
+ *   Blocked calls carry weight 1, whether or not they were also sampled, which
+ *   keeps the estimate unbiased for both kinds.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hivemon.h"
+#include "hist.h"
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+
+#define SAMPLE_PERIOD	  64
+#define FLUSH_EVERY	  256
+#define RATE_WINDOW_CALLS 1024
+/* RATE_WINDOW_CALLS in less than this means > 10k calls/s: a hot thread. */
+#define HOT_WINDOW_NS (RATE_WINDOW_CALLS * 100000ULL)
+#define NR_EXIT	      60
+#define NR_EXIT_GROUP 231
+#define TASK_RUNNING  0
+
+const volatile bool exact = false;
+const volatile __u64 slow_ns = 10000000;
+
+struct thread_state {
+	__u64 start_ns;	    /* start of the timed call in flight, 0 = untimed */
+	__u64 window_start; /* rate window start (ktime) */
+	__u32 batch_nr;	    /* syscall whose counts are batched */
+	__u32 batch_count;
+	__u32 batch_errors;
+	__u32 cur_nr; /* syscall in flight */
+	__u32 window_calls;
+	__u16 sample_left; /* calls until the next timed one (hot threads) */
+	__u8 hot;
+	__u8 in_syscall;
+	__u8 blocked; /* the call in flight went to sleep */
+	__u8 weight;  /* weight of the call in flight if it does not block */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct syscall_key);
+	__type(value, struct syscall_val);
+} syscall_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct syscall_hist_key);
+	__type(value, __u64);
+} syscall_hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} slow_events SEC(".maps");
+
+__u64 lost_events = 0;
+
+static const struct syscall_val zero_val;
+
+static __always_inline void flush_batch(struct thread_state *ts, __u32 tgid)
+{
+	struct syscall_key key = {.tgid = tgid, .nr = ts->batch_nr};
+	struct syscall_val *val;
+
+	if (!ts->batch_count && !ts->batch_errors)
+		return;
+	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
+	if (val) {
+		__sync_fetch_and_add(&val->count, ts->batch_count);
+		if (ts->batch_errors)
+			__sync_fetch_and_add(&val->errors, ts->batch_errors);
+	}
+	ts->batch_count = 0;
+	ts->batch_errors = 0;
+}
+
+/* Decides whether the call starting now is timed, and with what weight. */
+static __always_inline bool sample_call(struct thread_state *ts)
+{
+	if (++ts->window_calls >= RATE_WINDOW_CALLS) {
+		__u64 now = bpf_ktime_get_ns();
+
+		ts->hot = !exact && now - ts->window_start < HOT_WINDOW_NS;
+		ts->window_start = now;
+		ts->window_calls = 0;
+	}
+	if (!ts->hot) {
+		ts->weight = 1;
+		return true;
+	}
+	if (ts->sample_left) {
+		ts->sample_left--;
+		return false;
+	}
+	ts->sample_left = SAMPLE_PERIOD - 1;
+	ts->weight = SAMPLE_PERIOD;
+	return true;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct thread_state *ts;
+	__u32 nr = (__u32)id;
+
+	if (!filter_current(tgid))
+		return 0;
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts)
+		return 0;
+	if (nr != ts->batch_nr || ts->batch_count >= FLUSH_EVERY) {
+		flush_batch(ts, tgid);
+		ts->batch_nr = nr;
+	}
+	ts->batch_count++;
+	ts->cur_nr = nr;
+	ts->in_syscall = 1;
+	ts->blocked = 0;
+	ts->start_ns = 0;
+	/* exit and exit_group never return: nothing to time. */
+	if (nr == NR_EXIT || nr == NR_EXIT_GROUP)
+		return 0;
+	if (sample_call(ts))
+		ts->start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void record_latency(struct thread_state *ts, __u32 tgid, __u64 lat, long ret)
+{
+	struct syscall_key key = {.tgid = tgid, .nr = ts->cur_nr};
+	struct syscall_hist_key hkey = {
+		.tgid = tgid,
+		.nr = (__u16)ts->cur_nr,
+		.slot = (__u16)hist_slot(lat),
+	};
+	__u64 weight = ts->blocked ? 1 : ts->weight, zero = 0, *bucket;
+	struct syscall_val *val;
+
+	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
+	if (val) {
+		__sync_fetch_and_add(&val->weight, weight);
+		__sync_fetch_and_add(&val->total_ns, lat * weight);
+		atomic_max_u64(&val->max_ns, lat);
+	}
+	bucket = map_lookup_or_try_init(&syscall_hists, &hkey, &zero);
+	if (bucket)
+		__sync_fetch_and_add(bucket, weight);
+	if (lat >= slow_ns) {
+		struct slow_syscall_event *e;
+
+		e = bpf_ringbuf_reserve(&slow_events, sizeof(*e), 0);
+		if (!e) {
+			__sync_fetch_and_add(&lost_events, 1);
+			return;
+		}
+		e->kind = EVENT_SLOW_SYSCALL;
+		e->tgid = tgid;
+		e->tid = (__u32)bpf_get_current_pid_tgid();
+		e->nr = ts->cur_nr;
+		e->ret = ret;
+		e->latency_ns = lat;
+		e->end_ns = ts->start_ns + lat;
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct thread_state *ts;
+
+	if (!filter_current(tgid))
+		return 0;
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!ts || !ts->in_syscall)
+		return 0;
+	ts->in_syscall = 0;
+	/* A flush while blocked may have moved the batch on; errors follow the call. */
+	if (ret < 0) {
+		if (ts->batch_nr != ts->cur_nr) {
+			flush_batch(ts, tgid);
+			ts->batch_nr = ts->cur_nr;
+		}
+		ts->batch_errors++;
+	}
+	if (ts->start_ns) {
+		record_latency(ts, tgid, bpf_ktime_get_ns() - ts->start_ns, ret);
+		ts->start_ns = 0;
+	}
+	return 0;
+}
+
+/*
+ * A thread going to sleep inside a syscall: stamp the call if it was not
+ * sampled (so blocking calls are never missed) and flush its batch, so an
+ * idle thread's counts do not wait for its next call.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct thread_state *ts;
+
+	if (preempt || prev->__state == TASK_RUNNING)
+		return 0;
+	ts = bpf_task_storage_get(&threads, prev, 0, 0);
+	if (!ts || !ts->in_syscall || ts->blocked)
+		return 0;
+	ts->blocked = 1;
+	if (!ts->start_ns)
+		ts->start_ns = bpf_ktime_get_ns();
+	flush_batch(ts, prev->tgid);
+	return 0;
+}
+
+/* A dying thread's batch would otherwise be lost with its task storage. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(syscall_thread_exit, struct task_struct *task)
+{
+	struct thread_state *ts;
+
+	ts = bpf_task_storage_get(&threads, task, 0, 0);
+	if (ts)
+		flush_batch(ts, task->tgid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

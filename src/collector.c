@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Owns the probe modules; builds one snapshot per interval from them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bpfmap.h"
+#include "cgroup_names.h"
+#include "cli.h"
+#include "collector.h"
+#include "loader.h"
+#include "proc.skel.h"
+
+static const struct probe_module *const modules[] = {
+	&syscall_probe,
+};
+#define N_MODULES (sizeof(modules) / sizeof(modules[0]))
+
+struct collector {
+	struct proc_bpf *names; /* comm/cgroup of exited processes */
+	void *states[N_MODULES];
+	struct cgroup_names cgroups;
+	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
+	uint64_t window_start_real, window_start_mono;
+	unsigned int probes;
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int open_names(struct collector *c, const struct probe_opts *opts)
+{
+	int err;
+
+	c->names = proc_bpf__open();
+	if (!c->names)
+		return loader_report("process", "open", -errno);
+	bpf_map__set_max_entries(c->names->maps.exited_procs, opts->max_procs);
+	err = proc_bpf__load(c->names);
+	if (err)
+		return loader_report("process", "load", err);
+	err = proc_bpf__attach(c->names);
+	if (err)
+		return loader_report("process", "attach", err);
+	return 0;
+}
+
+struct collector *collector_open(const struct probe_opts *opts)
+{
+	struct collector *c;
+	struct utsname uts;
+
+	if (loader_init(opts->verbose))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_error("out of memory");
+		return NULL;
+	}
+	cgroup_names_init(&c->cgroups);
+	if (open_names(c, opts))
+		goto fail;
+	for (size_t i = 0; i < N_MODULES; i++) {
+		if (!(opts->probes & modules[i]->set))
+			continue;
+		if (modules[i]->open(opts, &c->states[i]))
+			goto fail;
+		c->probes |= modules[i]->set;
+	}
+	gethostname(c->host, sizeof(c->host) - 1);
+	if (!uname(&uts))
+		snprintf(c->kernel, sizeof(c->kernel), "%.63s", uts.release);
+	c->window_start_real = now_ns(CLOCK_REALTIME);
+	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
+	return c;
+fail:
+	collector_close(c);
+	return NULL;
+}
+
+static void read_comm(uint32_t pid, char comm[COMM_LEN])
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(comm, COMM_LEN, f))
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Names every process of @snap: /proc while it lives, else what the kernel
+ * kept at its exit. */
+static int name_processes(struct collector *c, struct snapshot *snap)
+{
+	int fd = bpf_map__fd(c->names->maps.exited_procs);
+
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		struct proc_snapshot *p = &snap->procs[i];
+		struct proc_exit_info info;
+		const char *cgroup;
+
+		p->exited = !proc_alive(p->pid);
+		read_comm(p->pid, p->comm);
+		cgroup = cgroup_names_of_pid(&c->cgroups, p->pid);
+		if ((!p->comm[0] || !cgroup) && !bpf_map_lookup_elem(fd, &p->pid, &info)) {
+			if (!p->comm[0])
+				memcpy(p->comm, info.comm, COMM_LEN);
+			if (!cgroup)
+				cgroup = cgroup_names_of_id(&c->cgroups, info.cgroup_id);
+		}
+		if (p->exited)
+			cgroup_names_forget_pid(&c->cgroups, p->pid);
+		p->cgroup = strdup(cgroup ? cgroup : "");
+		if (!p->cgroup)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int collector_collect(struct collector *c, struct snapshot *snap)
+{
+	uint64_t mono = now_ns(CLOCK_MONOTONIC);
+	int err = 0;
+
+	memcpy(snap->host, c->host, sizeof(snap->host));
+	memcpy(snap->kernel, c->kernel, sizeof(snap->kernel));
+	snap->started_at_ns = c->window_start_real;
+	snap->duration_ns = mono - c->window_start_mono;
+	snap->probes = c->probes;
+	for (size_t i = 0; i < N_MODULES; i++) {
+		if (!c->states[i])
+			continue;
+		err = modules[i]->collect(c->states[i], snap);
+		if (err) {
+			log_error("%s probes: collecting failed: %s", modules[i]->name,
+				  strerror(-err));
+			break;
+		}
+	}
+	if (!err)
+		err = name_processes(c, snap);
+	c->window_start_real += snap->duration_ns;
+	c->window_start_mono = mono;
+	return err;
+}
+
+void collector_close(struct collector *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < N_MODULES; i++)
+		if (c->states[i])
+			modules[i]->close(c->states[i]);
+	proc_bpf__destroy(c->names);
+	cgroup_names_free(&c->cgroups);
+	free(c);
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loader set-up: privilege and BTF checks, libbpf logging, load errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+
+#include "cli.h"
+#include "loader.h"
+
+static bool loader_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Without --verbose, loader_report() summarises failures in one line. */
+	if (!loader_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int loader_init(bool verbose)
+{
+	loader_verbose = verbose;
+	libbpf_set_print(print_libbpf);
+	if (geteuid() != 0 && !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
+		log_error("loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); "
+			  "try: sudo hivemon ...");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		log_error("this kernel exposes no BTF (/sys/kernel/btf/vmlinux): "
+			  "hivemon needs CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int loader_report(const char *name, const char *stage, int err)
+{
+	const char *hint = "";
+
+	if (err > 0)
+		err = -err;
+	if (err == -EPERM || err == -EACCES)
+		hint = ": permission denied (root, CAP_BPF and CAP_PERFMON needed; "
+		       "lockdown or a seccomp/LSM policy may forbid BPF)";
+	else if (err == -EINVAL && !strcmp(stage, "load"))
+		hint = ": rejected by the kernel verifier";
+	else if (err == -ENOENT && !strcmp(stage, "attach"))
+		hint = ": tracepoint not found in this kernel";
+	else if (err == -ENOMEM || err == -E2BIG)
+		hint = ": out of memory for BPF maps (lower max_procs)";
+	if (loader_verbose)
+		log_error("%s probes: %s failed: %s%s", name, stage, strerror(-err), hint);
+	else
+		log_error("%s probes: %s failed: %s%s (details with --verbose)", name, stage,
+			  strerror(-err), hint);
+	return err;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The hivemon.report/v1 JSON document of a snapshot (see DESIGN.md). */
+#include <stdlib.h>
+
+#include "report.h"
+#include "report_order.h"
+#include "syscalls.h"
+#include "units.h"
+
+static json_t *endpoint_json(const struct endpoint *ep)
+{
+	char buf[ENDPOINT_STRLEN];
+
+	if (!ep->family)
+		return json_null();
+	return json_string(endpoint_format(ep, buf, sizeof(buf)));
+}
+
+static json_t *syscalls_json(const struct proc_snapshot *p)
+{
+	json_t *arr = json_array();
+	size_t *order = report_syscall_order(p);
+
+	for (size_t k = 0; order && k < p->n_syscalls; k++) {
+		const struct syscall_stat *sc = &p->syscalls[order[k]];
+		char buf[SYSCALL_NAME_LEN];
+
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+				  syscall_name(sc->nr, buf, sizeof(buf)), "nr", (json_int_t)sc->nr,
+				  "count", (json_int_t)sc->count, "errors", (json_int_t)sc->errors,
+				  "total_ns", (json_int_t)sc->lat.sum_ns, "p50_ns",
+				  (json_int_t)hist_quantile(&sc->lat, 0.50), "p90_ns",
+				  (json_int_t)hist_quantile(&sc->lat, 0.90), "p99_ns",
+				  (json_int_t)hist_quantile(&sc->lat, 0.99), "max_ns",
+				  (json_int_t)sc->lat.max_ns));
+	}
+	free(order);
+	return arr;
+}
+
+static json_t *connect_json(const struct tcp_remote_stat *st, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "remote",
+				       endpoint_json(&st[i].remote), "count",
+				       (json_int_t)st[i].count, "errors", (json_int_t)st[i].errors,
+				       "p50_ns", (json_int_t)hist_quantile(&st[i].lat, 0.50),
+				       "p99_ns", (json_int_t)hist_quantile(&st[i].lat, 0.99),
+				       "max_ns", (json_int_t)st[i].lat.max_ns));
+	return arr;
+}
+
+static json_t *rtt_json(const struct tcp_remote_stat *st, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:I}", "remote",
+						     endpoint_json(&st[i].remote), "samples",
+						     (json_int_t)st[i].count, "p50_ns",
+						     (json_int_t)hist_quantile(&st[i].lat, 0.50),
+						     "p99_ns",
+						     (json_int_t)hist_quantile(&st[i].lat, 0.99)));
+	return arr;
+}
+
+static json_t *requests_json(const struct tcp_request_stat *st, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "role",
+				  st[i].role == TCP_ROLE_SERVER ? "server" : "client", "local",
+				  endpoint_json(&st[i].local), "remote",
+				  endpoint_json(&st[i].remote), "count", (json_int_t)st[i].count,
+				  "p50_ns", (json_int_t)hist_quantile(&st[i].lat, 0.50), "p90_ns",
+				  (json_int_t)hist_quantile(&st[i].lat, 0.90), "p99_ns",
+				  (json_int_t)hist_quantile(&st[i].lat, 0.99), "max_ns",
+				  (json_int_t)st[i].lat.max_ns));
+	return arr;
+}
+
+static json_t *tcp_json(const struct proc_snapshot *p)
+{
+	return json_pack("{s:o, s:o, s:I, s:o}", "connect",
+			 connect_json(p->tcp.connect, p->tcp.n_connect), "rtt",
+			 rtt_json(p->tcp.rtt, p->tcp.n_rtt), "retransmits",
+			 (json_int_t)p->tcp.retransmits, "requests",
+			 requests_json(p->tcp.requests, p->tcp.n_requests));
+}
+
+static json_t *sched_json(const struct proc_snapshot *p)
+{
+	const struct hist *rq = &p->sched.runq;
+
+	return json_pack("{s:{s:I, s:I, s:I, s:I}, s:I}", "runq", "count", (json_int_t)rq->count,
+			 "p50_ns", (json_int_t)hist_quantile(rq, 0.50), "p99_ns",
+			 (json_int_t)hist_quantile(rq, 0.99), "max_ns", (json_int_t)rq->max_ns,
+			 "oncpu_ns", (json_int_t)p->sched.oncpu_ns);
+}
+
+static json_t *malloc_json(const struct proc_snapshot *p)
+{
+	const struct malloc_stat *m = &p->alloc.malloc;
+
+	if (!p->alloc.has_malloc)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "calls", (json_int_t)m->calls,
+			 "frees", (json_int_t)m->frees, "bytes", (json_int_t)m->bytes, "p50_ns",
+			 (json_int_t)hist_quantile(&m->lat, 0.50), "p99_ns",
+			 (json_int_t)hist_quantile(&m->lat, 0.99), "max_ns",
+			 (json_int_t)m->lat.max_ns, "outstanding_bytes",
+			 (json_int_t)m->outstanding_bytes);
+}
+
+static json_t *alloc_json(const struct proc_snapshot *p)
+{
+	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "page_faults",
+			 (json_int_t)p->alloc.page_faults, "rss_bytes",
+			 (json_int_t)p->alloc.rss_bytes, "reclaim_stall", "count",
+			 (json_int_t)p->alloc.reclaim_count, "total_ns",
+			 (json_int_t)p->alloc.reclaim_total_ns, "max_ns",
+			 (json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
+}
+
+static json_t *process_json(const struct proc_snapshot *p)
+{
+	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
+			 "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "", "exited", p->exited,
+			 "syscalls", syscalls_json(p), "tcp", tcp_json(p), "sched", sched_json(p),
+			 "alloc", alloc_json(p));
+}
+
+json_t *report_to_json(const struct snapshot *snap)
+{
+	char started[UNITS_BUFLEN];
+	size_t *order = report_process_order(snap);
+	json_t *procs = json_array(), *doc;
+
+	for (size_t k = 0; order && k < snap->n_procs; k++)
+		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
+	free(order);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:o, s:[]}", "schema", REPORT_SCHEMA,
+			"host", snap->host, "kernel", snap->kernel, "started_at",
+			format_time_utc(snap->started_at_ns, started, sizeof(started)),
+			"duration_s", snap->duration_ns / 1e9, "lost_events",
+			(json_int_t)snap->lost_events, "processes", procs, "findings");
+	return doc;
+}
+
+int report_print_json(const struct snapshot *snap, FILE *out)
+{
+	json_t *doc = report_to_json(snap);
+	int err;
+
+	if (!doc)
+		return -1;
+	err = json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	fputc('\n', out);
+	json_decref(doc);
+	return err;
+}

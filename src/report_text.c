@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The report as text for a terminal: per process, where its time went. */
+#include <stdlib.h>
+
+#include "report.h"
+#include "report_order.h"
+#include "syscalls.h"
+#include "units.h"
+
+#define TOP_SYSCALLS 10
+
+static void print_syscalls(const struct proc_snapshot *p, FILE *out)
+{
+	size_t *order = report_syscall_order(p);
+	char total[UNITS_BUFLEN], p50[UNITS_BUFLEN], p99[UNITS_BUFLEN], max[UNITS_BUFLEN];
+	char name[SYSCALL_NAME_LEN];
+
+	if (!order)
+		return;
+	fprintf(out, "  %-20s %10s %8s %10s %10s %10s %10s\n", "SYSCALL", "COUNT", "ERRORS",
+		"TOTAL", "P50", "P99", "MAX");
+	for (size_t k = 0; k < p->n_syscalls && k < TOP_SYSCALLS; k++) {
+		const struct syscall_stat *sc = &p->syscalls[order[k]];
+
+		fprintf(out, "  %-20s %10llu %8llu %10s %10s %10s %10s\n",
+			syscall_name(sc->nr, name, sizeof(name)), (unsigned long long)sc->count,
+			(unsigned long long)sc->errors,
+			format_ns(sc->lat.sum_ns, total, sizeof(total)),
+			format_ns(hist_quantile(&sc->lat, 0.50), p50, sizeof(p50)),
+			format_ns(hist_quantile(&sc->lat, 0.99), p99, sizeof(p99)),
+			format_ns(sc->lat.max_ns, max, sizeof(max)));
+	}
+	if (p->n_syscalls > TOP_SYSCALLS)
+		fprintf(out, "  ... %zu more syscalls\n", p->n_syscalls - TOP_SYSCALLS);
+	free(order);
+}
+
+static void print_tcp(const struct proc_snapshot *p, FILE *out)
+{
+	char ep[ENDPOINT_STRLEN], p50[UNITS_BUFLEN], p99[UNITS_BUFLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *r = &p->tcp.requests[i];
+
+		fprintf(out, "  tcp %s %s: %llu requests, p50 %s, p99 %s\n",
+			r->role == TCP_ROLE_SERVER ? "server" : "client",
+			endpoint_format(r->role == TCP_ROLE_SERVER ? &r->local : &r->remote, ep,
+					sizeof(ep)),
+			(unsigned long long)r->count,
+			format_ns(hist_quantile(&r->lat, 0.5), p50, 32),
+			format_ns(hist_quantile(&r->lat, 0.99), p99, 32));
+	}
+	for (size_t i = 0; i < p->tcp.n_connect; i++) {
+		const struct tcp_remote_stat *c = &p->tcp.connect[i];
+
+		fprintf(out, "  tcp connect %s: %llu (%llu failed), p50 %s, p99 %s\n",
+			endpoint_format(&c->remote, ep, sizeof(ep)), (unsigned long long)c->count,
+			(unsigned long long)c->errors,
+			format_ns(hist_quantile(&c->lat, 0.5), p50, 32),
+			format_ns(hist_quantile(&c->lat, 0.99), p99, 32));
+	}
+	if (p->tcp.retransmits)
+		fprintf(out, "  tcp retransmits: %llu\n", (unsigned long long)p->tcp.retransmits);
+}
+
+static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
+{
+	char a[UNITS_BUFLEN], b[UNITS_BUFLEN], c[UNITS_BUFLEN];
+
+	if (p->sched.runq.count || p->sched.oncpu_ns)
+		fprintf(out, "  on-CPU %s, run-queue delay p50 %s p99 %s\n",
+			format_ns(p->sched.oncpu_ns, a, sizeof(a)),
+			format_ns(hist_quantile(&p->sched.runq, 0.5), b, sizeof(b)),
+			format_ns(hist_quantile(&p->sched.runq, 0.99), c, sizeof(c)));
+	if (p->alloc.rss_bytes || p->alloc.page_faults)
+		fprintf(out, "  RSS %s, %llu page faults, %llu reclaim stalls (%s)\n",
+			format_bytes(p->alloc.rss_bytes, a, sizeof(a)),
+			(unsigned long long)p->alloc.page_faults,
+			(unsigned long long)p->alloc.reclaim_count,
+			format_ns(p->alloc.reclaim_total_ns, b, sizeof(b)));
+	if (p->alloc.has_malloc)
+		fprintf(out, "  malloc: %llu calls, %llu frees, p50 %s p99 %s, outstanding %s\n",
+			(unsigned long long)p->alloc.malloc.calls,
+			(unsigned long long)p->alloc.malloc.frees,
+			format_ns(hist_quantile(&p->alloc.malloc.lat, 0.5), a, sizeof(a)),
+			format_ns(hist_quantile(&p->alloc.malloc.lat, 0.99), b, sizeof(b)),
+			format_bytes(p->alloc.malloc.outstanding_bytes > 0
+					     ? (uint64_t)p->alloc.malloc.outstanding_bytes
+					     : 0,
+				     c, sizeof(c)));
+}
+
+int report_print_text(const struct snapshot *snap, FILE *out)
+{
+	char started[UNITS_BUFLEN];
+	size_t *order = report_process_order(snap);
+
+	fprintf(out,
+		"hivemon report: host %s, kernel %s, from %s for %.1fs, %zu processes, "
+		"%llu lost events\n",
+		snap->host, snap->kernel,
+		format_time_utc(snap->started_at_ns, started, sizeof(started)),
+		snap->duration_ns / 1e9, snap->n_procs, (unsigned long long)snap->lost_events);
+	for (size_t k = 0; order && k < snap->n_procs; k++) {
+		const struct proc_snapshot *p = &snap->procs[order[k]];
+
+		fprintf(out, "\nPID %u %s%s%s%s\n", p->pid, p->comm,
+			p->cgroup && *p->cgroup ? " " : "", p->cgroup ? p->cgroup : "",
+			p->exited ? " (exited)" : "");
+		print_syscalls(p, out);
+		print_tcp(p, out);
+		print_sched_alloc(p, out);
+	}
+	free(order);
+	return ferror(out) ? -1 : 0;
+}
