@@ -24,7 +24,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: floor_loader FILE.bpf.o\n");
 		return 2;
 	}
-	/* Block the stop signals now, wait for them with sigwait() below. */
+	/* A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal never reaches sigwait(): take the default disposition back,
+	 * then block the stop signals and wait for them below. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
