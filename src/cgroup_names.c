@@ -2,6 +2,7 @@
 /* Resolves cgroup v2 paths from /proc/PID/cgroup and from cgroup ids. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,6 @@
 
 #include "cgroup_names.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 /* A missing id walks the cgroup tree again at most this often. */
 #define WALK_INTERVAL_S 5
 
@@ -122,7 +122,10 @@ const char *cgroup_names_of_id(struct cgroup_names *cn, uint64_t id)
 		return NULL;
 	cn->last_walk = now;
 	{
-		int fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char root[4096];
+		int fd = cgroup2_mount(root, sizeof(root))
+				 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				 : -1;
 		struct stat st;
 
 		if (fd < 0)
@@ -133,4 +136,23 @@ const char *cgroup_names_of_id(struct cgroup_names *cn, uint64_t id)
 	}
 	cached = u64map_get(&cn->by_id, id);
 	return cached ? *cached : NULL;
+}
+
+const char *cgroup2_mount(char *buf, size_t len)
+{
+	const char *found = NULL;
+	struct mntent *m;
+	FILE *f = setmntent("/proc/self/mounts", "re");
+
+	if (!f)
+		return NULL;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			found = buf;
+			break;
+		}
+	}
+	endmntent(f);
+	return found;
 }

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <linux/magic.h>
 
+#include "cgroup_names.h"
 #include "cli.h"
 
 static void vlog_line(const char *fmt, va_list ap)
@@ -111,35 +110,22 @@ void probe_opts_default(struct probe_opts *opts)
 	opts->max_procs = 4096;
 }
 
-/* The v2 hierarchy: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified
- * on hybrid ones (v1 controllers beside it). */
-static const char *cgroup2_root(void)
-{
-	struct statfs sfs;
-
-	if (!statfs("/sys/fs/cgroup", &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC)
-		return "/sys/fs/cgroup";
-	return "/sys/fs/cgroup/unified";
-}
-
 int cgroup_path_to_id(const char *path, uint64_t *id)
 {
-	char full[4096];
-	struct statfs sfs;
+	char full[8192], root[4096];
 	struct stat st;
 
-	if (!strncmp(path, "/sys/fs/cgroup", 14))
+	if (!cgroup2_mount(root, sizeof(root)))
+		return -ENOENT;
+	/* Accept both "/system.slice/x" and the full path under the mount. */
+	if (!strncmp(path, root, strlen(root)))
 		snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "%s%s%s", cgroup2_root(), path[0] == '/' ? "" : "/",
-			 path);
+		snprintf(full, sizeof(full), "%s%s%s", root, path[0] == '/' ? "" : "/", path);
 	if (stat(full, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	/* A v1 directory's inode is no cgroup id: the filter would match nothing. */
-	if (statfs(full, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return -ENOTSUP;
 	/* On cgroup v2 the id bpf_get_current_cgroup_id() returns is the inode. */
 	*id = st.st_ino;
 	return 0;

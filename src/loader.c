@@ -18,7 +18,7 @@ static bool loader_verbose;
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* Without --verbose, loader_report() summarises failures in one line. */
-	if (!loader_verbose)
+	if (!loader_verbose || level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

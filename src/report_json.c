@@ -2,6 +2,7 @@
 /* The hivemon.report/v1 JSON document of a snapshot (see DESIGN.md). */
 #include <stdlib.h>
 
+#include "analysis.h"
 #include "report.h"
 #include "report_order.h"
 #include "syscalls.h"
@@ -130,29 +131,72 @@ static json_t *alloc_json(const struct proc_snapshot *p)
 			 (json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
 }
 
+/* The slowest single calls of the window, slowest first. */
+static json_t *slow_calls_json(const struct proc_snapshot *p)
+{
+	const struct slow_call *order[PROC_MAX_SLOW];
+	json_t *arr = json_array();
+	size_t n = p->n_slow;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		while (j > 0 && order[j - 1]->latency_ns < p->slow[i].latency_ns) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = &p->slow[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[SYSCALL_NAME_LEN], at[UNITS_BUFLEN];
+
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:s, s:I, s:I, s:s}", "tid",
+						(json_int_t)order[i]->tid, "syscall",
+						syscall_name(order[i]->nr, name, sizeof(name)),
+						"latency_ns", (json_int_t)order[i]->latency_ns,
+						"ret", (json_int_t)order[i]->ret, "at",
+						format_time_utc(order[i]->end_ns, at, sizeof(at))));
+	}
+	return arr;
+}
+
 static json_t *process_json(const struct proc_snapshot *p)
 {
-	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
+	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
 			 "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "", "exited", p->exited,
-			 "syscalls", syscalls_json(p), "tcp", tcp_json(p), "sched", sched_json(p),
-			 "alloc", alloc_json(p));
+			 "syscalls", syscalls_json(p), "slow_calls", slow_calls_json(p), "tcp",
+			 tcp_json(p), "sched", sched_json(p), "alloc", alloc_json(p));
+}
+
+/* The findings of the default limits; an empty array if analysis fails. */
+static json_t *analysis_json(const struct snapshot *snap)
+{
+	struct analysis_limits lim;
+	struct findings found = { 0 };
+	json_t *arr;
+
+	analysis_default_limits(&lim);
+	arr = analysis_run(snap, &lim, &found) ? json_array() : findings_to_json(&found);
+	findings_free(&found);
+	return arr;
 }
 
 json_t *report_to_json(const struct snapshot *snap)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
-	json_t *procs = json_array(), *doc;
+	json_t *procs = json_array();
 
 	for (size_t k = 0; order && k < snap->n_procs; k++)
 		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
 	free(order);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:o, s:[]}", "schema", REPORT_SCHEMA,
-			"host", snap->host, "kernel", snap->kernel, "started_at",
-			format_time_utc(snap->started_at_ns, started, sizeof(started)),
-			"duration_s", snap->duration_ns / 1e9, "lost_events",
-			(json_int_t)snap->lost_events, "processes", procs, "findings");
-	return doc;
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
+			 "host", snap->host, "kernel", snap->kernel, "started_at",
+			 format_time_utc(snap->started_at_ns, started, sizeof(started)),
+			 "duration_s", snap->duration_ns / 1e9, "lost_events",
+			 (json_int_t)snap->lost_events, "processes", procs, "findings",
+			 analysis_json(snap));
 }
 
 int report_print_json(const struct snapshot *snap, FILE *out)

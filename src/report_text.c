@@ -2,6 +2,7 @@
 /* The report as text for a terminal: per process, where its time went. */
 #include <stdlib.h>
 
+#include "analysis.h"
 #include "report.h"
 #include "report_order.h"
 #include "syscalls.h"
@@ -90,6 +91,25 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 				     c, sizeof(c)));
 }
 
+static void print_findings(const struct snapshot *snap, FILE *out)
+{
+	struct analysis_limits lim;
+	struct findings found = { 0 };
+
+	analysis_default_limits(&lim);
+	if (!analysis_run(snap, &lim, &found) && found.n) {
+		fprintf(out, "\nFindings:\n");
+		for (size_t i = 0; i < found.n; i++) {
+			const struct finding *f = &found.items[i];
+
+			fprintf(out, "  %-8s %s[%u] %s\n           -> %s\n",
+				finding_severity_name(f->severity), f->comm, f->pid, f->summary,
+				f->recommendation);
+		}
+	}
+	findings_free(&found);
+}
+
 int report_print_text(const struct snapshot *snap, FILE *out)
 {
 	char started[UNITS_BUFLEN];
@@ -101,6 +121,7 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 		snap->host, snap->kernel,
 		format_time_utc(snap->started_at_ns, started, sizeof(started)),
 		snap->duration_ns / 1e9, snap->n_procs, (unsigned long long)snap->lost_events);
+	print_findings(snap, out);
 	for (size_t k = 0; order && k < snap->n_procs; k++) {
 		const struct proc_snapshot *p = &snap->procs[order[k]];
 

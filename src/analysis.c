@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Bottleneck rules over a snapshot: CPU, run queue, syscalls, TCP, memory. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "pool.h"
+#include "syscalls.h"
+#include "units.h"
+
+#define MS 1000000ULL
+#define MB (1024ULL * 1024)
+
+void analysis_default_limits(struct analysis_limits *lim)
+{
+	lim->api_warning_ns = 150 * MS;
+	lim->api_critical_ns = 200 * MS;
+	lim->db_slow_ns = 100 * MS;
+	lim->rss_warning = 80 * MB;
+	lim->rss_critical = 100 * MB;
+	lim->cpu_warning = 70;
+	lim->cpu_critical = 85;
+	lim->runq_share_warning = 0.10;
+	lim->error_ratio_warning = 0.5;
+	lim->min_calls = 10;
+	lim->min_errors = 100;
+	lim->pool_min = POOL_MIN_DEFAULT;
+	lim->pool_max = POOL_MAX_DEFAULT;
+}
+
+const char *finding_severity_name(enum finding_severity s)
+{
+	return s == FINDING_CRITICAL ? "critical" : s == FINDING_WARNING ? "warning" : "info";
+}
+
+void findings_free(struct findings *f)
+{
+	free(f->items);
+	memset(f, 0, sizeof(*f));
+}
+
+struct finding_spec {
+	enum finding_severity severity;
+	const char *kind, *metric, *recommendation;
+	double value, threshold;
+};
+
+static int add(struct findings *out, const struct proc_snapshot *p, const struct finding_spec *spec,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int add(struct findings *out, const struct proc_snapshot *p, const struct finding_spec *spec,
+	       const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 16;
+		struct finding *items = realloc(out->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		out->items = items;
+		out->cap = cap;
+	}
+	f = &out->items[out->n++];
+	memset(f, 0, sizeof(*f));
+	f->pid = p->pid;
+	memcpy(f->comm, p->comm, COMM_LEN);
+	f->severity = spec->severity;
+	f->kind = spec->kind;
+	f->metric = spec->metric;
+	f->recommendation = spec->recommendation;
+	f->value = spec->value;
+	f->threshold = spec->threshold;
+	va_start(ap, fmt);
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int check_cpu(const struct proc_snapshot *p, const struct analysis_limits *lim,
+		     uint64_t window_ns, struct findings *out)
+{
+	double cpu = window_ns ? 100.0 * p->sched.oncpu_ns / window_ns : 0;
+	double waiting = window_ns ? (double)p->sched.runq.sum_ns / window_ns : 0;
+	char p99[UNITS_BUFLEN];
+	int err = 0;
+
+	if (cpu >= lim->cpu_warning) {
+		struct finding_spec spec = {
+			cpu >= lim->cpu_critical ? FINDING_CRITICAL : FINDING_WARNING,
+			"cpu-bound",
+			"cpu.usage",
+			"profile its hot path (perf top -p PID); if it is a worker pool, spread "
+			"the work over more processes or CPUs",
+			cpu,
+			cpu >= lim->cpu_critical ? lim->cpu_critical : lim->cpu_warning,
+		};
+
+		err = add(out, p, &spec, "uses %.0f%% of a CPU core", cpu);
+	}
+	if (!err && waiting >= lim->runq_share_warning) {
+		struct finding_spec spec = {
+			waiting >= 2 * lim->runq_share_warning ? FINDING_CRITICAL : FINDING_WARNING,
+			"cpu-starved",
+			"sched.runq.latency.p99",
+			"the CPUs it may run on are oversubscribed: run fewer busy processes "
+			"there, widen its CPU affinity or cgroup CPU quota, or add CPUs",
+			waiting * 100,
+			lim->runq_share_warning * 100,
+		};
+
+		err = add(out, p, &spec,
+			  "waits for a CPU %.0f%% of the time (run-queue delay p99 %s)",
+			  waiting * 100,
+			  format_ns(hist_quantile(&p->sched.runq, 0.99), p99, sizeof(p99)));
+	}
+	return err;
+}
+
+static bool is_database_port(uint16_t port)
+{
+	static const uint16_t ports[] = {5432, 3306, 6379, 27017, 11211, 9042, 1521, 1433};
+
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (port == ports[i])
+			return true;
+	return false;
+}
+
+static int check_requests(const struct proc_snapshot *p, const struct analysis_limits *lim,
+			  struct findings *out)
+{
+	char ep[ENDPOINT_STRLEN], p99s[UNITS_BUFLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *r = &p->tcp.requests[i];
+		uint64_t p99 = hist_quantile(&r->lat, 0.99);
+		int err = 0;
+
+		if (r->count < lim->min_calls)
+			continue;
+		format_ns(p99, p99s, sizeof(p99s));
+		if (r->role == TCP_ROLE_SERVER && p99 >= lim->api_warning_ns) {
+			struct finding_spec spec = {
+				p99 >= lim->api_critical_ns ? FINDING_CRITICAL : FINDING_WARNING,
+				"slow-responses",
+				"tcp.request.latency.p99",
+				"look at where the handler's time goes: its slowest syscalls, "
+				"database round-trips and run-queue delay below",
+				p99 / 1e9,
+				(p99 >= lim->api_critical_ns ? lim->api_critical_ns
+							     : lim->api_warning_ns) /
+					1e9,
+			};
+
+			err = add(out, p, &spec, "answers requests on %s with p99 %s",
+				  endpoint_format(&r->local, ep, sizeof(ep)), p99s);
+		} else if (r->role == TCP_ROLE_CLIENT && is_database_port(r->remote.port) &&
+			   p99 >= lim->db_slow_ns) {
+			struct finding_spec spec = {
+				FINDING_WARNING,
+				"slow-database",
+				"tcp.request.latency.p99",
+				"find the slow queries on the server (pg_stat_statements, slow "
+				"log), add indexes, or batch round-trips",
+				p99 / 1e9,
+				lim->db_slow_ns / 1e9,
+			};
+
+			err = add(out, p, &spec, "database round-trips to %s take p99 %s",
+				  endpoint_format(&r->remote, ep, sizeof(ep)), p99s);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Every client endpoint with traffic gets a pool size: the number a pool
+ * owner wants to know, even when nothing is wrong yet. */
+static int check_pools(const struct proc_snapshot *p, const struct analysis_limits *lim,
+		       uint64_t window_ns, struct findings *out)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *r = &p->tcp.requests[i];
+		struct pool_advice adv;
+
+		if (r->role != TCP_ROLE_CLIENT || r->count < lim->min_calls)
+			continue;
+		pool_advise(r, window_ns, lim->pool_min, lim->pool_max, &adv);
+		struct finding_spec spec = {
+			FINDING_INFO,
+			"pool-size",
+			"tcp.request.latency.p99",
+			"size this client's connection pool to the recommended value; it covers "
+			"the measured tail concurrency with 25% headroom",
+			adv.size,
+			adv.tail_inflight,
+		};
+
+		if (add(out, p, &spec,
+			"pool to %s: %.1f req/s, %.1f in flight on average, %.1f at p99: "
+			"recommended size %u",
+			endpoint_format(&r->remote, ep, sizeof(ep)), adv.rate, adv.mean_inflight,
+			adv.tail_inflight, adv.size))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int check_network(const struct proc_snapshot *p, struct findings *out)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_connect; i++) {
+		const struct tcp_remote_stat *c = &p->tcp.connect[i];
+		struct finding_spec spec = {
+			FINDING_WARNING,
+			"connect-failures",
+			"tcp.connect.latency.rate",
+			"check that the service at that address is up and listening, and its "
+			"backlog; pool connections instead of reconnecting",
+			(double)c->errors,
+			0,
+		};
+
+		if (c->errors && add(out, p, &spec, "%llu of %llu connects to %s failed",
+				     (unsigned long long)c->errors, (unsigned long long)c->count,
+				     endpoint_format(&c->remote, ep, sizeof(ep))))
+			return -ENOMEM;
+	}
+	if (p->tcp.retransmits) {
+		struct finding_spec spec = {
+			FINDING_INFO,
+			"retransmits",
+			"tcp.retransmits",
+			"packet loss or a congested path: check interface errors (ip -s link) and "
+			"the peer's load",
+			(double)p->tcp.retransmits,
+			0,
+		};
+
+		return add(out, p, &spec, "%llu TCP segments retransmitted",
+			   (unsigned long long)p->tcp.retransmits);
+	}
+	return 0;
+}
+
+static int check_memory(const struct proc_snapshot *p, const struct analysis_limits *lim,
+			struct findings *out)
+{
+	char rss[UNITS_BUFLEN], stall[UNITS_BUFLEN];
+	int err = 0;
+
+	if (p->alloc.rss_bytes >= lim->rss_warning) {
+		bool critical = p->alloc.rss_bytes >= lim->rss_critical;
+		struct finding_spec spec = {
+			critical ? FINDING_CRITICAL : FINDING_WARNING,
+			"memory-high",
+			"mem.rss",
+			"look for caches without bounds and leaks (outstanding bytes of "
+			"hivemon report --alloc --pid PID)",
+			(double)p->alloc.rss_bytes,
+			(double)(critical ? lim->rss_critical : lim->rss_warning),
+		};
+
+		err = add(out, p, &spec, "resident memory is %s",
+			  format_bytes(p->alloc.rss_bytes, rss, sizeof(rss)));
+	}
+	if (!err && p->alloc.reclaim_count) {
+		struct finding_spec spec = {
+			FINDING_WARNING,
+			"memory-pressure",
+			"alloc.reclaim.stall.max",
+			"the host is short of free memory: lower memory use of the largest "
+			"processes or raise the memory limit of its cgroup",
+			p->alloc.reclaim_total_ns / 1e9,
+			0,
+		};
+
+		err = add(out, p, &spec, "stalled %llu times in direct reclaim (%s in total)",
+			  (unsigned long long)p->alloc.reclaim_count,
+			  format_ns(p->alloc.reclaim_total_ns, stall, sizeof(stall)));
+	}
+	return err;
+}
+
+/* Calls that wait by design: long latencies there are idleness, not trouble. */
+static bool is_waiting_syscall(const char *name)
+{
+	static const char *const waits[] = {
+		"epoll_wait",	   "epoll_pwait",    "epoll_pwait2", "poll",
+		"ppoll",	   "select",	     "pselect6",     "nanosleep",
+		"clock_nanosleep", "pause",	     "wait4",	     "waitid",
+		"rt_sigtimedwait", "rt_sigsuspend",  "accept",	     "accept4",
+		"futex",	   "recvmsg",	     "recvfrom",     "read",
+		"io_getevents",	   "io_uring_enter", "msgrcv",	     "semtimedop",
+		"futex_wait",
+	};
+
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++)
+		if (!strcmp(name, waits[i]))
+			return true;
+	return false;
+}
+
+/* Calls whose failures are part of normal operation (timeouts, EAGAIN on
+ * non-blocking I/O, ENOTTY probing, EINPROGRESS). */
+static bool fails_by_design(const char *name)
+{
+	static const char *const normal[] = {
+		"futex",    "ioctl",	"wait4",      "waitid",	 "accept",    "accept4",
+		"read",	    "recvfrom", "recvmsg",    "connect", "epoll_ctl", "rt_sigreturn",
+		"readlink", "access",	"newfstatat", "statx",
+	};
+
+	for (size_t i = 0; i < sizeof(normal) / sizeof(normal[0]); i++)
+		if (!strcmp(name, normal[i]))
+			return true;
+	return false;
+}
+
+static const char *syscall_advice(const char *name)
+{
+	if (strstr(name, "sync"))
+		return "each call waits for the disk: batch writes and flush less often "
+		       "(group commit), or move the data to faster storage";
+	if (!strcmp(name, "connect"))
+		return "connection set-up is slow: keep connections open in a pool";
+	if (strstr(name, "write") || strstr(name, "open") || strstr(name, "stat") ||
+	    strstr(name, "pread"))
+		return "file-system I/O is slow: check the device's latency (iostat -x) and "
+		       "whether the data can be cached";
+	if (strstr(name, "mmap") || strstr(name, "munmap") || !strcmp(name, "brk") ||
+	    !strcmp(name, "madvise"))
+		return "memory mapping churn: reuse buffers, or tune the allocator's trim "
+		       "and arena settings";
+	return "find what makes this call slow (strace -T -e NAME -p PID)";
+}
+
+static int check_syscalls(const struct proc_snapshot *p, const struct analysis_limits *lim,
+			  struct findings *out)
+{
+	for (size_t i = 0; i < p->n_syscalls; i++) {
+		const struct syscall_stat *sc = &p->syscalls[i];
+		char name[SYSCALL_NAME_LEN], p99s[UNITS_BUFLEN];
+		const char *nm = syscall_name(sc->nr, name, sizeof(name));
+		uint64_t p99 = hist_quantile(&sc->lat, 0.99);
+		int err = 0;
+
+		if (sc->count < lim->min_calls)
+			continue;
+		if (sc->errors >= lim->min_errors && !fails_by_design(nm) &&
+		    sc->errors >= lim->error_ratio_warning * sc->count) {
+			struct finding_spec spec = {
+				FINDING_INFO,
+				"syscall-errors",
+				"syscall.latency.rate",
+				"a failing call repeated in a loop wastes time: check what it "
+				"asks for (strace -e NAME -Z -p PID)",
+				(double)sc->errors / sc->count,
+				lim->error_ratio_warning,
+			};
+
+			err = add(out, p, &spec, "%llu of %llu %s calls failed",
+				  (unsigned long long)sc->errors, (unsigned long long)sc->count,
+				  nm);
+		}
+		if (!err && !is_waiting_syscall(nm) && p99 >= lim->db_slow_ns / 2) {
+			struct finding_spec spec = {
+				FINDING_WARNING,    "slow-syscall", "syscall.latency.p99",
+				syscall_advice(nm), p99 / 1e9,	    lim->db_slow_ns / 2e9,
+			};
+
+			err = add(out, p, &spec, "%s calls take p99 %s (%llu calls)", nm,
+				  format_ns(p99, p99s, sizeof(p99s)),
+				  (unsigned long long)sc->count);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int by_severity_desc(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
+		 struct findings *out)
+{
+	out->n = 0;
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		const struct proc_snapshot *p = &snap->procs[i];
+
+		if (check_cpu(p, lim, snap->duration_ns, out) || check_requests(p, lim, out) ||
+		    check_pools(p, lim, snap->duration_ns, out) || check_network(p, out) ||
+		    check_memory(p, lim, out) || check_syscalls(p, lim, out))
+			return -ENOMEM;
+	}
+	if (out->n)
+		qsort(out->items, out->n, sizeof(out->items[0]), by_severity_desc);
+	return 0;
+}
+
+json_t *findings_to_json(const struct findings *f)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->items[i];
+
+		json_array_append_new(
+			arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
+				       (json_int_t)x->pid, "comm", x->comm, "kind", x->kind,
+				       "severity", finding_severity_name(x->severity), "summary",
+				       x->summary, "recommendation", x->recommendation, "metric",
+				       x->metric, "value", x->value, "threshold", x->threshold));
+	}
+	return arr;
+}

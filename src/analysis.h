@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bottleneck analysis: reads one snapshot and says, per process, what is
+ * wrong and what to do about it. Pure: no I/O, no global state, so it is
+ * tested on fixed snapshots.
+ */
+#ifndef HIVEMON_ANALYSIS_H
+#define HIVEMON_ANALYSIS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+enum finding_severity { FINDING_INFO, FINDING_WARNING, FINDING_CRITICAL };
+
+/* The limits findings are judged against; defaults from DESIGN.md. */
+struct analysis_limits {
+	uint64_t api_warning_ns, api_critical_ns; /* server request p99 */
+	uint64_t db_slow_ns;			  /* client request p99 to a database */
+	uint64_t rss_warning, rss_critical;	  /* bytes */
+	double cpu_warning, cpu_critical;	  /* % of one core */
+	double runq_share_warning;		  /* fraction of the window spent waiting */
+	double error_ratio_warning;		  /* failed / all calls of a syscall */
+	uint64_t min_calls;			  /* fewer calls are not judged */
+	unsigned int pool_min, pool_max;	  /* bounds of recommended pool sizes */
+	uint64_t min_errors;			  /* fewer failures are not judged */
+};
+
+struct finding {
+	uint32_t pid;
+	char comm[COMM_LEN];
+	enum finding_severity severity;
+	const char *kind;	    /* stable identifier, e.g. "cpu-starved" */
+	char summary[192];	    /* what is wrong, with the numbers */
+	const char *recommendation; /* what to do about it */
+	double value, threshold;    /* the evidence, in the metric's unit */
+	const char *metric;	    /* metric name of DESIGN.md */
+};
+
+struct findings {
+	struct finding *items; /* owned; most severe first */
+	size_t n, cap;
+};
+
+void analysis_default_limits(struct analysis_limits *lim);
+/* Replaces @out's content with the findings of @snap. 0 or -ENOMEM. */
+int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
+		 struct findings *out);
+void findings_free(struct findings *f);
+const char *finding_severity_name(enum finding_severity s);
+/* The "findings" array of the report (new reference). */
+json_t *findings_to_json(const struct findings *f);
+
+#endif

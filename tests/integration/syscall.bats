@@ -1,0 +1,261 @@
+#!/usr/bin/env bats
+# Syscall counts, errors, latency and filters against workloads whose
+# behaviour is known (tests/workloads/syscall_load.c).
+
+load helpers
+
+setup() {
+	LOAD="$WORKLOADS/syscall_load"
+}
+
+teardown() {
+	stop_report
+	[ -n "${CGROUP_DIR:-}" ] && rmdir "$CGROUP_DIR" 2>/dev/null
+	true
+}
+
+# Runs the workload "ARGS..." under a fresh name so --comm can pick it;
+# exec keeps the pid of a background "run_named ... &" the workload's own.
+run_named() {
+	local name=$1
+	shift
+	cp "$LOAD" "$BATS_TEST_TMPDIR/$name"
+	exec "$BATS_TEST_TMPDIR/$name" "$@"
+}
+
+@test "40 sleeps of 20 ms: exactly 40 clock_nanosleep, p50 within 5% of 20 ms" {
+	start_report --duration 120s --format json --comm sleep40
+	run_named sleep40 sleep 40 20 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 40
+	assert_equal "$(syscall_field "$pid" clock_nanosleep errors)" 0
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep total_ns)" 800000000 5
+	assert_between "$(syscall_field "$pid" clock_nanosleep max_ns)" 20000000 40000000
+	# Sleeping is waiting by design, not a bottleneck.
+	run jq --argjson pid "$pid" '[.findings[] | select(.pid == $pid)] | length' "$REPORT_OUT"
+	assert_output 0
+}
+
+@test "a failing syscall made 500 times shows 500 calls and 500 errors" {
+	start_report --duration 120s --format json --comm fail500
+	run_named fail500 fail 500 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" kill count)" 500
+	assert_equal "$(syscall_field "$pid" kill errors)" 500
+	# The analysis names the failing call among the findings.
+	run jq -r --argjson pid "$pid" \
+		'.findings[] | select(.pid == $pid and .kind == "syscall-errors") | .summary' "$REPORT_OUT"
+	assert_output "500 of 500 kill calls failed"
+}
+
+@test "a process that exits during the window is still reported, by name" {
+	start_report --duration 120s --format json
+	run_named shortlived sleep 3 5 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(proc_jq "$pid" .comm)" '"shortlived"'
+	assert_equal "$(proc_jq "$pid" .exited)" true
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 3
+}
+
+@test "--comm leaves a process with another name out" {
+	start_report --duration 120s --format json --comm wanted
+	run_named wanted sleep 5 10 &
+	local wanted=$!
+	run_named unwanted sleep 5 10 &
+	local unwanted=$!
+	wait "$wanted" "$unwanted"
+	end_report
+	assert_equal "$(syscall_field "$wanted" clock_nanosleep count)" 5
+	run jq --argjson pid "$unwanted" '[.processes[] | select(.pid == $pid)] | length' "$REPORT_OUT"
+	assert_output 0
+	run jq '[.processes[] | select(.comm != "wanted")] | length' "$REPORT_OUT"
+	assert_output 0
+}
+
+@test "--pid traces only the given process, all its threads" {
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	"$LOAD" threads 4 10 10 wait <"$BATS_TEST_TMPDIR/go" &
+	local pid=$!
+	start_report --duration 120s --format json --pid "$pid"
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 40
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 10000000 5
+	run jq '.processes | length' "$REPORT_OUT"
+	assert_output 1
+}
+
+@test "--cgroup traces only processes of that cgroup" {
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	CGROUP_DIR="$root/hivemon-test-$$"
+	mkdir "$CGROUP_DIR"
+	start_report --duration 120s --format json --cgroup "/hivemon-test-$$"
+	(echo "$BASHPID" >"$CGROUP_DIR/cgroup.procs" && exec "$LOAD" sleep 7 10) &
+	local inside=$!
+	"$LOAD" sleep 7 10 &
+	local outside=$!
+	wait "$inside" "$outside"
+	end_report
+	assert_equal "$(syscall_field "$inside" clock_nanosleep count)" 7
+	assert_equal "$(proc_jq "$inside" .cgroup)" "\"/hivemon-test-$$\""
+	run jq --argjson pid "$outside" '[.processes[] | select(.pid == $pid)] | length' "$REPORT_OUT"
+	assert_output 0
+}
+
+@test "a hot thread (sampled timing) still gets exact counts" {
+	start_report --duration 120s --format json --comm hot
+	run_named hot getppid 3000000 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" getppid count)" 3000000
+	# Sampled samples are weighted: the estimate of timed calls is close to the count.
+	local total p50
+	total=$(syscall_field "$pid" getppid total_ns)
+	p50=$(syscall_field "$pid" getppid p50_ns)
+	assert_between "$p50" 1 20000
+	assert_between "$total" 1 3000000000
+}
+
+@test "blocking calls of a hot thread are all timed: 10 sleeps of 20 ms" {
+	start_report --duration 120s --format json --comm hotsleep
+	run_named hotsleep mixed 2000000 200000 20 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" getppid count)" 2000000
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 10
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep total_ns)" 200000000 10
+}
+
+@test "calls over --slow come as single events, slowest first" {
+	start_report --duration 120s --format json --slow 15ms --comm slowcalls
+	run_named slowcalls mixed 30 10 20 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	run proc_jq "$pid" '[.slow_calls[] | select(.syscall == "clock_nanosleep")] | length'
+	assert_output 3
+	assert_between "$(proc_jq "$pid" '.slow_calls[0].latency_ns')" 20000000 30000000
+	run proc_jq "$pid" '[.slow_calls[] | select(.syscall == "getppid")] | length'
+	assert_output 0
+}
+
+@test "a flood of outliers overflows the ring buffer: lost events counted, counts exact" {
+	start_report --duration 120s --format json --exact --slow 1ns --comm flood
+	run_named flood getppid 2000000 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" getppid count)" 2000000
+	assert_between "$(jq .lost_events "$REPORT_OUT")" 1 2000000
+}
+
+@test "--exact times every call with the same counts" {
+	start_report --duration 120s --format json --exact --comm exact
+	run_named exact mixed 500000 100000 20 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	assert_equal "$(syscall_field "$pid" getppid count)" 500000
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 5
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
+}
+
+@test "the JSON report follows schema hivemon.report/v1" {
+	start_report --duration 1500ms --format json --comm schema
+	run_named schema sleep 2 10 &
+	local pid=$!
+	wait "$pid"
+	finish_report
+	run jq -e '.schema == "hivemon.report/v1" and (.host | type == "string") and
+		(.kernel | type == "string") and
+		(.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")) and
+		(.duration_s > 1.4 and .duration_s < 2.5) and .lost_events == 0 and
+		(.findings | type == "array")' "$REPORT_OUT"
+	assert_success
+	run proc_jq "$pid" '(.comm == "schema") and (.cgroup | type == "string") and
+		(.syscalls | type == "array") and (.tcp.connect | type == "array") and
+		(.tcp.rtt | type == "array") and (.tcp.requests | type == "array") and
+		(.tcp.retransmits | type == "number") and (.sched.runq.count | type == "number") and
+		(.sched.oncpu_ns | type == "number") and (.alloc.page_faults | type == "number") and
+		(.alloc.reclaim_stall.count | type == "number") and .alloc.malloc == null and
+		(.syscalls[0] | has("name") and has("nr") and has("count") and has("errors") and
+		 has("total_ns") and has("p50_ns") and has("p90_ns") and has("p99_ns") and has("max_ns"))'
+	assert_success
+}
+
+@test "the text report lists the process and its syscalls" {
+	start_report --duration 120s --comm textual
+	run_named textual sleep 12 10 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	run grep -E "^PID $pid textual" "$REPORT_OUT"
+	assert_success
+	run grep -E '^  clock_nanosleep +12 +0 ' "$REPORT_OUT"
+	assert_success
+}
+
+@test "SIGINT ends a long report early and still prints it" {
+	start_report --duration 60s --format json --comm early
+	run_named early sleep 3 10 &
+	local pid=$!
+	wait "$pid"
+	local t0=$SECONDS
+	kill -INT "$REPORT_PID"
+	finish_report
+	[ $((SECONDS - t0)) -le 3 ]
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 3
+}
+
+@test "usage errors: one hivemon: line and exit 2" {
+	run "$HIVEMON" report --bogus
+	assert_failure 2
+	assert_output --regexp '^hivemon: .*--bogus'
+	[ "${#lines[@]}" -eq 1 ]
+	run "$HIVEMON" report --duration 5parsecs
+	assert_failure 2
+	assert_output --regexp '^hivemon: invalid --duration'
+	run "$HIVEMON" report --format xml
+	assert_failure 2
+	run "$HIVEMON" report --probes syscall,gpu
+	assert_failure 2
+	assert_output --regexp '^hivemon: invalid --probes'
+	run "$HIVEMON" report --alloc
+	assert_failure 2
+	assert_output --regexp '^hivemon: --alloc needs --pid'
+	run "$HIVEMON" report --pid abc
+	assert_failure 2
+	run "$HIVEMON" report --cgroup /no/such/cgroup
+	assert_failure 2
+	run "$HIVEMON" frobnicate
+	assert_failure 2
+	assert_output --regexp "^hivemon: unknown command 'frobnicate'"
+}
+
+@test "--help on report and the version command" {
+	run "$HIVEMON" report --help
+	assert_success
+	assert_output --partial 'usage: hivemon report'
+	run "$HIVEMON" version
+	assert_success
+	assert_output --regexp '^hivemon [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a non-root user gets a clear error, exit 1" {
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$HIVEMON" report --duration 1s
+	assert_failure 1
+	assert_output --regexp '^hivemon: .*root'
+}

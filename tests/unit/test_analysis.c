@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the bottleneck rules on fixed snapshots. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analysis.h"
+
+#define MS  1000000ULL
+#define SEC 1000000000ULL
+
+static struct proc_snapshot *proc(struct snapshot *s, uint32_t pid, const char *comm)
+{
+	struct proc_snapshot *p = snapshot_proc(s, pid);
+
+	strcpy(p->comm, comm);
+	return p;
+}
+
+static void record_n(struct hist *h, uint64_t n, uint64_t value)
+{
+	for (uint64_t i = 0; i < n; i++)
+		hist_record(h, value);
+}
+
+static const struct finding *find(const struct findings *f, uint32_t pid, const char *kind)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->items[i].pid == pid && !strcmp(f->items[i].kind, kind))
+			return &f->items[i];
+	return NULL;
+}
+
+struct fixture {
+	struct snapshot snap;
+	struct analysis_limits lim;
+	struct findings found;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+
+	memset(&fx, 0, sizeof(fx));
+	snapshot_init(&fx.snap);
+	fx.snap.duration_ns = 10 * SEC;
+	analysis_default_limits(&fx.lim);
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	snapshot_free(&fx->snap);
+	findings_free(&fx->found);
+	return 0;
+}
+
+static void test_sleeper_is_fine(void **state)
+{
+	struct fixture *fx = *state;
+	struct syscall_stat *sc = proc_syscall(proc(&fx->snap, 1, "sleeper"), 230);
+
+	sc->count = 40;
+	record_n(&sc->lat, 40, 20 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(fx->found.n, 0);
+}
+
+static void test_cpu_bound_and_starved(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *busy = proc(&fx->snap, 2, "busy");
+	struct proc_snapshot *half = proc(&fx->snap, 3, "half");
+	const struct finding *f;
+
+	busy->sched.oncpu_ns = 9 * SEC;		   /* 90 % of a core: critical */
+	half->sched.oncpu_ns = 7.5 * SEC;	   /* 75 %: warning */
+	record_n(&half->sched.runq, 1000, 3 * MS); /* 3 s of 10 waiting */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	f = find(&fx->found, 2, "cpu-bound");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_CRITICAL);
+	assert_true(f->value > 89 && f->value < 91);
+	f = find(&fx->found, 3, "cpu-bound");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_WARNING);
+	f = find(&fx->found, 3, "cpu-starved");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_CRITICAL);
+	assert_null(find(&fx->found, 2, "cpu-starved"));
+	/* Most severe first. */
+	assert_int_equal(fx->found.items[0].severity, FINDING_CRITICAL);
+	assert_int_equal(fx->found.items[fx->found.n - 1].severity, FINDING_WARNING);
+}
+
+static void test_slow_responses_and_database(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *api = proc(&fx->snap, 4, "api");
+	struct endpoint listen = {.family = AF_INET, .port = 8080};
+	struct endpoint db = {.family = AF_INET, .port = 5432};
+	struct endpoint cache = {.family = AF_INET, .port = 9999};
+	struct tcp_request_stat *r;
+	const struct finding *f;
+
+	db.addr[0] = 127;
+	db.addr[3] = 1;
+	r = proc_tcp_request(api, TCP_ROLE_SERVER, &listen, NULL);
+	r->count = 100;
+	record_n(&r->lat, 100, 250 * MS);
+	r = proc_tcp_request(api, TCP_ROLE_CLIENT, NULL, &db);
+	r->count = 100;
+	record_n(&r->lat, 100, 120 * MS);
+	r = proc_tcp_request(api, TCP_ROLE_CLIENT, NULL, &cache);
+	r->count = 100;
+	record_n(&r->lat, 100, 120 * MS); /* slow, but not a database port */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	f = find(&fx->found, 4, "slow-responses");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_CRITICAL);
+	assert_non_null(strstr(f->summary, "0.0.0.0:8080"));
+	f = find(&fx->found, 4, "slow-database");
+	assert_non_null(f);
+	assert_non_null(strstr(f->summary, "127.0.0.1:5432"));
+	/* 10 req/s at p99 ~120 ms: 1.2 in flight, below the minimum pool of 5. */
+	f = find(&fx->found, 4, "pool-size");
+	assert_non_null(f);
+	assert_int_equal((int)f->value, 5);
+	assert_int_equal(fx->found.n, 4); /* one pool-size per client endpoint */
+}
+
+static void test_api_warning_tier(void **state)
+{
+	struct fixture *fx = *state;
+	struct endpoint listen = {.family = AF_INET, .port = 80};
+	struct tcp_request_stat *r =
+		proc_tcp_request(proc(&fx->snap, 5, "web"), TCP_ROLE_SERVER, &listen, NULL);
+
+	r->count = 50;
+	record_n(&r->lat, 50, 160 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(fx->found.n, 1);
+	assert_int_equal(fx->found.items[0].severity, FINDING_WARNING);
+}
+
+static void test_memory_network_and_syscalls(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *p = proc(&fx->snap, 6, "db");
+	struct endpoint peer = {.family = AF_INET, .port = 6000};
+	struct tcp_remote_stat *c = proc_tcp_connect(p, &peer);
+	struct syscall_stat *fsync = proc_syscall(p, 74), *kill = proc_syscall(p, 62);
+	struct syscall_stat *poll = proc_syscall(p, 7);
+
+	p->alloc.rss_bytes = 120ULL << 20;
+	p->alloc.reclaim_count = 3;
+	p->alloc.reclaim_total_ns = 30 * MS;
+	p->tcp.retransmits = 7;
+	c->count = 10;
+	c->errors = 4;
+	fsync->count = 20;
+	record_n(&fsync->lat, 20, 80 * MS);
+	kill->count = 100;
+	kill->errors = 100;
+	record_n(&kill->lat, 100, 1000);
+	poll->count = 20;
+	record_n(&poll->lat, 20, 900 * MS); /* waiting by design: no finding */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(find(&fx->found, 6, "memory-high")->severity, FINDING_CRITICAL);
+	assert_non_null(find(&fx->found, 6, "memory-pressure"));
+	assert_non_null(find(&fx->found, 6, "retransmits"));
+	assert_non_null(strstr(find(&fx->found, 6, "connect-failures")->summary, "4 of 10"));
+	assert_non_null(strstr(find(&fx->found, 6, "slow-syscall")->summary, "fsync"));
+	assert_non_null(strstr(find(&fx->found, 6, "syscall-errors")->summary, "100 of 100 kill"));
+	assert_int_equal(fx->found.n, 6);
+}
+
+static void test_pool_size_follows_littles_law(void **state)
+{
+	struct fixture *fx = *state;
+	struct endpoint db = {.family = AF_INET, .port = 5432};
+	struct tcp_request_stat *r =
+		proc_tcp_request(proc(&fx->snap, 8, "worker"), TCP_ROLE_CLIENT, NULL, &db);
+	const struct finding *f;
+
+	/* 2000 requests of 50 ms in 10 s: 200/s * 0.05 s = 10 in flight; +25 % = 12.5. */
+	r->count = 2000;
+	record_n(&r->lat, 2000, 50 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	f = find(&fx->found, 8, "pool-size");
+	assert_non_null(f);
+	assert_int_equal((int)f->value, 13);
+	assert_true(f->threshold > 9.5 && f->threshold < 10.5);
+	/* 20000 of them: 100 in flight, clamped to the maximum of 50. */
+	r->count = 20000;
+	record_n(&r->lat, 18000, 50 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal((int)find(&fx->found, 8, "pool-size")->value, 50);
+}
+
+static void test_findings_json(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *arr;
+
+	proc(&fx->snap, 7, "hot")->sched.oncpu_ns = 10 * SEC;
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	arr = findings_to_json(&fx->found);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "kind")),
+			    "cpu-bound");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "severity")),
+			    "critical");
+	json_decref(arr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sleeper_is_fine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_bound_and_starved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_responses_and_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_warning_tier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_network_and_syscalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_size_follows_littles_law, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_findings_json, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
