@@ -254,6 +254,21 @@ if [ -x "$hivemon" ]; then
 		echo "# start to last BPF link (from the runs above): median $(median ${attach_times[@]}) s," \
 			"max $(printf '%s\n' "${attach_times[@]}" | sort -g | tail -1) s (target <= 1 s)"
 	fi
+	# --verbose logs "probes attached" once every module is attached.
+	logged=()
+	for _ in 1 2 3 4 5; do
+		t0=$EPOCHREALTIME
+		"$hivemon" report --verbose --duration 2s --format json >/dev/null 2>"$tmp/verbose.err" &
+		hp=$!
+		started+=("$hp")
+		while kill -0 "$hp" 2>/dev/null && ! grep -q 'probes attached' "$tmp/verbose.err"; do
+			sleep 0.005
+		done
+		grep -q 'probes attached' "$tmp/verbose.err" &&
+			logged+=("$(awk "BEGIN{printf \"%.3f\", $EPOCHREALTIME - $t0}")")
+		stop "$hp"
+	done
+	echo "# start to the 'probes attached' log line (--verbose): ${logged[*]:-never} s"
 	walls=()
 	for _ in 1 2 3; do
 		t0=$EPOCHREALTIME
@@ -266,9 +281,9 @@ if [ -x "$hivemon" ]; then
 fi
 
 # ---- memory: peak RSS of `hivemon report` with $swarm live processes ----
-rss_run() { # LABEL: runs hivemon report for 5 s, prints VmHWM and process count
-	local hp hwm=0 v nprocs
-	"$hivemon" report --duration 5s --format json >"$tmp/rss.json" 2>"$tmp/rss.err" &
+peak_rss_kb() { # FORMAT OUTFILE: runs hivemon report for 5 s, prints its VmHWM in kB
+	local hp hwm=0 v
+	"$hivemon" report --duration 5s --format "$1" >"$2" 2>"$2.err" &
 	hp=$!
 	started+=("$hp")
 	while kill -0 "$hp" 2>/dev/null; do
@@ -278,16 +293,24 @@ rss_run() { # LABEL: runs hivemon report for 5 s, prints VmHWM and process count
 	done
 	wait "$hp"
 	forget "$hp"
+	echo "$hwm"
+}
+rss_run() { # LABEL
+	local text json nprocs
+	text=$(peak_rss_kb text "$tmp/rss.txt")
+	json=$(peak_rss_kb json "$tmp/rss.json")
 	nprocs=$(jq '.processes | length' "$tmp/rss.json" 2>/dev/null)
-	echo "# $1: VmHWM $((hwm / 1024)) MB ($hwm kB), ${nprocs:-?} processes in the report (target <= 32 MB)"
+	echo "# $1: VmHWM --format text $((text / 1024)) MB ($text kB)," \
+		"--format json $((json / 1024)) MB ($json kB); ${nprocs:-?} processes in the report" \
+		"(target <= 32 MB)"
 }
 if [ -x "$hivemon" ]; then
 	echo
-	rss_run "hivemon report, idle host"
+	rss_run "host as it is"
 	"$build/workloads/proc_swarm" "$swarm" 30 50 >"$tmp/swarm.out" &
 	sp=$!
 	started+=("$sp")
 	for _ in $(seq 100); do grep -q ready "$tmp/swarm.out" && break; sleep 0.1; done
-	rss_run "hivemon report, $swarm more live processes (each getppid+nanosleep every 50 ms)"
+	rss_run "$swarm more live processes (each getppid+nanosleep every 50 ms)"
 	stop "$sp"
 fi
