@@ -186,7 +186,7 @@ measure() { # CONFIG ROUND
 	fi
 }
 
-declare -A results
+declare -A results byround
 attach_times=()
 counted=()
 foreign_seen=()
@@ -204,6 +204,7 @@ for ((r = 1; r <= rounds; r++)); do
 		c=${cfglist[$(((i + r - 1) % n_cfg))]}
 		if measure "$c" "$r" && [ -n "$measured_ns" ]; then
 			results[$c]+=" $measured_ns"
+			byround[$c,$r]=$measured_ns
 			line+=" $c=$measured_ns"
 		else
 			line+=" $c=failed"
@@ -237,6 +238,26 @@ fl_delta=$(awk -v f="${floor:-0}" -v b="${base:-0}" 'BEGIN{if (f && b && f > b) 
 	[ -n "$m" ] && awk -v c="$c" -v m="$m" -v f="$floor" -v fd="$fl_delta" 'BEGIN {
 		printf "# %s: %.1f ns above the floor = %.2f x what the floor itself adds\n", c, m - f,
 			(m - f) / fd }'
+done
+# Paired within a round (configurations measured seconds apart): steadier
+# than the difference of medians when the host's speed drifts.
+paired() { # CONFIG REF -> median over rounds of CONFIG - REF
+	local d=() k
+	for ((k = 1; k <= rounds; k++)); do
+		[ -n "${byround[$1,$k]:-}" ] && [ -n "${byround[$2,$k]:-}" ] &&
+			d+=("$(awk "BEGIN{print ${byround[$1,$k]} - ${byround[$2,$k]}}")")
+	done
+	# shellcheck disable=SC2068
+	median ${d[@]}
+}
+for c in "${cfglist[@]}"; do
+	[ "$c" = none ] && continue
+	vn=$(paired "$c" none)
+	vf=
+	[ "$c" != floor ] && vf=$(paired "$c" floor)
+	[ -n "$vn" ] && vn=$(printf '%+.1f ns over none' "$vn")
+	[ -n "$vf" ] && vf=$(printf ', %+.1f ns over the floor' "$vf")
+	echo "# paired per round: $c $vn$vf"
 done
 echo "# targets: hivemon <= floor + 80 ns; hivemon --exact <= floor + 160 ns"
 for l in "${counted[@]}"; do echo "# counted: $l"; done
