@@ -302,8 +302,16 @@ if [ -x "$hivemon" ]; then
 fi
 
 # ---- memory: peak RSS of `hivemon report` with $swarm live processes ----
-peak_rss_kb() { # FORMAT OUTFILE: runs hivemon report for 5 s, prints its VmHWM in kB
+peak_rss_kb() { # FORMAT OUTFILE: runs hivemon report for 5 s, prints its peak RSS in kB
 	local hp hwm=0 v
+	if [ -x /usr/bin/time ]; then
+		# Exact (the child's ru_maxrss), including the final print.
+		/usr/bin/time -f %M -o "$2.rss" "$hivemon" report --duration 5s --format "$1" \
+			>"$2" 2>"$2.err"
+		tail -1 "$2.rss"
+		return
+	fi
+	# Without GNU time: VmHWM polled until exit (may miss the last 50 ms).
 	"$hivemon" report --duration 5s --format "$1" >"$2" 2>"$2.err" &
 	hp=$!
 	started+=("$hp")
@@ -321,7 +329,7 @@ rss_run() { # LABEL
 	text=$(peak_rss_kb text "$tmp/rss.txt")
 	json=$(peak_rss_kb json "$tmp/rss.json")
 	nprocs=$(jq '.processes | length' "$tmp/rss.json" 2>/dev/null)
-	echo "# $1: VmHWM --format text $((text / 1024)) MB ($text kB)," \
+	echo "# $1: peak RSS --format text $((text / 1024)) MB ($text kB)," \
 		"--format json $((json / 1024)) MB ($json kB); ${nprocs:-?} processes in the report" \
 		"(target <= 32 MB)"
 }
