@@ -5,7 +5,7 @@
 # libbpf-tools `syscount -L`. Configurations alternate in rounds; medians are
 # reported. Also: time from `hivemon report` start to its probes attached, and
 # its peak RSS with 500 live processes. Run as root from anywhere:
-#   bench/syscall-overhead.sh [-n CALLS] [-r ROUNDS] [-R REPEATS] [-c CPU] [-s SWARM]
+#   bench/syscall-overhead.sh [-n CALLS] [-r ROUNDS] [-R REPEATS] [-c CPU] [-s SWARM] [-w SECS]
 # Everything it starts is stopped by PID on exit; tracefs is mounted for
 # syscount only if it was not, and unmounted again.
 set -u
@@ -19,19 +19,21 @@ repeats=200    # windows per measurement; the fastest counts (short windows
                # dodge preemption and the VM's spells at half speed)
 cpu=1          # the loop is pinned here
 swarm=500      # live processes for the RSS measurement
+quiet_wait=0   # wait up to this long for other tracers to go before each measurement
 configs=${CONFIGS:-"none floor hivemon hivemon-exact syscount"}
 
 usage() {
 	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
-while getopts "n:r:R:c:s:h" o; do
+while getopts "n:r:R:c:s:w:h" o; do
 	case $o in
 	n) calls=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	R) repeats=$OPTARG ;;
 	c) cpu=$OPTARG ;;
 	s) swarm=$OPTARG ;;
+	w) quiet_wait=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -162,7 +164,7 @@ foreign_tracing() { # PID
 
 # One measurement: the pinned loop under CONFIG. Sets measured_ns (ns/call).
 measure() { # CONFIG ROUND
-	local cfg=$1 out="$tmp/$1.$2" lp count foreign
+	local cfg=$1 out="$tmp/$1.$2" lp count foreign waited
 	measured_ns=
 	tracer_pid=
 	if [ "$cfg" != none ]; then
@@ -170,6 +172,10 @@ measure() { # CONFIG ROUND
 		[[ $cfg == hivemon* ]] && attach_times+=("$attach_s")
 	fi
 	foreign=$(foreign_tracing "${tracer_pid:-0}")
+	for ((waited = 0; foreign > 0 && waited < quiet_wait * 2; waited++)); do
+		sleep 0.5
+		foreign=$(foreign_tracing "${tracer_pid:-0}")
+	done
 	[ "$foreign" -gt 0 ] && foreign_seen+=("$cfg round $2: $foreign")
 	taskset -c "$cpu" "$loop" "$calls" "$repeats" >"$out.loop" &
 	lp=$!
