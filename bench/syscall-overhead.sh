@@ -153,13 +153,17 @@ start_tracer() { # CONFIG OUTFILE
 	attach_s=$(awk "BEGIN{printf \"%.3f\", $changed_at - $t0}")
 }
 
-# BPF tracing programs loaded by anyone but PID (0: by anyone). Another
+# Syscall tracers of anyone but PID (0: of anyone): BPF links on the
+# sys_enter/sys_exit tracepoints and classic tracepoint programs. Another
 # syscall tracer on the host raises every figure, the baseline included.
 foreign_tracing() { # PID
 	local ours
 	ours=$(cat "/proc/$1/fdinfo/"* 2>/dev/null | awk '/^prog_id:/ {print $2}' | sort -u)
-	bpftool prog show -j 2>/dev/null | jq -r '.[] | select(.type == "tracing") | .id' |
-		sort -u | comm -23 - <(printf '%s\n' "$ours" | sort -u) | wc -l
+	{
+		bpftool link show -j 2>/dev/null |
+			jq -r '.[] | select(.tp_name == "sys_enter" or .tp_name == "sys_exit") | .prog_id'
+		bpftool prog show -j 2>/dev/null | jq -r '.[] | select(.type == "tracepoint") | .id'
+	} | sort -u | comm -23 - <(printf '%s\n' "$ours" | sort -u) | wc -l
 }
 
 # One measurement: the pinned loop under CONFIG. Sets measured_ns (ns/call).
@@ -176,7 +180,7 @@ measure() { # CONFIG ROUND
 		sleep 0.5
 		foreign=$(foreign_tracing "${tracer_pid:-0}")
 	done
-	[ "$foreign" -gt 0 ] && foreign_seen+=("$cfg round $2: $foreign")
+	[ "$foreign" -gt 0 ] && foreign_seen+=("$cfg round $2: $foreign") && round_clean=0
 	taskset -c "$cpu" "$loop" "$calls" "$repeats" >"$out.loop" &
 	lp=$!
 	wait "$lp"
@@ -203,20 +207,38 @@ done
 n_cfg=${#cfglist[@]}
 
 echo "# getppid loop: fastest of $repeats windows of $calls calls, pinned to CPU $cpu; $rounds rounds; $(nproc) CPUs, $(uname -r)"
+clean_rounds=()
 for ((r = 1; r <= rounds; r++)); do
 	line="round $r:"
+	round_clean=1
 	# Rotate the order each round so no configuration always runs first.
 	for ((i = 0; i < n_cfg; i++)); do
 		c=${cfglist[$(((i + r - 1) % n_cfg))]}
 		if measure "$c" "$r" && [ -n "$measured_ns" ]; then
-			results[$c]+=" $measured_ns"
 			byround[$c,$r]=$measured_ns
 			line+=" $c=$measured_ns"
 		else
 			line+=" $c=failed"
+			round_clean=0
 		fi
 	done
+	[ "$round_clean" -eq 1 ] && clean_rounds+=("$r") && line+=" (clean)"
 	echo "# $line"
+done
+
+# Rounds in which another tracer was loaded are left out when any round was
+# free of them: the others raised every figure of theirs.
+if [ "${#clean_rounds[@]}" -gt 0 ]; then
+	used_rounds=("${clean_rounds[@]}")
+	echo "# figures below: the ${#clean_rounds[@]} clean round(s) (${clean_rounds[*]}), no other tracer loaded"
+else
+	mapfile -t used_rounds < <(seq "$rounds")
+	echo "# figures below: all rounds; NONE was free of other tracers (see the warning)"
+fi
+for c in "${cfglist[@]}"; do
+	for r in "${used_rounds[@]}"; do
+		[ -n "${byround[$c,$r]:-}" ] && results[$c]+=" ${byround[$c,$r]}"
+	done
 done
 
 med() { # CONFIG -> median ns/call or empty
@@ -226,7 +248,7 @@ med() { # CONFIG -> median ns/call or empty
 base=$(med none)
 floor=$(med floor)
 echo
-printf '%-16s %10s %12s %12s %8s %8s   %s\n' config ns/call "+ns vs none" "+ns vs floor" "x none" best "all rounds"
+printf '%-16s %10s %12s %12s %8s %8s   %s\n' config ns/call "+ns vs none" "+ns vs floor" "x none" best "rounds used"
 for c in "${cfglist[@]}"; do
 	m=$(med "$c")
 	[ -n "$m" ] || continue
@@ -249,7 +271,7 @@ done
 # than the difference of medians when the host's speed drifts.
 paired() { # CONFIG REF -> median over rounds of CONFIG - REF
 	local d=() k
-	for ((k = 1; k <= rounds; k++)); do
+	for k in "${used_rounds[@]}"; do
 		[ -n "${byround[$1,$k]:-}" ] && [ -n "${byround[$2,$k]:-}" ] &&
 			d+=("$(awk "BEGIN{print ${byround[$1,$k]} - ${byround[$2,$k]}}")")
 	done
@@ -268,9 +290,9 @@ done
 echo "# targets: hivemon <= floor + 80 ns; hivemon --exact <= floor + 160 ns"
 for l in "${counted[@]}"; do echo "# counted: $l"; done
 if [ "${#foreign_seen[@]}" -gt 0 ]; then
-	echo "# WARNING: other BPF tracing programs were loaded during these measurements;"
+	echo "# WARNING: other syscall tracers were attached during these measurements;"
 	echo "# every configuration (none included) paid for them too:"
-	for l in "${foreign_seen[@]}"; do echo "#   $l foreign tracing programs"; done
+	for l in "${foreign_seen[@]}"; do echo "#   $l foreign syscall tracing programs"; done
 fi
 
 # ---- start-up: `hivemon report` start to probes attached ----
@@ -291,8 +313,11 @@ if [ -x "$hivemon" ]; then
 		while kill -0 "$hp" 2>/dev/null && ! grep -q 'probes attached' "$tmp/verbose.err"; do
 			sleep 0.005
 		done
-		grep -q 'probes attached' "$tmp/verbose.err" &&
+		if grep -q 'probes attached' "$tmp/verbose.err"; then
 			logged+=("$(awk "BEGIN{printf \"%.3f\", $EPOCHREALTIME - $t0}")")
+		else
+			logged+=("never($(head -c 100 "$tmp/verbose.err"))")
+		fi
 		stop "$hp"
 	done
 	echo "# start to the 'probes attached' log line (--verbose): ${logged[*]:-never} s"
