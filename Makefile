@@ -37,6 +37,7 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard test
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all deps run test unit install clean format bench workloads
@@ -58,7 +59,7 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
 $(BUILD)/hivemon: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD) $(BUILD)/obj $(BUILD)/workloads $(BUILD)/unit $(BUILD)/unit-asan:
+$(BUILD) $(BUILD)/obj $(BUILD)/workloads $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/bench:
 	mkdir -p $@
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
@@ -84,7 +85,11 @@ test: deps
 run: deps all
 	./$(BUILD)/hivemon run --config deploy/hivemon.conf
 
-bench: all workloads
+# Benchmark programs link the userspace objects like the unit tests.
+$(BUILD)/bench/%: bench/%.c bench/*.h $(LIB_OBJS) | $(BUILD)/bench
+	$(CC) $(CFLAGS) -Ibench $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+bench: all workloads $(BENCH_BINS)
 
 install: $(BUILD)/hivemon
 	install -D -m 0755 $(BUILD)/hivemon $(DESTDIR)$(PREFIX)/sbin/hivemon

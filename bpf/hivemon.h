@@ -52,4 +52,46 @@ struct proc_exit_info {
 	__u64 cgroup_id;
 };
 
+/* TCP probe (bpf/tcp.bpf.c). */
+enum tcp_stat_kind {
+	TCP_KIND_CONNECT = 1,	 /* connect latency towards ep (remote) */
+	TCP_KIND_RTT = 2,	 /* smoothed RTT samples towards ep */
+	TCP_KIND_REQ_SERVER = 3, /* request time, ep = listening address */
+	TCP_KIND_REQ_CLIENT = 4, /* request time, ep = remote endpoint */
+	TCP_KIND_RETRANS = 5,	 /* retransmitted segments, ep zeroed */
+};
+
+/* A socket address as the kernel holds it: family AF_INET (first 4 bytes
+ * of addr used) or AF_INET6 (v4-mapped left as is), port in host order. */
+struct tcp_ep {
+	__u16 family;
+	__u16 port;
+	__u8 addr[16];
+};
+
+struct tcp_stat_key {
+	__u32 tgid;
+	__u32 kind; /* enum tcp_stat_kind */
+	struct tcp_ep ep;
+};
+
+struct tcp_stat_val {
+	__u64 count;  /* events, failed connects included */
+	__u64 errors; /* failed connects (refused, timed out, aborted) */
+	__u64 sum_ns; /* sum of the timed events' latencies */
+	__u64 max_ns; /* all-time max */
+	__u64 min_ns; /* all-time min, 0 = none yet */
+};
+
+struct tcp_stat_hist_key {
+	struct tcp_stat_key key;
+	__u32 slot;
+};
+
+/* A listening socket: which local ports accept connections (server role). */
+struct tcp_listen_key {
+	__u32 netns; /* network namespace inode number */
+	struct tcp_ep ep;
+};
+
 #endif

@@ -19,6 +19,7 @@
 
 static const struct probe_module *const modules[] = {
 	&syscall_probe,
+	&tcp_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
@@ -126,9 +127,10 @@ static int name_processes(struct collector *c, struct snapshot *snap)
 			if (!cgroup)
 				cgroup = cgroup_names_of_id(&c->cgroups, info.cgroup_id);
 		}
+		/* Copy before forgetting: @cgroup may be the cached string. */
+		p->cgroup = strdup(cgroup ? cgroup : "");
 		if (p->exited)
 			cgroup_names_forget_pid(&c->cgroups, p->pid);
-		p->cgroup = strdup(cgroup ? cgroup : "");
 		if (!p->cgroup)
 			return -ENOMEM;
 	}

@@ -18,6 +18,10 @@ struct exporter;
 struct exporter *exporter_open(const char *listen, bool per_pid_labels);
 /* Renders @snap (one interval) and makes it what the next requests get. */
 int exporter_publish(struct exporter *e, const struct snapshot *snap);
+/* Figures of the PostgreSQL history shown on /metrics from the next publish
+ * on (hivemon_store_*); without a call, there are none. */
+struct store_pg_stats;
+void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st);
 void exporter_close(struct exporter *e);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sparse log-linear histograms: merge and percentile extraction. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ void hist_free(struct hist *h)
 void hist_reset(struct hist *h)
 {
 	h->n = 0;
-	h->count = h->sum_ns = h->max_ns = 0;
+	h->count = h->sum_ns = h->max_ns = h->min_ns = 0;
 }
 
 static int hist_reserve(struct hist *h, uint32_t need)
@@ -82,8 +83,12 @@ int hist_add_slot(struct hist *h, uint32_t slot, uint64_t count)
 
 int hist_record(struct hist *h, uint64_t value_ns)
 {
+	bool empty = h->n == 0;
+
 	if (hist_add_slot(h, hist_slot(value_ns), 1))
 		return -ENOMEM;
+	if (empty || (h->min_ns && value_ns < h->min_ns))
+		h->min_ns = value_ns;
 	h->count++;
 	h->sum_ns += value_ns;
 	if (value_ns > h->max_ns)
@@ -93,6 +98,13 @@ int hist_record(struct hist *h, uint64_t value_ns)
 
 int hist_merge(struct hist *dst, const struct hist *src)
 {
+	/* The min stays known only when both sides know theirs. */
+	if (!dst->n)
+		dst->min_ns = src->min_ns;
+	else if (src->n && (!dst->min_ns || !src->min_ns))
+		dst->min_ns = 0;
+	else if (src->n && src->min_ns < dst->min_ns)
+		dst->min_ns = src->min_ns;
 	for (uint32_t i = 0; i < src->n; i++)
 		if (hist_add_slot(dst, src->bins[i].slot, src->bins[i].count))
 			return -ENOMEM;
@@ -140,6 +152,8 @@ uint64_t hist_quantile(const struct hist *h, double q)
 	mid = hist_slot_low(h->bins[i].slot) + hist_slot_width(h->bins[i].slot) / 2;
 	if (h->max_ns && mid > h->max_ns)
 		mid = h->max_ns;
+	if (h->min_ns && mid < h->min_ns)
+		mid = h->min_ns;
 	return mid;
 }
 

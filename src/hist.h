@@ -21,6 +21,7 @@ struct hist {
 	uint64_t count;	 /* samples (weighted when sampled) */
 	uint64_t sum_ns; /* sum of sample values */
 	uint64_t max_ns; /* largest sample seen, exact */
+	uint64_t min_ns; /* smallest sample seen, 0 = unknown */
 };
 
 void hist_init(struct hist *h);
@@ -32,7 +33,8 @@ int hist_add_slot(struct hist *h, uint32_t slot, uint64_t count);
 int hist_record(struct hist *h, uint64_t value_ns);
 int hist_merge(struct hist *dst, const struct hist *src);
 int hist_copy(struct hist *dst, const struct hist *src);
-/* Value at quantile @q in [0,1], midpoint of its bucket clamped to max. */
+/* Value at quantile @q in [0,1], midpoint of its bucket clamped to
+ * [min, max] (min when known). */
 uint64_t hist_quantile(const struct hist *h, double q);
 uint64_t hist_mean(const struct hist *h);
 

@@ -53,6 +53,7 @@ struct probe_module {
 
 /* The modules, listed in collector.c's table. */
 extern const struct probe_module syscall_probe;
+extern const struct probe_module tcp_probe;
 
 /*
  * Copies the filter into a skeleton's read-only data before load; every

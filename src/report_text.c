@@ -60,6 +60,14 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 			format_ns(hist_quantile(&c->lat, 0.5), p50, 32),
 			format_ns(hist_quantile(&c->lat, 0.99), p99, 32));
 	}
+	for (size_t i = 0; i < p->tcp.n_rtt; i++) {
+		const struct tcp_remote_stat *r = &p->tcp.rtt[i];
+
+		fprintf(out, "  tcp rtt %s: p50 %s, p99 %s (%llu samples)\n",
+			endpoint_format(&r->remote, ep, sizeof(ep)),
+			format_ns(hist_quantile(&r->lat, 0.5), p50, 32),
+			format_ns(hist_quantile(&r->lat, 0.99), p99, 32), (unsigned long long)r->count);
+	}
 	if (p->tcp.retransmits)
 		fprintf(out, "  tcp retransmits: %llu\n", (unsigned long long)p->tcp.retransmits);
 }

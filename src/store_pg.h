@@ -7,11 +7,16 @@
 #ifndef HIVEMON_STORE_PG_H
 #define HIVEMON_STORE_PG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snapshot.h"
 
 struct store_pg;
+
+/* Rows kept in memory while the database is away; beyond, the oldest
+ * statistics are dropped (alert transitions last) and counted. */
+#define STORE_PG_QUEUE_MAX_ROWS 262144
 
 struct store_alert_row {
 	const char *rule;     /* alert name */
@@ -26,6 +31,15 @@ struct store_alert_row {
 struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days);
 int store_pg_write_snapshot(struct store_pg *s, const struct snapshot *snap);
 int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row);
+
+struct store_pg_stats {
+	uint64_t rows_queued;  /* waiting in memory */
+	uint64_t rows_written; /* committed to the database */
+	uint64_t rows_dropped; /* queue overflow, or rejected by the database */
+	bool connected;
+};
+
+void store_pg_get_stats(struct store_pg *s, struct store_pg_stats *out);
 /* Flushes what it can within @timeout_ms, then stops the thread. */
 void store_pg_close(struct store_pg *s, int timeout_ms);
 

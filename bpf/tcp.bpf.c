@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP latency per process from BTF tracepoints only: connect time
+ * (inet_sock_set_state SYN_SENT -> ESTABLISHED/CLOSE), request/response time
+ * of every connection (sock_send_length / sock_recv_length), smoothed RTT
+ * (read from the socket when an exchange completes) and retransmits
+ * (tcp_retransmit_skb).
+ *
+ * Per-socket state lives in sk storage, so it is bounded by the sockets that
+ * exist and goes away with them (deleted explicitly on TCP_CLOSE). Aggregates
+ * are per (tgid, kind, endpoint) in per-CPU LRU hashes: a stats map (count,
+ * errors, sum, max, min) and a sparse histogram map keyed by (stats key,
+ * bucket), which keeps memory proportional to the buckets actually hit.
+ * Per-CPU because the threads of one server all record into the same row:
+ * shared counters would bounce their cache line between CPUs on every
+ * request. The adds stay atomic: a program can be preempted, or interrupted
+ * by softirq, and another one then updates the same CPU's value.
+ *
+ * Roles: a socket that went through SYN_SENT here is a client. Any other
+ * socket is a server socket when its local port is a listening port (kept in
+ * listen_ports from the LISTEN transitions, seeded from /proc at start), so
+ * connections opened before hivemon started get their role too.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "hivemon.h"
+#include "hist.h"
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+
+#define AF_INET	 2
+#define AF_INET6 10
+/* srtt is a moving average already: one reading per socket per this long
+ * describes it, and keeps a busy connection from paying a map update for
+ * RTT on every exchange. */
+#define RTT_SAMPLE_NS 100000000ULL
+
+enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
+
+struct sock_state {
+	__u64 req_start_ns;	/* start of the exchange in flight, 0 = idle */
+	__u64 connect_start_ns; /* SYN_SENT time, 0 = not connecting */
+	__u64 rtt_sampled_ns;	/* when srtt was last recorded */
+	__u32 tgid;		/* last traced process that used the socket */
+	__u32 role;		/* enum sock_role */
+	struct tcp_ep req_ep;	/* listening address (server) or remote (client) */
+	struct tcp_ep rtt_ep;	/* remote; remote address with port 0 for servers */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} socks SEC(".maps");
+
+/* Sizes are set from userspace (max_procs) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tcp_stat_key);
+	__type(value, struct tcp_stat_val);
+} tcp_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tcp_stat_hist_key);
+	__type(value, __u64);
+} tcp_hists SEC(".maps");
+
+/* Listening sockets per (netns, address, port) -> how many. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct tcp_listen_key);
+	__type(value, __u64);
+} listen_ports SEC(".maps");
+
+/* Events that could not be recorded (map or storage full). */
+__u64 lost_events = 0;
+
+static const struct tcp_stat_val zero_val;
+
+/* Lock-free min where 0 means unset; retried only while racing. */
+static __always_inline void atomic_min_u64(__u64 *dst, __u64 val)
+{
+	__u64 old = *dst;
+
+	for (int i = 0; i < 4 && (!old || val < old); i++) {
+		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline bool is_tcp(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM &&
+	       (family == AF_INET || family == AF_INET6);
+}
+
+static __always_inline void local_ep(const struct sock *sk, struct tcp_ep *ep)
+{
+	ep->family = sk->__sk_common.skc_family;
+	ep->port = sk->__sk_common.skc_num;
+	if (ep->family == AF_INET)
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_rcv_saddr, 4);
+	else
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+}
+
+static __always_inline void remote_ep(const struct sock *sk, struct tcp_ep *ep)
+{
+	ep->family = sk->__sk_common.skc_family;
+	ep->port = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (ep->family == AF_INET)
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_daddr, 4);
+	else
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_daddr, 16);
+}
+
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return sk->__sk_common.skc_net.net->ns.inum;
+}
+
+static __always_inline void count_lost(void)
+{
+	__sync_fetch_and_add(&lost_events, 1);
+}
+
+/* Adds one event to the (tgid, kind, ep) aggregate; @timed events carry a
+ * latency that goes to the histogram, others only count. */
+static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *ep, __u64 lat,
+				   bool timed, bool error)
+{
+	struct tcp_stat_hist_key hkey = {};
+	struct tcp_stat_val *val;
+	__u64 zero = 0, *bucket;
+
+	hkey.key.tgid = tgid;
+	hkey.key.kind = kind;
+	if (ep)
+		hkey.key.ep = *ep;
+	val = map_lookup_or_try_init(&tcp_stats, &hkey.key, &zero_val);
+	if (!val) {
+		count_lost();
+		return;
+	}
+	__sync_fetch_and_add(&val->count, 1);
+	if (error)
+		__sync_fetch_and_add(&val->errors, 1);
+	if (!timed)
+		return;
+	__sync_fetch_and_add(&val->sum_ns, lat);
+	atomic_max_u64(&val->max_ns, lat);
+	atomic_min_u64(&val->min_ns, lat);
+	hkey.slot = hist_slot(lat);
+	bucket = map_lookup_or_try_init(&tcp_hists, &hkey, &zero);
+	if (!bucket) {
+		count_lost();
+		return;
+	}
+	__sync_fetch_and_add(bucket, 1);
+}
+
+/* The listening socket a connection on @sk was accepted from, if any:
+ * same port and either the same address or a wildcard one. */
+static __always_inline bool find_listener(const struct sock *sk, struct tcp_ep *listen)
+{
+	struct tcp_listen_key key = {};
+
+	key.netns = sock_netns(sk);
+	local_ep(sk, &key.ep);
+	if (bpf_map_lookup_elem(&listen_ports, &key))
+		goto found;
+	__builtin_memset(key.ep.addr, 0, sizeof(key.ep.addr));
+	if (bpf_map_lookup_elem(&listen_ports, &key))
+		goto found;
+	/* An IPv4 socket accepted by a dual-stack [::] listener is AF_INET6
+	 * (v4-mapped); an AF_INET one can only come from an AF_INET listener. */
+	return false;
+found:
+	*listen = key.ep;
+	return true;
+}
+
+/* The state of @sk, created on first sight. Sockets that did not go
+ * through SYN_SENT here get their role from the listening ports. */
+static __always_inline struct sock_state *sock_state(struct sock *sk, __u32 tgid)
+{
+	struct sock_state *st;
+
+	st = bpf_sk_storage_get(&socks, sk, 0, 0);
+	if (st)
+		return st;
+	st = bpf_sk_storage_get(&socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count_lost();
+		return 0;
+	}
+	st->tgid = tgid;
+	remote_ep(sk, &st->rtt_ep);
+	if (find_listener(sk, &st->req_ep)) {
+		st->role = ROLE_SERVER;
+		st->rtt_ep.port = 0;
+	} else {
+		st->role = ROLE_CLIENT;
+		st->req_ep = st->rtt_ep;
+	}
+	return st;
+}
+
+static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, __u32 tgid,
+				       __u64 now)
+{
+	struct tcp_sock *tp;
+	__u64 srtt_us;
+
+	if (st->rtt_sampled_ns && now - st->rtt_sampled_ns < RTT_SAMPLE_NS)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return;
+	srtt_us = tp->srtt_us >> 3; /* stored as 8 * srtt */
+	if (!srtt_us)
+		return;
+	st->rtt_sampled_ns = now;
+	record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, true, false);
+}
+
+/* The exchange in flight on @st ends now: record it, and maybe the RTT. */
+static __always_inline void end_exchange(struct sock *sk, struct sock_state *st, __u32 tgid,
+					 __u32 kind)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	record(tgid, kind, &st->req_ep, now - st->req_start_ns, true, false);
+	st->req_start_ns = 0;
+	record_rtt(sk, st, tgid, now);
+}
+
+/* Server: a request starts at the first byte received while idle.
+ * Client: a response ends the exchange at its first byte. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sock_state *st;
+
+	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid))
+		return 0;
+	st = sock_state(sk, tgid);
+	if (!st)
+		return 0;
+	st->tgid = tgid;
+	if (st->role == ROLE_SERVER) {
+		if (!st->req_start_ns)
+			st->req_start_ns = bpf_ktime_get_ns();
+	} else if (st->req_start_ns) {
+		end_exchange(sk, st, tgid, TCP_KIND_REQ_CLIENT);
+	}
+	return 0;
+}
+
+/* Server: the response's first byte ends the exchange.
+ * Client: a request starts at the first byte sent while idle. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sock_state *st;
+
+	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid))
+		return 0;
+	st = sock_state(sk, tgid);
+	if (!st)
+		return 0;
+	st->tgid = tgid;
+	if (st->role == ROLE_CLIENT) {
+		if (!st->req_start_ns)
+			st->req_start_ns = bpf_ktime_get_ns();
+	} else if (st->req_start_ns) {
+		end_exchange(sk, st, tgid, TCP_KIND_REQ_SERVER);
+	}
+	return 0;
+}
+
+static __always_inline void listen_change(const struct sock *sk, bool up)
+{
+	struct tcp_listen_key key = {};
+	__u64 one = 1, *n;
+
+	key.netns = sock_netns(sk);
+	local_ep(sk, &key.ep);
+	n = bpf_map_lookup_elem(&listen_ports, &key);
+	if (up) {
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else if (bpf_map_update_elem(&listen_ports, &key, &one, BPF_NOEXIST))
+			count_lost();
+	} else if (n) {
+		if (__sync_fetch_and_add(n, -1) <= 1)
+			bpf_map_delete_elem(&listen_ports, &key);
+	}
+}
+
+/* connect() runs in the caller's context: SYN_SENT names the process;
+ * ESTABLISHED or CLOSE comes later, usually from softirq. */
+static __always_inline void connect_start(struct sock *sk)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sock_state *st;
+
+	if (!filter_current(tgid))
+		return;
+	st = bpf_sk_storage_get(&socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count_lost();
+		return;
+	}
+	st->tgid = tgid;
+	st->role = ROLE_CLIENT;
+	st->req_start_ns = 0;
+	remote_ep(sk, &st->rtt_ep);
+	st->req_ep = st->rtt_ep;
+	st->connect_start_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline void connect_end(struct sock *sk, bool established)
+{
+	struct sock_state *st = bpf_sk_storage_get(&socks, sk, 0, 0);
+
+	if (!st || !st->connect_start_ns)
+		return;
+	record(st->tgid, TCP_KIND_CONNECT, &st->req_ep, bpf_ktime_get_ns() - st->connect_start_ns,
+	       established, !established);
+	st->connect_start_ns = 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (newstate == TCP_LISTEN) {
+		listen_change(sk, true);
+		return 0;
+	}
+	/* A child socket is cloned from its listener: LISTEN -> SYN_RECV. */
+	if (oldstate == TCP_LISTEN) {
+		if (newstate == TCP_CLOSE)
+			listen_change(sk, false);
+		return 0;
+	}
+	if (newstate == TCP_SYN_SENT) {
+		connect_start(sk);
+		return 0;
+	}
+	if (oldstate == TCP_SYN_SENT)
+		connect_end(sk, newstate == TCP_ESTABLISHED);
+	if (newstate == TCP_CLOSE)
+		bpf_sk_storage_delete(&socks, sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb, int err)
+{
+	struct sock_state *st;
+
+	if (err)
+		return 0;
+	/* Retransmits come from timers and softirq: charge the socket's owner,
+	 * known only for sockets a traced process has used. */
+	st = bpf_sk_storage_get(&socks, sk, 0, 0);
+	if (st)
+		record(st->tgid, TCP_KIND_RETRANS, 0, 0, false, false);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The alert engine: each [alert] rule is evaluated every interval on its
+ * rolling window, with one instance (state machine) per matching series.
+ * Tiers INFO < WARNING < CRITICAL < EMERGENCY; a tier is entered once its
+ * threshold has held for `for`, left when the value drops below the
+ * threshold less the hysteresis; every change of tier (and a repeat of a
+ * long-firing alert) gives exactly one notification.
+ */
+#ifndef HIVEMON_ALERT_H
+#define HIVEMON_ALERT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "window.h"
+
+enum alert_change {
+	ALERT_NO_CHANGE,
+	ALERT_FIRING,	   /* not firing -> a tier */
+	ALERT_ESCALATED,   /* to a higher tier */
+	ALERT_DEESCALATED, /* to a lower tier, still firing */
+	ALERT_RESOLVED,	   /* condition cleared or series gone */
+	ALERT_REPEAT,	   /* still firing after `repeat` */
+};
+
+const char *alert_change_name(enum alert_change change);
+
+/* State of one alert instance. */
+struct alert_state {
+	enum severity level;	   /* SEV_NONE: not firing */
+	unsigned int holding;	   /* bit per tier whose condition holds */
+	uint64_t since[SEV_COUNT]; /* when each holding tier started to hold */
+	uint64_t started_ns;	   /* when it began firing */
+	uint64_t notified_ns;	   /* last notification */
+	double value;		   /* last value seen */
+};
+
+/*
+ * One evaluation of @rule for a series at @now_ns: @present is false when
+ * the series has no data any more (process exited or went quiet). Updates
+ * @st and returns the change to notify; @previous gets the tier before.
+ */
+enum alert_change alert_step(const struct cfg_alert *rule, struct alert_state *st, bool present,
+			     double value, uint64_t now_ns, enum severity *previous);
+
+/* One notification, valid during the callback only. */
+struct alert_notice {
+	const struct cfg_alert *rule;
+	enum alert_change change;
+	enum severity severity; /* the tier now (for RESOLVED: the one that cleared) */
+	enum severity previous; /* the tier before (SEV_NONE when it starts firing) */
+	double value;
+	double threshold;	 /* of @severity */
+	uint64_t starts_at_ns;	 /* CLOCK_REALTIME */
+	uint64_t at_ns;		 /* CLOCK_REALTIME */
+	bool gone;		 /* RESOLVED because the series has no data any more */
+	json_t *labels;		 /* alertname, severity, host, comm, pid, metric labels */
+	const char *fingerprint; /* 16 hex digits, stable across tiers */
+};
+
+typedef void (*alert_notice_fn)(void *ctx, const struct alert_notice *notice);
+
+struct alert_engine;
+
+/* The engine keeps a pointer to @cfg: it must outlive the engine or the next reload. */
+struct alert_engine *alert_engine_new(const struct config *cfg);
+/* Switches to @cfg; instances of rules kept by name keep their state. */
+int alert_engine_reload(struct alert_engine *e, const struct config *cfg);
+void alert_engine_free(struct alert_engine *e);
+/* Which windows the rules need (bit per enum window_span). */
+unsigned int alert_engine_spans(const struct alert_engine *e);
+/* Evaluates every rule on its window at @now_ns (CLOCK_REALTIME). */
+void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_ns,
+		       alert_notice_fn fn, void *ctx);
+/* Lower-level: evaluates rule @i on @window. */
+void alert_engine_eval_rule(struct alert_engine *e, size_t i, const struct snapshot *window,
+			    uint64_t now_ns, alert_notice_fn fn, void *ctx);
+/* [{alertname, severity, labels{}, value, threshold, startsAt}] of the firing alerts. */
+json_t *alert_engine_firing_json(const struct alert_engine *e);
+
+/* "2026-11-29T10:00:00.123Z" for a CLOCK_REALTIME time; returns @buf (>= 32 bytes). */
+char *format_rfc3339(uint64_t ns, char *buf, size_t len);
+
+#endif

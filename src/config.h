@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's configuration: an INI file (libinih) with [agent], [export],
+ * [store], [webhook "name"], [alertmanager "name"] and [alert "name"]
+ * sections. Loading validates everything and reports each problem as
+ * "file:line: message"; a config with any problem is rejected whole.
+ */
+#ifndef HIVEMON_CONFIG_H
+#define HIVEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "probe.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/hivemon/hivemon.conf"
+
+enum severity {
+	SEV_NONE = 0,
+	SEV_INFO,
+	SEV_WARNING,
+	SEV_CRITICAL,
+	SEV_EMERGENCY,
+};
+#define SEV_COUNT (SEV_EMERGENCY + 1)
+
+const char *severity_name(enum severity sev);
+
+enum target_kind {
+	TARGET_WEBHOOK,	     /* Alertmanager webhook v4 payload, signed */
+	TARGET_ALERTMANAGER, /* POST /api/v2/alerts of a Prometheus Alertmanager */
+};
+
+struct cfg_target {
+	enum target_kind kind;
+	char *name;
+	char *url;
+	char *secret; /* NULL: unsigned */
+	uint64_t timeout_ns;
+	int line;
+};
+
+/* label=glob (or label!=glob) of a `where`. */
+struct cfg_matcher {
+	char *label;
+	char *pattern;
+	bool negate;
+};
+
+struct cfg_alert {
+	char *name;
+	char *metric_name;
+	struct metric_id metric;
+	struct cfg_matcher *where;
+	size_t n_where;
+	/* Thresholds in the metric's unit, indexed by severity (0 unused). */
+	double threshold[SEV_COUNT];
+	bool has_threshold[SEV_COUNT];
+	uint64_t for_ns;
+	double hysteresis;  /* fraction: 0.10 = clear 10 % below the threshold */
+	uint64_t repeat_ns; /* 0 = no repeats */
+	uint64_t window_ns; /* 0 = chosen from `for` */
+	char *summary;	    /* optional text for the notification */
+	char **notify;	    /* target names */
+	size_t n_notify;
+	int line;
+};
+
+struct config {
+	char *path;
+
+	/* [agent] */
+	uint64_t interval_ns;
+	char *state_dir;
+	char *socket_path;
+	struct probe_opts probe;
+
+	/* [export] */
+	char *export_listen; /* NULL: no exporter */
+	bool export_per_pid;
+
+	/* [store] */
+	char *store_postgres; /* NULL: no history */
+	unsigned int store_retention_days;
+
+	struct cfg_target *targets;
+	size_t n_targets;
+	struct cfg_alert *alerts;
+	size_t n_alerts;
+};
+
+/*
+ * Reads and validates @path. On success returns 0 and a config to free with
+ * config_free(). Otherwise every problem is printed to @errors as
+ * "file:line: message" (one line each) and -EINVAL (or -errno when the file
+ * cannot be read) is returned.
+ */
+int config_load(const char *path, struct config **out, FILE *errors);
+/* Same from an in-memory string, @name used in messages. */
+int config_load_string(const char *text, const char *name, struct config **out, FILE *errors);
+void config_free(struct config *cfg);
+
+const struct cfg_target *config_target(const struct config *cfg, const char *name);
+
+/* "80MB", "512KiB", "1G", "1048576" -> bytes (binary multiples). 0 on success. */
+int parse_size_bytes(const char *text, double *bytes);
+/* "70%", "70" -> 70. 0 on success. */
+int parse_percent(const char *text, double *percent);
+/* A threshold in @unit: a duration, size, percentage or plain number. */
+int parse_threshold(enum metric_unit unit, const char *text, double *value);
+
+#endif

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `hivemon run`: the daemon loop. Every interval: collect a snapshot, roll
+ * the windows, evaluate the alert rules, hand notifications to the notifier,
+ * publish the interval to the consumers. SIGHUP reloads, SIGTERM/SIGINT stop.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alert.h"
+#include "cli.h"
+#include "collector.h"
+#include "commands.h"
+#include "config.h"
+#include "deliver.h"
+#include "export.h"
+#include "log.h"
+#include "store_pg.h"
+#include "window.h"
+
+#define NS_PER_SEC 1000000000ULL
+/* How often firing alerts are pushed again to Alertmanagers, well inside
+ * Alertmanager's default resolve_timeout of 5 min. */
+#define AM_REFRESH_NS	(60 * NS_PER_SEC)
+#define BACKOFF_BASE_NS (500 * 1000000ULL)
+#define BACKOFF_CAP_NS	(30 * NS_PER_SEC)
+
+struct daemon {
+	char *config_path;
+	struct probe_opts cli_probe; /* command-line options, over the config's */
+	bool cli_probe_set;
+
+	struct config *cfg;
+	struct collector *collector;
+	struct windows *windows;
+	struct alert_engine *alerts;
+	struct notifier *notifier;
+	uint64_t last_am_refresh_ns;
+
+	/*
+	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
+	 * `hivemon top`) are opened in consumers_open(), fed in daemon_publish()
+	 * and closed in consumers_close().
+	 */
+	struct exporter *exporter; /* [export] listen */
+	struct store_pg *store;	   /* [store] postgres */
+};
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- consumers of every interval ------------------------------------------ */
+
+/* Flushing the history at exit may wait this long for the database. */
+#define STORE_CLOSE_TIMEOUT_MS 3000
+
+static int consumers_open(struct daemon *d)
+{
+	if (d->cfg->export_listen) {
+		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
+		if (!d->exporter)
+			return -1;
+	}
+	if (d->cfg->store_postgres) {
+		d->store = store_pg_open(d->cfg->store_postgres, d->cfg->store_retention_days);
+		if (!d->store)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hands the snapshot of the interval that just ended to every consumer.
+ * @snap is read-only and valid until the next interval; the firing alerts
+ * are alert_engine_firing_json(d->alerts).
+ */
+static void daemon_publish(struct daemon *d, const struct snapshot *snap)
+{
+	/* The store first, so /metrics shows its figures with this interval queued. */
+	if (d->store && store_pg_write_snapshot(d->store, snap))
+		hlog(LOG_ERR, "store: the interval could not be queued (out of memory)");
+	if (d->exporter && d->store) {
+		struct store_pg_stats st;
+
+		store_pg_get_stats(d->store, &st);
+		exporter_set_store_stats(d->exporter, &st);
+	}
+	if (d->exporter && exporter_publish(d->exporter, snap))
+		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
+}
+
+static void consumers_close(struct daemon *d)
+{
+	exporter_close(d->exporter);
+	d->exporter = NULL;
+	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
+	d->store = NULL;
+}
+
+/* Alert transitions into the history; repeats are not transitions. */
+static void store_alert(struct daemon *d, const struct alert_notice *n)
+{
+	bool resolved = n->change == ALERT_RESOLVED;
+	struct store_alert_row row = {.rule = n->rule->name,
+				      .severity = severity_name(n->severity),
+				      .status = resolved ? "resolved" : "firing",
+				      .value = n->value,
+				      .threshold = n->threshold,
+				      .at_ns = n->at_ns};
+	json_t *labels;
+	char *text;
+
+	if (!d->store || n->change == ALERT_REPEAT || n->change == ALERT_NO_CHANGE)
+		return;
+	/* The severity is a column; without it the labels name the alert across tiers. */
+	labels = json_copy(n->labels);
+	json_object_del(labels, "severity");
+	text = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(labels);
+	row.labels_json = text;
+	if (store_pg_write_alert(d->store, &row))
+		hlog(LOG_ERR, "store: alert %s could not be queued", n->rule->name);
+	free(text);
+}
+
+/* ---- alerts -------------------------------------------------------------- */
+
+static void on_notice(void *ctx, const struct alert_notice *n)
+{
+	struct daemon *d = ctx;
+	char *labels = json_dumps(n->labels, JSON_COMPACT | JSON_SORT_KEYS);
+	char value[32], threshold[32];
+	enum metric_unit unit = metric_unit(&n->rule->metric);
+
+	hlog(n->change == ALERT_RESOLVED ? LOG_NOTICE : LOG_WARNING,
+	     "alert %s %s %s: %s = %s (threshold %s) %s", n->rule->name,
+	     alert_change_name(n->change), severity_name(n->severity), n->rule->metric_name,
+	     metric_format(unit, n->value, value, sizeof(value)),
+	     metric_format(unit, n->threshold, threshold, sizeof(threshold)), labels ? labels : "");
+	free(labels);
+	if (n->rule->n_notify && notifier_submit(d->notifier, n))
+		hlog(LOG_ERR, "alert %s: a notification could not be queued", n->rule->name);
+	store_alert(d, n);
+}
+
+static void refresh_alertmanagers(struct daemon *d, uint64_t now)
+{
+	json_t *firing;
+
+	if (now - d->last_am_refresh_ns < AM_REFRESH_NS)
+		return;
+	d->last_am_refresh_ns = now;
+	firing = alert_engine_firing_json(d->alerts);
+	if (firing && json_array_size(firing))
+		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing);
+	json_decref(firing);
+}
+
+/* ---- one interval ------------------------------------------------------------ */
+
+static void run_interval(struct daemon *d)
+{
+	struct snapshot snap;
+	uint64_t now;
+	int err;
+
+	snapshot_init(&snap);
+	err = collector_collect(d->collector, &snap);
+	if (!err)
+		err = windows_push(d->windows, &snap);
+	snapshot_free(&snap);
+	if (err) {
+		hlog(LOG_ERR, "interval skipped: %s", strerror(-err));
+		return;
+	}
+	now = clock_ns(CLOCK_REALTIME);
+	alert_engine_eval(d->alerts, d->windows, now, on_notice, d);
+	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
+	daemon_publish(d, windows_latest(d->windows));
+}
+
+/* ---- start, reload, stop --------------------------------------------------------- */
+
+static struct backoff_policy backoff_policy(void)
+{
+	struct backoff_policy p = {.base_ns = BACKOFF_BASE_NS, .cap_ns = BACKOFF_CAP_NS};
+
+	return p;
+}
+
+static bool same_probes(const struct probe_opts *a, const struct probe_opts *b)
+{
+	return a->probes == b->probes && a->exact == b->exact && a->max_procs == b->max_procs &&
+	       a->slow_ns == b->slow_ns && !memcmp(&a->filter, &b->filter, sizeof(a->filter));
+}
+
+static void apply_cli(struct daemon *d, struct config *cfg)
+{
+	if (d->cli_probe_set)
+		cfg->probe = d->cli_probe;
+}
+
+/* SIGHUP: the new config replaces the old only if it is valid and its
+ * parts start; otherwise the old one keeps running. */
+static bool same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static void daemon_reload(struct daemon *d)
+{
+	struct backoff_policy policy = backoff_policy();
+	struct collector *collector = NULL;
+	struct windows *windows = NULL;
+	struct notifier *notifier;
+	struct config *cfg;
+
+	hlog(LOG_NOTICE, "reloading %s", d->config_path);
+	if (config_load(d->config_path, &cfg, stderr)) {
+		hlog(LOG_ERR, "reload rejected: %s is not valid; keeping the running config",
+		     d->config_path);
+		return;
+	}
+	apply_cli(d, cfg);
+	if (!same_probes(&cfg->probe, &d->cfg->probe)) {
+		collector = collector_open(&cfg->probe);
+		if (!collector)
+			goto rejected;
+	}
+	if (cfg->interval_ns != d->cfg->interval_ns || collector) {
+		windows = windows_new(cfg->interval_ns);
+		if (!windows)
+			goto rejected;
+	}
+	/* The old threads stop first so one target never has two senders;
+	 * what they had queued is in the spool and is queued again. */
+	notifier_close(d->notifier);
+	d->notifier = NULL;
+	notifier = notifier_open(cfg, &policy);
+	if (!notifier || alert_engine_reload(d->alerts, cfg)) {
+		notifier_close(notifier);
+		d->notifier = notifier_open(d->cfg, &policy);
+		goto rejected;
+	}
+	d->notifier = notifier;
+	if (collector) {
+		collector_close(d->collector);
+		d->collector = collector;
+	}
+	if (windows) {
+		windows_free(d->windows);
+		d->windows = windows;
+	}
+	if (!same_string(cfg->export_listen, d->cfg->export_listen) ||
+	    cfg->export_per_pid != d->cfg->export_per_pid ||
+	    !same_string(cfg->store_postgres, d->cfg->store_postgres) ||
+	    cfg->store_retention_days != d->cfg->store_retention_days)
+		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
+	config_free(d->cfg);
+	d->cfg = cfg;
+	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
+	     cfg->n_targets);
+	return;
+rejected:
+	collector_close(collector);
+	windows_free(windows);
+	config_free(cfg);
+	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
+}
+
+static int daemon_start(struct daemon *d)
+{
+	struct backoff_policy policy = backoff_policy();
+
+	if (config_load(d->config_path, &d->cfg, stderr))
+		return EXIT_USAGE;
+	apply_cli(d, d->cfg);
+	d->collector = collector_open(&d->cfg->probe);
+	if (!d->collector)
+		return EXIT_RUNTIME;
+	d->windows = windows_new(d->cfg->interval_ns);
+	d->alerts = alert_engine_new(d->cfg);
+	d->notifier = notifier_open(d->cfg, &policy);
+	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
+		return EXIT_RUNTIME;
+	d->last_am_refresh_ns = clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	consumers_close(d);
+	/* Pending notifications are already on disk; this only stops sending. */
+	notifier_close(d->notifier);
+	alert_engine_free(d->alerts);
+	windows_free(d->windows);
+	collector_close(d->collector);
+	config_free(d->cfg);
+}
+
+/* Waits for the next tick or a signal; returns the signal, 0 at the tick. */
+static int wait_tick(const sigset_t *signals, uint64_t tick_mono)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct timespec timeout;
+	int sig;
+
+	if (now >= tick_mono)
+		return 0;
+	timeout.tv_sec = (time_t)((tick_mono - now) / NS_PER_SEC);
+	timeout.tv_nsec = (long)((tick_mono - now) % NS_PER_SEC);
+	sig = sigtimedwait(signals, NULL, &timeout);
+	return sig > 0 ? sig : 0;
+}
+
+static int daemon_loop(struct daemon *d, const sigset_t *signals)
+{
+	uint64_t tick = clock_ns(CLOCK_MONOTONIC) + d->cfg->interval_ns;
+
+	for (;;) {
+		int sig = wait_tick(signals, tick);
+		uint64_t now;
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			hlog(LOG_NOTICE, "stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 0;
+		}
+		if (sig == SIGHUP) {
+			daemon_reload(d);
+			continue;
+		}
+		if (sig)
+			continue;
+		run_interval(d);
+		now = clock_ns(CLOCK_MONOTONIC);
+		tick += d->cfg->interval_ns;
+		/* Overran (or the interval changed): restart the cadence from now. */
+		if (tick <= now || tick > now + d->cfg->interval_ns)
+			tick = now + d->cfg->interval_ns;
+	}
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: hivemon run [--config FILE] [--pid PID] [--comm NAME] "
+		     "[--cgroup PATH] [--probes LIST] [--exact] [--verbose]\n"
+		     "Runs the daemon: measures every interval, raises alerts and delivers\n"
+		     "them; the config defaults to " CONFIG_DEFAULT_PATH ".\n");
+}
+
+static void parse_args(int argc, char **argv, struct daemon *d)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		CLI_COMMON_LONGOPTS,
+		{0},
+	};
+	struct probe_opts defaults;
+	int opt;
+
+	probe_opts_default(&d->cli_probe);
+	defaults = d->cli_probe;
+	d->config_path = CONFIG_DEFAULT_PATH;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "C:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_common_option(opt, optarg, &d->cli_probe))
+			continue;
+		switch (opt) {
+		case 'C':
+			d->config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		die_usage("run: unexpected argument '%s'", argv[optind]);
+	d->cli_probe_set = memcmp(&defaults, &d->cli_probe, sizeof(defaults)) != 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct daemon d = {0};
+	sigset_t signals;
+	int rc;
+
+	parse_args(argc, argv, &d);
+	/* Blocked in every thread (they inherit the mask) and taken
+	 * synchronously by the loop: no handlers, no shared flags. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGHUP);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		log_error("cannot initialise libcurl");
+		return EXIT_RUNTIME;
+	}
+	rc = daemon_start(&d);
+	if (!rc) {
+		hlog(LOG_NOTICE, "running: %s, interval %.3gs, %zu rules, %zu targets, state in %s",
+		     d.config_path, (double)d.cfg->interval_ns / 1e9, d.cfg->n_alerts,
+		     d.cfg->n_targets, d.cfg->state_dir);
+		rc = daemon_loop(&d, &signals);
+	}
+	daemon_stop(&d);
+	curl_global_cleanup();
+	return rc;
+}

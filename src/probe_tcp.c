@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP probe module: loads bpf/tcp.bpf.c, tells it the listening ports that
+ * existed before it started, and turns its cumulative per-(process, kind,
+ * endpoint) counters and histogram buckets into per-interval deltas in the
+ * snapshot's tcp section.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfmap.h"
+#include "loader.h"
+#include "probe.h"
+#include "tcp.skel.h"
+#include "tcp_listeners.h"
+#include "u64map.h"
+#include "bpf/hist.h"
+
+/* Previous cumulative values, indexed by a 64-bit hash of the kernel key;
+ * the key is kept alongside to step past (unlikely) hash collisions. */
+struct prev_stat {
+	struct tcp_stat_key key;
+	struct tcp_stat_val val;
+};
+
+struct prev_hist {
+	struct tcp_stat_hist_key key;
+	uint64_t count;
+};
+
+struct tcp_probe_state {
+	struct tcp_bpf *skel;
+	struct u64map prev_stats;	  /* hash(tcp_stat_key) -> struct prev_stat */
+	struct u64map prev_hists;	  /* hash(tcp_stat_hist_key) -> struct prev_hist */
+	struct u64map dead_prev;	  /* tgids found dead at the previous collect */
+	struct u64map dead_now;		  /* tgid -> 1 alive, 2 dead, this collect */
+	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
+	size_t n_doomed, cap_doomed;
+	uint64_t prev_lost;
+	uint64_t prev_misses;  /* runs the kernel skipped (nested on one CPU) */
+	int ncpus;	       /* values of the per-CPU maps come one per possible CPU */
+	struct snapshot *snap; /* valid during collect only */
+	int err;
+};
+
+/* A doomed entry of the stats map (not the hists map) has this slot. */
+#define DOOMED_STAT UINT32_MAX
+
+static uint64_t hash_bytes(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The previous-value record of @key (of @key_size bytes at the start of
+ * each record), inserted zeroed when absent; NULL on ENOMEM. */
+static void *prev_record(struct u64map *m, const void *key, size_t key_size)
+{
+	uint64_t id = hash_bytes(key, key_size);
+
+	for (;;) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec) {
+			rec = u64map_upsert(m, id);
+			if (rec)
+				memcpy(rec, key, key_size);
+			return rec;
+		}
+		if (!memcmp(rec, key, key_size))
+			return rec;
+		id = id * 0x9e3779b97f4a7c15ULL + 1;
+	}
+}
+
+static void forget_prev(struct u64map *m, const void *key, size_t key_size)
+{
+	uint64_t id = hash_bytes(key, key_size);
+
+	for (;;) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec)
+			return;
+		if (!memcmp(rec, key, key_size)) {
+			u64map_delete(m, id);
+			return;
+		}
+		id = id * 0x9e3779b97f4a7c15ULL + 1;
+	}
+}
+
+/* Kernel endpoint -> snapshot endpoint; v4-mapped IPv6 becomes IPv4. */
+static void to_endpoint(const struct tcp_ep *ep, struct endpoint *out)
+{
+	static const uint8_t v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	memset(out, 0, sizeof(*out));
+	out->port = ep->port;
+	if (ep->family == AF_INET6 && !memcmp(ep->addr, v4_mapped, sizeof(v4_mapped))) {
+		out->family = AF_INET;
+		memcpy(out->addr, ep->addr + 12, 4);
+	} else if (ep->family == AF_INET6) {
+		out->family = AF_INET6;
+		memcpy(out->addr, ep->addr, 16);
+	} else {
+		out->family = AF_INET;
+		memcpy(out->addr, ep->addr, 4);
+	}
+}
+
+/* The snapshot record a kernel key adds to: its histogram and its event
+ * counters (errors may be NULL). False on ENOMEM or an unknown kind. */
+struct stat_ref {
+	struct hist *lat;
+	uint64_t *count;
+	uint64_t *errors;
+};
+
+static bool stat_of(struct snapshot *snap, const struct tcp_stat_key *key, struct stat_ref *ref)
+{
+	struct proc_snapshot *p = snapshot_proc(snap, key->tgid);
+	struct tcp_remote_stat *rs = NULL;
+	struct tcp_request_stat *rq = NULL;
+	struct endpoint ep;
+
+	if (!p)
+		return false;
+	to_endpoint(&key->ep, &ep);
+	memset(ref, 0, sizeof(*ref));
+	switch (key->kind) {
+	case TCP_KIND_CONNECT:
+		rs = proc_tcp_connect(p, &ep);
+		break;
+	case TCP_KIND_RTT:
+		rs = proc_tcp_rtt(p, &ep);
+		break;
+	case TCP_KIND_REQ_SERVER:
+		rq = proc_tcp_request(p, TCP_ROLE_SERVER, &ep, NULL);
+		break;
+	case TCP_KIND_REQ_CLIENT:
+		rq = proc_tcp_request(p, TCP_ROLE_CLIENT, NULL, &ep);
+		break;
+	case TCP_KIND_RETRANS:
+		ref->count = &p->tcp.retransmits;
+		return true;
+	default:
+		return false;
+	}
+	if (rs) {
+		ref->lat = &rs->lat;
+		ref->count = &rs->count;
+		ref->errors = &rs->errors;
+	} else if (rq) {
+		ref->lat = &rq->lat;
+		ref->count = &rq->count;
+	}
+	return ref->count != NULL;
+}
+
+static void doom(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uint32_t slot)
+{
+	if (tp->n_doomed == tp->cap_doomed) {
+		size_t cap = tp->cap_doomed ? tp->cap_doomed * 2 : 256;
+		struct tcp_stat_hist_key *grown = realloc(tp->doomed, cap * sizeof(*grown));
+
+		if (!grown) {
+			tp->err = -ENOMEM;
+			return;
+		}
+		tp->doomed = grown;
+		tp->cap_doomed = cap;
+	}
+	tp->doomed[tp->n_doomed].key = *key;
+	tp->doomed[tp->n_doomed].slot = slot;
+	tp->n_doomed++;
+}
+
+/* Classifies the key's process once per collect; queues the key for
+ * deletion when the process was already gone at the previous collect, so
+ * events charged to it after its exit (softirq) are read once more. */
+static void note_liveness(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uint32_t slot)
+{
+	unsigned char *state = u64map_get(&tp->dead_now, key->tgid);
+
+	if (!state) {
+		state = u64map_upsert(&tp->dead_now, key->tgid);
+		if (!state) {
+			tp->err = -ENOMEM;
+			return;
+		}
+		*state = proc_alive(key->tgid) ? 1 : 2;
+	}
+	if (*state == 2 && u64map_get(&tp->dead_prev, key->tgid))
+		doom(tp, key, slot);
+}
+
+/* The window's extremes from the kernel's all-time ones: exact when they
+ * moved during the window, otherwise bounded by the buckets it filled. */
+static void window_extremes(struct hist *lat, const struct tcp_stat_val *now,
+			    const struct tcp_stat_val *before)
+{
+	uint64_t bound;
+
+	if (!lat->n)
+		return;
+	if (now->max_ns > before->max_ns) {
+		bound = now->max_ns;
+	} else {
+		uint32_t top = lat->bins[lat->n - 1].slot;
+
+		bound = hist_slot_low(top) + hist_slot_width(top) - 1;
+		if (now->max_ns && now->max_ns < bound)
+			bound = now->max_ns;
+	}
+	if (bound > lat->max_ns)
+		lat->max_ns = bound;
+	if (now->min_ns && (!before->min_ns || now->min_ns < before->min_ns)) {
+		bound = now->min_ns;
+	} else {
+		bound = hist_slot_low(lat->bins[0].slot);
+		if (now->min_ns > bound)
+			bound = now->min_ns;
+	}
+	if (!lat->min_ns || bound < lat->min_ns)
+		lat->min_ns = bound;
+}
+
+/* Runs after visit_hist, so the window's buckets are in the snapshot. */
+static void visit_stat(const void *k, const void *v, void *ctx)
+{
+	const struct tcp_stat_key *key = k;
+	const struct tcp_stat_val *cpus = v;
+	struct tcp_probe_state *tp = ctx;
+	struct tcp_stat_val sum = cpus[0], *val = &sum;
+	struct prev_stat *prev = prev_record(&tp->prev_stats, key, sizeof(*key));
+	uint64_t count, errors;
+	struct stat_ref ref;
+
+	if (!prev) {
+		tp->err = -ENOMEM;
+		return;
+	}
+	for (int i = 1; i < tp->ncpus; i++) {
+		sum.count += cpus[i].count;
+		sum.errors += cpus[i].errors;
+		sum.sum_ns += cpus[i].sum_ns;
+		if (cpus[i].max_ns > sum.max_ns)
+			sum.max_ns = cpus[i].max_ns;
+		if (cpus[i].min_ns && (!sum.min_ns || cpus[i].min_ns < sum.min_ns))
+			sum.min_ns = cpus[i].min_ns;
+	}
+	note_liveness(tp, key, DOOMED_STAT);
+	/* An entry evicted by the LRU and created again starts from zero. */
+	if (val->count < prev->val.count)
+		memset(&prev->val, 0, sizeof(prev->val));
+	count = val->count - prev->val.count;
+	if (count) {
+		if (!stat_of(tp->snap, key, &ref)) {
+			tp->err = -ENOMEM;
+			return;
+		}
+		errors = val->errors - prev->val.errors;
+		*ref.count += count;
+		if (ref.errors)
+			*ref.errors += errors;
+		if (ref.lat) {
+			ref.lat->count += count - errors;
+			ref.lat->sum_ns += val->sum_ns - prev->val.sum_ns;
+			window_extremes(ref.lat, val, &prev->val);
+		}
+	}
+	prev->val = *val;
+}
+
+static void visit_hist(const void *k, const void *v, void *ctx)
+{
+	const struct tcp_stat_hist_key *key = k;
+	struct tcp_probe_state *tp = ctx;
+	struct prev_hist *prev = prev_record(&tp->prev_hists, key, sizeof(*key));
+	const uint64_t *cpus = v;
+	uint64_t count = 0, d;
+	struct stat_ref ref;
+
+	if (!prev) {
+		tp->err = -ENOMEM;
+		return;
+	}
+	for (int i = 0; i < tp->ncpus; i++)
+		count += cpus[i];
+	note_liveness(tp, &key->key, key->slot);
+	d = count >= prev->count ? count - prev->count : count;
+	prev->count = count;
+	if (!d)
+		return;
+	if (!stat_of(tp->snap, &key->key, &ref) || !ref.lat || hist_add_slot(ref.lat, key->slot, d))
+		tp->err = -ENOMEM;
+}
+
+static void forget_dead(struct tcp_probe_state *tp)
+{
+	int stats_fd = bpf_map__fd(tp->skel->maps.tcp_stats);
+	int hists_fd = bpf_map__fd(tp->skel->maps.tcp_hists);
+
+	for (size_t i = 0; i < tp->n_doomed; i++) {
+		const struct tcp_stat_hist_key *k = &tp->doomed[i];
+
+		if (k->slot == DOOMED_STAT) {
+			bpf_map_delete_elem(stats_fd, &k->key);
+			forget_prev(&tp->prev_stats, &k->key, sizeof(k->key));
+		} else {
+			bpf_map_delete_elem(hists_fd, k);
+			forget_prev(&tp->prev_hists, k, sizeof(*k));
+		}
+	}
+	tp->n_doomed = 0;
+	/* Processes dead now are deleted next time, after one more dump. */
+	u64map_free(&tp->dead_prev);
+	if (u64map_init(&tp->dead_prev, 1)) {
+		tp->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < tp->dead_now.cap; i++)
+		if (tp->dead_now.used[i] && tp->dead_now.values[i] == 2 &&
+		    !u64map_upsert(&tp->dead_prev, tp->dead_now.keys[i]))
+			tp->err = -ENOMEM;
+	u64map_free(&tp->dead_now);
+	if (u64map_init(&tp->dead_now, 1))
+		tp->err = -ENOMEM;
+}
+
+/* Runs of our programs the kernel skipped because one was already running
+ * on that CPU (a softirq event during a process-context run): lost events. */
+static uint64_t recursion_misses(struct tcp_probe_state *tp)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0;
+
+	bpf_object__for_each_program(prog, tp->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
+static int probe_collect(void *state, struct snapshot *snap)
+{
+	struct tcp_probe_state *tp = state;
+	uint64_t misses;
+	int err;
+
+	tp->snap = snap;
+	tp->err = 0;
+	err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_hists),
+			      sizeof(struct tcp_stat_hist_key), sizeof(uint64_t) * tp->ncpus,
+			      visit_hist, tp);
+	if (!err)
+		err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_stats),
+				      sizeof(struct tcp_stat_key),
+				      sizeof(struct tcp_stat_val) * tp->ncpus, visit_stat, tp);
+	forget_dead(tp);
+	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
+	tp->prev_lost = tp->skel->bss->lost_events;
+	misses = recursion_misses(tp);
+	snap->lost_events += misses - tp->prev_misses;
+	tp->prev_misses = misses;
+	tp->snap = NULL;
+	return err ? err : tp->err;
+}
+
+/* One listening (netns, address, port) and how many sockets listen on it. */
+struct seed {
+	struct tcp_listen_key key;
+	uint64_t n;
+};
+
+static int count_listener(uint32_t netns, const struct tcp_ep *ep, void *c)
+{
+	struct u64map *seeds = c;
+	struct tcp_listen_key key = {.netns = netns, .ep = *ep};
+	struct seed *s = prev_record(seeds, &key, sizeof(key));
+
+	if (!s)
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+/* Gives the kernel side the listening sockets that exist already, in every
+ * network namespace (containers). /proc is read after the programs were
+ * attached, so it lists every listener the kernel side counted meanwhile:
+ * the larger of the two counts is right. */
+static int seed_listeners(struct tcp_probe_state *tp)
+{
+	int fd = bpf_map__fd(tp->skel->maps.listen_ports);
+	struct u64map seeds; /* hash(tcp_listen_key) -> struct seed */
+	int err;
+
+	if (u64map_init(&seeds, sizeof(struct seed)))
+		return -ENOMEM;
+	err = tcp_listeners_scan("/proc", count_listener, &seeds);
+	for (size_t i = 0; i < seeds.cap && !err; i++) {
+		const struct seed *s = (const void *)(seeds.values + i * sizeof(struct seed));
+		uint64_t counted;
+
+		if (!seeds.used[i])
+			continue;
+		if (!bpf_map_lookup_elem(fd, &s->key, &counted) && counted >= s->n)
+			continue;
+		if (bpf_map_update_elem(fd, &s->key, &s->n, BPF_ANY))
+			err = -errno;
+	}
+	u64map_free(&seeds);
+	return err;
+}
+
+/* Most processes have no TCP rows; one that has talks to a few endpoints,
+ * each filling ~10-30 buckets. Per-CPU values cost memory on every CPU, so
+ * past MAP_BUDGET bytes a map gets fewer entries (the LRU then drops the
+ * least recently used). */
+#define MAP_BUDGET   (16u << 20)
+#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
+
+static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
+{
+	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
+
+	if (fit < 1024)
+		fit = 1024;
+	return wanted < fit ? wanted : (uint32_t)fit;
+}
+
+static void probe_close(void *state)
+{
+	struct tcp_probe_state *tp = state;
+
+	if (!tp)
+		return;
+	tcp_bpf__destroy(tp->skel);
+	u64map_free(&tp->prev_stats);
+	u64map_free(&tp->prev_hists);
+	u64map_free(&tp->dead_prev);
+	u64map_free(&tp->dead_now);
+	free(tp->doomed);
+	free(tp);
+}
+
+static int probe_open(const struct probe_opts *opts, void **state)
+{
+	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
+	uint32_t procs = opts->max_procs ? opts->max_procs : 1024;
+	int err = -ENOMEM;
+
+	if (!tp)
+		return -ENOMEM;
+	if (u64map_init(&tp->prev_stats, sizeof(struct prev_stat)) ||
+	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) ||
+	    u64map_init(&tp->dead_prev, 1) || u64map_init(&tp->dead_now, 1))
+		goto fail;
+	tp->ncpus = libbpf_num_possible_cpus();
+	if (tp->ncpus <= 0) {
+		err = loader_report("tcp", "counting CPUs", tp->ncpus ? tp->ncpus : -EINVAL);
+		goto fail;
+	}
+	tp->skel = tcp_bpf__open();
+	if (!tp->skel) {
+		err = loader_report("tcp", "open", -errno);
+		goto fail;
+	}
+	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
+	bpf_map__set_max_entries(tp->skel->maps.tcp_stats,
+				 map_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,
+				 map_entries(procs * 32, sizeof(uint64_t), tp->ncpus));
+	err = tcp_bpf__load(tp->skel);
+	if (err) {
+		err = loader_report("tcp", "load", err);
+		goto fail;
+	}
+	/* Attach before reading /proc so no listen() falls in between. */
+	err = tcp_bpf__attach(tp->skel);
+	if (err) {
+		err = loader_report("tcp", "attach", err);
+		goto fail;
+	}
+	err = seed_listeners(tp);
+	if (err) {
+		err = loader_report("tcp", "listening ports", err);
+		goto fail;
+	}
+	*state = tp;
+	return 0;
+fail:
+	probe_close(tp);
+	return err;
+}
+
+const struct probe_module tcp_probe = {
+	.name = "tcp",
+	.set = PROBE_TCP,
+	.open = probe_open,
+	.collect = probe_collect,
+	.close = probe_close,
+};

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rows of the PostgreSQL history in COPY text format: one row per process,
+ * metric and label set per interval (statistics, not raw events), and one
+ * per alert transition. Metric names are DESIGN.md's (syscall.latency, ...).
+ */
+#ifndef HIVEMON_STORE_PG_ROWS_H
+#define HIVEMON_STORE_PG_ROWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "snapshot.h"
+#include "store_pg.h"
+
+#define PG_STATS_TABLE "hivemon.process_stats"
+#define PG_STATS_COLUMNS                                                                           \
+	"ts, interval_s, host, pid, comm, cgroup, metric, labels, count, errors, sum_ns, "         \
+	"p50_ns, p90_ns, p99_ns, max_ns, value"
+#define PG_ALERTS_TABLE	  "hivemon.alerts"
+#define PG_ALERTS_COLUMNS "ts, host, rule, severity, status, labels, value, threshold"
+
+struct copybuf {
+	char *s;
+	size_t len, cap;
+	size_t rows;
+	bool oom;
+};
+
+/* Appends the statistic rows of @snap; -ENOMEM on failure. */
+int pg_rows_snapshot(struct copybuf *b, const struct snapshot *snap);
+/* Appends one alert transition of @host; -ENOMEM on failure. */
+int pg_rows_alert(struct copybuf *b, const char *host, const struct store_alert_row *row);
+void copybuf_free(struct copybuf *b);
+
+#endif

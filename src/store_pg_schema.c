@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* History schema: versioned migrations, views and retention. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg_schema.h"
+
+/* Migration N+1 is migrations[N]; never edit one that has shipped, add one. */
+static const char *const migrations[] = {
+	/* 1: per-interval process statistics, alert transitions, views. */
+	"CREATE TABLE hivemon.process_stats ("
+	"  ts timestamptz NOT NULL,"		  /* interval start */
+	"  interval_s double precision NOT NULL," /* interval length */
+	"  host text NOT NULL,"
+	"  pid integer NOT NULL,"
+	"  comm text NOT NULL,"
+	"  cgroup text NOT NULL DEFAULT '',"
+	"  metric text NOT NULL," /* DESIGN.md metric name, e.g. syscall.latency */
+	"  labels jsonb NOT NULL DEFAULT '{}',"
+	"  count bigint NOT NULL DEFAULT 0,"
+	"  errors bigint NOT NULL DEFAULT 0,"
+	"  sum_ns bigint, p50_ns bigint, p90_ns bigint, p99_ns bigint, max_ns bigint,"
+	"  value double precision);" /* levels: cpu.usage (% of a core), mem.rss (bytes) */
+	"CREATE INDEX process_stats_ts ON hivemon.process_stats (ts);"
+	"CREATE INDEX process_stats_metric_ts ON hivemon.process_stats (metric, ts);"
+	"CREATE TABLE hivemon.alerts ("
+	"  ts timestamptz NOT NULL,"
+	"  host text NOT NULL,"
+	"  rule text NOT NULL,"
+	"  severity text NOT NULL,"
+	"  status text NOT NULL,"
+	"  labels jsonb NOT NULL DEFAULT '{}',"
+	"  value double precision,"
+	"  threshold double precision);"
+	"CREATE INDEX alerts_ts ON hivemon.alerts (ts);"
+	/* Latency statistics of the last hour, worst interval p99 first. */
+	"CREATE VIEW hivemon.slowest_last_hour AS"
+	"  SELECT host, comm, pid, metric, labels,"
+	"         sum(count)::bigint AS count,"
+	"         round((max(p99_ns) / 1e6)::numeric, 3) AS worst_p99_ms,"
+	"         round((max(max_ns) / 1e6)::numeric, 3) AS max_ms,"
+	"         round((sum(sum_ns) / nullif(sum(count), 0) / 1e6)::numeric, 3) AS mean_ms"
+	"  FROM hivemon.process_stats"
+	"  WHERE ts > now() - interval '1 hour' AND p99_ns IS NOT NULL AND count > 0"
+	"  GROUP BY host, comm, pid, metric, labels"
+	"  ORDER BY max(p99_ns) DESC;"
+	/* CPU of the last hour, busiest first. */
+	"CREATE VIEW hivemon.busiest_last_hour AS"
+	"  SELECT host, comm, pid,"
+	"         round(avg(value)::numeric, 1) AS avg_cpu_percent,"
+	"         round(max(value)::numeric, 1) AS max_cpu_percent"
+	"  FROM hivemon.process_stats"
+	"  WHERE metric = 'cpu.usage' AND ts > now() - interval '1 hour'"
+	"  GROUP BY host, comm, pid"
+	"  ORDER BY avg(value) DESC;"
+	/* Every alert transition, newest first. An alert is one (host, rule,
+	 * labels); resolved rows say how long it fired since it started. */
+	"CREATE VIEW hivemon.alert_history AS"
+	"  SELECT a.ts, a.host, a.rule, a.severity, a.status, a.labels, a.value, a.threshold,"
+	"         CASE WHEN a.status = 'resolved' THEN a.ts - ("
+	"           SELECT min(f.ts) FROM hivemon.alerts f"
+	"           WHERE f.host = a.host AND f.rule = a.rule AND f.labels = a.labels"
+	"             AND f.status = 'firing' AND f.ts <= a.ts"
+	"             AND f.ts > coalesce((SELECT max(r.ts) FROM hivemon.alerts r"
+	"               WHERE r.host = a.host AND r.rule = a.rule AND r.labels = a.labels"
+	"                 AND r.status = 'resolved' AND r.ts < a.ts), '-infinity'))"
+	"         END AS fired_for"
+	"  FROM hivemon.alerts a"
+	"  ORDER BY a.ts DESC;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int pg_schema_latest(void)
+{
+	return N_MIGRATIONS;
+}
+
+static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int current_version(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult *res =
+		PQexec(conn, "SELECT coalesce(max(version), 0) FROM hivemon.schema_version");
+	int version = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		version = atoi(PQgetvalue(res, 0, 0));
+	else
+		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return version;
+}
+
+int pg_schema_migrate(PGconn *conn, char *err, size_t errlen)
+{
+	char record[96];
+	int version;
+
+	if (exec_ok(conn, "SET client_min_messages = warning", err, errlen) ||
+	    exec_ok(conn, "BEGIN", err, errlen))
+		return -1;
+	/* Hosts of a fleet start together against one database. */
+	if (exec_ok(conn, "SELECT pg_advisory_xact_lock(hashtext('hivemon schema'))", err,
+		    errlen) ||
+	    exec_ok(conn,
+		    "CREATE SCHEMA IF NOT EXISTS hivemon;"
+		    "CREATE TABLE IF NOT EXISTS hivemon.schema_version ("
+		    "  version integer PRIMARY KEY,"
+		    "  applied_at timestamptz NOT NULL DEFAULT now())",
+		    err, errlen))
+		goto rollback;
+	version = current_version(conn, err, errlen);
+	if (version < 0)
+		goto rollback;
+	if (version > N_MIGRATIONS) {
+		snprintf(err, errlen, "database schema version %d is newer than this hivemon (%d)",
+			 version, N_MIGRATIONS);
+		goto rollback;
+	}
+	for (; version < N_MIGRATIONS; version++) {
+		snprintf(record, sizeof(record),
+			 "INSERT INTO hivemon.schema_version (version) VALUES (%d)", version + 1);
+		if (exec_ok(conn, migrations[version], err, errlen) ||
+		    exec_ok(conn, record, err, errlen))
+			goto rollback;
+	}
+	return exec_ok(conn, "COMMIT", err, errlen);
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	return -1;
+}
+
+int pg_schema_retain(PGconn *conn, unsigned int days, char *err, size_t errlen)
+{
+	char sql[256];
+
+	if (!days)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM hivemon.process_stats WHERE ts < now() - make_interval(days => %u);"
+		 "DELETE FROM hivemon.alerts WHERE ts < now() - make_interval(days => %u)",
+		 days, days);
+	return exec_ok(conn, sql, err, errlen);
+}

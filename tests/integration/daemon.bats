@@ -1,0 +1,326 @@
+#!/usr/bin/env bats
+# `hivemon run` and `hivemon check-config`: alerts on a workload of known
+# latency (tests/workloads/sleep_phases.c), delivered to a real HTTP
+# receiver on loopback (tests/helpers/webhook_receiver.py) and to a real
+# Prometheus Alertmanager; retries, restarts, signatures, reloads.
+
+load helpers
+load daemon_helpers
+
+teardown() {
+	stop_started
+}
+
+@test "check-config: the shipped deploy/hivemon.conf is valid" {
+	run "$HIVEMON" check-config "$ROOT/deploy/hivemon.conf"
+	assert_success
+	assert_output --partial "ok (4 alert rules"
+}
+
+@test "check-config: a bad config gives file:line: message and exit 2" {
+	local conf="$BATS_TEST_TMPDIR/bad.conf"
+	cat >"$conf" <<'CONF'
+[agent]
+interval = 1s
+colour = blue
+
+[alert "x"]
+metric = syscall.latency.p42
+critical = 1s
+
+[alert "y"]
+metric = mem.rss
+critical = 100 parsecs
+notify = nobody
+CONF
+	run "$HIVEMON" check-config "$conf"
+	assert_equal "$status" 2
+	assert_line --index 0 "$conf:3: unknown key 'colour' in [agent]"
+	assert_line --index 1 "$conf:6: unknown metric 'syscall.latency.p42'"
+	assert_line --index 2 --partial "$conf:11: critical '100 parsecs': expected a size"
+	assert_line --index 3 --partial "$conf:12: notify: no [webhook \"nobody\"]"
+	assert_equal "${#lines[@]}" 4
+	# `run` refuses it the same way.
+	run "$HIVEMON" run --config "$conf"
+	assert_equal "$status" 2
+	assert_line --index 0 "$conf:3: unknown key 'colour' in [agent]"
+}
+
+@test "fires, escalates, de-escalates and resolves on a process of known latency" {
+	start_receiver ops
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases1 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	# p90 of clock_nanosleep: 5 ms (fine), 30 ms (> warning 20 ms),
+	# 80 ms (> critical 50 ms), 30 ms again, then 2 ms (clear).
+	"$(workload phases1)" 5:2 30:4 80:4 30:4 2:3 >"$BATS_TEST_TMPDIR/phases.out"
+	wait_until 5 delivered_at_least ops 4 || true
+	run received ops '[.[] | .body | fromjson | .alerts[0] |
+		"\(.status) \(.labels.severity) \(.annotations.transition)"]'
+	assert_output "$(jq -n '["firing warning firing", "firing critical escalated",
+		"firing warning deescalated", "resolved warning resolved"]')"
+	# The values are the workload's sleeps (5 % histogram precision + timer slack).
+	local v
+	v=$(received ops '.[0].body | fromjson | .alerts[0].annotations.value' | tr -d '"ms')
+	assert_between "$v" 29 36
+	v=$(received ops '.[1].body | fromjson | .alerts[0].annotations.value' | tr -d '"ms')
+	assert_between "$v" 78 88
+	# Labels name the process and the series.
+	local pid
+	pid=$(received ops '.[0].body | fromjson | .alerts[0].labels.pid' | tr -d '"')
+	assert_equal "$(received ops '.[0].body | fromjson | .alerts[0].labels.comm')" '"phases1"'
+	assert_equal "$(received ops '.[0].body | fromjson | .alerts[0].labels.syscall')" '"clock_nanosleep"'
+	assert_equal "$(received ops '[.[].body | fromjson | .alerts[0].labels.pid | tonumber] | unique')" "$(jq -n "[$pid]")"
+	# One fingerprint for the whole life of the alert, one delivery id each.
+	assert_equal "$(received ops '[.[].body | fromjson | .alerts[0].fingerprint] | unique | length')" 1
+	assert_equal "$(received ops '[.[].headers["x-hivemon-delivery"]] | unique | length')" 4
+	# Breach to webhook: the first 30 ms sleep ends 30 ms into phase 2; the
+	# warning must arrive within 2 intervals (2 s) of that.
+	local breach got
+	breach=$(awk '$2 == 2 { printf "%.6f\n", $4 + 0.030 }' "$BATS_TEST_TMPDIR/phases.out")
+	got=$(received ops '.[0].time')
+	echo "breach to webhook: $(awk -v a="$got" -v b="$breach" 'BEGIN { print a - b }') s" >&3
+	assert_between "$(awk -v a="$got" -v b="$breach" 'BEGIN { print a - b }')" 0 2
+	breach=$(awk '$2 == 3 { printf "%.6f\n", $4 + 0.080 }' "$BATS_TEST_TMPDIR/phases.out")
+	got=$(received ops '.[1].time')
+	assert_between "$(awk -v a="$got" -v b="$breach" 'BEGIN { print a - b }')" 0 2
+}
+
+@test "the process exits while the alert fires: resolved" {
+	start_receiver ops
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases2 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases2)" 80:3 >/dev/null
+	wait_until 5 delivered_at_least ops 2 || true
+	run received ops '[.[] | .body | fromjson | .alerts[0] | "\(.status) \(.labels.severity)"]'
+	assert_output "$(jq -n '["firing critical", "resolved critical"]')"
+}
+
+@test "receiver down for a few seconds, then up: delivered" {
+	local port
+	port=$(free_port)
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases3 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$port/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases3)" 30:2 &
+	STARTED_PIDS+=($!)
+	# Nothing listens: connection refused, retried with backoff.
+	wait_until 10 grep -q 'ops: delivery .* failed' "$DAEMON_LOG" || fail "no failed attempt"
+	sleep 3
+	start_receiver ops "$port"
+	wait_until 40 delivered_at_least ops 2 || fail "not delivered after the receiver came up"
+	run received ops '[.[] | .body | fromjson | .alerts[0] | .status]'
+	assert_output "$(jq -n '["firing", "resolved"]')"
+	run grep -c 'ops: delivery .* failed' "$DAEMON_LOG"
+	assert [ "$output" -ge 2 ]
+	# Delivered means gone from the spool.
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/state/spool/ops" | wc -l)" 0
+}
+
+@test "500, 500 then 200: delivered once, same delivery id and body on every attempt" {
+	start_receiver ops
+	echo "500 500" >"$BATS_TEST_TMPDIR/ops.codes"
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases4 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases4)" 30:2 >/dev/null
+	wait_until 20 delivered_at_least ops 2 || fail "not delivered"
+	run received ops '[.[] | .code]'
+	assert_output "$(jq -n '[500, 500, 200, 200]')"
+	assert_equal "$(received ops '[.[0:3][] | .headers["x-hivemon-delivery"]] | unique | length')" 1
+	assert_equal "$(received ops '[.[0:3][] | .body] | unique | length')" 1
+	assert_equal "$(received ops '.[3].headers["x-hivemon-delivery"] != .[0].headers["x-hivemon-delivery"]')" true
+}
+
+@test "429 is retried, 400 goes to the dead letters with the reason" {
+	start_receiver ops
+	echo "429 400" >"$BATS_TEST_TMPDIR/ops.codes"
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases5 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases5)" 30:2 >/dev/null
+	# firing: 429 (retried), 400 (dead letter); resolved: 200.
+	wait_until 20 delivered_at_least ops 1 || fail "resolved not delivered"
+	run received ops '[.[] | .code]'
+	assert_output "$(jq -n '[429, 400, 200]')"
+	local dead="$BATS_TEST_TMPDIR/state/dead-letter.jsonl"
+	assert_equal "$(wc -l <"$dead")" 1
+	assert_equal "$(jq -r .reason "$dead")" "HTTP 400: no"
+	assert_equal "$(jq -r .delivery_id "$dead")" "$(received ops '.[1].headers["x-hivemon-delivery"]' | tr -d '"')"
+	assert_equal "$(jq -r '.body | fromjson | .status' "$dead")" firing
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/state/spool/ops" | wc -l)" 0
+}
+
+@test "the signature verifies with openssl dgst -hmac; a changed body does not" {
+	start_receiver ops
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases6 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook
+secret = s3cr3t-k3y" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases6)" 30:2 >/dev/null
+	wait_until 10 delivered_at_least ops 1 || fail "not delivered"
+	local header t v1 body mac
+	header=$(received ops '.[0].headers["x-hivemon-signature"]' | tr -d '"')
+	[[ "$header" =~ ^t=([0-9]+),v1=([0-9a-f]{64})$ ]] || fail "bad signature header '$header'"
+	t=${BASH_REMATCH[1]}
+	v1=${BASH_REMATCH[2]}
+	assert_between "$t" "$(($(date +%s) - 60))" "$(date +%s)"
+	body=$(received ops '.[0].body' | jq -r .)
+	mac=$(printf '%s' "$t.$body" | openssl dgst -sha256 -hmac 's3cr3t-k3y' | awk '{ print $NF }')
+	assert_equal "$mac" "$v1"
+	mac=$(printf '%s' "$t.$body " | openssl dgst -sha256 -hmac 's3cr3t-k3y' | awk '{ print $NF }')
+	assert_not_equal "$mac" "$v1"
+	mac=$(printf '%s' "$t.$body" | openssl dgst -sha256 -hmac 'other-key' | awk '{ print $NF }')
+	assert_not_equal "$mac" "$v1"
+}
+
+@test "kill -9 with a notification pending: delivered after the restart, same id" {
+	start_receiver ops
+	echo "500 500 500 500 500 500 500 500 500 500 500 500" >"$BATS_TEST_TMPDIR/ops.codes"
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases7 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases7)" 30:2 >/dev/null
+	wait_until 10 requests_at_least ops 2 || fail "no attempt"
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	local id
+	id=$(received ops '.[0].headers["x-hivemon-delivery"]' | tr -d '"')
+	# Both notifications (firing, resolved) wait on disk.
+	ls "$BATS_TEST_TMPDIR/state/spool/ops" | grep -q -- "-$id.json" || fail "not in the spool"
+	: >"$BATS_TEST_TMPDIR/ops.codes"
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	wait_until 20 delivered_at_least ops 1 || fail "not delivered after restart"
+	assert_equal "$(received ops '[.[] | select(.code == 200)][0].headers["x-hivemon-delivery"]' | tr -d '"')" "$id"
+	assert_equal "$(received ops '[.[] | select(.code == 200)][0].body | fromjson | .status')" '"firing"'
+	grep -q 'ops: .* spooled notifications to deliver' "$DAEMON_LOG" || fail "no spool log line"
+}
+
+@test "SIGTERM: clean exit, undelivered notifications stay in the spool" {
+	local port
+	port=$(free_port)
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases8 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$port/hook" ops
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases8)" 30:2 >/dev/null
+	wait_until 10 grep -q 'ops: delivery .* failed' "$DAEMON_LOG" || fail "no attempt"
+	local t0=$SECONDS
+	kill -TERM "$DAEMON_PID"
+	local rc=0
+	wait "$DAEMON_PID" || rc=$?
+	assert_equal "$rc" 0
+	assert [ $((SECONDS - t0)) -le 3 ]
+	grep -q 'stopping on SIGTERM' "$DAEMON_LOG"
+	assert [ "$(ls "$BATS_TEST_TMPDIR/state/spool/ops" | wc -l)" -ge 1 ]
+}
+
+@test "a receiver that never answers holds up neither the other target nor the loop" {
+	start_receiver ops
+	# A listener that accepts and never answers.
+	local port
+	port=$(free_port)
+	python3 -c 'import socket, time, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+conns = []
+end = time.time() + 120
+while time.time() < end:
+    c, _ = s.accept(); conns.append(c)' "$port" &
+	STARTED_PIDS+=($!)
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases9 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook
+
+[webhook \"stuck\"]
+url = http://127.0.0.1:$port/hook
+timeout = 30s" "stuck ops"
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases9)" 5:1 30:2 80:2 2:2 >"$BATS_TEST_TMPDIR/phases.out"
+	wait_until 5 delivered_at_least ops 3 || true
+	run received ops '[.[] | .body | fromjson | .alerts[0] | "\(.status) \(.labels.severity)"]'
+	assert_output "$(jq -n '["firing warning", "firing critical", "resolved critical"]')"
+	local breach got
+	breach=$(awk '$2 == 3 { printf "%.6f\n", $4 + 0.080 }' "$BATS_TEST_TMPDIR/phases.out")
+	got=$(received ops '.[1].time')
+	assert_between "$(awk -v a="$got" -v b="$breach" 'BEGIN { print a - b }')" 0 2
+	# The stuck target still holds all three, in its spool.
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/state/spool/stuck" | wc -l)" 3
+}
+
+@test "SIGHUP: a bad config is rejected and the old one kept; a good one applies" {
+	start_receiver ops
+	local conf="$BATS_TEST_TMPDIR/d.conf"
+	write_conf "$conf" phases10 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	start_daemon "$conf"
+	echo "[alert \"broken\"]" >>"$conf"
+	echo "metric = no.such.metric" >>"$conf"
+	kill -HUP "$DAEMON_PID"
+	wait_until 5 grep -q 'reload rejected' "$DAEMON_LOG" || fail "no rejection logged"
+	grep -q "$conf:[0-9]*: unknown metric 'no.such.metric'" "$DAEMON_LOG"
+	# Still running the old rules: a 30 ms phase fires a warning.
+	"$(workload phases10)" 30:2 >/dev/null
+	wait_until 5 delivered_at_least ops 2 || fail "old config not kept"
+	# A valid config with the warning at 40 ms: the same workload stays quiet.
+	write_conf "$conf" phases10 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
+	sed -i 's/^warning = 20ms/warning = 40ms/' "$conf"
+	kill -HUP "$DAEMON_PID"
+	wait_until 5 grep -q 'reloaded .*1 rules, 1 targets' "$DAEMON_LOG" || fail "not reloaded"
+	"$(workload phases10)" 30:2 >/dev/null
+	sleep 2
+	assert_equal "$(delivered_count ops)" 2
+	kill -0 "$DAEMON_PID"
+}
+
+@test "an alert reaches a real Alertmanager and shows in its API; resolved leaves it" {
+	local am_port am_dir="$BATS_TEST_TMPDIR/am"
+	am_port=$(free_port)
+	mkdir -p "$am_dir"
+	cat >"$am_dir/alertmanager.yml" <<'YML'
+route:
+  receiver: blackhole
+  group_wait: 1s
+receivers:
+  - name: blackhole
+YML
+	prometheus-alertmanager --config.file="$am_dir/alertmanager.yml" \
+		--storage.path="$am_dir/data" --web.listen-address="127.0.0.1:$am_port" \
+		--cluster.listen-address= --log.level=warn 2>"$am_dir/log" &
+	STARTED_PIDS+=($!)
+	wait_until 30 curl -sf "http://127.0.0.1:$am_port/-/ready" || {
+		cat "$am_dir/log" >&2
+		fail "alertmanager did not start"
+	}
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases11 \
+		"[alertmanager \"am\"]
+url = http://127.0.0.1:$am_port" am
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases11)" 80:3 &
+	STARTED_PIDS+=($!)
+	am_alerts() {
+		curl -sf "http://127.0.0.1:$am_port/api/v2/alerts?filter=alertname%3D%22sleep-latency%22"
+	}
+	has_critical() {
+		am_alerts | jq -e '[.[] | select(.labels.severity == "critical" and .labels.comm == "phases11" and .status.state == "active")] | length == 1'
+	}
+	wait_until 10 has_critical || { am_alerts >&2; fail "not in Alertmanager"; }
+	run am_alerts
+	assert_equal "$(echo "$output" | jq -r '.[0].labels.syscall')" clock_nanosleep
+	assert_equal "$(echo "$output" | jq -r '.[0].annotations.metric')" syscall.latency.p90
+	# The process ends: the alert is resolved in Alertmanager too.
+	wait_until 15 bash -c "curl -sf 'http://127.0.0.1:$am_port/api/v2/alerts?filter=alertname%3D%22sleep-latency%22' | jq -e 'length == 0'" ||
+		{ am_alerts >&2; fail "still active"; }
+	grep -q 'am: delivered' "$DAEMON_LOG"
+}

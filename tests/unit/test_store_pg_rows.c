@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* PostgreSQL history rows: exact COPY text for known snapshots and alerts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "probe.h"
+#include "snapshot.h"
+#include "store_pg_rows.h"
+
+#define SEC 1000000000ULL
+/* 2023-11-14 22:13:20.250000 UTC */
+#define T0 (1700000000ULL * SEC + 250000000ULL)
+
+static void snap_begin(struct snapshot *s)
+{
+	snapshot_init(s);
+	strcpy(s->host, "web-1");
+	s->started_at_ns = T0;
+	s->duration_ns = SEC;
+	s->probes = PROBES_DEFAULT;
+}
+
+static void test_syscall_and_level_rows(void **state)
+{
+	struct copybuf b = {0};
+	struct proc_snapshot *p;
+	struct syscall_stat *sc;
+	struct snapshot s;
+
+	snap_begin(&s);
+	p = snapshot_proc(&s, 42);
+	strcpy(p->comm, "api");
+	p->cgroup = strdup("/system.slice/api.service");
+	sc = proc_syscall(p, 230);
+	for (int i = 0; i < 40; i++)
+		hist_record(&sc->lat, 20000000);
+	sc->count = 40;
+	p->sched.oncpu_ns = SEC / 4;
+	p->alloc.rss_bytes = 4096;
+	assert_int_equal(pg_rows_snapshot(&b, &s), 0);
+	assert_int_equal(b.rows, 3);
+	/* p50/p99 are bucket midpoints (within 3 %), max and sum exact. */
+	assert_string_equal(
+		b.s,
+		"2023-11-14 "
+		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
+		"syscall.latency\t{\"nr\":230,\"syscall\":\"clock_nanosleep\"}\t40\t0\t800000000\t"
+		"20000000\t20000000\t20000000\t20000000\t\\N\n"
+		"2023-11-14 "
+		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
+		"cpu.usage\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t25\n"
+		"2023-11-14 "
+		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
+		"mem.rss\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t4096\n");
+	copybuf_free(&b);
+	snapshot_free(&s);
+}
+
+/* Tabs, newlines and backslashes are COPY-escaped; invalid UTF-8 is replaced. */
+static void test_text_escaping(void **state)
+{
+	struct copybuf b = {0};
+	struct proc_snapshot *p;
+	struct snapshot s;
+
+	snap_begin(&s);
+	p = snapshot_proc(&s, 7);
+	strcpy(p->comm, "a\tb\\c\nd\xff");
+	p->alloc.page_faults = 3;
+	assert_int_equal(pg_rows_snapshot(&b, &s), 0);
+	assert_int_equal(b.rows, 1);
+	assert_non_null(strstr(b.s, "\t7\ta\\tb\\\\c\\nd?\t\talloc.page_faults\t{}\t3\t0\t"));
+	copybuf_free(&b);
+	snapshot_free(&s);
+}
+
+static void test_alert_rows(void **state)
+{
+	struct store_alert_row row = {.rule = "api-latency",
+				      .severity = "critical",
+				      .status = "firing",
+				      .labels_json = "{\"comm\":\"api\",\"role\":\"server\"}",
+				      .value = 0.25,
+				      .threshold = 0.2,
+				      .at_ns = T0};
+	struct copybuf b = {0};
+
+	assert_int_equal(pg_rows_alert(&b, "web-1", &row), 0);
+	row.labels_json = "not json";
+	row.status = "resolved";
+	assert_int_equal(pg_rows_alert(&b, "web-1", &row), 0);
+	assert_int_equal(b.rows, 2);
+	assert_string_equal(
+		b.s, "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tfiring\t"
+		     "{\"comm\":\"api\",\"role\":\"server\"}\t0.25\t0.20000000000000001\n"
+		     "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tresolved\t"
+		     "{\"raw\":\"not json\"}\t0.25\t0.20000000000000001\n");
+	copybuf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syscall_and_level_rows),
+		cmocka_unit_test(test_text_escaping),
+		cmocka_unit_test(test_alert_rows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
