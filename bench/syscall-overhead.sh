@@ -305,18 +305,19 @@ if [ -x "$hivemon" ]; then
 	fi
 	# --verbose logs "probes attached" once every module is attached.
 	logged=()
-	for _ in 1 2 3 4 5; do
+	for i in 1 2 3 4 5; do
+		err="$tmp/verbose.$i.err" # a fresh file: an old line must not count
 		t0=$EPOCHREALTIME
-		"$hivemon" report --verbose --duration 2s --format json >/dev/null 2>"$tmp/verbose.err" &
+		"$hivemon" report --verbose --duration 2s --format json >/dev/null 2>"$err" &
 		hp=$!
 		started+=("$hp")
-		while kill -0 "$hp" 2>/dev/null && ! grep -q 'probes attached' "$tmp/verbose.err"; do
+		while kill -0 "$hp" 2>/dev/null && ! grep -qs 'probes attached' "$err"; do
 			sleep 0.005
 		done
-		if grep -q 'probes attached' "$tmp/verbose.err"; then
+		if grep -qs 'probes attached' "$err"; then
 			logged+=("$(awk "BEGIN{printf \"%.3f\", $EPOCHREALTIME - $t0}")")
 		else
-			logged+=("never($(head -c 100 "$tmp/verbose.err"))")
+			logged+=("never($(head -c 100 "$err"))")
 		fi
 		stop "$hp"
 	done
@@ -370,7 +371,7 @@ if [ -x "$hivemon" ]; then
 	"$build/workloads/proc_swarm" "$swarm" 30 50 >"$tmp/swarm.out" &
 	sp=$!
 	started+=("$sp")
-	for _ in $(seq 100); do grep -q ready "$tmp/swarm.out" && break; sleep 0.1; done
+	for _ in $(seq 100); do grep -qs ready "$tmp/swarm.out" && break; sleep 0.1; done
 	rss_run "$swarm more live processes (each getppid+nanosleep every 50 ms)"
 	stop "$sp"
 fi
