@@ -341,6 +341,7 @@ static void check_distribution(enum dist d, size_t n, uint64_t seed)
 	assert_int_equal(h.count, n);
 	assert_int_equal(h.sum_ns, sum);
 	assert_int_equal(h.max_ns, v[n - 1]);
+	assert_int_equal(h.min_ns, v[0]);
 	assert_int_equal(hist_mean(&h), sum / n);
 	for (size_t i = 0; i < 3; i++)
 		assert_within_5pct(hist_quantile(&h, permilles[i] / 1000.0),
@@ -377,7 +378,9 @@ static void test_weighted_slots_equal_repeats(void **state)
 			assert_int_equal(hist_record(&repeated, v), 0);
 		assert_int_equal(hist_add_slot(&weighted, hist_slot(v), w), 0);
 	}
+	/* The kernel side knows its exact extremes too; the collector copies them. */
 	weighted.max_ns = repeated.max_ns;
+	weighted.min_ns = repeated.min_ns;
 	assert_int_equal(weighted.n, repeated.n);
 	for (uint32_t i = 0; i < repeated.n; i++) {
 		assert_int_equal(weighted.bins[i].slot, repeated.bins[i].slot);
@@ -476,6 +479,45 @@ static void test_merge_many_windows(void **state)
 	hist_free(&all);
 }
 
+/* The exact min and max bound every quantile: with all samples in one wide
+ * bucket, the midpoint alone could lie outside what was ever seen. */
+static void test_min_max_bound_quantiles(void **state)
+{
+	struct hist a, b, unknown;
+
+	hist_init(&a);
+	hist_init(&b);
+	hist_init(&unknown);
+	assert_int_equal(hist_record(&a, 1000010), 0);
+	assert_int_equal(hist_record(&a, 1000003), 0);
+	assert_int_equal(hist_slot(1000003), hist_slot(1000010));
+	assert_int_equal(a.min_ns, 1000003);
+	assert_int_equal(a.max_ns, 1000010);
+	for (double q = 0; q <= 1.0; q += 0.25) {
+		assert_true(hist_quantile(&a, q) >= 1000003);
+		assert_true(hist_quantile(&a, q) <= 1000010);
+	}
+	/* Merge keeps the smaller min ... */
+	assert_int_equal(hist_record(&b, 20000000), 0);
+	assert_int_equal(hist_record(&b, 999999), 0);
+	assert_int_equal(hist_merge(&a, &b), 0);
+	assert_int_equal(a.min_ns, 999999);
+	assert_int_equal(hist_quantile(&a, 0.0), hist_quantile(&b, 0.0));
+	/* ... into an empty hist it is copied, and a side whose min is unknown
+	 * (slots only, as drained from the kernel) makes it unknown (0). */
+	hist_reset(&b);
+	assert_int_equal(b.min_ns, 0);
+	assert_int_equal(hist_copy(&b, &a), 0);
+	assert_int_equal(b.min_ns, 999999);
+	assert_int_equal(hist_add_slot(&unknown, hist_slot(5000), 3), 0);
+	assert_int_equal(hist_merge(&b, &unknown), 0);
+	assert_int_equal(b.min_ns, 0);
+	assert_within_5pct(hist_quantile(&b, 0.0), 5000, "min", "unknown-min", 7);
+	hist_free(&a);
+	hist_free(&b);
+	hist_free(&unknown);
+}
+
 /* Past 2^41 ns (~36 min: a long blocking read or wait4) the last slot is
  * open-ended; the only exact figure left there is the max. */
 static void test_overflow_slot(void **state)
@@ -518,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_weighted_slots_equal_repeats),
 		cmocka_unit_test(test_merge_equals_union),
 		cmocka_unit_test(test_merge_many_windows),
+		cmocka_unit_test(test_min_max_bound_quantiles),
 		cmocka_unit_test(test_overflow_slot),
 	};
 
