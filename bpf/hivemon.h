@@ -52,6 +52,54 @@ struct proc_exit_info {
 	__u64 cgroup_id;
 };
 
+/*
+ * Per-process counters of the sched, mem and alloc probes. They live in
+ * double-buffered per-CPU hash maps keyed by tgid: the programs write to the
+ * buffer an array-of-maps slot points at, userspace swaps the slot (the
+ * kernel waits for running programs) and drains the other buffer, so every
+ * interval gets exact deltas with no userspace history.
+ */
+struct sched_val {
+	__u64 oncpu_ns;
+};
+
+/* Histogram bucket of one process (run-queue or malloc latency): the
+ * bucket's own count, sum and max make the totals exact. */
+struct tgid_slot_key {
+	__u32 tgid;
+	__u32 slot;
+};
+
+struct hist_bucket {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+};
+
+struct mem_val {
+	__u64 page_faults;
+	__u64 reclaim_count;
+	__u64 reclaim_total_ns;
+	__u64 reclaim_max_ns;
+};
+
+struct alloc_val {
+	__u64 calls;	  /* malloc, calloc, realloc, posix_memalign, aligned_alloc */
+	__u64 frees;	  /* free() of a non-NULL pointer */
+	__u64 bytes;	  /* bytes requested by the calls */
+	__u64 lat_total_ns; /* net of the calibrated probe cost */
+	__u64 lat_max_ns;
+	__s64 outstanding;  /* bytes allocated minus bytes freed (tracked blocks) */
+	__u64 untracked;    /* blocks not tracked: live-allocation map full */
+};
+
+/* A live heap block, by process and address. */
+struct alloc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
 /* TCP probe (bpf/tcp.bpf.c). */
 enum tcp_stat_kind {
 	TCP_KIND_CONNECT = 1,	 /* connect latency towards ep (remote) */

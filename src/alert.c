@@ -360,14 +360,54 @@ void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_n
 	}
 }
 
-unsigned int alert_engine_spans(const struct alert_engine *e)
+static unsigned int metric_data(enum metric_source source)
 {
-	unsigned int spans = 0;
+	switch (source) {
+	case METRIC_SYSCALL_LATENCY:
+		return WDATA_SYSCALL;
+	case METRIC_TCP_CONNECT_LATENCY:
+	case METRIC_TCP_RTT:
+	case METRIC_TCP_REQUEST_LATENCY:
+	case METRIC_TCP_RETRANSMITS:
+		return WDATA_TCP;
+	case METRIC_SCHED_RUNQ_LATENCY:
+	case METRIC_CPU_USAGE:
+		return WDATA_SCHED;
+	case METRIC_MEM_RSS:
+	case METRIC_ALLOC_MALLOC_LATENCY:
+	case METRIC_ALLOC_RECLAIM_STALL:
+		return WDATA_ALLOC;
+	}
+	return 0;
+}
 
-	for (size_t i = 0; i < e->n_rules; i++)
-		spans |= 1u << window_span_for(e->rules[i].rule->window_ns,
-					       e->rules[i].rule->for_ns);
-	return spans;
+/* The pattern of the rule's positive comm= matcher, NULL when it has none. */
+static const char *comm_pattern(const struct cfg_alert *rule)
+{
+	for (size_t i = 0; i < rule->n_where; i++)
+		if (!rule->where[i].negate && !strcmp(rule->where[i].label, "comm"))
+			return rule->where[i].pattern;
+	return NULL;
+}
+
+int alert_rules_needs(const struct config *cfg, struct window_needs *needs)
+{
+	memset(needs, 0, sizeof(*needs));
+	needs->comms = calloc(cfg->n_alerts ? cfg->n_alerts : 1, sizeof(*needs->comms));
+	if (!needs->comms)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_alerts; i++) {
+		const struct cfg_alert *rule = &cfg->alerts[i];
+		const char *comm = comm_pattern(rule);
+
+		needs->spans |= 1u << window_span_for(rule->window_ns, rule->for_ns);
+		needs->data |= metric_data(rule->metric.source);
+		if (comm)
+			needs->comms[needs->n_comms++] = (char *)comm;
+		else
+			needs->all_procs = true;
+	}
+	return 0;
 }
 
 /* ---- lifetime ---------------------------------------------------------------- */

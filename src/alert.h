@@ -70,8 +70,9 @@ struct alert_engine *alert_engine_new(const struct config *cfg);
 /* Switches to @cfg; instances of rules kept by name keep their state. */
 int alert_engine_reload(struct alert_engine *e, const struct config *cfg);
 void alert_engine_free(struct alert_engine *e);
-/* Which windows the rules need (bit per enum window_span). */
-unsigned int alert_engine_spans(const struct alert_engine *e);
+/* What the rules of @cfg read: windows, data kinds, processes. The comm
+ * globs point into @cfg; free the array with free(needs->comms). */
+int alert_rules_needs(const struct config *cfg, struct window_needs *needs);
 /* Evaluates every rule on its window at @now_ns (CLOCK_REALTIME). */
 void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_ns,
 		       alert_notice_fn fn, void *ctx);

@@ -143,6 +143,21 @@ static uint32_t parse_pid(const char *arg)
 	return (uint32_t)v;
 }
 
+/* "1s/10s" -> on and period; on must be shorter than the period. */
+static int parse_duty(const char *arg, uint64_t *on_ns, uint64_t *period_ns)
+{
+	char on[32];
+	const char *slash = strchr(arg, '/');
+
+	if (!slash || (size_t)(slash - arg) >= sizeof(on))
+		return -EINVAL;
+	memcpy(on, arg, (size_t)(slash - arg));
+	on[slash - arg] = '\0';
+	if (parse_duration_ns(on, on_ns) || parse_duration_ns(slash + 1, period_ns))
+		return -EINVAL;
+	return *on_ns && *on_ns < *period_ns ? 0 : -EINVAL;
+}
+
 int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 {
 	struct probe_filter *f = &opts->filter;
@@ -175,6 +190,12 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 		return 1;
 	case 'x':
 		opts->exact = true;
+		return 1;
+	case 'D':
+		if (parse_duty(arg, &opts->alloc_on_ns, &opts->alloc_period_ns))
+			die_usage("invalid --alloc-duty '%s': expected ON/PERIOD with ON < PERIOD, "
+				  "e.g. 1s/10s",
+				  arg);
 		return 1;
 	case 'v':
 		opts->verbose = true;

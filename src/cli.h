@@ -22,8 +22,10 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Handles a filter/probe option shared by report, top and run: --pid,
- * --comm, --cgroup, --probes, --exact, --verbose. Returns 1 when @opt was one
- * of them, 0 when not, and exits with status 2 on a bad value.
+ * --comm, --cgroup, --probes, --exact, --verbose, --alloc-duty ON/PERIOD
+ * (e.g. 1s/10s: allocation probes attached ON in every PERIOD). Returns 1
+ * when @opt was one of them, 0 when not, and exits with status 2 on a bad
+ * value.
  */
 int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 /* getopt_long entries for the shared options (terminated by the caller). */
@@ -31,6 +33,7 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 	{"pid", required_argument, NULL, 'p'}, {"comm", required_argument, NULL, 'c'},             \
 		{"cgroup", required_argument, NULL, 'g'},                                          \
 		{"probes", required_argument, NULL, 'P'}, {"exact", no_argument, NULL, 'x'},       \
+		{"alloc-duty", required_argument, NULL, 'D'},                                      \
 	{                                                                                          \
 		"verbose", no_argument, NULL, 'v'                                                  \
 	}

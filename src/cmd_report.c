@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  --probes LIST      probe sets: syscall,tcp,sched,mem,alloc (default all but alloc)\n"
 	"  --exact            time every syscall instead of sampling very busy threads\n"
 	"  --alloc            malloc/free probes in the --pid processes (costly, opt-in)\n"
+	"  --alloc-duty ON/PERIOD  attach the malloc probes ON in every PERIOD (e.g. 1s/10s)\n"
 	"  --slow DUR         send calls slower than DUR as single events (default 10ms)\n"
 	"  --max-procs N      bound on processes tracked in the kernel (default 4096)\n"
 	"  --pid PID          only this process (repeatable)\n"

@@ -20,6 +20,10 @@
 static const struct probe_module *const modules[] = {
 	&syscall_probe,
 	&tcp_probe,
+	&sched_probe,
+	/* After the modules that add processes: it reads RSS for all of them. */
+	&mem_probe,
+	&alloc_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

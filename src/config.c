@@ -11,8 +11,10 @@
 #include "config.h"
 #include "ipc.h"
 
-#define DEFAULT_STATE_DIR      "/var/lib/hivemon"
-#define DEFAULT_TIMEOUT_NS     (5 * 1000000000ULL)
+#define DEFAULT_STATE_DIR  "/var/lib/hivemon"
+#define DEFAULT_TIMEOUT_NS (5 * 1000000000ULL)
+/* Well inside Alertmanager's default resolve_timeout of 5 min. */
+#define DEFAULT_REFRESH_NS     (60 * 1000000000ULL)
 #define DEFAULT_HYSTERESIS     0.10
 #define DEFAULT_RETENTION_DAYS 7
 #define WARNING_OF_CRITICAL    0.75
@@ -445,6 +447,10 @@ static int target_key(struct parser *p, const char *name, const char *value)
 	} else if (!strcmp(name, "timeout")) {
 		if (parse_duration_ns(value, &t->timeout_ns) || t->timeout_ns < 1000000ULL)
 			problem(p, p->line, "timeout '%s': expected a duration such as 5s", value);
+	} else if (!strcmp(name, "refresh") && t->kind == TARGET_ALERTMANAGER) {
+		if (parse_duration_ns(value, &t->refresh_ns) || t->refresh_ns < 1000000000ULL)
+			problem(p, p->line, "refresh '%s': expected a duration of 1s or more",
+				value);
 	} else {
 		return -ENOENT;
 	}
@@ -524,6 +530,7 @@ static void open_target(struct parser *p, enum target_kind kind, char *name)
 	targets[p->index].kind = kind;
 	targets[p->index].name = name;
 	targets[p->index].timeout_ns = DEFAULT_TIMEOUT_NS;
+	targets[p->index].refresh_ns = DEFAULT_REFRESH_NS;
 	targets[p->index].line = p->section_line;
 }
 

@@ -39,6 +39,7 @@ struct cfg_target {
 	char *url;
 	char *secret; /* NULL: unsigned */
 	uint64_t timeout_ns;
+	uint64_t refresh_ns; /* alertmanager: how often firing alerts are re-sent */
 	int line;
 };
 

@@ -19,7 +19,9 @@
 #include "config.h"
 #include "deliver.h"
 #include "export.h"
+#include "ipc.h"
 #include "log.h"
+#include "report.h"
 #include "store_pg.h"
 #include "window.h"
 
@@ -40,7 +42,6 @@ struct daemon {
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
-	uint64_t last_am_refresh_ns;
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -49,6 +50,7 @@ struct daemon {
 	 */
 	struct exporter *exporter; /* [export] listen */
 	struct store_pg *store;	   /* [store] postgres */
+	struct ipc_server *ipc;	   /* `hivemon top`; NULL when the socket could not open */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -66,6 +68,10 @@ static uint64_t clock_ns(clockid_t clock)
 
 static int consumers_open(struct daemon *d)
 {
+	/* Without the socket `hivemon top` loads its own probes: not fatal. */
+	d->ipc = ipc_server_open(d->cfg->socket_path);
+	if (!d->ipc)
+		hlog(LOG_WARNING, "no socket for `hivemon top` at %s", d->cfg->socket_path);
 	if (d->cfg->export_listen) {
 		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
 		if (!d->exporter)
@@ -77,6 +83,34 @@ static int consumers_open(struct daemon *d)
 			return -1;
 	}
 	return 0;
+}
+
+/* Slow calls top's detail view lists per process; they are most of the
+ * document's bytes, and top parses the document every interval. */
+#define IPC_SLOW_CALLS 3
+
+/* The report of the interval plus the firing alerts, for `hivemon top`. */
+static void publish_ipc(struct daemon *d, const struct snapshot *snap)
+{
+	json_t *doc = report_to_json(snap), *proc;
+	char *text;
+	size_t i;
+
+	if (!doc)
+		return;
+	json_array_foreach(json_object_get(doc, "processes"), i, proc)
+	{
+		json_t *slow = json_object_get(proc, "slow_calls");
+
+		while (json_array_size(slow) > IPC_SLOW_CALLS)
+			json_array_remove(slow, json_array_size(slow) - 1);
+	}
+	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
+	text = json_dumps(doc, JSON_COMPACT);
+	if (text)
+		ipc_server_publish(d->ipc, text);
+	free(text);
+	json_decref(doc);
 }
 
 /*
@@ -97,6 +131,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 	}
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
+	if (d->ipc)
+		publish_ipc(d, snap);
 }
 
 static void consumers_close(struct daemon *d)
@@ -105,6 +141,8 @@ static void consumers_close(struct daemon *d)
 	d->exporter = NULL;
 	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
 	d->store = NULL;
+	ipc_server_close(d->ipc);
+	d->ipc = NULL;
 }
 
 /* Alert transitions into the history; repeats are not transitions. */
@@ -135,6 +173,8 @@ static void store_alert(struct daemon *d, const struct alert_notice *n)
 
 /* ---- alerts -------------------------------------------------------------- */
 
+/* Every alert transition: logged, then spooled for its targets. Other
+ * consumers of transitions (the store's alert history) belong here too. */
 static void on_notice(void *ctx, const struct alert_notice *n)
 {
 	struct daemon *d = ctx;
@@ -153,16 +193,17 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 	store_alert(d, n);
 }
 
-static void refresh_alertmanagers(struct daemon *d, uint64_t now)
+/* Alertmanager ends an alert nobody re-sends (resolve_timeout): keep
+ * the firing ones alive. */
+static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
 {
 	json_t *firing;
 
-	if (now - d->last_am_refresh_ns < AM_REFRESH_NS)
+	if (!notifier_refresh_due(d->notifier, now_mono))
 		return;
-	d->last_am_refresh_ns = now;
 	firing = alert_engine_firing_json(d->alerts);
-	if (firing && json_array_size(firing))
-		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing);
+	if (firing)
+		notifier_refresh_alertmanagers(d->notifier, d->cfg, firing, now_mono);
 	json_decref(firing);
 }
 
@@ -204,6 +245,31 @@ static bool same_probes(const struct probe_opts *a, const struct probe_opts *b)
 	       a->slow_ns == b->slow_ns && !memcmp(&a->filter, &b->filter, sizeof(a->filter));
 }
 
+static struct windows *new_windows(const struct config *cfg)
+{
+	struct window_needs needs;
+	struct windows *w;
+
+	if (alert_rules_needs(cfg, &needs))
+		return NULL;
+	w = windows_new(cfg->interval_ns, &needs);
+	free(needs.comms);
+	return w;
+}
+
+/* Whether the running windows serve @cfg's rules (else they are remade). */
+static bool same_windows(const struct daemon *d, const struct config *cfg)
+{
+	struct window_needs needs;
+	bool same;
+
+	if (alert_rules_needs(cfg, &needs))
+		return false;
+	same = windows_same_needs(d->windows, cfg->interval_ns, &needs);
+	free(needs.comms);
+	return same;
+}
+
 static void apply_cli(struct daemon *d, struct config *cfg)
 {
 	if (d->cli_probe_set)
@@ -237,8 +303,8 @@ static void daemon_reload(struct daemon *d)
 		if (!collector)
 			goto rejected;
 	}
-	if (cfg->interval_ns != d->cfg->interval_ns || collector) {
-		windows = windows_new(cfg->interval_ns);
+	if (!same_windows(d, cfg) || collector) {
+		windows = new_windows(cfg);
 		if (!windows)
 			goto rejected;
 	}
@@ -288,12 +354,11 @@ static int daemon_start(struct daemon *d)
 	d->collector = collector_open(&d->cfg->probe);
 	if (!d->collector)
 		return EXIT_RUNTIME;
-	d->windows = windows_new(d->cfg->interval_ns);
+	d->windows = new_windows(d->cfg);
 	d->alerts = alert_engine_new(d->cfg);
 	d->notifier = notifier_open(d->cfg, &policy);
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
-	d->last_am_refresh_ns = clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct worker {
 	char *url; /* where to POST */
 	char *secret;
 	uint64_t timeout_ns;
+	uint64_t refresh_ns, last_refresh_ns; /* alertmanager, CLOCK_MONOTONIC */
 	char *spool_dir;
 
 	pthread_t thread;
@@ -350,6 +351,8 @@ static int worker_init(struct notifier *n, struct worker *w, const struct cfg_ta
 	w->name = strdup(t->name);
 	w->secret = t->secret ? strdup(t->secret) : NULL;
 	w->timeout_ns = t->timeout_ns;
+	w->refresh_ns = t->refresh_ns;
+	w->last_refresh_ns = now_ns(CLOCK_MONOTONIC);
 	if (t->kind == TARGET_ALERTMANAGER) {
 		size_t len = strlen(t->url);
 
@@ -476,48 +479,65 @@ int notifier_submit(struct notifier *n, const struct alert_notice *notice)
 	return failures ? -EIO : 0;
 }
 
-static bool rule_notifies(const struct config *cfg, const char *rule, const char *target)
+static bool refresh_due(const struct worker *w, uint64_t now_mono_ns)
 {
-	for (size_t i = 0; i < cfg->n_alerts; i++) {
-		if (strcmp(cfg->alerts[i].name, rule))
-			continue;
-		for (size_t j = 0; j < cfg->alerts[i].n_notify; j++)
-			if (!strcmp(cfg->alerts[i].notify[j], target))
-				return true;
-	}
+	return w->kind == TARGET_ALERTMANAGER && now_mono_ns - w->last_refresh_ns >= w->refresh_ns;
+}
+
+bool notifier_refresh_due(const struct notifier *n, uint64_t now_mono_ns)
+{
+	for (size_t i = 0; i < n->n_workers; i++)
+		if (refresh_due(&n->workers[i], now_mono_ns))
+			return true;
 	return false;
 }
 
+/* The Alertmanager alerts of @firing that @w's rules send it; NULL if none. */
+static char *refresh_body(const struct worker *w, const struct config *cfg, const json_t *firing)
+{
+	json_t *alerts = json_array(), *f;
+	uint64_t now = now_ns(CLOCK_REALTIME);
+	char *body = NULL;
+	size_t j;
+
+	json_array_foreach(firing, j, f)
+	{
+		struct alert_notice notice;
+
+		if (!notify_refresh_notice(cfg, f, &notice, now))
+			continue;
+		for (size_t k = 0; k < notice.rule->n_notify; k++)
+			if (!strcmp(notice.rule->notify[k], w->name)) {
+				json_t *payload = notify_alertmanager_payload(&notice);
+
+				json_array_extend(alerts, payload);
+				json_decref(payload);
+			}
+	}
+	if (json_array_size(alerts))
+		body = json_dumps(alerts, JSON_COMPACT);
+	json_decref(alerts);
+	return body;
+}
+
 void notifier_refresh_alertmanagers(struct notifier *n, const struct config *cfg,
-				    const json_t *firing)
+				    const json_t *firing, uint64_t now_mono_ns)
 {
 	for (size_t i = 0; i < n->n_workers; i++) {
 		struct worker *w = &n->workers[i];
-		json_t *alerts, *f;
-		size_t j;
-		char *body;
+		char id[NOTIFY_UUID_LEN], *body;
+		struct item *it;
 
-		/* A backlog means it is down: the backlog carries the news. */
-		if (w->kind != TARGET_ALERTMANAGER || !queue_empty(w))
+		if (!refresh_due(w, now_mono_ns))
 			continue;
-		alerts = json_array();
-		json_array_foreach(firing, j, f)
-		{
-			const char *rule = json_string_value(json_object_get(f, "alertname"));
-
-			if (rule && rule_notifies(cfg, rule, w->name))
-				json_array_append_new(alerts, notify_alertmanager_refresh(f));
-		}
-		body = json_array_size(alerts) ? json_dumps(alerts, JSON_COMPACT) : NULL;
-		json_decref(alerts);
-		if (body) {
-			char id[NOTIFY_UUID_LEN];
-			struct item *it = notify_uuid(id) ? NULL : item_new(NULL, id, body);
-
-			if (it)
-				enqueue(w, it);
-			free(body);
-		}
+		w->last_refresh_ns = now_mono_ns;
+		/* A backlog means it is down: the backlog carries the news. */
+		if (!queue_empty(w) || !(body = refresh_body(w, cfg, firing)))
+			continue;
+		it = notify_uuid(id) ? NULL : item_new(NULL, id, body);
+		if (it)
+			enqueue(w, it);
+		free(body);
 	}
 }
 

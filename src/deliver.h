@@ -31,10 +31,13 @@ struct backoff_policy {
 struct notifier *notifier_open(const struct config *cfg, const struct backoff_policy *policy);
 /* Spools @notice for every target of its rule and wakes their threads. */
 int notifier_submit(struct notifier *n, const struct alert_notice *notice);
-/* Re-sends the @firing alerts (alert_engine_firing_json()) to the
- * Alertmanager targets so they do not time them out. Not spooled. */
+/* Whether an Alertmanager target is due for a refresh at @now_mono_ns. */
+bool notifier_refresh_due(const struct notifier *n, uint64_t now_mono_ns);
+/* Re-sends the @firing alerts (alert_engine_firing_json()) of @cfg's rules
+ * to the Alertmanager targets due (`refresh`), so Alertmanager does not
+ * time them out. Not spooled: the next refresh carries the same news. */
 void notifier_refresh_alertmanagers(struct notifier *n, const struct config *cfg,
-				    const json_t *firing);
+				    const json_t *firing, uint64_t now_mono_ns);
 /* Stops the threads promptly (an in-flight request is aborted); what was not
  * delivered stays in the spool. */
 void notifier_close(struct notifier *n);

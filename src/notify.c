@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "notify.h"
 
@@ -125,15 +126,41 @@ json_t *notify_alertmanager_payload(const struct alert_notice *n)
 	return list;
 }
 
-json_t *notify_alertmanager_refresh(const json_t *firing)
+/* "2026-11-29T10:00:00.123Z" back to CLOCK_REALTIME ns; 0 when malformed. */
+static uint64_t parse_rfc3339(const char *text)
 {
-	json_t *labels = json_object_get(firing, "labels");
-	char value[64];
+	struct tm tm = {0};
+	unsigned int ms = 0;
+	const char *rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
 
-	snprintf(value, sizeof(value), "%g", json_real_value(json_object_get(firing, "value")));
-	return json_pack("{s:O, s:{s:s, s:s}, s:O, s:s}", "labels", labels, "annotations",
-			 "summary", json_label(firing, "alertname"), "value", value, "startsAt",
-			 json_object_get(firing, "startsAt"), "generatorURL", "");
+	if (!rest)
+		return 0;
+	if (*rest == '.')
+		sscanf(rest + 1, "%3u", &ms);
+	return (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)ms * 1000000ULL;
+}
+
+bool notify_refresh_notice(const struct config *cfg, const json_t *firing, struct alert_notice *n,
+			   uint64_t now_ns)
+{
+	const char *rule = json_string_value(json_object_get(firing, "alertname"));
+	const char *sev = json_string_value(json_object_get(firing, "severity"));
+
+	memset(n, 0, sizeof(*n));
+	for (size_t i = 0; rule && i < cfg->n_alerts; i++)
+		if (!strcmp(cfg->alerts[i].name, rule))
+			n->rule = &cfg->alerts[i];
+	for (int s = SEV_INFO; sev && s <= SEV_EMERGENCY; s++)
+		if (!strcmp(sev, severity_name((enum severity)s)))
+			n->severity = n->previous = (enum severity)s;
+	n->labels = json_object_get(firing, "labels");
+	n->fingerprint = "";
+	n->change = ALERT_REPEAT;
+	n->value = json_number_value(json_object_get(firing, "value"));
+	n->threshold = json_number_value(json_object_get(firing, "threshold"));
+	n->starts_at_ns = parse_rfc3339(json_string_value(json_object_get(firing, "startsAt")));
+	n->at_ns = now_ns;
+	return n->rule && n->severity && json_is_object(n->labels) && n->starts_at_ns;
 }
 
 int notify_signature(const char *secret, long long t, const char *body, size_t body_len,

@@ -8,6 +8,7 @@
 #define HIVEMON_NOTIFY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "alert.h"
@@ -23,8 +24,13 @@ json_t *notify_webhook_payload(const struct alert_notice *notice, const char *re
  * changed (Alertmanager tells alerts apart by labels, severity included).
  */
 json_t *notify_alertmanager_payload(const struct alert_notice *notice);
-/* The Alertmanager v2 alert of a firing alert from alert_engine_firing_json(). */
-json_t *notify_alertmanager_refresh(const json_t *firing);
+/*
+ * The notice that re-sends a firing alert of alert_engine_firing_json()
+ * (an ALERT_REPEAT of its rule in @cfg); false when it cannot be rebuilt.
+ * @n->labels is a borrowed reference into @firing.
+ */
+bool notify_refresh_notice(const struct config *cfg, const json_t *firing, struct alert_notice *n,
+			   uint64_t now_ns);
 
 /* "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>" into @out; 0 or -1. */
 int notify_signature(const char *secret, long long t, const char *body, size_t body_len,

@@ -38,6 +38,9 @@ struct probe_opts {
 	bool verbose;	     /* libbpf and verifier logs on stderr */
 	uint64_t slow_ns;    /* calls slower than this are sent as single events */
 	uint32_t max_procs;  /* bound on tracked processes (kernel LRU sizes) */
+	/* Allocation probes attached alloc_on_ns in every alloc_period_ns
+	 * (duty cycle); 0 = attached all the time. */
+	uint64_t alloc_on_ns, alloc_period_ns;
 };
 
 struct probe_module {
@@ -53,6 +56,9 @@ struct probe_module {
 
 /* The modules, listed in collector.c's table. */
 extern const struct probe_module syscall_probe;
+extern const struct probe_module sched_probe;
+extern const struct probe_module mem_probe;
+extern const struct probe_module alloc_probe;
 extern const struct probe_module tcp_probe;
 
 /*

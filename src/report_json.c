@@ -113,12 +113,15 @@ static json_t *malloc_json(const struct proc_snapshot *p)
 
 	if (!p->alloc.has_malloc)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "calls", (json_int_t)m->calls,
-			 "frees", (json_int_t)m->frees, "bytes", (json_int_t)m->bytes, "p50_ns",
-			 (json_int_t)hist_quantile(&m->lat, 0.50), "p99_ns",
-			 (json_int_t)hist_quantile(&m->lat, 0.99), "max_ns",
+	/* Latencies are net of calibrated_probe_ns; counts cover attached_ns
+	 * of the window when the probes are duty-cycled. */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "calls",
+			 (json_int_t)m->calls, "frees", (json_int_t)m->frees, "bytes",
+			 (json_int_t)m->bytes, "p50_ns", (json_int_t)hist_quantile(&m->lat, 0.50),
+			 "p99_ns", (json_int_t)hist_quantile(&m->lat, 0.99), "max_ns",
 			 (json_int_t)m->lat.max_ns, "outstanding_bytes",
-			 (json_int_t)m->outstanding_bytes);
+			 (json_int_t)m->outstanding_bytes, "calibrated_probe_ns",
+			 (json_int_t)m->probe_cost_ns, "attached_ns", (json_int_t)m->attached_ns);
 }
 
 static json_t *alloc_json(const struct proc_snapshot *p)

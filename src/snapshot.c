@@ -296,6 +296,8 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 		d->alloc.malloc.bytes += s->alloc.malloc.bytes;
 		/* A level, not a flow: the newest interval has it. */
 		d->alloc.malloc.outstanding_bytes = s->alloc.malloc.outstanding_bytes;
+		d->alloc.malloc.probe_cost_ns = s->alloc.malloc.probe_cost_ns;
+		d->alloc.malloc.attached_ns += s->alloc.malloc.attached_ns;
 		if (hist_merge(&d->alloc.malloc.lat, &s->alloc.malloc.lat))
 			return -1;
 	}

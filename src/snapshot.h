@@ -56,7 +56,9 @@ struct tcp_request_stat {
 struct malloc_stat {
 	uint64_t calls, frees, bytes;
 	int64_t outstanding_bytes;
-	struct hist lat; /* net of the calibrated probe cost */
+	struct hist lat;	/* net of the calibrated probe cost */
+	uint64_t probe_cost_ns; /* calibrated cost subtracted from each call */
+	uint64_t attached_ns;	/* time the probes were attached (duty cycle) */
 };
 
 /* One call slower than the slow threshold, from the ring buffer. */

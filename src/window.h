@@ -8,6 +8,8 @@
 #ifndef HIVEMON_WINDOW_H
 #define HIVEMON_WINDOW_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "snapshot.h"
@@ -19,10 +21,36 @@ enum window_span {
 	WINDOW_SPANS,
 };
 
+/*
+ * What the rules read, so the windows keep only that: intervals older than
+ * the latest are trimmed to these data kinds and processes (the latest is
+ * kept whole for the consumers of the interval).
+ */
+enum window_data {
+	WDATA_SYSCALL = 1 << 0,
+	WDATA_TCP = 1 << 1,
+	WDATA_SCHED = 1 << 2,
+	WDATA_ALLOC = 1 << 3,
+};
+
+struct window_needs {
+	unsigned int spans; /* bit per enum window_span */
+	unsigned int data;  /* WDATA_* */
+	/* Processes the rules can match: all, or those whose comm matches one
+	 * of these globs. */
+	bool all_procs;
+	char **comms;
+	size_t n_comms;
+};
+
 struct windows;
 
-struct windows *windows_new(uint64_t interval_ns);
+/* Copies @needs. */
+struct windows *windows_new(uint64_t interval_ns, const struct window_needs *needs);
 void windows_free(struct windows *w);
+/* Whether @w was made for @interval_ns and @needs (else make a new one). */
+bool windows_same_needs(const struct windows *w, uint64_t interval_ns,
+			const struct window_needs *needs);
 /* Takes over @snap (left initialised and empty); 0 or -ENOMEM. */
 int windows_push(struct windows *w, struct snapshot *snap);
 /* The latest interval; NULL before the first push. */

@@ -271,24 +271,34 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
 	# Still running the old rules: a 30 ms phase fires a warning.
 	"$(workload phases10)" 30:2 >/dev/null
 	wait_until 5 delivered_at_least ops 2 || fail "old config not kept"
-	# A valid config with the warning at 40 ms: the same workload stays quiet.
+	# A valid config with warning 60 ms, critical 100 ms: the same workload
+	# stays quiet.
 	write_conf "$conf" phases10 \
 		"[webhook \"ops\"]
 url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
-	sed -i 's/^warning = 20ms/warning = 40ms/' "$conf"
+	sed -i -e 's/^warning = 20ms/warning = 60ms/' -e 's/^critical = 50ms/critical = 100ms/' "$conf"
 	kill -HUP "$DAEMON_PID"
 	wait_until 5 grep -q 'reloaded .*1 rules, 1 targets' "$DAEMON_LOG" || fail "not reloaded"
 	"$(workload phases10)" 30:2 >/dev/null
 	sleep 2
 	assert_equal "$(delivered_count ops)" 2
+	# The new rules and the restarted delivery work: 80 ms is a warning now.
+	"$(workload phases10)" 80:2 >/dev/null
+	wait_until 5 delivered_at_least ops 4 || fail "nothing delivered after the reload"
+	run received ops '[.[2:][] | .body | fromjson | .alerts[0] | "\(.status) \(.labels.severity)"]'
+	assert_output "$(jq -n '["firing warning", "resolved warning"]')"
 	kill -0 "$DAEMON_PID"
 }
 
-@test "an alert reaches a real Alertmanager and shows in its API; resolved leaves it" {
-	local am_port am_dir="$BATS_TEST_TMPDIR/am"
-	am_port=$(free_port)
+# start_alertmanager: a real prometheus-alertmanager on loopback whose
+# resolve_timeout is 3 s (an alert not re-sent ends 3 s after its last push).
+start_alertmanager() {
+	local am_dir="$BATS_TEST_TMPDIR/am"
+	AM_PORT=$(free_port)
 	mkdir -p "$am_dir"
 	cat >"$am_dir/alertmanager.yml" <<'YML'
+global:
+  resolve_timeout: 3s
 route:
   receiver: blackhole
   group_wait: 1s
@@ -296,31 +306,65 @@ receivers:
   - name: blackhole
 YML
 	prometheus-alertmanager --config.file="$am_dir/alertmanager.yml" \
-		--storage.path="$am_dir/data" --web.listen-address="127.0.0.1:$am_port" \
+		--storage.path="$am_dir/data" --web.listen-address="127.0.0.1:$AM_PORT" \
 		--cluster.listen-address= --log.level=warn 2>"$am_dir/log" &
 	STARTED_PIDS+=($!)
-	wait_until 30 curl -sf "http://127.0.0.1:$am_port/-/ready" || {
+	wait_until 30 curl -sf "http://127.0.0.1:$AM_PORT/-/ready" || {
 		cat "$am_dir/log" >&2
 		fail "alertmanager did not start"
 	}
+}
+
+am_alerts() {
+	curl -sf "http://127.0.0.1:$AM_PORT/api/v2/alerts?filter=alertname%3D%22sleep-latency%22"
+}
+
+# am_active COMM SEVERITY: one active alert of COMM at SEVERITY.
+am_active() {
+	am_alerts | jq -e --arg c "$1" --arg s "$2" '[.[] | select(.labels.severity == $s and
+		.labels.comm == $c and .status.state == "active")] | length == 1'
+}
+
+am_none() {
+	am_alerts | jq -e 'length == 0'
+}
+
+@test "an alert reaches a real Alertmanager, stays while firing, leaves when resolved" {
+	start_alertmanager
 	write_conf "$BATS_TEST_TMPDIR/d.conf" phases11 \
 		"[alertmanager \"am\"]
-url = http://127.0.0.1:$am_port" am
+url = http://127.0.0.1:$AM_PORT
+refresh = 1s" am
 	start_daemon "$BATS_TEST_TMPDIR/d.conf"
-	"$(workload phases11)" 80:3 &
+	"$(workload phases11)" 30:2 80:9 &
 	STARTED_PIDS+=($!)
-	am_alerts() {
-		curl -sf "http://127.0.0.1:$am_port/api/v2/alerts?filter=alertname%3D%22sleep-latency%22"
-	}
-	has_critical() {
-		am_alerts | jq -e '[.[] | select(.labels.severity == "critical" and .labels.comm == "phases11" and .status.state == "active")] | length == 1'
-	}
-	wait_until 10 has_critical || { am_alerts >&2; fail "not in Alertmanager"; }
+	wait_until 10 am_active phases11 warning || { am_alerts >&2; fail "warning not in Alertmanager"; }
 	run am_alerts
 	assert_equal "$(echo "$output" | jq -r '.[0].labels.syscall')" clock_nanosleep
 	assert_equal "$(echo "$output" | jq -r '.[0].annotations.metric')" syscall.latency.p90
-	# The process ends: the alert is resolved in Alertmanager too.
-	wait_until 15 bash -c "curl -sf 'http://127.0.0.1:$am_port/api/v2/alerts?filter=alertname%3D%22sleep-latency%22' | jq -e 'length == 0'" ||
-		{ am_alerts >&2; fail "still active"; }
+	# Escalated: critical active, the warning ended.
+	wait_until 10 am_active phases11 critical || { am_alerts >&2; fail "critical not in Alertmanager"; }
+	run am_alerts
+	assert_equal "$(echo "$output" | jq '[.[] | select(.labels.severity == "warning")] | length')" 0
+	# Still active 6 s on (twice resolve_timeout): the daemon refreshes it.
+	sleep 6
+	am_active phases11 critical || { am_alerts >&2; fail "timed out in Alertmanager while firing"; }
+	# The process ends: resolved in Alertmanager too.
+	wait_until 15 am_none || { am_alerts >&2; fail "still active"; }
 	grep -q 'am: delivered' "$DAEMON_LOG"
+}
+
+@test "without refreshes Alertmanager would time the alert out (control)" {
+	start_alertmanager
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases12 \
+		"[alertmanager \"am\"]
+url = http://127.0.0.1:$AM_PORT
+refresh = 1h" am
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	"$(workload phases12)" 80:10 &
+	STARTED_PIDS+=($!)
+	wait_until 10 am_active phases12 critical || { am_alerts >&2; fail "not in Alertmanager"; }
+	# The process still sleeps 80 ms: firing, but not re-sent for an hour.
+	wait_until 8 am_none || { am_alerts >&2; fail "resolve_timeout did not apply"; }
+	kill -0 "${STARTED_PIDS[-1]}"
 }

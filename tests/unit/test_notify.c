@@ -137,6 +137,34 @@ static void test_alertmanager_tier_change(void **state)
 	json_decref(list);
 }
 
+static void test_refresh_notice(void **state)
+{
+	struct fixture *f = *state;
+	json_t *firing = json_pack("{s:s, s:s, s:s, s:O, s:f, s:f, s:s}", "alertname",
+				   "api-latency", "severity", "critical", "metric",
+				   "syscall.latency.p99", "labels", f->notice.labels, "value", 250e6,
+				   "threshold", 200e6, "startsAt", "2023-11-14T22:13:20.500Z");
+	struct alert_notice n;
+	json_t *list;
+
+	assert_true(notify_refresh_notice(f->cfg, firing, &n, 1700000100ULL * SEC));
+	assert_ptr_equal(n.rule, &f->cfg->alerts[0]);
+	assert_int_equal(n.severity, SEV_CRITICAL);
+	assert_int_equal(n.change, ALERT_REPEAT);
+	assert_int_equal(n.starts_at_ns, 1700000000ULL * SEC + 500000000ULL);
+	assert_true(n.value == 250e6);
+	list = notify_alertmanager_payload(&n);
+	assert_int_equal(json_array_size(list), 1);
+	assert_null(json_object_get(json_array_get(list, 0), "endsAt"));
+	assert_string_equal(str(json_object_get(json_array_get(list, 0), "annotations"), "value"),
+			    "250ms");
+	json_decref(list);
+	/* A rule that is gone from the config: nothing to re-send. */
+	json_object_set_new(firing, "alertname", json_string("removed"));
+	assert_false(notify_refresh_notice(f->cfg, firing, &n, 1700000100ULL * SEC));
+	json_decref(firing);
+}
+
 static void test_signature(void **unused)
 {
 	char sig[NOTIFY_SIGNATURE_LEN];
@@ -250,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_webhook_firing_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_resolved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alertmanager_tier_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_notice, setup, teardown),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_backoff),

@@ -8,7 +8,9 @@
  *   mixed N K MS      N getppid calls with an MS ms sleep after every K
  *   threads T N MS    T threads, each N sleeps of MS ms
  * With a trailing "wait", it first blocks until a line arrives on stdin,
- * so a test can start tracing before the calls begin.
+ * so a test can start tracing before the calls begin. The sleeping modes
+ * print "sleep p50_ns P total_ns T": what the sleeps really took, measured
+ * around each call, since a loaded machine wakes sleepers late.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,19 +20,49 @@
 #include <time.h>
 #include <unistd.h>
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Durations of the sleeps of the main thread, for the ground truth. */
+struct sleep_log {
+	double *took;
+	long n, cap;
+};
+
+static void sleep_ms(long ms, struct sleep_log *log)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	double t0 = now_s();
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	if (log && log->n < log->cap)
+		log->took[log->n++] = now_s() - t0;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_sleep_log(struct sleep_log *log)
+{
+	double total = 0;
+
+	if (!log->n)
+		return;
+	for (long i = 0; i < log->n; i++)
+		total += log->took[i];
+	qsort(log->took, log->n, sizeof(double), by_value);
+	/* Nearest rank, as hivemon's percentiles. */
+	printf("sleep p50_ns %.0f total_ns %.0f\n", log->took[(log->n + 1) / 2 - 1] * 1e9,
+	       total * 1e9);
 }
 
 struct sleeper {
@@ -42,7 +74,7 @@ static void *sleeper_thread(void *arg)
 	struct sleeper *s = arg;
 
 	for (long i = 0; i < s->n; i++)
-		sleep_ms(s->ms);
+		sleep_ms(s->ms, NULL);
 	return NULL;
 }
 
@@ -67,12 +99,13 @@ int main(int argc, char **argv)
 	long c = argc > 4 ? atol(argv[4]) : 0;
 	char line[16];
 	double t0;
+	struct sleep_log log = {calloc(100000, sizeof(double)), 0, 100000};
 
 	if (!strcmp(argv[argc - 1], "wait") && !fgets(line, sizeof(line), stdin))
 		return 1;
 	if (!strcmp(mode, "sleep")) {
 		for (long i = 0; i < a; i++)
-			sleep_ms(b);
+			sleep_ms(b, &log);
 	} else if (!strcmp(mode, "fail")) {
 		for (long i = 0; i < a; i++)
 			syscall(SYS_kill, 0x3ffffff0, 0);
@@ -85,7 +118,7 @@ int main(int argc, char **argv)
 		for (long i = 0; i < a; i++) {
 			syscall(SYS_getppid);
 			if (b && (i + 1) % b == 0)
-				sleep_ms(c);
+				sleep_ms(c, &log);
 		}
 	} else if (!strcmp(mode, "threads")) {
 		return run_threads(a, b, c);
@@ -94,5 +127,7 @@ int main(int argc, char **argv)
 				"mixed N K MS | threads T N MS [wait]\n");
 		return 2;
 	}
+	print_sleep_log(&log);
+	free(log.took);
 	return 0;
 }

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel memory signals per process: user page faults and reclaim stalls
+ * (direct reclaim of the whole machine and reclaim forced by a memory
+ * cgroup limit, both of which the faulting task waits for).
+ *
+ * Page faults are frequent (one per fresh page), so a fault costs one
+ * per-CPU map update; RSS is not traced here: the rss_stat tracepoint fires
+ * on every counter change, and reading /proc/PID/statm once per interval
+ * for the processes in the snapshot is cheaper (bench/mem-overhead.sh).
+ */
+#include "vmlinux.h"
+#include <asm-generic/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hivemon.h"
+#include "filter.bpf.h"
+
+/* Two buffers of per-process counters; `gen` names the live one. */
+struct stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct mem_val);
+} stats_a SEC(".maps"), stats_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct stats_map);
+} stats SEC(".maps") = {
+	.values = {&stats_a, &stats_b},
+};
+
+/* Per task: when the reclaim it is stuck in began (0 = none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} reclaim_start SEC(".maps");
+
+/* Buffer the programs write (0 or 1); flipped by userspace each collect. */
+__u32 gen = 0;
+/* Updates that found a full map; read by userspace. */
+__u64 lost_events = 0;
+
+static __always_inline struct mem_val *proc_stats(__u32 tgid)
+{
+	static const struct mem_val zero;
+	struct mem_val *val;
+	__u32 g = gen;
+	void *map;
+
+	map = bpf_map_lookup_elem(&stats, &g);
+	if (!map)
+		return 0;
+	val = bpf_map_lookup_elem(map, &tgid);
+	if (val)
+		return val;
+	if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
+		__sync_fetch_and_add(&lost_events, 1);
+	return bpf_map_lookup_elem(map, &tgid);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mem_val *val;
+
+	if (!filter_current(tgid))
+		return 0;
+	val = proc_stats(tgid);
+	if (val)
+		val->page_faults++;
+	return 0;
+}
+
+static __always_inline void reclaim_begin(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 *start;
+
+	if (!filter_current(tgid))
+		return;
+	start = bpf_task_storage_get(&reclaim_start, bpf_get_current_task_btf(), 0,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (start)
+		*start = bpf_ktime_get_ns();
+}
+
+static __always_inline void reclaim_end(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mem_val *val;
+	__u64 *start, ns;
+
+	start = bpf_task_storage_get(&reclaim_start, bpf_get_current_task_btf(), 0, 0);
+	if (!start || !*start)
+		return;
+	ns = bpf_ktime_get_ns() - *start;
+	*start = 0;
+	val = proc_stats(tgid);
+	if (!val)
+		return;
+	val->reclaim_count++;
+	val->reclaim_total_ns += ns;
+	if (ns > val->reclaim_max_ns)
+		val->reclaim_max_ns = ns;
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(direct_reclaim_begin, int order, gfp_t gfp_flags)
+{
+	reclaim_begin();
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(direct_reclaim_end, unsigned long nr_reclaimed)
+{
+	reclaim_end();
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(memcg_reclaim_begin, int order, gfp_t gfp_flags)
+{
+	reclaim_begin();
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(memcg_reclaim_end, unsigned long nr_reclaimed)
+{
+	reclaim_end();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-queue latency and on-CPU time per process, from the sched_switch BTF
+ * tracepoint alone.
+ *
+ * Context switches are the hottest events of a host, so nothing runs on
+ * wakeups: the scheduler already stamps every task (CONFIG_SCHED_INFO, what
+ * /proc/PID/schedstat reports) with sched_info.last_queued, the run-queue
+ * clock when it was queued by a wakeup or by being preempted while
+ * runnable, cleared when it runs. At sched_switch, before the scheduler
+ * consumes it, next's run-queue delay is rq->clock - last_queued (rq->clock
+ * was just updated by __schedule(); read through the task's cfs_rq because
+ * without KALLSYMS_ALL the `runqueues` symbol cannot be resolved).
+ *
+ * On-CPU time is the kernel's own se.sum_exec_runtime (what top and
+ * schedstat show; it leaves out time stolen by the hypervisor), credited
+ * per task from what was credited last (task-local storage), so a task is
+ * never counted twice; a task first seen is counted from then on, or from
+ * its start if it started after the probe did (short-lived processes). A task
+ * still running at collect time is credited by `flush_cpu`, which userspace
+ * runs on every CPU (BPF_PROG_TEST_RUN, in IPI context) just before it
+ * swaps buffers.
+ */
+#include "vmlinux.h"
+#include <asm-generic/errno.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hivemon.h"
+#include "hist.h"
+#include "filter.bpf.h"
+
+#define PF_KTHREAD 0x00200000
+
+/* Two buffers of per-process counters; `gen` names the live one. */
+struct stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct sched_val);
+} stats_a SEC(".maps"), stats_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct stats_map);
+} stats SEC(".maps") = {
+	.values = {&stats_a, &stats_b},
+};
+
+struct hist_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct tgid_slot_key);
+	__type(value, struct hist_bucket);
+} hist_a SEC(".maps"), hist_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct hist_map);
+} hists SEC(".maps") = {
+	.values = {&hist_a, &hist_b},
+};
+
+/* Per task: se.sum_exec_runtime already credited. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} credited SEC(".maps");
+
+/* CLOCK_MONOTONIC when the probe started (task->start_time's clock). */
+const volatile __u64 started_ns = 0;
+
+/* Buffer the programs write (0 or 1); flipped by userspace each collect. */
+__u32 gen = 0;
+/* Updates that found a full map; read by userspace. */
+__u64 lost_events = 0;
+
+/*
+ * filter_current() for a task that is not current (next): same rules, read
+ * from the task itself.
+ */
+static __always_inline bool filter_task(struct task_struct *t, __u32 tgid)
+{
+	if (filter_n_tgids) {
+		for (int i = 0; i < FILTER_MAX_PIDS; i++) {
+			if (i >= filter_n_tgids)
+				return false;
+			if (filter_tgids[i] == tgid)
+				return true;
+		}
+		return false;
+	}
+	if (tgid == self_tgid)
+		return false;
+	if (filter_cgroup && BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id) != filter_cgroup)
+		return false;
+	if (filter_n_comms) {
+		for (int i = 0; i < FILTER_MAX_COMMS; i++) {
+			if (i >= filter_n_comms)
+				return false;
+			if (comm_equal(t->comm, filter_comms[i]))
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+static __always_inline bool user_task(struct task_struct *t)
+{
+	return t->pid && !(t->flags & PF_KTHREAD);
+}
+
+/* Clock of the run queue of @t's CPU (sched_info's time base). */
+static __always_inline __u64 rq_clock_of(struct task_struct *t)
+{
+	return t->se.cfs_rq->rq->clock;
+}
+
+static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
+{
+	static const struct sched_val zero;
+	struct sched_val *val;
+	__u32 g = gen;
+	void *map;
+
+	map = bpf_map_lookup_elem(&stats, &g);
+	if (!map)
+		return;
+	val = bpf_map_lookup_elem(map, &tgid);
+	if (!val) {
+		if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
+			__sync_fetch_and_add(&lost_events, 1);
+		val = bpf_map_lookup_elem(map, &tgid);
+		if (!val)
+			return;
+	}
+	val->oncpu_ns += ns;
+}
+
+/* Credits the runtime @t gained since its last credit. */
+static __always_inline void credit_oncpu(struct task_struct *t)
+{
+	__u64 runtime = t->se.sum_exec_runtime, *done;
+
+	done = bpf_task_storage_get(&credited, t, 0, 0);
+	if (!done) {
+		done = bpf_task_storage_get(&credited, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!done)
+			return;
+		/* All of it ran while probed if the task started since. */
+		*done = t->start_time > started_ns ? 0 : runtime;
+	}
+	if (runtime > *done)
+		add_oncpu(t->tgid, runtime - *done);
+	*done = runtime;
+}
+
+static __always_inline void record_runq(__u32 tgid, __u64 delay)
+{
+	struct tgid_slot_key key = {.tgid = tgid, .slot = hist_slot(delay)};
+	struct hist_bucket *b, init = {.count = 1, .total_ns = delay, .max_ns = delay};
+	__u32 g = gen;
+	void *map;
+
+	map = bpf_map_lookup_elem(&hists, &g);
+	if (!map)
+		return;
+	b = bpf_map_lookup_elem(map, &key);
+	if (!b) {
+		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
+
+		if (!err)
+			return;
+		if (err == -E2BIG)
+			__sync_fetch_and_add(&lost_events, 1);
+		b = bpf_map_lookup_elem(map, &key);
+		if (!b)
+			return;
+	}
+	b->count++;
+	b->total_ns += delay;
+	if (delay > b->max_ns)
+		b->max_ns = delay;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u64 now, queued;
+	__u32 tgid;
+
+	/* prev is current: filter_current() sees its comm and cgroup. */
+	if (user_task(prev) && filter_current(prev->tgid))
+		credit_oncpu(prev);
+
+	queued = next->sched_info.last_queued;
+	tgid = next->tgid;
+	if (!queued || !user_task(next) || !filter_task(next, tgid))
+		return 0;
+	now = rq_clock_of(next);
+	/* Equal when the wakeup that queued next also asked __schedule() to
+	 * skip its clock update: a wait too short for the scheduler's clock. */
+	if (now >= queued)
+		record_runq(tgid, now - queued);
+	return 0;
+}
+
+/*
+ * Run by userspace on each CPU in turn (in IPI context, so current is the
+ * task that was running there): credits the part of the running slice not
+ * yet accounted, so a task that never switches out still shows its CPU use.
+ */
+SEC("raw_tp")
+int flush_cpu(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	/* The runtime was last brought up to date at the latest tick. */
+	if (user_task(task) && filter_current(task->tgid))
+		credit_oncpu(task);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `hivemon top`: options, data source (own probes or the daemon), main loop. */
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "commands.h"
+#include "ipc.h"
+#include "report_parse.h"
+#include "top_model.h"
+#include "top_render.h"
+#include "top_view.h"
+
+#define DRAIN_NS 1000000000ULL
+
+struct top_opts {
+	struct probe_opts probe;
+	uint64_t interval_ns;
+	bool once;
+	bool standalone;	 /* never read from a daemon */
+	const char *socket;	 /* daemon socket */
+	bool socket_given;	 /* --socket: a missing daemon is an error */
+	const char *cgroup_path; /* --cgroup as given, for daemon snapshots */
+};
+
+/* Where windows come from: our own collector, or a running daemon. */
+struct top_source {
+	struct collector *collector;
+	const char *socket;
+	char label[128];
+};
+
+/* One window and what was firing during it. */
+struct top_window {
+	struct snapshot snap;
+	struct top_alerts alerts;
+};
+
+/* Set by SIGINT/SIGTERM/SIGHUP so the loop can restore the terminal. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hivemon top [--pid PID]... [--comm NAME]... [--cgroup PATH]\n"
+		"                   [--probes LIST] [--exact] [--interval DUR] [--once]\n"
+		"                   [--socket PATH | --standalone]\n\n"
+		"Live view of where every process's time goes.\n\n"
+		"  --interval DUR  refresh period (default 1s)\n"
+		"  --once          print one plain frame after one interval and exit\n"
+		"  --socket PATH   read the daemon's windows from PATH (default %s)\n"
+		"  --standalone    load our own probes even when a daemon is running\n\n"
+		"Keys: q quit, j/k or arrows move, s or </> sort column, r reverse,\n"
+		"/ filter by comm, Enter detail, a alerts, p pause, h or ? help.\n",
+		IPC_DEFAULT_PATH);
+}
+
+static void parse_opts(int argc, char **argv, struct top_opts *o)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"interval", required_argument, NULL, 'i'},
+		{"once", no_argument, NULL, '1'},
+		{"socket", required_argument, NULL, 'S'},
+		{"standalone", no_argument, NULL, 'A'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	probe_opts_default(&o->probe);
+	o->interval_ns = 1000000000ULL;
+	o->socket = IPC_DEFAULT_PATH;
+	optind = 1;
+	opterr = 0; /* our own one-line errors */
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "i:h", longopts, NULL)) != -1) {
+		if (opt == 'g')
+			o->cgroup_path = optarg;
+		if (cli_common_option(opt, optarg, &o->probe))
+			continue;
+		switch (opt) {
+		case 'i':
+			if (parse_duration_ns(optarg, &o->interval_ns) ||
+			    o->interval_ns < 100000000ULL)
+				die_usage("invalid --interval '%s': a duration of at least 100ms",
+					  optarg);
+			break;
+		case '1':
+			o->once = true;
+			break;
+		case 'S':
+			o->socket = optarg;
+			o->socket_given = true;
+			break;
+		case 'A':
+			o->standalone = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			die_usage(
+				"top: unknown or incomplete option '%s' (try 'hivemon top --help')",
+				argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("top: unexpected argument '%s'", argv[optind]);
+	if (o->standalone && o->socket_given)
+		die_usage("top: --socket and --standalone exclude each other");
+	if (!o->once && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		die_usage("top needs a terminal (use --once for plain output)");
+}
+
+static int source_open(struct top_source *src, const struct top_opts *o)
+{
+	memset(src, 0, sizeof(*src));
+	if (!o->standalone) {
+		char *doc = ipc_fetch(o->socket);
+
+		/* ENODATA: a daemon is up but has not finished its first window. */
+		if (doc || errno == ENODATA) {
+			free(doc);
+			src->socket = o->socket;
+			snprintf(src->label, sizeof(src->label), "daemon %s", o->socket);
+			return 0;
+		}
+		if (errno == EACCES) { /* a daemon runs, and it is not for us */
+			log_error("the hivemon daemon's socket %s is root-only", o->socket);
+			return -1;
+		}
+		if (o->socket_given) {
+			log_error("no hivemon daemon answers on %s: %s", o->socket,
+				  strerror(errno));
+			return -1;
+		}
+	}
+	src->collector = collector_open(&o->probe);
+	if (!src->collector)
+		return -1;
+	snprintf(src->label, sizeof(src->label), "standalone");
+	return 0;
+}
+
+static void source_close(struct top_source *src)
+{
+	if (src->collector)
+		collector_close(src->collector);
+	src->collector = NULL;
+}
+
+static void window_free(struct top_window *w)
+{
+	snapshot_free(&w->snap);
+	top_alerts_free(&w->alerts);
+}
+
+/* Replaces @w with the next window. */
+static int source_next(struct top_source *src, struct top_window *w)
+{
+	char *doc;
+	int err;
+
+	window_free(w);
+	if (src->collector)
+		return collector_collect(src->collector, &w->snap);
+	doc = ipc_fetch(src->socket);
+	if (!doc)
+		return -errno;
+	err = report_parse_text(doc, &w->snap, &w->alerts);
+	free(doc);
+	return err;
+}
+
+static void filter_of(const struct top_opts *o, const struct top_view *v, struct top_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->comm_substr = v ? v->filter : NULL;
+	f->pids = o->probe.filter.pids;
+	f->n_pids = o->probe.filter.n_pids;
+	f->comms = o->probe.filter.comms;
+	f->n_comms = o->probe.filter.n_comms;
+	f->cgroup_prefix = o->cgroup_path;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR && !stop_requested)
+		;
+}
+
+/* One window of @span, drained every second so ring buffers never fill. */
+static int collect_merged(struct collector *c, uint64_t span, struct snapshot *total)
+{
+	uint64_t end = now_ns() + span;
+
+	for (;;) {
+		uint64_t now = now_ns();
+		struct snapshot part;
+		int err;
+
+		if (now < end)
+			sleep_ns(end - now < DRAIN_NS ? end - now : DRAIN_NS);
+		snapshot_init(&part);
+		err = collector_collect(c, &part);
+		if (!err && snapshot_merge(total, &part))
+			err = -ENOMEM;
+		snapshot_free(&part);
+		if (err || stop_requested || now_ns() >= end)
+			return err;
+	}
+}
+
+/* The daemon's latest window; a daemon that just started has none yet, so
+ * give it an interval (plus slack) to finish its first. */
+static int daemon_window(struct top_source *src, uint64_t interval_ns, struct top_window *w)
+{
+	uint64_t deadline = now_ns() + interval_ns + 2 * DRAIN_NS;
+	int err;
+
+	while ((err = source_next(src, w)) == -ENODATA && now_ns() < deadline && !stop_requested)
+		sleep_ns(DRAIN_NS / 5);
+	return err;
+}
+
+static int run_once(const struct top_opts *o, struct top_source *src)
+{
+	struct top_window w = {0};
+	struct top_model model;
+	struct top_filter filter;
+	struct top_view view;
+	struct top_frame frame;
+	int err;
+
+	err = src->collector ? collect_merged(src->collector, o->interval_ns, &w.snap)
+			     : daemon_window(src, o->interval_ns, &w);
+	if (err) {
+		log_error("top: cannot read a window: %s", strerror(-err));
+		window_free(&w);
+		return EXIT_RUNTIME;
+	}
+	top_view_init(&view);
+	top_model_init(&model);
+	filter_of(o, NULL, &filter);
+	err = top_model_build(&model, &w.snap, &w.alerts, &filter);
+	if (!err) {
+		top_model_sort(&model, view.sort_col, false);
+		frame = (struct top_frame){.snap = &w.snap,
+					   .model = &model,
+					   .alerts = &w.alerts,
+					   .view = &view,
+					   .source = src->label,
+					   .interval_ns = o->interval_ns};
+		err = top_render_plain(&frame, stdout);
+	}
+	top_model_free(&model);
+	window_free(&w);
+	if (err) {
+		log_error("top: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* State of the interactive loop: the window on screen and its rows. */
+struct top_ui {
+	const struct top_opts *opts;
+	struct top_source *src;
+	struct top_window shown, incoming;
+	struct top_model model;
+	struct top_view view;
+	struct top_lines scratch;
+	char status[128];
+	bool ascii;
+};
+
+static void ui_rebuild(struct top_ui *ui)
+{
+	struct top_filter filter;
+
+	filter_of(ui->opts, &ui->view, &filter);
+	if (top_model_build(&ui->model, &ui->shown.snap, &ui->shown.alerts, &filter))
+		snprintf(ui->status, sizeof(ui->status), "out of memory");
+	top_model_sort(&ui->model, ui->view.sort_col, ui->view.reverse);
+	top_view_sync(&ui->view, &ui->model, top_curses_page());
+}
+
+static void ui_draw(struct top_ui *ui)
+{
+	struct top_frame frame = {
+		.snap = &ui->shown.snap,
+		.model = &ui->model,
+		.alerts = &ui->shown.alerts,
+		.view = &ui->view,
+		.source = ui->src->label,
+		.interval_ns = ui->opts->interval_ns,
+		.status = ui->status[0] ? ui->status : NULL,
+		.ascii = ui->ascii,
+	};
+
+	top_curses_draw(&frame, &ui->scratch);
+}
+
+/* Reads what the source gained: our own probes are drained at least every
+ * second (so ring buffers never fill) and merged until the frame is due. */
+static int ui_drain(struct top_ui *ui)
+{
+	struct snapshot part;
+	int err;
+
+	if (!ui->src->collector)
+		return source_next(ui->src, &ui->incoming);
+	snapshot_init(&part);
+	err = collector_collect(ui->src->collector, &part);
+	if (!err && snapshot_merge(&ui->incoming.snap, &part))
+		err = -ENOMEM;
+	snapshot_free(&part);
+	return err;
+}
+
+/* Shows the window gathered so far; while paused it is dropped instead. */
+static void ui_show(struct top_ui *ui)
+{
+	struct top_window tmp;
+
+	if (!ui->view.paused) {
+		tmp = ui->shown;
+		ui->shown = ui->incoming;
+		ui->incoming = tmp;
+		ui_rebuild(ui);
+	}
+	window_free(&ui->incoming);
+}
+
+static int ui_wait_ms(uint64_t deadline)
+{
+	uint64_t now = now_ns();
+
+	return deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
+}
+
+/* Next multiple of @step after @t, skipping (not bursting) missed ones. */
+static uint64_t next_deadline(uint64_t t, uint64_t step)
+{
+	uint64_t now = now_ns();
+
+	t += step;
+	return t > now ? t : now + step;
+}
+
+static int run_interactive(const struct top_opts *o, struct top_source *src)
+{
+	struct top_ui ui = {.opts = o, .src = src};
+	uint64_t drain_step =
+		src->collector && o->interval_ns > DRAIN_NS ? DRAIN_NS : o->interval_ns;
+	uint64_t next_drain, next_frame;
+	bool dirty = true;
+	const char *codeset;
+
+	top_view_init(&ui.view);
+	top_model_init(&ui.model);
+	top_lines_init(&ui.scratch);
+	codeset = nl_langinfo(CODESET);
+	ui.ascii = !codeset || strcmp(codeset, "UTF-8");
+	top_curses_start();
+	if (src->socket && !ui_drain(&ui)) {
+		ui_show(&ui); /* the daemon already has a full window */
+	} else {
+		snprintf(ui.status, sizeof(ui.status), "collecting the first window...");
+		ui_rebuild(&ui);
+	}
+	next_drain = now_ns() + drain_step;
+	next_frame = now_ns() + o->interval_ns;
+	while (!stop_requested && !ui.view.quit) {
+		int key;
+
+		if (now_ns() >= next_drain || now_ns() >= next_frame) {
+			int err = ui_drain(&ui);
+
+			if (err)
+				snprintf(ui.status, sizeof(ui.status), "cannot read a window: %s",
+					 strerror(-err));
+			else
+				ui.status[0] = '\0';
+			next_drain = next_deadline(next_drain, drain_step);
+			if (now_ns() >= next_frame) {
+				ui_show(&ui);
+				next_frame = next_deadline(next_frame, o->interval_ns);
+				dirty = true;
+			}
+		}
+		if (dirty)
+			ui_draw(&ui);
+		dirty = false;
+		timeout(ui_wait_ms(next_drain < next_frame ? next_drain : next_frame));
+		key = getch();
+		if (key == ERR)
+			continue;
+		dirty = true;
+		if (key == KEY_RESIZE) {
+			top_view_sync(&ui.view, &ui.model, top_curses_page());
+			continue;
+		}
+		if (top_view_key(&ui.view, key, &ui.model, top_curses_page()))
+			ui_rebuild(&ui);
+		else
+			top_view_sync(&ui.view, &ui.model, top_curses_page());
+	}
+	top_curses_stop();
+	top_lines_free(&ui.scratch);
+	top_model_free(&ui.model);
+	window_free(&ui.shown);
+	window_free(&ui.incoming);
+	return 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct top_source src;
+	struct top_opts o;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	parse_opts(argc, argv, &o);
+	if (source_open(&src, &o))
+		return EXIT_RUNTIME;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	rc = o.once ? run_once(&o, &src) : run_interactive(&o, &src);
+	source_close(&src);
+	return rc;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scheduler probe module: loads bpf/sched.bpf.c and moves each interval's
+ * run-queue histograms and on-CPU time per process into the snapshot.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "flipmap.h"
+#include "loader.h"
+#include "probe.h"
+#include "sched.skel.h"
+
+struct sched_probe {
+	struct sched_bpf *skel;
+	struct flipmap stats, hists;
+	uint64_t prev_lost;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void probe_close(void *state)
+{
+	struct sched_probe *sp = state;
+
+	if (!sp)
+		return;
+	sched_bpf__destroy(sp->skel);
+	flipmap_free(&sp->stats);
+	flipmap_free(&sp->hists);
+	free(sp);
+}
+
+static int discard(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	return 0;
+}
+
+/* Credits the CPU time of the tasks running on every CPU right now (the
+ * rest is credited when tasks switch out) to the live buffer. */
+static void flush_running(struct sched_probe *sp, int ncpus)
+{
+	int fd = bpf_program__fd(sp->skel->progs.flush_cpu);
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .cpu = (__u32)cpu,
+			    .flags = BPF_F_TEST_RUN_ON_CPU);
+
+		/* Offline CPUs fail with ENXIO and have nothing running. */
+		bpf_prog_test_run_opts(fd, &run);
+	}
+}
+
+/*
+ * Gives the tasks running at attach time their baseline (a task's CPU time
+ * is counted from when the probe first sees it) and drops what was
+ * measured before the first window starts.
+ */
+static int start_window(struct sched_probe *sp)
+{
+	int which, err;
+
+	flush_running(sp, sp->stats.ncpus);
+	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
+	if (which < 0)
+		return which;
+	err = flipmap_drain(&sp->stats, which, discard, NULL);
+	return err ? err : flipmap_drain(&sp->hists, which, discard, NULL);
+}
+
+static int probe_open(const struct probe_opts *opts, void **state)
+{
+	struct sched_probe *sp = calloc(1, sizeof(*sp));
+	struct sched_bpf *skel;
+	int err;
+
+	if (!sp)
+		return -ENOMEM;
+	skel = sp->skel = sched_bpf__open();
+	if (!skel) {
+		err = loader_report("sched", "open", -errno);
+		goto fail;
+	}
+	PROBE_SET_FILTER(skel->rodata, &opts->filter);
+	skel->rodata->started_ns = mono_ns();
+	bpf_map__set_max_entries(skel->maps.stats_a, opts->max_procs);
+	bpf_map__set_max_entries(skel->maps.stats_b, opts->max_procs);
+	/* Run-queue delays of one process span ~10-40 buckets. */
+	bpf_map__set_max_entries(skel->maps.hist_a, opts->max_procs * 64);
+	bpf_map__set_max_entries(skel->maps.hist_b, opts->max_procs * 64);
+	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
+	err = sched_bpf__load(skel);
+	if (err) {
+		err = loader_report("sched", "load", err);
+		goto fail;
+	}
+	err = sched_bpf__attach(skel);
+	if (err) {
+		err = loader_report("sched", "attach", err);
+		goto fail;
+	}
+	err = flipmap_init(&sp->stats, skel->maps.stats, skel->maps.stats_a, skel->maps.stats_b);
+	if (!err)
+		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hist_a,
+				   skel->maps.hist_b);
+	if (!err)
+		err = start_window(sp);
+	if (err) {
+		err = loader_report("sched", "map set-up", err);
+		goto fail;
+	}
+	*state = sp;
+	return 0;
+fail:
+	probe_close(sp);
+	return err;
+}
+
+static int visit_stats(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	struct proc_snapshot *p = snapshot_proc(ctx, *(const uint32_t *)key);
+
+	if (!p)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < m->ncpus; cpu++) {
+		const struct sched_val *v = (const void *)((const char *)values + cpu * m->stride);
+
+		p->sched.oncpu_ns += v->oncpu_ns;
+	}
+	return 0;
+}
+
+static int visit_hist(const void *key, const void *values, const struct flipmap *m, void *ctx)
+{
+	const struct tgid_slot_key *k = key;
+	struct proc_snapshot *p = snapshot_proc(ctx, k->tgid);
+	struct hist *h;
+	uint64_t count = 0;
+
+	if (!p)
+		return -ENOMEM;
+	h = &p->sched.runq;
+	for (int cpu = 0; cpu < m->ncpus; cpu++) {
+		const struct hist_bucket *b =
+			(const void *)((const char *)values + cpu * m->stride);
+
+		count += b->count;
+		h->sum_ns += b->total_ns;
+		if (b->max_ns > h->max_ns)
+			h->max_ns = b->max_ns;
+	}
+	h->count += count;
+	return hist_add_slot(h, k->slot, count);
+}
+
+static int probe_collect(void *state, struct snapshot *snap)
+{
+	struct sched_probe *sp = state;
+	uint64_t lost;
+	int which, err;
+
+	flush_running(sp, sp->stats.ncpus);
+	/* Both buffers share `gen`: one flip retires both. */
+	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
+	if (which < 0)
+		return which;
+	err = flipmap_drain(&sp->stats, which, visit_stats, snap);
+	if (!err)
+		err = flipmap_drain(&sp->hists, which, visit_hist, snap);
+	lost = sp->skel->bss->lost_events;
+	snap->lost_events += lost - sp->prev_lost;
+	sp->prev_lost = lost;
+	return err;
+}
+
+const struct probe_module sched_probe = {
+	.name = "sched",
+	.set = PROBE_SCHED,
+	.open = probe_open,
+	.collect = probe_collect,
+	.close = probe_close,
+};

@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# Allocation probes (--alloc) against a process making a known number of
+# allocations: exact counts, outstanding bytes back to ~0 once it freed
+# everything, latencies net of the calibrated probe cost.
+
+load helpers
+
+setup() {
+	WORKLOAD_PID=
+	START="$BATS_TEST_TMPDIR/start"
+	OUT="$BATS_TEST_TMPDIR/mallocer.out"
+}
+
+teardown() {
+	stop_report
+	if [ -n "$WORKLOAD_PID" ]; then
+		kill "$WORKLOAD_PID" 2>/dev/null || true
+		wait "$WORKLOAD_PID" 2>/dev/null || true
+	fi
+}
+
+# Waits until FILE has a line (the workload finished its allocations).
+wait_output() {
+	for _ in $(seq 600); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "workload produced no output in $1"
+}
+
+@test "N mallocs and N frees: exact counts, outstanding back to ~0, net latency" {
+	n=5000
+	# Above glibc's mmap threshold (128 KiB): each malloc maps, each free
+	# unmaps, a few microseconds each, well above the ~0.1 us by which the
+	# probe cost drifts between calibration and measurement.
+	size=262144
+	# Allocates only once $START exists, i.e. once the probes are attached.
+	"$WORKLOADS/mallocer" "$n" "$size" "$START" 30 >"$OUT" &
+	WORKLOAD_PID=$!
+	start_report --duration 60s --format json --probes sched,mem --alloc --pid "$WORKLOAD_PID"
+	touch "$START"
+	wait_output "$OUT"
+	end_report
+	m=$(proc_jq "$WORKLOAD_PID" .alloc.malloc)
+	echo "malloc object: $(echo "$m" | jq -c .)"
+	calls=$(echo "$m" | jq .calls)
+	frees=$(echo "$m" | jq .frees)
+	bytes=$(echo "$m" | jq .bytes)
+	outstanding=$(echo "$m" | jq .outstanding_bytes)
+	p50=$(echo "$m" | jq .p50_ns)
+	cost=$(echo "$m" | jq .calibrated_probe_ns)
+	# Exactly n each, plus the few of libc itself (stdout's buffer).
+	assert_between "$calls" "$n" $((n + 10))
+	assert_between "$frees" "$n" $((n + 10))
+	assert_between "$bytes" $((n * size)) $((n * size + 65536))
+	# Everything freed but libc's own few blocks (stdout's 4 KiB buffer).
+	assert_between "$outstanding" -65536 65536
+	# The probes add ~1 us to each call (calibrated); the net p50 is that of
+	# an mmap, positive and below the raw value the probes measured.
+	[ "$cost" -gt 300 ]
+	[ "$p50" -gt 0 ]
+	[ "$p50" -lt $((p50 + cost)) ]
+	[ "$p50" -lt 100000 ]
+}
+
+# A process whose malloc comes from LIB (preloaded) is probed in LIB: probed
+# in the C library instead, it would show no calls at all.
+counts_in_preloaded_allocator() { # lib
+	n=2000
+	LD_PRELOAD=$1 "$WORKLOADS/mallocer" "$n" 262144 "$START" 30 >"$OUT" &
+	WORKLOAD_PID=$!
+	start_report --duration 60s --format json --probes sched --alloc --pid "$WORKLOAD_PID"
+	touch "$START"
+	wait_output "$OUT"
+	end_report
+	m=$(proc_jq "$WORKLOAD_PID" .alloc.malloc)
+	echo "malloc object: $(echo "$m" | jq -c .)"
+	assert_between "$(echo "$m" | jq .calls)" "$n" $((n + 10))
+	assert_between "$(echo "$m" | jq .frees)" "$n" $((n + 10))
+	assert_between "$(echo "$m" | jq .outstanding_bytes)" -65536 65536
+	[ "$(echo "$m" | jq .p50_ns)" -gt 0 ]
+}
+
+@test "a process preloading jemalloc is probed in jemalloc" {
+	counts_in_preloaded_allocator /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+}
+
+@test "a process preloading tcmalloc is probed in tcmalloc" {
+	counts_in_preloaded_allocator /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+}
+
+@test "--alloc without --pid is refused: never system-wide" {
+	run "$HIVEMON" report --duration 1s --alloc
+	[ "$status" -eq 2 ]
+	[[ "$output" == "hivemon: "*"--pid"* ]]
+}
+
+@test "--alloc on a process that does not exist fails with one line" {
+	run "$HIVEMON" report --duration 1s --alloc --pid 999999
+	[ "$status" -eq 1 ]
+	[[ "$output" == "hivemon: "* ]]
+	[ "$(echo "$output" | wc -l)" -le 2 ]
+}
+
+@test "--alloc-duty 500ms/2s: probes count half a second in every two, calls match frees" {
+	# malloc+free pairs for 8 s, from when $START appears.
+	"$WORKLOADS/mallocer" -b 8 64 "$START" >"$OUT" &
+	WORKLOAD_PID=$!
+	touch "$START"
+	run "$HIVEMON" report --duration 4s --format json --probes sched --alloc \
+		--alloc-duty 500ms/2s --pid "$WORKLOAD_PID"
+	[ "$status" -eq 0 ]
+	m=$(echo "$output" | jq -c --argjson pid "$WORKLOAD_PID" \
+		'.processes[] | select(.pid == $pid) | .alloc.malloc')
+	echo "malloc object: $m"
+	calls=$(echo "$m" | jq .calls)
+	frees=$(echo "$m" | jq .frees)
+	attached=$(echo "$m" | jq .attached_ns)
+	# Two on-phases of 0.5 s in a 4 s window.
+	assert_between "$attached" 800000000 1300000000
+	[ "$calls" -gt 1000 ]
+	# Pairs: at most the one in flight when counting stops differs.
+	assert_between "$frees" $((calls - 2)) $((calls + 2))
+	assert_between "$(echo "$m" | jq .outstanding_bytes)" -128 128
+}
+
+@test "a bad --alloc-duty is a usage error" {
+	for duty in 10s/1s 1s 0s/1s x/10s; do
+		run "$HIVEMON" report --duration 1s --alloc --alloc-duty "$duty" --pid $$
+		[ "$status" -eq 2 ]
+		[[ "$output" == "hivemon: invalid --alloc-duty"* ]]
+	done
+}
