@@ -183,7 +183,9 @@ measure() { # CONFIG ROUND
 	[ "$foreign" -gt 0 ] && foreign_seen+=("$cfg round $2: $foreign") && round_clean=0
 	taskset -c "$cpu" "$loop" "$calls" "$repeats" >"$out.loop" &
 	lp=$!
+	started+=("$lp")
 	wait "$lp"
+	forget "$lp"
 	measured_ns=$(cat "$out.loop")
 	if [ "$cfg" != none ]; then
 		stop "$tracer_pid"
