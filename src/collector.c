@@ -61,6 +61,26 @@ static int open_names(struct collector *c, const struct probe_opts *opts)
 	return 0;
 }
 
+/*
+ * Modules attach one after the other; what the first ones counted while
+ * the later ones loaded happened before the first window and is dropped, so
+ * that a window holds exactly what happened in it.
+ */
+static int drain_startup(struct collector *c)
+{
+	struct snapshot scratch;
+	int err = 0;
+
+	snapshot_init(&scratch);
+	for (size_t i = 0; i < N_MODULES && !err; i++)
+		if (c->states[i])
+			err = modules[i]->collect(c->states[i], &scratch);
+	snapshot_free(&scratch);
+	if (err)
+		log_error("collecting failed at start-up: %s", strerror(-err));
+	return err;
+}
+
 struct collector *collector_open(const struct probe_opts *opts)
 {
 	struct collector *c;
@@ -83,6 +103,8 @@ struct collector *collector_open(const struct probe_opts *opts)
 			goto fail;
 		c->probes |= modules[i]->set;
 	}
+	if (drain_startup(c))
+		goto fail;
 	gethostname(c->host, sizeof(c->host) - 1);
 	if (!uname(&uts))
 		snprintf(c->kernel, sizeof(c->kernel), "%.63s", uts.release);

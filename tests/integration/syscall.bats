@@ -278,3 +278,17 @@ truth() {
 	assert_failure 1
 	assert_output --regexp '^hivemon: .*root'
 }
+
+@test "a process running before the report starts: only calls of the window count" {
+	cp "$LOAD" "$BATS_TEST_TMPDIR/before"
+	chrt -f 10 "$BATS_TEST_TMPDIR/before" sleep 400 20 >/dev/null &
+	local pid=$!
+	sleep 0.3
+	# All probe sets load one after another: nothing counted meanwhile may
+	# leak into the window, so 2 s hold at most 2 s / 20 ms + the one in flight.
+	start_report --duration 2s --format json --probes syscall,tcp,sched,mem --pid "$pid"
+	finish_report
+	kill "$pid"
+	assert_between "$(syscall_field "$pid" clock_nanosleep count)" 95 101
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
+}
