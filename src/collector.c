@@ -103,13 +103,15 @@ struct collector *collector_open(const struct probe_opts *opts)
 			goto fail;
 		c->probes |= modules[i]->set;
 	}
+	/* Each module reads its maps at the same offset into every collect,
+	 * the drain included, so the window starts where the drain does. */
+	c->window_start_real = now_ns(CLOCK_REALTIME);
+	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
 	if (drain_startup(c))
 		goto fail;
 	gethostname(c->host, sizeof(c->host) - 1);
 	if (!uname(&uts))
 		snprintf(c->kernel, sizeof(c->kernel), "%.63s", uts.release);
-	c->window_start_real = now_ns(CLOCK_REALTIME);
-	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
 	/* Tests and benchmarks wait for this line before starting workloads. */
 	if (opts->verbose)
 		fprintf(stderr, "hivemon: probes attached\n");
