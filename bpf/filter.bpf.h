@@ -28,6 +28,12 @@ static __always_inline bool comm_equal(const char *a, const volatile char *b)
 	return true;
 }
 
+/* Whether any filter was asked for (all rodata: the verifier prunes). */
+static __always_inline bool filter_configured(void)
+{
+	return filter_n_tgids || filter_n_comms || filter_cgroup;
+}
+
 /* Whether the current task's process is traced. */
 static __always_inline bool filter_current(__u32 tgid)
 {

@@ -6,8 +6,8 @@
  * Values below 16 get one bucket each; above, every power of two is split
  * into 16 linear sub-buckets. A bucket's midpoint is then within 1/32
  * (3.1 %) of any value in it, which keeps reported percentiles inside the
- * 5 % the report contract promises. Values past 2^HIST_MAX_LOG ns (~18 min)
- * land in the last bucket.
+ * 5 % the report contract promises. Values from 2^(HIST_MAX_LOG + 1) ns
+ * (~36 min) up land in the last bucket too.
  */
 #ifndef HIVEMON_HIST_H
 #define HIVEMON_HIST_H

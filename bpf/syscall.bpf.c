@@ -39,10 +39,17 @@ const volatile __u64 slow_ns = 10000000;
 struct thread_state {
 	__u64 start_ns;	    /* start of the timed call in flight, 0 = untimed */
 	__u64 window_start; /* rate window start (ktime) */
-	__u32 batch_nr;	    /* syscall whose counts are batched */
+	/* The batch: calls of batch_nr not yet added to the shared maps. */
+	__u64 batch_weight; /* timed calls, weighted */
+	__u64 batch_total_ns;
+	__u64 batch_max_ns;
+	__u32 batch_nr;
 	__u32 batch_count;
 	__u32 batch_errors;
-	__u32 cur_nr; /* syscall in flight */
+	__u32 pend_slot;  /* histogram bucket of the latest timed calls */
+	__u32 pend_count; /* their weighted number, not yet in syscall_hists */
+	__u32 cur_nr;	  /* syscall in flight */
+	__u32 tgid;	  /* process of the thread, set on first use */
 	__u32 window_calls;
 	__u16 sample_left; /* calls until the next timed one (hot threads) */
 	__u8 hot;
@@ -81,30 +88,69 @@ __u64 lost_events = 0;
 
 static const struct syscall_val zero_val;
 
-static __always_inline void flush_batch(struct thread_state *ts, __u32 tgid)
+static __always_inline void flush_bucket(struct thread_state *ts)
 {
-	struct syscall_key key = {.tgid = tgid, .nr = ts->batch_nr};
+	struct syscall_hist_key key = {
+		.tgid = ts->tgid,
+		.nr = (__u16)ts->batch_nr,
+		.slot = (__u16)ts->pend_slot,
+	};
+	__u64 zero = 0, *bucket;
+
+	if (!ts->pend_count)
+		return;
+	bucket = map_lookup_or_try_init(&syscall_hists, &key, &zero);
+	if (bucket)
+		__sync_fetch_and_add(bucket, ts->pend_count);
+	ts->pend_count = 0;
+}
+
+static __always_inline void flush_batch(struct thread_state *ts)
+{
+	struct syscall_key key = {.tgid = ts->tgid, .nr = ts->batch_nr};
 	struct syscall_val *val;
 
-	if (!ts->batch_count && !ts->batch_errors)
+	flush_bucket(ts);
+	if (!ts->batch_count && !ts->batch_errors && !ts->batch_weight)
 		return;
 	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
 	if (val) {
 		__sync_fetch_and_add(&val->count, ts->batch_count);
 		if (ts->batch_errors)
 			__sync_fetch_and_add(&val->errors, ts->batch_errors);
+		if (ts->batch_weight) {
+			__sync_fetch_and_add(&val->weight, ts->batch_weight);
+			__sync_fetch_and_add(&val->total_ns, ts->batch_total_ns);
+			atomic_max_u64(&val->max_ns, ts->batch_max_ns);
+		}
 	}
 	ts->batch_count = 0;
 	ts->batch_errors = 0;
+	ts->batch_weight = 0;
+	ts->batch_total_ns = 0;
+	ts->batch_max_ns = 0;
+}
+
+/* Makes the call in flight the batch's syscall, flushing another one. */
+static __always_inline void batch_current(struct thread_state *ts)
+{
+	if (ts->batch_nr == ts->cur_nr)
+		return;
+	flush_batch(ts);
+	ts->batch_nr = ts->cur_nr;
 }
 
 /* Decides whether the call starting now is timed, and with what weight. */
 static __always_inline bool sample_call(struct thread_state *ts)
 {
+	if (exact) {
+		ts->weight = 1;
+		return true;
+	}
 	if (++ts->window_calls >= RATE_WINDOW_CALLS) {
 		__u64 now = bpf_ktime_get_ns();
 
-		ts->hot = !exact && now - ts->window_start < HOT_WINDOW_NS;
+		ts->hot = now - ts->window_start < HOT_WINDOW_NS;
 		ts->window_start = now;
 		ts->window_calls = 0;
 	}
@@ -121,21 +167,37 @@ static __always_inline bool sample_call(struct thread_state *ts)
 	return true;
 }
 
+/*
+ * The thread's state, created on its first traced call. Unfiltered, the
+ * process check is a compare against the tgid kept there, so the hot path
+ * calls no helper but the storage lookup.
+ */
+static __always_inline struct thread_state *traced_thread(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct thread_state *ts;
+
+	if (filter_configured() && !filter_current(task->tgid))
+		return 0;
+	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts)
+		return 0;
+	if (!ts->tgid)
+		ts->tgid = task->tgid;
+	/* filter_current() already left hivemon out when a filter is set. */
+	return !filter_configured() && ts->tgid == self_tgid ? 0 : ts;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct thread_state *ts;
+	struct thread_state *ts = traced_thread();
 	__u32 nr = (__u32)id;
 
-	if (!filter_current(tgid))
-		return 0;
-	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts)
 		return 0;
 	if (nr != ts->batch_nr || ts->batch_count >= FLUSH_EVERY) {
-		flush_batch(ts, tgid);
+		flush_batch(ts);
 		ts->batch_nr = nr;
 	}
 	ts->batch_count++;
@@ -151,26 +213,25 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-static __always_inline void record_latency(struct thread_state *ts, __u32 tgid, __u64 lat, long ret)
+/*
+ * Adds a timed call to the thread's batch. Its bucket waits in the thread
+ * too while the next calls land in the same one, which is the common case
+ * of a loop: then no shared map is touched per call.
+ */
+static __always_inline void record_latency(struct thread_state *ts, __u64 lat, long ret)
 {
-	struct syscall_key key = {.tgid = tgid, .nr = ts->cur_nr};
-	struct syscall_hist_key hkey = {
-		.tgid = tgid,
-		.nr = (__u16)ts->cur_nr,
-		.slot = (__u16)hist_slot(lat),
-	};
-	__u64 weight = ts->blocked ? 1 : ts->weight, zero = 0, *bucket;
-	struct syscall_val *val;
+	__u64 weight = ts->blocked ? 1 : ts->weight;
+	__u32 slot = hist_slot(lat);
 
-	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
-	if (val) {
-		__sync_fetch_and_add(&val->weight, weight);
-		__sync_fetch_and_add(&val->total_ns, lat * weight);
-		atomic_max_u64(&val->max_ns, lat);
-	}
-	bucket = map_lookup_or_try_init(&syscall_hists, &hkey, &zero);
-	if (bucket)
-		__sync_fetch_and_add(bucket, weight);
+	batch_current(ts);
+	ts->batch_weight += weight;
+	ts->batch_total_ns += lat * weight;
+	if (lat > ts->batch_max_ns)
+		ts->batch_max_ns = lat;
+	if (ts->pend_count && slot != ts->pend_slot)
+		flush_bucket(ts);
+	ts->pend_slot = slot;
+	ts->pend_count += weight;
 	if (lat >= slow_ns) {
 		struct slow_syscall_event *e;
 
@@ -180,7 +241,7 @@ static __always_inline void record_latency(struct thread_state *ts, __u32 tgid, 
 			return;
 		}
 		e->kind = EVENT_SLOW_SYSCALL;
-		e->tgid = tgid;
+		e->tgid = ts->tgid;
 		e->tid = (__u32)bpf_get_current_pid_tgid();
 		e->nr = ts->cur_nr;
 		e->ret = ret;
@@ -193,25 +254,22 @@ static __always_inline void record_latency(struct thread_state *ts, __u32 tgid, 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct thread_state *ts;
 
-	if (!filter_current(tgid))
+	/* Unfiltered, only traced threads have state: the lookup is the filter. */
+	if (filter_configured() && !filter_current(task->tgid))
 		return 0;
-	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!ts || !ts->in_syscall)
 		return 0;
 	ts->in_syscall = 0;
-	/* A flush while blocked may have moved the batch on; errors follow the call. */
 	if (ret < 0) {
-		if (ts->batch_nr != ts->cur_nr) {
-			flush_batch(ts, tgid);
-			ts->batch_nr = ts->cur_nr;
-		}
+		batch_current(ts);
 		ts->batch_errors++;
 	}
 	if (ts->start_ns) {
-		record_latency(ts, tgid, bpf_ktime_get_ns() - ts->start_ns, ret);
+		record_latency(ts, bpf_ktime_get_ns() - ts->start_ns, ret);
 		ts->start_ns = 0;
 	}
 	return 0;
@@ -235,7 +293,7 @@ int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struc
 	ts->blocked = 1;
 	if (!ts->start_ns)
 		ts->start_ns = bpf_ktime_get_ns();
-	flush_batch(ts, prev->tgid);
+	flush_batch(ts);
 	return 0;
 }
 
@@ -247,7 +305,7 @@ int BPF_PROG(syscall_thread_exit, struct task_struct *task)
 
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (ts)
-		flush_batch(ts, task->tgid);
+		flush_batch(ts);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared command-line parsing: durations, probe sets, filters, error lines. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -48,7 +49,8 @@ int parse_duration_ns(const char *text, uint64_t *ns)
 	char *end;
 	double value;
 
-	if (!text || !*text || *text == '-' || *text == '+')
+	/* A digit or '.' first: strtod would also take " 1s", "nan", "inf". */
+	if (!text || !(isdigit((unsigned char)*text) || *text == '.'))
 		return -EINVAL;
 	errno = 0;
 	value = strtod(text, &end);

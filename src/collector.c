@@ -61,6 +61,26 @@ static int open_names(struct collector *c, const struct probe_opts *opts)
 	return 0;
 }
 
+/*
+ * Modules attach one after the other; what the first ones counted while
+ * the later ones loaded happened before the first window and is dropped, so
+ * that a window holds exactly what happened in it.
+ */
+static int drain_startup(struct collector *c)
+{
+	struct snapshot scratch;
+	int err = 0;
+
+	snapshot_init(&scratch);
+	for (size_t i = 0; i < N_MODULES && !err; i++)
+		if (c->states[i])
+			err = modules[i]->collect(c->states[i], &scratch);
+	snapshot_free(&scratch);
+	if (err)
+		log_error("collecting failed at start-up: %s", strerror(-err));
+	return err;
+}
+
 struct collector *collector_open(const struct probe_opts *opts)
 {
 	struct collector *c;
@@ -83,11 +103,15 @@ struct collector *collector_open(const struct probe_opts *opts)
 			goto fail;
 		c->probes |= modules[i]->set;
 	}
+	/* Each module reads its maps at the same offset into every collect,
+	 * the drain included, so the window starts where the drain does. */
+	c->window_start_real = now_ns(CLOCK_REALTIME);
+	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
+	if (drain_startup(c))
+		goto fail;
 	gethostname(c->host, sizeof(c->host) - 1);
 	if (!uname(&uts))
 		snprintf(c->kernel, sizeof(c->kernel), "%.63s", uts.release);
-	c->window_start_real = now_ns(CLOCK_REALTIME);
-	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
 	/* Tests and benchmarks wait for this line before starting workloads. */
 	if (opts->verbose)
 		fprintf(stderr, "hivemon: probes attached\n");

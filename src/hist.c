@@ -145,6 +145,10 @@ uint64_t hist_quantile(const struct hist *h, double q)
 	}
 	if (i == h->n)
 		i = h->n - 1;
+	/* The last slot also holds everything past the log-linear range (hours
+	 * blocked in read or wait4): its midpoint says nothing, the max does. */
+	if (h->bins[i].slot == HIST_SLOTS - 1 && h->max_ns >= 1ULL << (HIST_MAX_LOG + 1))
+		return h->max_ns;
 	mid = hist_slot_low(h->bins[i].slot) + hist_slot_width(h->bins[i].slot) / 2;
 	if (h->max_ns && mid > h->max_ns)
 		mid = h->max_ns;

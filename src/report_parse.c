@@ -116,6 +116,9 @@ int hist_from_quantiles(struct hist *h, uint64_t count, uint64_t sum_ns, uint64_
 	h->count = count;
 	h->sum_ns = sum_ns;
 	h->max_ns = max ? max : p99;
+	/* The rebuilt mass starts at p50: that is its minimum, and it keeps the
+	 * p50 of a report whose producer clamped to an exact minimum. */
+	h->min_ns = vals[0];
 	return 0;
 }
 

@@ -278,3 +278,23 @@ truth() {
 	assert_failure 1
 	assert_output --regexp '^hivemon: .*root'
 }
+
+@test "a process running before the report starts: only calls of the window count" {
+	cp "$LOAD" "$BATS_TEST_TMPDIR/before"
+	chrt -f 10 "$BATS_TEST_TMPDIR/before" sleep 400 20 >/dev/null &
+	local pid=$!
+	sleep 0.3
+	# All probe sets load one after another: nothing counted meanwhile may
+	# leak into the window, which holds duration / 20 ms sleeps (+-1 in flight, +-3 % bucket width).
+	start_report --duration 2s --format json --probes syscall,tcp,sched,mem --pid "$pid"
+	finish_report
+	kill "$pid"
+	local expected
+	expected=$(jq --argjson pid "$pid" '.duration_s * 1e9 / (.processes[] |
+		select(.pid == $pid) | .syscalls[] | select(.name == "clock_nanosleep") | .p50_ns)' \
+		"$REPORT_OUT")
+	assert_between "$(syscall_field "$pid" clock_nanosleep count)" \
+		"$(awk -v e="$expected" 'BEGIN { print e - 2.5 }')" \
+		"$(awk -v e="$expected" 'BEGIN { print e + 2.5 }')"
+	assert_within_pct "$(syscall_field "$pid" clock_nanosleep p50_ns)" 20000000 5
+}
