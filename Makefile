@@ -39,6 +39,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRCS))
 # floor.bpf.c and floor_loader.c are built by bench/syscall-overhead.sh itself.
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out bench/floor%,$(wildcard bench/*.c)))
+ASAN_OBJS := $(patsubst $(BUILD)/obj/%,$(BUILD)/obj-asan/%,$(LIB_OBJS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all deps run test unit install clean format bench workloads
@@ -60,7 +61,7 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
 $(BUILD)/hivemon: $(OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD) $(BUILD)/obj $(BUILD)/workloads $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/bench:
+$(BUILD) $(BUILD)/obj $(BUILD)/obj-asan $(BUILD)/workloads $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/bench:
 	mkdir -p $@
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
@@ -73,14 +74,17 @@ workloads: $(WORKLOADS)
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/unit
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/unit-asan/%: tests/unit/%.c $(SRCS) $(HDRS) $(SKELS) | $(BUILD)/unit-asan
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(filter-out src/main.c,$(SRCS)) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/obj-asan/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj-asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/unit-asan/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/unit-asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 
 
 test: deps
-	@$(MAKE) --no-print-directory all workloads $(UNIT_BINS) $(ASAN_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all workloads $(UNIT_BINS) $(ASAN_BINS)
 	@./tests/run-all.sh $(BUILD)
 
 run: deps all
