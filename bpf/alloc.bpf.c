@@ -21,6 +21,7 @@
 
 #include "hivemon.h"
 #include "hist.h"
+#include "flip.bpf.h"
 
 enum alloc_kind { KIND_MALLOC, KIND_REALLOC, KIND_MEMALIGN };
 
@@ -101,47 +102,8 @@ __u64 lost_events = 0;
 static __always_inline struct alloc_val *proc_stats(__u32 tgid)
 {
 	static const struct alloc_val zero;
-	struct alloc_val *val;
-	__u32 g = gen;
-	void *map;
 
-	map = bpf_map_lookup_elem(&stats, &g);
-	if (!map)
-		return 0;
-	val = bpf_map_lookup_elem(map, &tgid);
-	if (val)
-		return val;
-	if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
-		__sync_fetch_and_add(&lost_events, 1);
-	return bpf_map_lookup_elem(map, &tgid);
-}
-
-static __always_inline void record_latency(__u32 tgid, __u64 ns)
-{
-	struct tgid_slot_key key = {.tgid = tgid, .slot = hist_slot(ns)};
-	struct hist_bucket *b, init = {.count = 1, .total_ns = ns, .max_ns = ns};
-	__u32 g = gen;
-	void *map;
-
-	map = bpf_map_lookup_elem(&hists, &g);
-	if (!map)
-		return;
-	b = bpf_map_lookup_elem(map, &key);
-	if (!b) {
-		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
-
-		if (!err)
-			return;
-		if (err == -E2BIG)
-			__sync_fetch_and_add(&lost_events, 1);
-		b = bpf_map_lookup_elem(map, &key);
-		if (!b)
-			return;
-	}
-	b->count++;
-	b->total_ns += ns;
-	if (ns > b->max_ns)
-		b->max_ns = ns;
+	return flip_lookup_or_init(&stats, gen, &tgid, &zero, &lost_events);
 }
 
 /* Forgets block @addr if it was tracked; returns its size (0 if not). */
@@ -224,7 +186,7 @@ static __always_inline void leave(__u64 ret)
 	val->lat_total_ns += lat;
 	if (lat > val->lat_max_ns)
 		val->lat_max_ns = lat;
-	record_latency(tgid, lat);
+	flip_hist_record(&hists, gen, tgid, lat, &lost_events);
 	/* A failed realloc leaves the old block in place. */
 	if (t->kind == KIND_REALLOC && t->old_ptr && (addr || !t->size))
 		val->outstanding -= forget_block(tgid, t->old_ptr);

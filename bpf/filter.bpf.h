@@ -8,6 +8,8 @@
 #ifndef HIVEMON_FILTER_BPF_H
 #define HIVEMON_FILTER_BPF_H
 
+#include <bpf/bpf_core_read.h>
+
 #include "hivemon.h"
 
 const volatile __u32 filter_tgids[FILTER_MAX_PIDS] = {};
@@ -34,8 +36,8 @@ static __always_inline bool filter_configured(void)
 	return filter_n_tgids || filter_n_comms || filter_cgroup;
 }
 
-/* Whether the current task's process is traced. */
-static __always_inline bool filter_current(__u32 tgid)
+/* Whether task @t, of process @tgid, is traced (any task, not only current). */
+static __always_inline bool filter_task(struct task_struct *t, __u32 tgid)
 {
 	if (filter_n_tgids) {
 		for (int i = 0; i < FILTER_MAX_PIDS; i++) {
@@ -48,21 +50,25 @@ static __always_inline bool filter_current(__u32 tgid)
 	}
 	if (tgid == self_tgid)
 		return false;
-	if (filter_cgroup && bpf_get_current_cgroup_id() != filter_cgroup)
+	/* The cgroup v2 id bpf_get_current_cgroup_id() would give, for any task. */
+	if (filter_cgroup && BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id) != filter_cgroup)
 		return false;
 	if (filter_n_comms) {
-		char comm[COMM_LEN];
-
-		bpf_get_current_comm(comm, sizeof(comm));
 		for (int i = 0; i < FILTER_MAX_COMMS; i++) {
 			if (i >= filter_n_comms)
 				return false;
-			if (comm_equal(comm, filter_comms[i]))
+			if (comm_equal(t->comm, filter_comms[i]))
 				return true;
 		}
 		return false;
 	}
 	return true;
+}
+
+/* Whether the current task's process is traced. */
+static __always_inline bool filter_current(__u32 tgid)
+{
+	return filter_task(bpf_get_current_task_btf(), tgid);
 }
 
 #endif

@@ -84,13 +84,13 @@ struct mem_val {
 };
 
 struct alloc_val {
-	__u64 calls;	  /* malloc, calloc, realloc, posix_memalign, aligned_alloc */
-	__u64 frees;	  /* free() of a non-NULL pointer */
-	__u64 bytes;	  /* bytes requested by the calls */
+	__u64 calls;	    /* malloc, calloc, realloc, posix_memalign, aligned_alloc */
+	__u64 frees;	    /* free() of a non-NULL pointer */
+	__u64 bytes;	    /* bytes requested by the calls */
 	__u64 lat_total_ns; /* net of the calibrated probe cost */
 	__u64 lat_max_ns;
-	__s64 outstanding;  /* bytes allocated minus bytes freed (tracked blocks) */
-	__u64 untracked;    /* blocks not tracked: live-allocation map full */
+	__s64 outstanding; /* bytes allocated minus bytes freed (tracked blocks) */
+	__u64 untracked;   /* blocks not tracked: live-allocation map full */
 };
 
 /* A live heap block, by process and address. */

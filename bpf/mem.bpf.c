@@ -16,6 +16,7 @@
 
 #include "hivemon.h"
 #include "filter.bpf.h"
+#include "flip.bpf.h"
 
 /* Two buffers of per-process counters; `gen` names the live one. */
 struct stats_map {
@@ -50,19 +51,8 @@ __u64 lost_events = 0;
 static __always_inline struct mem_val *proc_stats(__u32 tgid)
 {
 	static const struct mem_val zero;
-	struct mem_val *val;
-	__u32 g = gen;
-	void *map;
 
-	map = bpf_map_lookup_elem(&stats, &g);
-	if (!map)
-		return 0;
-	val = bpf_map_lookup_elem(map, &tgid);
-	if (val)
-		return val;
-	if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
-		__sync_fetch_and_add(&lost_events, 1);
-	return bpf_map_lookup_elem(map, &tgid);
+	return flip_lookup_or_init(&stats, gen, &tgid, &zero, &lost_events);
 }
 
 SEC("tp_btf/page_fault_user")

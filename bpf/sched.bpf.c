@@ -30,6 +30,7 @@
 #include "hivemon.h"
 #include "hist.h"
 #include "filter.bpf.h"
+#include "flip.bpf.h"
 
 #define PF_KTHREAD 0x00200000
 
@@ -83,37 +84,6 @@ __u32 gen = 0;
 /* Updates that found a full map; read by userspace. */
 __u64 lost_events = 0;
 
-/*
- * filter_current() for a task that is not current (next): same rules, read
- * from the task itself.
- */
-static __always_inline bool filter_task(struct task_struct *t, __u32 tgid)
-{
-	if (filter_n_tgids) {
-		for (int i = 0; i < FILTER_MAX_PIDS; i++) {
-			if (i >= filter_n_tgids)
-				return false;
-			if (filter_tgids[i] == tgid)
-				return true;
-		}
-		return false;
-	}
-	if (tgid == self_tgid)
-		return false;
-	if (filter_cgroup && BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id) != filter_cgroup)
-		return false;
-	if (filter_n_comms) {
-		for (int i = 0; i < FILTER_MAX_COMMS; i++) {
-			if (i >= filter_n_comms)
-				return false;
-			if (comm_equal(t->comm, filter_comms[i]))
-				return true;
-		}
-		return false;
-	}
-	return true;
-}
-
 static __always_inline bool user_task(struct task_struct *t)
 {
 	return t->pid && !(t->flags & PF_KTHREAD);
@@ -128,22 +98,10 @@ static __always_inline __u64 rq_clock_of(struct task_struct *t)
 static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
 {
 	static const struct sched_val zero;
-	struct sched_val *val;
-	__u32 g = gen;
-	void *map;
+	struct sched_val *val = flip_lookup_or_init(&stats, gen, &tgid, &zero, &lost_events);
 
-	map = bpf_map_lookup_elem(&stats, &g);
-	if (!map)
-		return;
-	val = bpf_map_lookup_elem(map, &tgid);
-	if (!val) {
-		if (bpf_map_update_elem(map, &tgid, &zero, BPF_NOEXIST) == -E2BIG)
-			__sync_fetch_and_add(&lost_events, 1);
-		val = bpf_map_lookup_elem(map, &tgid);
-		if (!val)
-			return;
-	}
-	val->oncpu_ns += ns;
+	if (val)
+		val->oncpu_ns += ns;
 }
 
 /* Credits the runtime @t gained since its last credit. */
@@ -162,34 +120,6 @@ static __always_inline void credit_oncpu(struct task_struct *t)
 	if (runtime > *done)
 		add_oncpu(t->tgid, runtime - *done);
 	*done = runtime;
-}
-
-static __always_inline void record_runq(__u32 tgid, __u64 delay)
-{
-	struct tgid_slot_key key = {.tgid = tgid, .slot = hist_slot(delay)};
-	struct hist_bucket *b, init = {.count = 1, .total_ns = delay, .max_ns = delay};
-	__u32 g = gen;
-	void *map;
-
-	map = bpf_map_lookup_elem(&hists, &g);
-	if (!map)
-		return;
-	b = bpf_map_lookup_elem(map, &key);
-	if (!b) {
-		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
-
-		if (!err)
-			return;
-		if (err == -E2BIG)
-			__sync_fetch_and_add(&lost_events, 1);
-		b = bpf_map_lookup_elem(map, &key);
-		if (!b)
-			return;
-	}
-	b->count++;
-	b->total_ns += delay;
-	if (delay > b->max_ns)
-		b->max_ns = delay;
 }
 
 SEC("tp_btf/sched_switch")
@@ -211,7 +141,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	/* Equal when the wakeup that queued next also asked __schedule() to
 	 * skip its clock update: a wait too short for the scheduler's clock. */
 	if (now >= queued)
-		record_runq(tgid, now - queued);
+		flip_hist_record(&hists, gen, tgid, now - queued, &lost_events);
 	return 0;
 }
 

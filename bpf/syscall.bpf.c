@@ -177,7 +177,7 @@ static __always_inline struct thread_state *traced_thread(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct thread_state *ts;
 
-	if (filter_configured() && !filter_current(task->tgid))
+	if (filter_configured() && !filter_task(task, task->tgid))
 		return 0;
 	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts)
@@ -258,7 +258,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct thread_state *ts;
 
 	/* Unfiltered, only traced threads have state: the lookup is the filter. */
-	if (filter_configured() && !filter_current(task->tgid))
+	if (filter_configured() && !filter_task(task, task->tgid))
 		return 0;
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!ts || !ts->in_syscall)

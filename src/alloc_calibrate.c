@@ -39,8 +39,7 @@ static int collect_buckets(const void *key, const void *values, const struct fli
 	if (k->tgid != b->tgid || k->slot >= HIST_SLOTS)
 		return 0;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct hist_bucket *v =
-			(const void *)((const char *)values + cpu * m->stride);
+		const struct hist_bucket *v = flipmap_cpu_value(m, values, cpu);
 
 		b->by_slot[k->slot].count += v->count;
 		b->by_slot[k->slot].total_ns += v->total_ns;

@@ -47,4 +47,10 @@ typedef int (*flipmap_visit_fn)(const void *key, const void *values, const struc
 				void *ctx);
 int flipmap_drain(struct flipmap *m, int which, flipmap_visit_fn visit, void *ctx);
 
+/* CPU @cpu's value among the @values a visit function is given. */
+static inline const void *flipmap_cpu_value(const struct flipmap *m, const void *values, int cpu)
+{
+	return (const char *)values + (size_t)cpu * m->stride;
+}
+
 #endif

@@ -275,7 +275,7 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct alloc_val *v = (const void *)((const char *)values + cpu * m->stride);
+		const struct alloc_val *v = flipmap_cpu_value(m, values, cpu);
 
 		p->alloc.malloc.calls += v->calls;
 		p->alloc.malloc.frees += v->frees;
@@ -303,8 +303,7 @@ static int visit_hist(const void *key, const void *values, const struct flipmap 
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++)
-		count += ((const struct hist_bucket *)((const char *)values + cpu * m->stride))
-				 ->count;
+		count += ((const struct hist_bucket *)flipmap_cpu_value(m, values, cpu))->count;
 	p->alloc.malloc.lat.count += count;
 	return hist_add_slot(&p->alloc.malloc.lat, k->slot, count);
 }

@@ -82,7 +82,7 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct mem_val *v = (const void *)((const char *)values + cpu * m->stride);
+		const struct mem_val *v = flipmap_cpu_value(m, values, cpu);
 
 		p->alloc.page_faults += v->page_faults;
 		p->alloc.reclaim_count += v->reclaim_count;

@@ -135,7 +135,7 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 	if (!p)
 		return -ENOMEM;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct sched_val *v = (const void *)((const char *)values + cpu * m->stride);
+		const struct sched_val *v = flipmap_cpu_value(m, values, cpu);
 
 		p->sched.oncpu_ns += v->oncpu_ns;
 	}
@@ -153,8 +153,7 @@ static int visit_hist(const void *key, const void *values, const struct flipmap 
 		return -ENOMEM;
 	h = &p->sched.runq;
 	for (int cpu = 0; cpu < m->ncpus; cpu++) {
-		const struct hist_bucket *b =
-			(const void *)((const char *)values + cpu * m->stride);
+		const struct hist_bucket *b = flipmap_cpu_value(m, values, cpu);
 
 		count += b->count;
 		h->sum_ns += b->total_ns;

@@ -176,7 +176,7 @@ static json_t *process_json(const struct proc_snapshot *p)
 static json_t *analysis_json(const struct snapshot *snap)
 {
 	struct analysis_limits lim;
-	struct findings found = { 0 };
+	struct findings found = {0};
 	json_t *arr;
 
 	analysis_default_limits(&lim);

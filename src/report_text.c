@@ -66,7 +66,8 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 		fprintf(out, "  tcp rtt %s: p50 %s, p99 %s (%llu samples)\n",
 			endpoint_format(&r->remote, ep, sizeof(ep)),
 			format_ns(hist_quantile(&r->lat, 0.5), p50, 32),
-			format_ns(hist_quantile(&r->lat, 0.99), p99, 32), (unsigned long long)r->count);
+			format_ns(hist_quantile(&r->lat, 0.99), p99, 32),
+			(unsigned long long)r->count);
 	}
 	if (p->tcp.retransmits)
 		fprintf(out, "  tcp retransmits: %llu\n", (unsigned long long)p->tcp.retransmits);
@@ -102,7 +103,7 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 static void print_findings(const struct snapshot *snap, FILE *out)
 {
 	struct analysis_limits lim;
-	struct findings found = { 0 };
+	struct findings found = {0};
 
 	analysis_default_limits(&lim);
 	if (!analysis_run(snap, &lim, &found) && found.n) {
