@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "export_prom.h"
+#include "textbuf.h"
 #include "probe.h"
 #include "syscalls.h"
 #include "utf8.h"
@@ -122,75 +123,19 @@ struct prom_registry {
 	size_t index_cap;
 };
 
-/* ---- growable text buffer ---- */
-
-struct textbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static bool tb_reserve(struct textbuf *b, size_t more)
-{
-	char *grown;
-	size_t cap;
-
-	if (b->oom)
-		return false;
-	if (b->len + more + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	grown = realloc(b->s, cap);
-	if (!grown) {
-		b->oom = true;
-		return false;
-	}
-	b->s = grown;
-	b->cap = cap;
-	return true;
-}
-
-static void tb_put(struct textbuf *b, const char *s, size_t n)
-{
-	if (!tb_reserve(b, n))
-		return;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void tb_puts(struct textbuf *b, const char *s)
-{
-	tb_put(b, s, strlen(s));
-}
-
-static void tb_u64(struct textbuf *b, uint64_t v)
-{
-	char digits[24];
-	size_t i = sizeof(digits);
-
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	tb_put(b, digits + i, sizeof(digits) - i);
-}
-
 /* Nanoseconds as exact decimal seconds ("1.500000000"). */
 static void tb_seconds(struct textbuf *b, uint64_t ns)
 {
 	char frac[10];
 	uint64_t rest = ns % NS_PER_S;
 
-	tb_u64(b, ns / NS_PER_S);
+	textbuf_u64(b, ns / NS_PER_S);
 	for (int i = 9; i >= 1; i--) {
 		frac[i] = (char)('0' + rest % 10);
 		rest /= 10;
 	}
 	frac[0] = '.';
-	tb_put(b, frac, sizeof(frac));
+	textbuf_put(b, frac, sizeof(frac));
 }
 
 static void tb_double(struct textbuf *b, double v)
@@ -198,7 +143,7 @@ static void tb_double(struct textbuf *b, double v)
 	char text[32];
 	int n = snprintf(text, sizeof(text), "%.9g", v);
 
-	tb_put(b, text, (size_t)n);
+	textbuf_put(b, text, (size_t)n);
 }
 
 /* ---- labels ---- */
@@ -632,18 +577,18 @@ static int series_order(const void *a, const void *b)
 static void render_name(struct textbuf *b, const char *name, const char *suffix, const char *labels,
 			const char *extra)
 {
-	tb_puts(b, name);
-	tb_puts(b, suffix);
+	textbuf_puts(b, name);
+	textbuf_puts(b, suffix);
 	if (!labels[0] && !extra)
 		return;
-	tb_put(b, "{", 1);
-	tb_puts(b, labels);
+	textbuf_put(b, "{", 1);
+	textbuf_puts(b, labels);
 	if (extra) {
 		if (labels[0])
-			tb_put(b, ",", 1);
-		tb_puts(b, extra);
+			textbuf_put(b, ",", 1);
+		textbuf_puts(b, extra);
 	}
-	tb_put(b, "}", 1);
+	textbuf_put(b, "}", 1);
 }
 
 static void render_hist(struct textbuf *b, const char *name, const struct series *s)
@@ -652,31 +597,31 @@ static void render_hist(struct textbuf *b, const char *name, const struct series
 	uint64_t cum = 0;
 
 	/* `name_bucket{labels,le="` once; the bucket lines only differ after it. */
-	tb_puts(&prefix, name);
-	tb_puts(&prefix, "_bucket{");
-	tb_puts(&prefix, s->labels);
-	tb_puts(&prefix, s->labels[0] ? ",le=\"" : "le=\"");
+	textbuf_puts(&prefix, name);
+	textbuf_puts(&prefix, "_bucket{");
+	textbuf_puts(&prefix, s->labels);
+	textbuf_puts(&prefix, s->labels[0] ? ",le=\"" : "le=\"");
 	if (prefix.oom) {
 		b->oom = true;
 		return;
 	}
 	for (size_t i = 0; i < N_BUCKETS; i++) {
 		cum += s->buckets[i];
-		tb_put(b, prefix.s, prefix.len);
-		tb_puts(b, i < N_BOUNDS ? le_bounds[i].text : "+Inf");
-		tb_put(b, "\"} ", 3);
-		tb_u64(b, cum);
-		tb_put(b, "\n", 1);
+		textbuf_put(b, prefix.s, prefix.len);
+		textbuf_puts(b, i < N_BOUNDS ? le_bounds[i].text : "+Inf");
+		textbuf_put(b, "\"} ", 3);
+		textbuf_u64(b, cum);
+		textbuf_put(b, "\n", 1);
 	}
-	free(prefix.s);
+	textbuf_free(&prefix);
 	render_name(b, name, "_sum", s->labels, NULL);
-	tb_put(b, " ", 1);
+	textbuf_put(b, " ", 1);
 	tb_seconds(b, s->sum_ns);
-	tb_put(b, "\n", 1);
+	textbuf_put(b, "\n", 1);
 	render_name(b, name, "_count", s->labels, NULL);
-	tb_put(b, " ", 1);
-	tb_u64(b, s->count);
-	tb_put(b, "\n", 1);
+	textbuf_put(b, " ", 1);
+	textbuf_u64(b, s->count);
+	textbuf_put(b, "\n", 1);
 }
 
 static void render_series(struct textbuf *b, const struct series *s)
@@ -689,28 +634,28 @@ static void render_series(struct textbuf *b, const struct series *s)
 		return;
 	case KIND_SUMMARY:
 		render_name(b, f->name, "_sum", s->labels, NULL);
-		tb_put(b, " ", 1);
+		textbuf_put(b, " ", 1);
 		tb_seconds(b, s->sum_ns);
-		tb_put(b, "\n", 1);
+		textbuf_put(b, "\n", 1);
 		render_name(b, f->name, "_count", s->labels, NULL);
-		tb_put(b, " ", 1);
-		tb_u64(b, s->count);
+		textbuf_put(b, " ", 1);
+		textbuf_u64(b, s->count);
 		break;
 	case KIND_COUNTER:
 		render_name(b, f->name, "", s->labels, NULL);
-		tb_put(b, " ", 1);
+		textbuf_put(b, " ", 1);
 		if (s->family == FAM_CPU_SECONDS)
 			tb_seconds(b, s->count);
 		else
-			tb_u64(b, s->count);
+			textbuf_u64(b, s->count);
 		break;
 	case KIND_GAUGE:
 		render_name(b, f->name, "", s->labels, NULL);
-		tb_put(b, " ", 1);
+		textbuf_put(b, " ", 1);
 		tb_double(b, s->gauge);
 		break;
 	}
-	tb_put(b, "\n", 1);
+	textbuf_put(b, "\n", 1);
 }
 
 static const char *kind_name(enum family_kind kind)
@@ -754,27 +699,27 @@ int prom_registry_render(const struct prom_registry *r, char **text, size_t *len
 			sorted[n++] = r->series[i];
 	if (n)
 		qsort(sorted, n, sizeof(*sorted), series_order);
-	tb_reserve(&b, render_estimate(sorted, n));
+	textbuf_reserve(&b, render_estimate(sorted, n));
 	for (size_t i = 0; i < n; i++) {
 		const struct family *f = &families[sorted[i]->family];
 
 		if ((int)sorted[i]->family != last_family) {
 			last_family = (int)sorted[i]->family;
-			tb_puts(&b, "# HELP ");
-			tb_puts(&b, f->name);
-			tb_put(&b, " ", 1);
-			tb_puts(&b, f->help);
-			tb_puts(&b, "\n# TYPE ");
-			tb_puts(&b, f->name);
-			tb_put(&b, " ", 1);
-			tb_puts(&b, kind_name(f->kind));
-			tb_put(&b, "\n", 1);
+			textbuf_puts(&b, "# HELP ");
+			textbuf_puts(&b, f->name);
+			textbuf_put(&b, " ", 1);
+			textbuf_puts(&b, f->help);
+			textbuf_puts(&b, "\n# TYPE ");
+			textbuf_puts(&b, f->name);
+			textbuf_put(&b, " ", 1);
+			textbuf_puts(&b, kind_name(f->kind));
+			textbuf_put(&b, "\n", 1);
 		}
 		render_series(&b, sorted[i]);
 	}
 	free(sorted);
-	if (!tb_reserve(&b, 0)) {
-		free(b.s);
+	if (!textbuf_reserve(&b, 0)) {
+		textbuf_free(&b);
 		return -ENOMEM;
 	}
 	*text = b.s;

@@ -203,7 +203,8 @@ static int copy_table(PGconn *conn, enum pg_table table, const struct batch *lis
 	if (!ok)
 		return -1;
 	for (const struct batch *b = list; b; b = b->next)
-		if (b->table == table && PQputCopyData(conn, b->rows.s, (int)b->rows.len) != 1)
+		if (b->table == table &&
+		    PQputCopyData(conn, b->rows.text.s, (int)b->rows.text.len) != 1)
 			break;
 	if (PQputCopyEnd(conn, NULL) != 1)
 		return -1;

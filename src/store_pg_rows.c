@@ -29,53 +29,7 @@ struct stat_row {
 	double value;
 };
 
-static bool cb_reserve(struct copybuf *b, size_t more)
-{
-	size_t cap;
-	char *grown;
-
-	if (b->oom)
-		return false;
-	if (b->len + more + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 8192;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	grown = realloc(b->s, cap);
-	if (!grown) {
-		b->oom = true;
-		return false;
-	}
-	b->s = grown;
-	b->cap = cap;
-	return true;
-}
-
-static void cb_raw(struct copybuf *b, const char *s, size_t n)
-{
-	if (!cb_reserve(b, n))
-		return;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void cb_printf(struct copybuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void cb_printf(struct copybuf *b, const char *fmt, ...)
-{
-	char text[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		cb_raw(b, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
-}
-
-static void cb_escaped(struct copybuf *b, const char *clean)
+static void cb_escaped(struct textbuf *b, const char *clean)
 {
 	for (const char *c = clean; *c; c++) {
 		const char *esc = *c == '\\'   ? "\\\\"
@@ -85,9 +39,9 @@ static void cb_escaped(struct copybuf *b, const char *clean)
 					       : NULL;
 
 		if (esc)
-			cb_raw(b, esc, 2);
+			textbuf_put(b, esc, 2);
 		else
-			cb_raw(b, c, 1);
+			textbuf_put(b, c, 1);
 	}
 }
 
@@ -104,13 +58,13 @@ static bool plain_ascii(const char *s, size_t *len)
 }
 
 /* A text field: valid UTF-8, with COPY's text-format escapes. */
-static void cb_text(struct copybuf *b, const char *value)
+static void cb_text(struct textbuf *b, const char *value)
 {
 	char small[256], *clean = small;
 	size_t n;
 
 	if (plain_ascii(value, &n)) {
-		cb_raw(b, value, n);
+		textbuf_put(b, value, n);
 		return;
 	}
 	n = strlen(value);
@@ -124,30 +78,18 @@ static void cb_text(struct copybuf *b, const char *value)
 		free(clean);
 }
 
-static void cb_u64(struct copybuf *b, uint64_t v)
+static void cb_sep(struct textbuf *b)
 {
-	char digits[24];
-	size_t i = sizeof(digits);
-
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	cb_raw(b, digits + i, sizeof(digits) - i);
+	textbuf_put(b, "\t", 1);
 }
 
-static void cb_sep(struct copybuf *b)
+static void cb_null(struct textbuf *b)
 {
-	cb_raw(b, "\t", 1);
-}
-
-static void cb_null(struct copybuf *b)
-{
-	cb_raw(b, "\\N", 2);
+	textbuf_put(b, "\\N", 2);
 }
 
 /* CLOCK_REALTIME nanoseconds as a timestamptz literal in UTC. */
-static void cb_timestamp(struct copybuf *b, uint64_t ns)
+static void cb_timestamp(struct textbuf *b, uint64_t ns)
 {
 	time_t secs = (time_t)(ns / NS_PER_S);
 	char text[48];
@@ -155,16 +97,16 @@ static void cb_timestamp(struct copybuf *b, uint64_t ns)
 
 	gmtime_r(&secs, &tm);
 	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-	cb_raw(b, text, strlen(text));
-	cb_printf(b, ".%06llu+00", (unsigned long long)(ns % NS_PER_S / 1000));
+	textbuf_put(b, text, strlen(text));
+	textbuf_printf(b, ".%06llu+00", (unsigned long long)(ns % NS_PER_S / 1000));
 }
 
-static void cb_json(struct copybuf *b, json_t *labels)
+static void cb_json(struct textbuf *b, json_t *labels)
 {
 	char *text;
 
 	if (!labels) {
-		cb_raw(b, "{}", 2);
+		textbuf_put(b, "{}", 2);
 		return;
 	}
 	text = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
@@ -195,7 +137,7 @@ static json_t *json_clean_string(const char *value)
 struct rows_ctx {
 	struct copybuf *b;
 	const struct snapshot *snap;
-	struct copybuf prefix;	/* ts, interval_s, host, pid, comm, cgroup of the process */
+	struct textbuf prefix;	/* ts, interval_s, host, pid, comm, cgroup of the process */
 	size_t snap_prefix_len; /* ts, interval_s, host */
 	char *syscall_labels[SYSCALL_LABELS_CACHED]; /* JSON by syscall nr */
 	char *uncached_labels;			     /* the last one past the cache */
@@ -204,20 +146,20 @@ struct rows_ctx {
 static void ctx_begin_proc(struct rows_ctx *ctx, const struct proc_snapshot *p)
 {
 	ctx->prefix.len = ctx->snap_prefix_len;
-	cb_u64(&ctx->prefix, p->pid);
+	textbuf_u64(&ctx->prefix, p->pid);
 	cb_sep(&ctx->prefix);
 	cb_text(&ctx->prefix, p->comm);
 	cb_sep(&ctx->prefix);
 	cb_text(&ctx->prefix, p->cgroup ? p->cgroup : "");
 	cb_sep(&ctx->prefix);
-	ctx->b->oom = ctx->b->oom || ctx->prefix.oom;
+	ctx->b->text.oom = ctx->b->text.oom || ctx->prefix.oom;
 }
 
 static void emit_row(struct rows_ctx *ctx, const struct stat_row *r)
 {
-	struct copybuf *b = ctx->b;
+	struct textbuf *b = &ctx->b->text;
 
-	cb_raw(b, ctx->prefix.s, ctx->prefix.len);
+	textbuf_put(b, ctx->prefix.s, ctx->prefix.len);
 	cb_text(b, r->metric);
 	cb_sep(b);
 	if (r->labels_text)
@@ -225,9 +167,9 @@ static void emit_row(struct rows_ctx *ctx, const struct stat_row *r)
 	else
 		cb_json(b, r->labels);
 	cb_sep(b);
-	cb_u64(b, r->count);
+	textbuf_u64(b, r->count);
 	cb_sep(b);
-	cb_u64(b, r->errors);
+	textbuf_u64(b, r->errors);
 	cb_sep(b);
 	if (r->lat) {
 		const uint64_t v[] = {r->lat->sum_ns, hist_quantile(r->lat, 0.50),
@@ -235,23 +177,23 @@ static void emit_row(struct rows_ctx *ctx, const struct stat_row *r)
 				      r->lat->max_ns};
 
 		for (size_t i = 0; i < 5; i++) {
-			cb_u64(b, v[i]);
+			textbuf_u64(b, v[i]);
 			cb_sep(b);
 		}
 	} else if (r->has_sum) {
-		cb_u64(b, r->sum_ns);
-		cb_raw(b, "\t\\N\t\\N\t\\N\t", 10);
-		cb_u64(b, r->max_ns);
+		textbuf_u64(b, r->sum_ns);
+		textbuf_put(b, "\t\\N\t\\N\t\\N\t", 10);
+		textbuf_u64(b, r->max_ns);
 		cb_sep(b);
 	} else {
-		cb_raw(b, "\\N\t\\N\t\\N\t\\N\t\\N\t", 15);
+		textbuf_put(b, "\\N\t\\N\t\\N\t\\N\t\\N\t", 15);
 	}
 	if (r->has_value)
-		cb_printf(b, "%.17g", r->value);
+		textbuf_printf(b, "%.17g", r->value);
 	else
 		cb_null(b);
-	cb_raw(b, "\n", 1);
-	b->rows++;
+	textbuf_put(b, "\n", 1);
+	ctx->b->rows++;
 }
 
 /* Emits @r and releases its labels. */
@@ -275,7 +217,7 @@ static const char *syscall_labels(struct rows_ctx *ctx, uint32_t nr)
 	text = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(labels);
 	if (!text) {
-		ctx->b->oom = true;
+		ctx->b->text.oom = true;
 		return "{}";
 	}
 	if (nr >= SYSCALL_LABELS_CACHED) { /* not a real syscall number: not worth caching */
@@ -416,11 +358,11 @@ int pg_rows_snapshot(struct copybuf *b, const struct snapshot *snap)
 	struct rows_ctx ctx = {.b = b, .snap = snap};
 
 	cb_timestamp(&ctx.prefix, snap->started_at_ns);
-	cb_printf(&ctx.prefix, "\t%.6f\t", (double)snap->duration_ns / 1e9);
+	textbuf_printf(&ctx.prefix, "\t%.6f\t", (double)snap->duration_ns / 1e9);
 	cb_text(&ctx.prefix, snap->host);
 	cb_sep(&ctx.prefix);
 	ctx.snap_prefix_len = ctx.prefix.len;
-	for (size_t i = 0; i < snap->n_procs && !b->oom && !ctx.prefix.oom; i++) {
+	for (size_t i = 0; i < snap->n_procs && !b->text.oom && !ctx.prefix.oom; i++) {
 		ctx_begin_proc(&ctx, &snap->procs[i]);
 		emit_syscalls(&ctx, &snap->procs[i]);
 		emit_tcp(&ctx, &snap->procs[i]);
@@ -430,39 +372,40 @@ int pg_rows_snapshot(struct copybuf *b, const struct snapshot *snap)
 		free(ctx.syscall_labels[i]);
 	free(ctx.uncached_labels);
 	if (ctx.prefix.oom)
-		b->oom = true;
-	copybuf_free(&ctx.prefix);
-	return b->oom ? -ENOMEM : 0;
+		b->text.oom = true;
+	textbuf_free(&ctx.prefix);
+	return b->text.oom ? -ENOMEM : 0;
 }
 
 int pg_rows_alert(struct copybuf *b, const char *host, const struct store_alert_row *row)
 {
 	json_t *labels = row->labels_json ? json_loads(row->labels_json, 0, NULL) : NULL;
+	struct textbuf *t = &b->text;
 
 	/* A label set that is not a JSON object is kept as text, not lost. */
 	if (row->labels_json && !json_is_object(labels)) {
 		json_decref(labels);
 		labels = json_pack("{s:o}", "raw", json_clean_string(row->labels_json));
 	}
-	cb_timestamp(b, row->at_ns);
-	cb_sep(b);
-	cb_text(b, host);
-	cb_sep(b);
-	cb_text(b, row->rule ? row->rule : "");
-	cb_sep(b);
-	cb_text(b, row->severity ? row->severity : "");
-	cb_sep(b);
-	cb_text(b, row->status ? row->status : "");
-	cb_sep(b);
-	cb_json(b, labels);
-	cb_printf(b, "\t%.17g\t%.17g\n", row->value, row->threshold);
+	cb_timestamp(t, row->at_ns);
+	cb_sep(t);
+	cb_text(t, host);
+	cb_sep(t);
+	cb_text(t, row->rule ? row->rule : "");
+	cb_sep(t);
+	cb_text(t, row->severity ? row->severity : "");
+	cb_sep(t);
+	cb_text(t, row->status ? row->status : "");
+	cb_sep(t);
+	cb_json(t, labels);
+	textbuf_printf(t, "\t%.17g\t%.17g\n", row->value, row->threshold);
 	json_decref(labels);
 	b->rows++;
-	return b->oom ? -ENOMEM : 0;
+	return t->oom ? -ENOMEM : 0;
 }
 
 void copybuf_free(struct copybuf *b)
 {
-	free(b->s);
-	memset(b, 0, sizeof(*b));
+	textbuf_free(&b->text);
+	b->rows = 0;
 }

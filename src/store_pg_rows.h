@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "snapshot.h"
+#include "textbuf.h"
 #include "store_pg.h"
 
 #define PG_STATS_TABLE "hivemon.process_stats"
@@ -20,11 +21,10 @@
 #define PG_ALERTS_TABLE	  "hivemon.alerts"
 #define PG_ALERTS_COLUMNS "ts, host, rule, severity, status, labels, value, threshold"
 
+/* COPY text of whole rows. */
 struct copybuf {
-	char *s;
-	size_t len, cap;
+	struct textbuf text;
 	size_t rows;
-	bool oom;
 };
 
 /* Appends the statistic rows of @snap; -ENOMEM on failure. */

@@ -47,7 +47,7 @@ static void test_syscall_and_level_rows(void **state)
 	assert_int_equal(b.rows, 3);
 	/* p50/p99 are bucket midpoints (within 3 %), max and sum exact. */
 	assert_string_equal(
-		b.s,
+		b.text.s,
 		"2023-11-14 "
 		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
 		"syscall.latency\t{\"nr\":230,\"syscall\":\"clock_nanosleep\"}\t40\t0\t800000000\t"
@@ -75,7 +75,7 @@ static void test_text_escaping(void **state)
 	p->alloc.page_faults = 3;
 	assert_int_equal(pg_rows_snapshot(&b, &s), 0);
 	assert_int_equal(b.rows, 1);
-	assert_non_null(strstr(b.s, "\t7\ta\\tb\\\\c\\nd?\t\talloc.page_faults\t{}\t3\t0\t"));
+	assert_non_null(strstr(b.text.s, "\t7\ta\\tb\\\\c\\nd?\t\talloc.page_faults\t{}\t3\t0\t"));
 	copybuf_free(&b);
 	snapshot_free(&s);
 }
@@ -97,10 +97,10 @@ static void test_alert_rows(void **state)
 	assert_int_equal(pg_rows_alert(&b, "web-1", &row), 0);
 	assert_int_equal(b.rows, 2);
 	assert_string_equal(
-		b.s, "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tfiring\t"
-		     "{\"comm\":\"api\",\"role\":\"server\"}\t0.25\t0.20000000000000001\n"
-		     "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tresolved\t"
-		     "{\"raw\":\"not json\"}\t0.25\t0.20000000000000001\n");
+		b.text.s, "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tfiring\t"
+			  "{\"comm\":\"api\",\"role\":\"server\"}\t0.25\t0.20000000000000001\n"
+			  "2023-11-14 22:13:20.250000+00\tweb-1\tapi-latency\tcritical\tresolved\t"
+			  "{\"raw\":\"not json\"}\t0.25\t0.20000000000000001\n");
 	copybuf_free(&b);
 }
 
