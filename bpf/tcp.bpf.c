@@ -249,10 +249,13 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 	record_rtt(sk, st, tgid, now);
 }
 
-/* Server: a request starts at the first byte received while idle.
- * Client: a response ends the exchange at its first byte. */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
+/*
+ * @ret bytes moved on @sk by the current process. On a socket of role
+ * @starts (a server receiving, a client sending) the first byte while idle
+ * starts an exchange; on the other role it ends the exchange in flight,
+ * recorded as @ends.
+ */
+static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u32 ends)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
@@ -263,36 +266,27 @@ int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 	if (!st)
 		return 0;
 	st->tgid = tgid;
-	if (st->role == ROLE_SERVER) {
+	if (st->role == starts) {
 		if (!st->req_start_ns)
 			st->req_start_ns = bpf_ktime_get_ns();
 	} else if (st->req_start_ns) {
-		end_exchange(sk, st, tgid, TCP_KIND_REQ_CLIENT);
+		end_exchange(sk, st, tgid, ends);
 	}
 	return 0;
 }
 
-/* Server: the response's first byte ends the exchange.
- * Client: a request starts at the first byte sent while idle. */
+/* Server: a request starts at its first byte; client: a response ends it. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
+{
+	return on_bytes(sk, ret, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
+}
+
+/* Client: a request starts at its first byte; server: a response ends it. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct sock_state *st;
-
-	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid))
-		return 0;
-	st = sock_state(sk, tgid);
-	if (!st)
-		return 0;
-	st->tgid = tgid;
-	if (st->role == ROLE_CLIENT) {
-		if (!st->req_start_ns)
-			st->req_start_ns = bpf_ktime_get_ns();
-	} else if (st->req_start_ns) {
-		end_exchange(sk, st, tgid, TCP_KIND_REQ_SERVER);
-	}
-	return 0;
+	return on_bytes(sk, ret, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
 }
 
 static __always_inline void listen_change(const struct sock *sk, bool up)
