@@ -188,7 +188,8 @@ int parse_size_bytes(const char *text, double *bytes)
 	return -EINVAL;
 }
 
-int parse_percent(const char *text, double *percent)
+/* A non-negative number, optionally followed by @unit ("5", "5%", "5 /s"). */
+static int parse_number(const char *text, const char *unit, double *value)
 {
 	char *end;
 	double v;
@@ -201,31 +202,17 @@ int parse_percent(const char *text, double *percent)
 		return -EINVAL;
 	while (*end == ' ')
 		end++;
-	if (*end == '%')
-		end++;
-	if (*end)
-		return -EINVAL;
-	*percent = v;
-	return 0;
-}
-
-static int parse_plain(const char *text, double *value)
-{
-	char *end;
-	double v;
-
-	if (!text || !*text)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "/s"))
-		end += 2;
+	if (!strncmp(end, unit, strlen(unit)))
+		end += strlen(unit);
 	if (*end)
 		return -EINVAL;
 	*value = v;
 	return 0;
+}
+
+int parse_percent(const char *text, double *percent)
+{
+	return parse_number(text, "%", percent);
 }
 
 int parse_threshold(enum metric_unit unit, const char *text, double *value)
@@ -244,7 +231,7 @@ int parse_threshold(enum metric_unit unit, const char *text, double *value)
 	case UNIT_PERCENT:
 		return parse_percent(text, value);
 	case UNIT_PER_SEC:
-		return parse_plain(text, value);
+		return parse_number(text, "/s", value);
 	}
 	return -EINVAL;
 }
