@@ -44,37 +44,8 @@ struct {
 
 /* Two buffers of per-process counters and histograms; `gen` names the
  * live one. */
-struct stats_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, FILTER_MAX_PIDS + 1);
-	__type(key, __u32);
-	__type(value, struct alloc_val);
-} stats_a SEC(".maps"), stats_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct stats_map);
-} stats SEC(".maps") = {
-	.values = {&stats_a, &stats_b},
-};
-
-struct hist_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, (FILTER_MAX_PIDS + 1) * HIST_SLOTS);
-	__type(key, struct tgid_slot_key);
-	__type(value, struct hist_bucket);
-} hist_a SEC(".maps"), hist_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct hist_map);
-} hists SEC(".maps") = {
-	.values = {&hist_a, &hist_b},
-};
+FLIP_MAP(stats, __u32, struct alloc_val, FILTER_MAX_PIDS + 1, 0);
+FLIP_MAP(hists, struct tgid_slot_key, struct hist_bucket, (FILTER_MAX_PIDS + 1) * HIST_SLOTS, 0);
 
 /* Live blocks: (tgid, address) -> size. */
 struct {

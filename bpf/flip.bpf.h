@@ -13,6 +13,26 @@
 #include "hivemon.h"
 #include "hist.h"
 
+/*
+ * Declares @name, the array of the two per-CPU hash buffers @name##_a and
+ * @name##_b (@key_type -> @value_type, @max entries, map @flags) that
+ * src/flipmap.c drains.
+ */
+#define FLIP_MAP(name, key_type, value_type, max, flags)                                           \
+	struct name##_buffer {                                                                     \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                                            \
+		__uint(map_flags, flags);                                                          \
+		__uint(max_entries, max);                                                          \
+		__type(key, key_type);                                                             \
+		__type(value, value_type);                                                         \
+	} name##_a SEC(".maps"), name##_b SEC(".maps");                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                                          \
+		__uint(max_entries, 2);                                                            \
+		__type(key, __u32);                                                                \
+		__array(values, struct name##_buffer);                                             \
+	} name SEC(".maps") = {.values = {&name##_a, &name##_b}}
+
 /* The value at @key of buffer @gen of @outer, inserting @init first when
  * absent; a full map is counted in *@lost. */
 static __always_inline void *flip_lookup_or_init(void *outer, __u32 gen, const void *key,

@@ -19,21 +19,7 @@
 #include "flip.bpf.h"
 
 /* Two buffers of per-process counters; `gen` names the live one. */
-struct stats_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct mem_val);
-} stats_a SEC(".maps"), stats_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct stats_map);
-} stats SEC(".maps") = {
-	.values = {&stats_a, &stats_b},
-};
+FLIP_MAP(stats, __u32, struct mem_val, 4096, 0);
 
 /* Per task: when the reclaim it is stuck in began (0 = none). */
 struct {

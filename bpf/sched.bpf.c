@@ -35,38 +35,8 @@
 #define PF_KTHREAD 0x00200000
 
 /* Two buffers of per-process counters; `gen` names the live one. */
-struct stats_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct sched_val);
-} stats_a SEC(".maps"), stats_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct stats_map);
-} stats SEC(".maps") = {
-	.values = {&stats_a, &stats_b},
-};
-
-struct hist_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, struct tgid_slot_key);
-	__type(value, struct hist_bucket);
-} hist_a SEC(".maps"), hist_b SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct hist_map);
-} hists SEC(".maps") = {
-	.values = {&hist_a, &hist_b},
-};
+FLIP_MAP(stats, __u32, struct sched_val, 4096, 0);
+FLIP_MAP(hists, struct tgid_slot_key, struct hist_bucket, 65536, BPF_F_NO_PREALLOC);
 
 /* Per task: se.sum_exec_runtime already credited. */
 struct {

@@ -220,8 +220,8 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	err = flipmap_init(&ap->stats, ap->skel->maps.stats, ap->skel->maps.stats_a,
 			   ap->skel->maps.stats_b);
 	if (!err)
-		err = flipmap_init(&ap->hists, ap->skel->maps.hists, ap->skel->maps.hist_a,
-				   ap->skel->maps.hist_b);
+		err = flipmap_init(&ap->hists, ap->skel->maps.hists, ap->skel->maps.hists_a,
+				   ap->skel->maps.hists_b);
 	if (err) {
 		err = loader_report("alloc", "map set-up", err);
 		goto fail;

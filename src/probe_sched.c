@@ -98,8 +98,8 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	bpf_map__set_max_entries(skel->maps.stats_a, opts->max_procs);
 	bpf_map__set_max_entries(skel->maps.stats_b, opts->max_procs);
 	/* Run-queue delays of one process span ~10-40 buckets. */
-	bpf_map__set_max_entries(skel->maps.hist_a, opts->max_procs * 64);
-	bpf_map__set_max_entries(skel->maps.hist_b, opts->max_procs * 64);
+	bpf_map__set_max_entries(skel->maps.hists_a, opts->max_procs * 64);
+	bpf_map__set_max_entries(skel->maps.hists_b, opts->max_procs * 64);
 	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
 	err = sched_bpf__load(skel);
 	if (err) {
@@ -113,8 +113,8 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	err = flipmap_init(&sp->stats, skel->maps.stats, skel->maps.stats_a, skel->maps.stats_b);
 	if (!err)
-		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hist_a,
-				   skel->maps.hist_b);
+		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hists_a,
+				   skel->maps.hists_b);
 	if (!err)
 		err = start_window(sp);
 	if (err) {
