@@ -358,3 +358,30 @@ daemon_frame_ready() {
 	keys h
 	wait_screen 5 shows "RUNQp99"
 }
+
+@test "top --once: a spinner's CPU%, a 50 ms server's REQ/s and REQ p99" {
+	local out="$BATS_TEST_TMPDIR/once" err="$BATS_TEST_TMPDIR/once.err"
+	local srv_out="$BATS_TEST_TMPDIR/server.out" port
+	cp "$WORKLOADS/spinner" "$BATS_TEST_TMPDIR/hm_spin"
+	cp "$WORKLOADS/tcp_server" "$BATS_TEST_TMPDIR/hm_srv"
+	nice -n -10 "$BATS_TEST_TMPDIR/hm_spin" 10 >/dev/null &
+	SLEEPERS+=($!)
+	"$BATS_TEST_TMPDIR/hm_srv" -t 50 >"$srv_out" &
+	SLEEPERS+=($!)
+	for _ in $(seq 100); do
+		port=$(awk '/^port/ { print $2 }' "$srv_out")
+		[ -n "$port" ] && break
+		sleep 0.02
+	done
+	# 4 connections, each sending its next request once the last one is
+	# answered: 4 / 50 ms = 80 requests/s, for longer than the window.
+	"$WORKLOADS/tcp_client" -a 127.0.0.1 -p "$port" -c 4 -n 200 -P 4 >/dev/null &
+	SLEEPERS+=($!)
+	sleep 0.5
+	"$HIVEMON" top --once --standalone --comm hm_spin --comm hm_srv --interval 3s \
+		>"$out" 2>"$err"
+	cat "$out"
+	assert_between "$(cell "$out" hm_spin 3)" 80 101
+	assert_between "$(cell "$out" hm_srv 8)" 70 82
+	assert_within_pct "$(to_ms "$(cell "$out" hm_srv 9)")" 50 10
+}
