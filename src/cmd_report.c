@@ -183,6 +183,12 @@ int cmd_report(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("usage: hivemon version\n\nPrints the version of hivemon.");
+		return 0;
+	}
+	if (argc > 1)
+		die_usage("version: unexpected argument '%s'", argv[1]);
 	printf("hivemon %s\n", HIVEMON_VERSION);
 	return 0;
 }

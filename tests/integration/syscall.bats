@@ -270,6 +270,11 @@ truth() {
 	run "$HIVEMON" version
 	assert_success
 	assert_output --regexp '^hivemon [0-9]+\.[0-9]+\.[0-9]+$'
+	run "$HIVEMON" version --help
+	assert_success
+	assert_output --partial 'usage: hivemon version'
+	run "$HIVEMON" version extra
+	assert_failure 2
 }
 
 @test "a non-root user gets a clear error, exit 1" {
