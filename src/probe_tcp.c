@@ -405,9 +405,9 @@ static int count_listener(uint32_t netns, const struct tcp_ep *ep, void *c)
 }
 
 /* Gives the kernel side the listening sockets that exist already, in every
- * network namespace (containers). /proc is read after the programs were
- * attached, so it lists every listener the kernel side counted meanwhile:
- * the larger of the two counts is right. */
+ * network namespace (containers). /proc is read after the LISTEN tracking
+ * was attached, so it lists every listener the kernel side counted
+ * meanwhile: the larger of the two counts is right. */
 static int seed_listeners(struct tcp_probe_state *tp)
 {
 	int fd = bpf_map__fd(tp->skel->maps.listen_ports);
@@ -463,6 +463,38 @@ static void probe_close(void *state)
 	free(tp);
 }
 
+static int attach_one(struct bpf_program *prog, struct bpf_link **link)
+{
+	*link = bpf_program__attach(prog);
+	return *link ? 0 : loader_report("tcp", "attach", -errno);
+}
+
+/*
+ * A socket's role is fixed when the data programs first see it, from the
+ * listening ports known then. So: track listen() first, read /proc's
+ * listeners (no listen() can fall in between), and only then attach the
+ * programs that classify sockets. Attaching all at once let a busy server
+ * socket be taken for a client in the moment before /proc was read.
+ */
+static int attach_in_order(struct tcp_probe_state *tp)
+{
+	struct tcp_bpf *s = tp->skel;
+	int err;
+
+	err = attach_one(s->progs.tcp_state, &s->links.tcp_state);
+	if (err)
+		return err;
+	err = seed_listeners(tp);
+	if (err)
+		return loader_report("tcp", "listening ports", err);
+	err = attach_one(s->progs.tcp_recv, &s->links.tcp_recv);
+	if (!err)
+		err = attach_one(s->progs.tcp_send, &s->links.tcp_send);
+	if (!err)
+		err = attach_one(s->progs.tcp_retransmit, &s->links.tcp_retransmit);
+	return err;
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
@@ -495,17 +527,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = loader_report("tcp", "load", err);
 		goto fail;
 	}
-	/* Attach before reading /proc so no listen() falls in between. */
-	err = tcp_bpf__attach(tp->skel);
-	if (err) {
-		err = loader_report("tcp", "attach", err);
+	err = attach_in_order(tp);
+	if (err)
 		goto fail;
-	}
-	err = seed_listeners(tp);
-	if (err) {
-		err = loader_report("tcp", "listening ports", err);
-		goto fail;
-	}
 	*state = tp;
 	return 0;
 fail:

@@ -192,6 +192,23 @@ retrans_segs() {
 	assert_output 0
 }
 
+@test "a server busy while hivemon attaches keeps the server role on every connection" {
+	# 32 connections with a request in flight every 5 ms each: every
+	# socket is used in the moment the probes attach. None of them may be
+	# taken for a client socket of the server's.
+	start_server -a 127.0.0.1 -t 5
+	"$CLIENT" -a 127.0.0.1 -p "$PORT" -c 32 -n 600 -P 32 >/dev/null &
+	CLIENT_PID=$!
+	sleep 0.3
+	start_report --duration 1s --format json --probes tcp --comm tcp_server
+	finish_report
+	local ep="127.0.0.1:$PORT"
+
+	run proc_jq "$SERVER_PID" '[.tcp.requests[] | select(.role == "client")] | length'
+	assert_output 0
+	assert_between "$(req "$SERVER_PID" server "$ep" count)" 1000 7000
+}
+
 @test "--pid keeps the other end of the connection out" {
 	start_server -a 127.0.0.1 -t 50
 	start_report --duration 2s --format json --probes tcp --pid "$SERVER_PID"

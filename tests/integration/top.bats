@@ -383,5 +383,7 @@ daemon_frame_ready() {
 	cat "$out"
 	assert_between "$(cell "$out" hm_spin 3)" 80 101
 	assert_between "$(cell "$out" hm_srv 8)" 70 82
-	assert_within_pct "$(to_ms "$(cell "$out" hm_srv 9)")" 50 10
+	# Every request takes the 50 ms think time; the tail adds the server's
+	# wake-up delay, which the spinner beside it makes a few ms at worst.
+	assert_between "$(to_ms "$(cell "$out" hm_srv 9)")" 49 70
 }
