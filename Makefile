@@ -37,7 +37,8 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard test
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRCS))
-# floor.bpf.c and floor_loader.c are built by bench/syscall-overhead.sh itself.
+# bench/floor*.c (empty programs and their loader) are built by the scripts
+# that use them.
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out bench/floor%,$(wildcard bench/*.c)))
 ASAN_OBJS := $(patsubst $(BUILD)/obj/%,$(BUILD)/obj-asan/%,$(LIB_OBJS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -1,34 +1,42 @@
 #!/bin/bash
 # Throughput cost of hivemon's TCP probes: requests/s of wrk against a small
-# loopback HTTP server (tests/workloads/tcp_server, no think time), without
-# and with `hivemon report` running, alternated in one run so both see the
-# same machine. Prints the medians and their ratio; the target is a loss of
+# loopback HTTP server (tests/workloads/tcp_server, no think time) with no
+# tracer, under empty programs on the same tracepoints (the floor every
+# tracer of these events pays, bench/floor_tcp.bpf.c), and under `hivemon
+# report`. The three alternate in rotating order, in one run, so all see the
+# same machine. Prints the medians and their ratios; the target is a loss of
 # at most 5 % at 1000 connections.
 #
 # Both wrk and the server are CPU-bound on loopback, so requests/s moves
 # with whatever else runs on the host. The CPU spent per request (wrk, the
-# server and hivemon itself, from /proc) is steadier: its ratio is the
+# server and the tracer itself, from /proc) is steadier: its ratio is the
 # throughput ratio of a CPU-bound host, and is printed too.
 #
-# usage: bench/tcp-overhead.sh [CONNECTIONS] [SECONDS] [ROUNDS] [PROBES]
-#   defaults: 1000 connections, 5 s per run, 6 rounds, probes "tcp"
-#   (PROBES is passed to --probes, e.g. "syscall,tcp,sched,mem" = default set)
-# Needs root, wrk, and `make all workloads` done.
+# usage: bench/tcp-overhead.sh [CONNECTIONS] [SECONDS] [ROUNDS] [PROBES] [WORK_US]
+#   defaults: 1000 connections, 5 s per run, 6 rounds, probes "tcp", no work
+#   (PROBES is passed to --probes, e.g. "syscall,tcp,sched,mem" = default set;
+#   WORK_US is CPU time the server spends on each request, as a real server
+#   would: the tracer's cost per request is fixed, its share falls with it)
+# Needs root, wrk, clang, and `make all workloads` done.
 set -euo pipefail
 
 conns=${1:-1000}
 secs=${2:-5}
 rounds=${3:-6}
 probes=${4:-tcp}
+work_us=${5:-0}
+server_on=${SERVER_CPU:-1}
+wrk_on=${WRK_CPU:-0}
 root=$(cd "$(dirname "$0")/.." && pwd)
-hivemon=$root/build/hivemon
-server_bin=$root/build/workloads/tcp_server
+build=$root/build
+hivemon=$build/hivemon
+server_bin=$build/workloads/tcp_server
 tmp=$(mktemp -d)
 server=
-report=
+tracer=
 
 cleanup() {
-	[ -n "$report" ] && kill "$report" 2>/dev/null && wait "$report" 2>/dev/null
+	[ -n "$tracer" ] && kill "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -38,9 +46,17 @@ for f in "$hivemon" "$server_bin"; do
 	[ -x "$f" ] || { echo "tcp-overhead: $f missing (run make all workloads)" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "tcp-overhead: wrk missing (apt-get install wrk)" >&2; exit 1; }
+mkdir -p "$build/bench"
+clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$root/vmlinux/x86" -Wall \
+	-c "$root/bench/floor_tcp.bpf.c" -o "$build/bench/floor_tcp.bpf.o"
+# shellcheck disable=SC2046
+gcc -O2 -Wall -o "$build/bench/floor_loader" "$root/bench/floor_loader.c" \
+	$(pkg-config --cflags --libs libbpf)
 ulimit -n "$(ulimit -Hn)"
 
-"$server_bin" -a 127.0.0.1 -t 0 >"$tmp/server.out" &
+# The server on one CPU and wrk (one thread) on the other: unpinned, three
+# busy threads on two cores made runs differ by +-15 % from scheduling alone.
+taskset -c "$server_on" "$server_bin" -a 127.0.0.1 -t 0 -w "$work_us" >"$tmp/server.out" &
 server=$!
 for _ in $(seq 100); do
 	port=$(awk '/^port/ { print $2 }' "$tmp/server.out")
@@ -54,82 +70,94 @@ hz=$(getconf CLK_TCK)
 # CPU seconds (user + system) process PID has used so far.
 cpu_of() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 
-# One wrk run (2 threads, like the 2 cores of the test VMs); prints
-# "REQ_PER_S CPU_US_PER_REQUEST", the CPU of wrk, the server and hivemon
-# (when $report runs) per request served.
+# One wrk run (one thread, pinned); prints
+# "REQ_PER_S CPU_US_PER_REQUEST", the CPU of wrk, the server and the tracer
+# (when $tracer runs) per request served.
 run_wrk() {
-	local before after out reqs rps wrk_cpu hm_before=0 hm_after=0
+	local before after out reqs rps wrk_cpu tr_before=0 tr_after=0
 	before=$(cpu_of "$server")
-	[ -n "$report" ] && hm_before=$(cpu_of "$report")
-	out=$(/usr/bin/time -f 'cpu %U %S' wrk -t2 -c"$conns" -d"${secs}s" "$url" 2>&1)
+	[ -n "$tracer" ] && tr_before=$(cpu_of "$tracer")
+	out=$(/usr/bin/time -f 'cpu %U %S' taskset -c "$wrk_on" wrk -t1 -c"$conns" -d"${secs}s" "$url" 2>&1)
 	after=$(cpu_of "$server")
-	[ -n "$report" ] && hm_after=$(cpu_of "$report")
+	[ -n "$tracer" ] && tr_after=$(cpu_of "$tracer")
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 	wrk_cpu=$(awk '/^cpu/ { print $2 + $3 }' <<<"$out")
 	awk -v r="$reqs" -v rps="$rps" -v w="$wrk_cpu" -v s0="$before" -v s1="$after" \
-		-v h0="$hm_before" -v h1="$hm_after" \
+		-v h0="$tr_before" -v h1="$tr_after" \
 		'BEGIN { printf "%.0f %.2f\n", rps, (w + s1 - s0 + h1 - h0) * 1e6 / r }'
 }
 
-# One run under `hivemon report`, started and attached before wrk.
-run_traced() {
-	"$hivemon" report --verbose --duration "$((secs + 3))s" --format json --probes "$probes" \
-		>"$tmp/report.json" 2>"$tmp/report.err" &
-	report=$!
+# Starts TRACER-COMMAND... in the background, waits until its stderr or
+# stdout says it attached (PATTERN), runs wrk under it, and stops it.
+run_under() {
+	local pattern=$1
+	shift
+	"$@" >"$tmp/tracer.out" 2>"$tmp/tracer.err" &
+	tracer=$!
 	for _ in $(seq 400); do
-		grep -q 'probes attached' "$tmp/report.err" && break
+		grep -qs "$pattern" "$tmp/tracer.out" "$tmp/tracer.err" && break
 		sleep 0.05
 	done
-	grep -q 'probes attached' "$tmp/report.err" ||
-		{ echo "tcp-overhead: hivemon report did not attach" >&2; cat "$tmp/report.err" >&2; exit 1; }
+	grep -qs "$pattern" "$tmp/tracer.out" "$tmp/tracer.err" ||
+		{ echo "tcp-overhead: $1 did not attach" >&2; cat "$tmp/tracer.err" >&2; exit 1; }
 	run_wrk
-	kill -INT "$report"
-	wait "$report" || { echo "tcp-overhead: hivemon report failed" >&2; cat "$tmp/report.err" >&2; exit 1; }
-	report=
+	kill -INT "$tracer"
+	wait "$tracer" || { echo "tcp-overhead: $1 failed" >&2; cat "$tmp/tracer.err" >&2; exit 1; }
+	tracer=
+}
+
+run_config() {
+	case $1 in
+	none) run_wrk ;;
+	floor) run_under "attached" "$build/bench/floor_loader" "$build/bench/floor_tcp.bpf.o" ;;
+	hivemon)
+		run_under "probes attached" "$hivemon" report --verbose --duration 1h --format json \
+			--probes "$probes"
+		;;
+	esac
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 others=$(bpftool prog show 2>/dev/null | grep -c 'tracing\|kprobe\|tracepoint\|raw_tracepoint' || true)
 [ "$others" -gt 0 ] &&
-	echo "note: $others other tracing BPF programs are loaded; they slow both sides alike"
+	echo "note: $others other tracing BPF programs are loaded; they slow every configuration alike"
 run_wrk >/dev/null # warm-up: connection set-up, caches
-: >"$tmp/plain"
-: >"$tmp/traced"
-# The second run of a pair pays for the first one's 1000 closed connections
-# (TIME_WAIT, timers): an A/A run showed ~5 % from order alone. Alternating
-# the order cancels it.
+configs=(none floor hivemon)
+# Each run pays for the previous one's 1000 closed connections (TIME_WAIT,
+# timers): an A/A run showed ~5 % from order alone. Rotating the order
+# spreads that over all configurations.
 for r in $(seq "$rounds"); do
-	if [ $((r % 2)) -eq 1 ]; then
-		read -r plain plain_cpu < <(run_wrk)
-		read -r traced traced_cpu < <(run_traced)
-	else
-		read -r traced traced_cpu < <(run_traced)
-		read -r plain plain_cpu < <(run_wrk)
-	fi
-	if ! jq -e . "$tmp/report.json" >/dev/null 2>&1; then
-		bad=$(mktemp /tmp/tcp-overhead-report.XXXXXX.json)
-		cp "$tmp/report.json" "$bad"
-		echo "tcp-overhead: hivemon report wrote invalid JSON (kept in $bad)" >&2
-	fi
-	seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
-		.tcp.requests[] | select(.role == "server") | .count] | add // 0' "$tmp/report.json" \
-		2>/dev/null || echo "?")
-	lost=$(jq .lost_events "$tmp/report.json" 2>/dev/null || echo "?")
-	echo "round $r: without $plain req/s ($plain_cpu us CPU/req), with $traced req/s" \
-		"($traced_cpu us CPU/req; hivemon saw $seen server requests, lost $lost)"
-	echo "$plain $plain_cpu" >>"$tmp/plain"
-	echo "$traced $traced_cpu" >>"$tmp/traced"
+	line="round $r:"
+	for i in 0 1 2; do
+		c=${configs[$(((i + r) % 3))]}
+		run_config "$c" >"$tmp/run" # not in a subshell: cleanup must see $tracer
+		read -r run_rps run_cpu <"$tmp/run"
+		echo "$run_rps $run_cpu" >>"$tmp/$c"
+		line+=" $c $run_rps req/s ($run_cpu us CPU/req)"
+		if [ "$c" = hivemon ]; then
+			seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
+				.tcp.requests[] | select(.role == "server") | .count] | add // 0' \
+				"$tmp/tracer.out" 2>/dev/null || echo "?")
+			lost=$(jq .lost_events "$tmp/tracer.out" 2>/dev/null || echo "?")
+			line+=" [saw $seen server requests, lost $lost]"
+		fi
+		line+=";"
+	done
+	echo "$line"
 done
-plain=$(cut -d' ' -f1 "$tmp/plain" | median)
-traced=$(cut -d' ' -f1 "$tmp/traced" | median)
-plain_cpu=$(cut -d' ' -f2 "$tmp/plain" | median)
-traced_cpu=$(cut -d' ' -f2 "$tmp/traced" | median)
-awk -v p="$plain" -v t="$traced" -v pc="$plain_cpu" -v tc="$traced_cpu" -v c="$conns" \
-	-v probes="$probes" 'BEGIN {
-	printf "wrk, %d connections, probes %s: median %.0f req/s without, %.0f with hivemon report\n", c, probes, p, t
-	printf "throughput ratio with/without: %.3f (loss %.1f %%)\n", t / p, (1 - t / p) * 100
-	printf "CPU per request: %.2f us without, %.2f us with (wrk + server + hivemon)\n", pc, tc
-	printf "CPU-bound throughput ratio (CPU/req without / with): %.3f (loss %.1f %%)\n", pc / tc, (1 - pc / tc) * 100
+declare -A med_rps med_cpu
+for c in "${configs[@]}"; do
+	med_rps[$c]=$(cut -d' ' -f1 "$tmp/$c" | median)
+	med_cpu[$c]=$(cut -d' ' -f2 "$tmp/$c" | median)
+done
+awk -v n="${med_rps[none]}" -v f="${med_rps[floor]}" -v h="${med_rps[hivemon]}" \
+	-v nc="${med_cpu[none]}" -v fc="${med_cpu[floor]}" -v hc="${med_cpu[hivemon]}" \
+	-v c="$conns" -v probes="$probes" -v work="$work_us" 'BEGIN {
+	printf "wrk, %d connections, %s us of server CPU per request, probes %s: median req/s %.0f none, %.0f floor, %.0f hivemon\n", c, work, probes, n, f, h
+	printf "throughput loss vs none: floor %.1f %%, hivemon %.1f %%\n", (1 - f / n) * 100, (1 - h / n) * 100
+	printf "CPU per request: %.2f us none, %.2f floor, %.2f hivemon (wrk + server + tracer)\n", nc, fc, hc
+	printf "CPU-bound loss vs none: floor %.1f %%, hivemon %.1f %% (%.2f us/request above the floor)\n",
+		(1 - nc / fc) * 100, (1 - nc / hc) * 100, hc - fc
 }'

@@ -6,9 +6,11 @@
  * is the think time. Serves thousands of connections from one epoll loop;
  * answers wrk too.
  *
- * usage: tcp_server [-a ADDR] [-p PORT] [-t THINK_MS]
+ * usage: tcp_server [-a ADDR] [-p PORT] [-t THINK_MS] [-w WORK_US]
  *   -a  address to listen on (default 127.0.0.1; "::" is dual-stack)
  *   -p  port (default 0: any free one)
+ *   -w  with no think time: spend WORK_US of CPU on each request before
+ *       answering, like a server that computes its answers
  * Prints "port N" on stdout once listening. On SIGTERM prints what it
  * measured itself, "requests N p50_ns X" (from the return of the first recv
  * of a request to the return of the send of its reply), and exits.
@@ -188,9 +190,27 @@ static void send_due(int tfd, struct reply_queue *q, struct conn *conns, struct 
 	arm(tfd, q);
 }
 
+#define USAGE "usage: tcp_server [-a ADDR] [-p PORT] [-t THINK_MS] [-w WORK_US]\n"
+
+struct server_opts {
+	double think_ms;
+	double work_us;
+};
+
+/* Burns @us of this thread's CPU time. */
+static void spend_cpu(double us)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	while ((now.tv_sec - start.tv_sec) * 1e6 + (now.tv_nsec - start.tv_nsec) / 1e3 < us);
+}
+
 /* Reads what the client sent; one burst is one request. */
-static void on_readable(int fd, int epfd, int tfd, double think_ms, struct reply_queue *q,
-			struct conn *conns, struct self_times *st)
+static void on_readable(int fd, int epfd, int tfd, const struct server_opts *opts,
+			struct reply_queue *q, struct conn *conns, struct self_times *st)
 {
 	struct timespec got_at;
 	struct reply *r;
@@ -210,7 +230,9 @@ static void on_readable(int fd, int epfd, int tfd, double think_ms, struct reply
 	}
 	if (!got || conns[fd].pending)
 		return;
-	if (think_ms <= 0) {
+	if (opts->think_ms <= 0) {
+		if (opts->work_us > 0)
+			spend_cpu(opts->work_us);
 		reply(fd);
 		self_record(st, &got_at);
 		return;
@@ -221,7 +243,7 @@ static void on_readable(int fd, int epfd, int tfd, double think_ms, struct reply
 	r->fd = fd;
 	r->gen = conns[fd].gen;
 	clock_gettime(CLOCK_MONOTONIC, &r->due);
-	timespec_add_ms(&r->due, think_ms);
+	timespec_add_ms(&r->due, opts->think_ms);
 	if (q->len++ == 0)
 		arm(tfd, q);
 }
@@ -235,11 +257,11 @@ int main(int argc, char **argv)
 	int sfd;
 	const char *addr = "127.0.0.1";
 	struct epoll_event ev, events[256];
-	double think_ms = 0;
+	struct server_opts opts = {0};
 	int port = 0, opt, lfd, epfd, tfd;
 	struct rlimit rl;
 
-	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:t:w:")) != -1) {
 		switch (opt) {
 		case 'a':
 			addr = optarg;
@@ -248,10 +270,13 @@ int main(int argc, char **argv)
 			port = atoi(optarg);
 			break;
 		case 't':
-			think_ms = atof(optarg);
+			opts.think_ms = atof(optarg);
+			break;
+		case 'w':
+			opts.work_us = atof(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: tcp_server [-a ADDR] [-p PORT] [-t THINK_MS]\n");
+			fputs(USAGE, stderr);
 			return 2;
 		}
 	}
@@ -305,7 +330,7 @@ int main(int argc, char **argv)
 			} else if (fd == tfd) {
 				send_due(tfd, &queue, conns, &self);
 			} else {
-				on_readable(fd, epfd, tfd, think_ms, &queue, conns, &self);
+				on_readable(fd, epfd, tfd, &opts, &queue, conns, &self);
 			}
 		}
 	}
