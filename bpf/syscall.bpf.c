@@ -29,12 +29,22 @@
 #define RATE_WINDOW_CALLS 1024
 /* RATE_WINDOW_CALLS in less than this means > 10k calls/s: a hot thread. */
 #define HOT_WINDOW_NS (RATE_WINDOW_CALLS * 100000ULL)
+/* Histogram buckets a thread holds back before touching syscall_hists: a
+ * loop's latencies spread over a few neighbouring buckets, and with one
+ * held bucket --exact paid a map update on nearly every call. */
+#define PEND_SLOTS    4
 #define NR_EXIT	      60
 #define NR_EXIT_GROUP 231
 #define TASK_RUNNING  0
 
 const volatile bool exact = false;
 const volatile __u64 slow_ns = 10000000;
+
+/* Timed calls of one histogram bucket not yet in syscall_hists. */
+struct pending_bucket {
+	__u32 slot;
+	__u32 count; /* weighted */
+};
 
 struct thread_state {
 	__u64 start_ns;	    /* start of the timed call in flight, 0 = untimed */
@@ -46,10 +56,9 @@ struct thread_state {
 	__u32 batch_nr;
 	__u32 batch_count;
 	__u32 batch_errors;
-	__u32 pend_slot;  /* histogram bucket of the latest timed calls */
-	__u32 pend_count; /* their weighted number, not yet in syscall_hists */
-	__u32 cur_nr;	  /* syscall in flight */
-	__u32 tgid;	  /* process of the thread, set on first use */
+	struct pending_bucket pend[PEND_SLOTS]; /* of batch_nr, by slot % PEND_SLOTS */
+	__u32 cur_nr;				/* syscall in flight */
+	__u32 tgid;				/* process of the thread, set on first use */
 	__u32 window_calls;
 	__u16 sample_left; /* calls until the next timed one (hot threads) */
 	__u8 hot;
@@ -88,21 +97,26 @@ __u64 lost_events = 0;
 
 static const struct syscall_val zero_val;
 
-static __always_inline void flush_bucket(struct thread_state *ts)
+static __always_inline void flush_bucket(struct thread_state *ts, struct pending_bucket *pend)
 {
 	struct syscall_hist_key key = {
 		.tgid = ts->tgid,
 		.nr = (__u16)ts->batch_nr,
-		.slot = (__u16)ts->pend_slot,
+		.slot = (__u16)pend->slot,
 	};
 	__u64 zero = 0, *bucket;
 
-	if (!ts->pend_count)
-		return;
 	bucket = map_lookup_or_try_init(&syscall_hists, &key, &zero);
 	if (bucket)
-		__sync_fetch_and_add(bucket, ts->pend_count);
-	ts->pend_count = 0;
+		__sync_fetch_and_add(bucket, pend->count);
+	pend->count = 0;
+}
+
+static __always_inline void flush_buckets(struct thread_state *ts)
+{
+	for (int i = 0; i < PEND_SLOTS; i++)
+		if (ts->pend[i].count)
+			flush_bucket(ts, &ts->pend[i]);
 }
 
 static __always_inline void flush_batch(struct thread_state *ts)
@@ -110,7 +124,7 @@ static __always_inline void flush_batch(struct thread_state *ts)
 	struct syscall_key key = {.tgid = ts->tgid, .nr = ts->batch_nr};
 	struct syscall_val *val;
 
-	flush_bucket(ts);
+	flush_buckets(ts);
 	if (!ts->batch_count && !ts->batch_errors && !ts->batch_weight)
 		return;
 	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
@@ -215,23 +229,24 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 /*
  * Adds a timed call to the thread's batch. Its bucket waits in the thread
- * too while the next calls land in the same one, which is the common case
- * of a loop: then no shared map is touched per call.
+ * too until another bucket needs its place, so a loop whose calls land in a
+ * few buckets touches no shared map per call.
  */
 static __always_inline void record_latency(struct thread_state *ts, __u64 lat, long ret)
 {
 	__u64 weight = ts->blocked ? 1 : ts->weight;
 	__u32 slot = hist_slot(lat);
+	struct pending_bucket *pend = &ts->pend[slot % PEND_SLOTS];
 
 	batch_current(ts);
 	ts->batch_weight += weight;
 	ts->batch_total_ns += lat * weight;
 	if (lat > ts->batch_max_ns)
 		ts->batch_max_ns = lat;
-	if (ts->pend_count && slot != ts->pend_slot)
-		flush_bucket(ts);
-	ts->pend_slot = slot;
-	ts->pend_count += weight;
+	if (pend->count && pend->slot != slot)
+		flush_bucket(ts, pend);
+	pend->slot = slot;
+	pend->count += weight;
 	if (lat >= slow_ns) {
 		struct slow_syscall_event *e;
 

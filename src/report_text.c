@@ -10,6 +10,13 @@
 
 #define TOP_SYSCALLS 10
 
+/* @ns formatted, or "-" when @h holds no timed event: a call still in
+ * flight, or only failed connects, has a count but no latency yet. */
+static const char *lat_text(const struct hist *h, uint64_t ns, char *buf, size_t len)
+{
+	return h->count ? format_ns(ns, buf, len) : "-";
+}
+
 static void print_syscalls(const struct proc_snapshot *p, FILE *out)
 {
 	size_t *order = report_syscall_order(p);
@@ -26,10 +33,10 @@ static void print_syscalls(const struct proc_snapshot *p, FILE *out)
 		fprintf(out, "  %-20s %10llu %8llu %10s %10s %10s %10s\n",
 			syscall_name(sc->nr, name, sizeof(name)), (unsigned long long)sc->count,
 			(unsigned long long)sc->errors,
-			format_ns(sc->lat.sum_ns, total, sizeof(total)),
-			format_ns(hist_quantile(&sc->lat, 0.50), p50, sizeof(p50)),
-			format_ns(hist_quantile(&sc->lat, 0.99), p99, sizeof(p99)),
-			format_ns(sc->lat.max_ns, max, sizeof(max)));
+			lat_text(&sc->lat, sc->lat.sum_ns, total, sizeof(total)),
+			lat_text(&sc->lat, hist_quantile(&sc->lat, 0.50), p50, sizeof(p50)),
+			lat_text(&sc->lat, hist_quantile(&sc->lat, 0.99), p99, sizeof(p99)),
+			lat_text(&sc->lat, sc->lat.max_ns, max, sizeof(max)));
 	}
 	if (p->n_syscalls > TOP_SYSCALLS)
 		fprintf(out, "  ... %zu more syscalls\n", p->n_syscalls - TOP_SYSCALLS);
@@ -48,8 +55,8 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 			endpoint_format(r->role == TCP_ROLE_SERVER ? &r->local : &r->remote, ep,
 					sizeof(ep)),
 			(unsigned long long)r->count,
-			format_ns(hist_quantile(&r->lat, 0.5), p50, 32),
-			format_ns(hist_quantile(&r->lat, 0.99), p99, 32));
+			lat_text(&r->lat, hist_quantile(&r->lat, 0.5), p50, sizeof(p50)),
+			lat_text(&r->lat, hist_quantile(&r->lat, 0.99), p99, sizeof(p99)));
 	}
 	for (size_t i = 0; i < p->tcp.n_connect; i++) {
 		const struct tcp_remote_stat *c = &p->tcp.connect[i];
@@ -57,16 +64,16 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 		fprintf(out, "  tcp connect %s: %llu (%llu failed), p50 %s, p99 %s\n",
 			endpoint_format(&c->remote, ep, sizeof(ep)), (unsigned long long)c->count,
 			(unsigned long long)c->errors,
-			format_ns(hist_quantile(&c->lat, 0.5), p50, 32),
-			format_ns(hist_quantile(&c->lat, 0.99), p99, 32));
+			lat_text(&c->lat, hist_quantile(&c->lat, 0.5), p50, sizeof(p50)),
+			lat_text(&c->lat, hist_quantile(&c->lat, 0.99), p99, sizeof(p99)));
 	}
 	for (size_t i = 0; i < p->tcp.n_rtt; i++) {
 		const struct tcp_remote_stat *r = &p->tcp.rtt[i];
 
 		fprintf(out, "  tcp rtt %s: p50 %s, p99 %s (%llu samples)\n",
 			endpoint_format(&r->remote, ep, sizeof(ep)),
-			format_ns(hist_quantile(&r->lat, 0.5), p50, 32),
-			format_ns(hist_quantile(&r->lat, 0.99), p99, 32),
+			lat_text(&r->lat, hist_quantile(&r->lat, 0.5), p50, sizeof(p50)),
+			lat_text(&r->lat, hist_quantile(&r->lat, 0.99), p99, sizeof(p99)),
 			(unsigned long long)r->count);
 	}
 	if (p->tcp.retransmits)

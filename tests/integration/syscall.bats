@@ -226,6 +226,23 @@ truth() {
 	assert_success
 }
 
+@test "a call still in flight when the report ends is counted, with no latency yet" {
+	# The workload starts, then waits for a line before its one 5 s sleep:
+	# the window holds only that sleep's start.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	exec 4<>"$BATS_TEST_TMPDIR/go"
+	"$LOAD" sleep 1 5000 wait <"$BATS_TEST_TMPDIR/go" >/dev/null &
+	local pid=$!
+	start_report --duration 60s --pid "$pid"
+	echo go >&4
+	sleep 0.5
+	end_report
+	kill "$pid"
+	exec 4>&-
+	run grep -E '^  clock_nanosleep +1 +0 +- +- +- +-$' "$REPORT_OUT"
+	assert_success
+}
+
 @test "SIGINT ends a long report early and still prints it" {
 	start_report --duration 60s --format json --comm early
 	run_named early sleep 3 10 &
