@@ -17,6 +17,8 @@
 #   (PROBES is passed to --probes, e.g. "syscall,tcp,sched,mem" = default set;
 #   WORK_US is CPU time the server spends on each request, as a real server
 #   would: the tracer's cost per request is fixed, its share falls with it)
+#   SERVER=nginx serves the requests with nginx (one process, a fixed
+#   answer from its config) instead of tcp_server; WORK_US does not apply
 # Needs root, wrk, clang, and `make all workloads` done.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ secs=${2:-5}
 rounds=${3:-6}
 probes=${4:-tcp}
 work_us=${5:-0}
+server_kind=${SERVER:-toy}
 server_on=${SERVER_CPU:-1}
 wrk_on=${WRK_CPU:-0}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,14 +59,56 @@ ulimit -n "$(ulimit -Hn)"
 
 # The server on one CPU and wrk (one thread) on the other: unpinned, three
 # busy threads on two cores made runs differ by +-15 % from scheduling alone.
-taskset -c "$server_on" "$server_bin" -a 127.0.0.1 -t 0 -w "$work_us" >"$tmp/server.out" &
-server=$!
-for _ in $(seq 100); do
-	port=$(awk '/^port/ { print $2 }' "$tmp/server.out")
-	[ -n "$port" ] && break
-	sleep 0.02
-done
-[ -n "$port" ] || { echo "tcp-overhead: server did not start" >&2; exit 1; }
+start_toy_server() {
+	taskset -c "$server_on" "$server_bin" -a 127.0.0.1 -t 0 -w "$work_us" >"$tmp/server.out" &
+	server=$!
+	for _ in $(seq 100); do
+		port=$(awk '/^port/ { print $2 }' "$tmp/server.out")
+		[ -n "$port" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# nginx, one process, answering every request from its config.
+start_nginx() {
+	command -v nginx >/dev/null || { echo "tcp-overhead: nginx missing (apt-get install nginx-light)" >&2; exit 1; }
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$tmp/nginx.conf" <<-EOF
+		daemon off;
+		master_process off;
+		worker_processes 1;
+		pid $tmp/nginx.pid;
+		error_log $tmp/nginx.err;
+		events { worker_connections $((conns + 64)); }
+		http {
+			access_log off;
+			keepalive_requests 100000000;
+			client_body_temp_path $tmp;
+			proxy_temp_path $tmp;
+			fastcgi_temp_path $tmp;
+			uwsgi_temp_path $tmp;
+			scgi_temp_path $tmp;
+			server {
+				listen 127.0.0.1:$port;
+				location / { return 200 "ok\\n"; }
+			}
+		}
+	EOF
+	taskset -c "$server_on" nginx -c "$tmp/nginx.conf" -p "$tmp" &
+	server=$!
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$port/" >/dev/null && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+case $server_kind in
+toy) start_toy_server ;;
+nginx) start_nginx ;;
+*) echo "tcp-overhead: SERVER is toy or nginx" >&2; exit 2 ;;
+esac || { echo "tcp-overhead: server did not start" >&2; exit 1; }
 url=http://127.0.0.1:$port/
 
 hz=$(getconf CLK_TCK)
@@ -154,8 +199,8 @@ for c in "${configs[@]}"; do
 done
 awk -v n="${med_rps[none]}" -v f="${med_rps[floor]}" -v h="${med_rps[hivemon]}" \
 	-v nc="${med_cpu[none]}" -v fc="${med_cpu[floor]}" -v hc="${med_cpu[hivemon]}" \
-	-v c="$conns" -v probes="$probes" -v work="$work_us" 'BEGIN {
-	printf "wrk, %d connections, %s us of server CPU per request, probes %s: median req/s %.0f none, %.0f floor, %.0f hivemon\n", c, work, probes, n, f, h
+	-v c="$conns" -v probes="$probes" -v work="$work_us" -v kind="$server_kind" 'BEGIN {
+	printf "wrk, %d connections, server %s, %s us of work per request, probes %s: median req/s %.0f none, %.0f floor, %.0f hivemon\n", c, kind, work, probes, n, f, h
 	printf "throughput loss vs none: floor %.1f %%, hivemon %.1f %%\n", (1 - f / n) * 100, (1 - h / n) * 100
 	printf "CPU per request: %.2f us none, %.2f floor, %.2f hivemon (wrk + server + tracer)\n", nc, fc, hc
 	printf "CPU-bound loss vs none: floor %.1f %%, hivemon %.1f %% (%.2f us/request above the floor)\n",
