@@ -87,8 +87,9 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 	if (p->sched.runq.count || p->sched.oncpu_ns)
 		fprintf(out, "  on-CPU %s, run-queue delay p50 %s p99 %s\n",
 			format_ns(p->sched.oncpu_ns, a, sizeof(a)),
-			format_ns(hist_quantile(&p->sched.runq, 0.5), b, sizeof(b)),
-			format_ns(hist_quantile(&p->sched.runq, 0.99), c, sizeof(c)));
+			lat_text(&p->sched.runq, hist_quantile(&p->sched.runq, 0.5), b, sizeof(b)),
+			lat_text(&p->sched.runq, hist_quantile(&p->sched.runq, 0.99), c,
+				 sizeof(c)));
 	if (p->alloc.rss_bytes || p->alloc.page_faults)
 		fprintf(out, "  RSS %s, %llu page faults, %llu reclaim stalls (%s)\n",
 			format_bytes(p->alloc.rss_bytes, a, sizeof(a)),
@@ -99,8 +100,10 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 		fprintf(out, "  malloc: %llu calls, %llu frees, p50 %s p99 %s, outstanding %s\n",
 			(unsigned long long)p->alloc.malloc.calls,
 			(unsigned long long)p->alloc.malloc.frees,
-			format_ns(hist_quantile(&p->alloc.malloc.lat, 0.5), a, sizeof(a)),
-			format_ns(hist_quantile(&p->alloc.malloc.lat, 0.99), b, sizeof(b)),
+			lat_text(&p->alloc.malloc.lat, hist_quantile(&p->alloc.malloc.lat, 0.5), a,
+				 sizeof(a)),
+			lat_text(&p->alloc.malloc.lat, hist_quantile(&p->alloc.malloc.lat, 0.99), b,
+				 sizeof(b)),
 			format_bytes(p->alloc.malloc.outstanding_bytes > 0
 					     ? (uint64_t)p->alloc.malloc.outstanding_bytes
 					     : 0,
