@@ -1,11 +1,13 @@
 #!/bin/bash
 # Throughput cost of hivemon's TCP probes: requests/s of wrk against a small
 # loopback HTTP server (tests/workloads/tcp_server, no think time) with no
-# tracer, under empty programs on the same tracepoints (the floor every
-# tracer of these events pays, bench/floor_tcp.bpf.c), and under `hivemon
-# report`. The three alternate in rotating order, in one run, so all see the
-# same machine. Prints the medians and their ratios; the target is a loss of
-# at most 5 % at 1000 connections.
+# tracer (none), under empty programs on the same tracepoints (floor: what
+# every tracer of these events pays, bench/floor_tcp.bpf.c), under `hivemon
+# report` (hivemon) and under `hivemon report --tcp-sample 8`
+# (hivemon-sample8). They alternate in rotating order, in one run, so all
+# see the same machine; CONFIGS="none floor hivemon" picks some ("none"
+# must be among them). Prints the medians and the losses against none; the
+# target is a loss of at most 5 % at 1000 connections.
 #
 # Both wrk and the server are CPU-bound on loopback, so requests/s moves
 # with whatever else runs on the host. The CPU spent per request (wrk, the
@@ -160,6 +162,10 @@ run_config() {
 		run_under "probes attached" "$hivemon" report --verbose --duration 1h --format json \
 			--probes "$probes"
 		;;
+	hivemon-sample8)
+		run_under "probes attached" "$hivemon" report --verbose --duration 1h --format json \
+			--probes "$probes" --tcp-sample 8
+		;;
 	esac
 }
 
@@ -169,19 +175,19 @@ others=$(bpftool prog show 2>/dev/null | grep -c 'tracing\|kprobe\|tracepoint\|r
 [ "$others" -gt 0 ] &&
 	echo "note: $others other tracing BPF programs are loaded; they slow every configuration alike"
 run_wrk >/dev/null # warm-up: connection set-up, caches
-configs=(none floor hivemon)
+read -r -a configs <<<"${CONFIGS:-none floor hivemon hivemon-sample8}"
 # Each run pays for the previous one's 1000 closed connections (TIME_WAIT,
 # timers): an A/A run showed ~5 % from order alone. Rotating the order
 # spreads that over all configurations.
 for r in $(seq "$rounds"); do
 	line="round $r:"
-	for i in 0 1 2; do
-		c=${configs[$(((i + r) % 3))]}
+	for i in "${!configs[@]}"; do
+		c=${configs[$(((i + r) % ${#configs[@]}))]}
 		run_config "$c" >"$tmp/run" # not in a subshell: cleanup must see $tracer
 		read -r run_rps run_cpu <"$tmp/run"
 		echo "$run_rps $run_cpu" >>"$tmp/$c"
 		line+=" $c $run_rps req/s ($run_cpu us CPU/req)"
-		if [ "$c" = hivemon ]; then
+		if [ "${c#hivemon}" != "$c" ]; then
 			seen=$(jq --argjson pid "$server" '[.processes[] | select(.pid == $pid) |
 				.tcp.requests[] | select(.role == "server") | .count] | add // 0' \
 				"$tmp/tracer.out" 2>/dev/null || echo "?")
@@ -197,12 +203,16 @@ for c in "${configs[@]}"; do
 	med_rps[$c]=$(cut -d' ' -f1 "$tmp/$c" | median)
 	med_cpu[$c]=$(cut -d' ' -f2 "$tmp/$c" | median)
 done
-awk -v n="${med_rps[none]}" -v f="${med_rps[floor]}" -v h="${med_rps[hivemon]}" \
-	-v nc="${med_cpu[none]}" -v fc="${med_cpu[floor]}" -v hc="${med_cpu[hivemon]}" \
-	-v c="$conns" -v probes="$probes" -v work="$work_us" -v kind="$server_kind" 'BEGIN {
-	printf "wrk, %d connections, server %s, %s us of work per request, probes %s: median req/s %.0f none, %.0f floor, %.0f hivemon\n", c, kind, work, probes, n, f, h
-	printf "throughput loss vs none: floor %.1f %%, hivemon %.1f %%\n", (1 - f / n) * 100, (1 - h / n) * 100
-	printf "CPU per request: %.2f us none, %.2f floor, %.2f hivemon (wrk + server + tracer)\n", nc, fc, hc
-	printf "CPU-bound loss vs none: floor %.1f %%, hivemon %.1f %% (%.2f us/request above the floor)\n",
-		(1 - nc / fc) * 100, (1 - nc / hc) * 100, hc - fc
-}'
+base_rps=${med_rps[none]}
+base_cpu=${med_cpu[none]}
+echo "wrk, $conns connections, server $server_kind, $work_us us of work per request, probes $probes"
+for c in "${configs[@]}"; do
+	awk -v c="$c" -v n="$base_rps" -v r="${med_rps[$c]}" -v nc="$base_cpu" -v rc="${med_cpu[$c]}" \
+		-v fc="${med_cpu[floor]:-}" 'BEGIN {
+		printf "%-16s median %7.0f req/s (loss %5.1f %%), %6.2f us CPU/req (CPU-bound loss %5.1f %%)",
+			c, r, (1 - r / n) * 100, rc, (1 - nc / rc) * 100
+		if (fc != "" && c != "none" && c != "floor")
+			printf ", %.2f us/req above the floor", rc - fc
+		printf "\n"
+	}'
+done

@@ -38,6 +38,15 @@
  * RTT on every exchange. */
 #define RTT_SAMPLE_NS 100000000ULL
 
+/*
+ * 1: every connection is followed. N > 1 (--tcp-sample N): only connections
+ * whose hash falls in 1 of N buckets are, and their exchanges count N times.
+ * The choice is a pure function of the socket, so the others cost no state
+ * lookup at all: with thousands of busy connections that lookup, a cache
+ * miss per send or recv, is nearly the whole cost of request tracing.
+ */
+const volatile __u32 sample_period = 1;
+
 enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
 
 struct sock_state {
@@ -138,10 +147,10 @@ static __always_inline void count_lost(void)
 	__sync_fetch_and_add(&lost_events, 1);
 }
 
-/* Adds one event to the (tgid, kind, ep) aggregate; @timed events carry a
- * latency that goes to the histogram, others only count. */
+/* Adds @weight events to the (tgid, kind, ep) aggregate; @timed events
+ * carry a latency that goes to the histogram, others only count. */
 static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *ep, __u64 lat,
-				   bool timed, bool error)
+				   __u64 weight, bool timed, bool error)
 {
 	struct tcp_stat_hist_key hkey = {};
 	struct tcp_stat_val *val;
@@ -156,12 +165,12 @@ static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *
 		count_lost();
 		return;
 	}
-	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->count, weight);
 	if (error)
-		__sync_fetch_and_add(&val->errors, 1);
+		__sync_fetch_and_add(&val->errors, weight);
 	if (!timed)
 		return;
-	__sync_fetch_and_add(&val->sum_ns, lat);
+	__sync_fetch_and_add(&val->sum_ns, lat * weight);
 	atomic_max_u64(&val->max_ns, lat);
 	atomic_min_u64(&val->min_ns, lat);
 	hkey.slot = hist_slot(lat);
@@ -170,7 +179,7 @@ static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *
 		count_lost();
 		return;
 	}
-	__sync_fetch_and_add(bucket, 1);
+	__sync_fetch_and_add(bucket, weight);
 }
 
 /* The listening socket a connection on @sk was accepted from, if any:
@@ -235,7 +244,7 @@ static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, _
 	if (!srtt_us)
 		return;
 	st->rtt_sampled_ns = now;
-	record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, true, false);
+	record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, 1, true, false);
 }
 
 /* The exchange in flight on @st ends now: record it, and maybe the RTT. */
@@ -244,9 +253,22 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	record(tgid, kind, &st->req_ep, now - st->req_start_ns, true, false);
+	record(tgid, kind, &st->req_ep, now - st->req_start_ns, sample_period, true, false);
 	st->req_start_ns = 0;
 	record_rtt(sk, st, tgid, now);
+}
+
+/* Whether @sk is one of the connections followed (see sample_period). */
+static __always_inline bool followed(const struct sock *sk)
+{
+	__u32 mixed;
+
+	if (sample_period <= 1)
+		return true;
+	/* skc_hash is the 4-tuple's hash in the established table, keyed by a
+	 * boot-time secret: spread, and stable for the connection's life. */
+	mixed = sk->__sk_common.skc_hash * 2654435761u;
+	return (mixed >> 16) % sample_period == 0;
 }
 
 /*
@@ -260,7 +282,7 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 
-	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid))
+	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid) || !followed(sk))
 		return 0;
 	st = sock_state(sk, tgid);
 	if (!st)
@@ -337,7 +359,7 @@ static __always_inline void connect_end(struct sock *sk, bool established)
 	if (!st || !st->connect_start_ns)
 		return;
 	record(st->tgid, TCP_KIND_CONNECT, &st->req_ep, bpf_ktime_get_ns() - st->connect_start_ns,
-	       established, !established);
+	       1, established, !established);
 	st->connect_start_ns = 0;
 }
 
@@ -376,9 +398,11 @@ int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb, int err)
 		return 0;
 	/* Retransmits come from timers and softirq: charge the socket's owner,
 	 * known only for sockets a traced process has used. */
+	if (!followed(sk))
+		return 0;
 	st = bpf_sk_storage_get(&socks, sk, 0, 0);
 	if (st)
-		record(st->tgid, TCP_KIND_RETRANS, 0, 0, false, false);
+		record(st->tgid, TCP_KIND_RETRANS, 0, 0, sample_period, false, false);
 	return 0;
 }
 

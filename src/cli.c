@@ -197,6 +197,16 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 				  "e.g. 1s/10s",
 				  arg);
 		return 1;
+	case 'T': {
+		char *end;
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (!isdigit((unsigned char)*arg) || *end || n < 1 || n > TCP_SAMPLE_MAX)
+			die_usage("invalid --tcp-sample '%s': expected a number from 1 to %d", arg,
+				  TCP_SAMPLE_MAX);
+		opts->tcp_sample = (uint32_t)n;
+		return 1;
+	}
 	case 'v':
 		opts->verbose = true;
 		return 1;

@@ -23,7 +23,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Handles a filter/probe option shared by report, top and run: --pid,
  * --comm, --cgroup, --probes, --exact, --verbose, --alloc-duty ON/PERIOD
- * (e.g. 1s/10s: allocation probes attached ON in every PERIOD). Returns 1
+ * (e.g. 1s/10s: allocation probes attached ON in every PERIOD), --tcp-sample
+ * N (follow 1 in N TCP connections). Returns 1
  * when @opt was one of them, 0 when not, and exits with status 2 on a bad
  * value.
  */
@@ -34,6 +35,7 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 		{"cgroup", required_argument, NULL, 'g'},                                          \
 		{"probes", required_argument, NULL, 'P'}, {"exact", no_argument, NULL, 'x'},       \
 		{"alloc-duty", required_argument, NULL, 'D'},                                      \
+		{"tcp-sample", required_argument, NULL, 'T'},                                      \
 	{                                                                                          \
 		"verbose", no_argument, NULL, 'v'                                                  \
 	}

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
 	"usage: hivemon report [filters] [--duration DUR] [--format text|json] [--alloc]\n"
-	"                      [--exact] [--probes LIST] [--verbose]\n"
+	"                      [--exact] [--tcp-sample N] [--probes LIST] [--verbose]\n"
 	"\n"
 	"Measures every process (or the filtered ones) for DUR, then prints where their\n"
 	"time went: syscalls, TCP, run queue, memory. Ctrl-C ends early and still prints.\n"
@@ -25,6 +25,8 @@ static const char usage_text[] =
 	"  --format FORMAT    text (default) or json (schema hivemon.report/v1)\n"
 	"  --probes LIST      probe sets: syscall,tcp,sched,mem,alloc (default all but alloc)\n"
 	"  --exact            time every syscall instead of sampling very busy threads\n"
+	"  --tcp-sample N     follow 1 in N TCP connections, counting each N times\n"
+	"                     (cheaper with thousands of busy connections; default 1)\n"
 	"  --alloc            malloc/free probes in the --pid processes (costly, opt-in)\n"
 	"  --alloc-duty ON/PERIOD  attach the malloc probes ON in every PERIOD (e.g. 1s/10s)\n"
 	"  --slow DUR         send calls slower than DUR as single events (default 10ms)\n"

@@ -58,7 +58,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hivemon top [--pid PID]... [--comm NAME]... [--cgroup PATH]\n"
-		"                   [--probes LIST] [--exact] [--interval DUR] [--once]\n"
+		"                   [--probes LIST] [--exact] [--tcp-sample N]\n"
+		"                   [--interval DUR] [--once]\n"
 		"                   [--socket PATH | --standalone]\n\n"
 		"Live view of where every process's time goes.\n\n"
 		"  --interval DUR  refresh period (default 1s)\n"

@@ -34,6 +34,7 @@ struct collector {
 	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
 	uint64_t window_start_real, window_start_mono;
 	unsigned int probes;
+	uint32_t tcp_sample;
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -103,6 +104,7 @@ struct collector *collector_open(const struct probe_opts *opts)
 			goto fail;
 		c->probes |= modules[i]->set;
 	}
+	c->tcp_sample = (c->probes & PROBE_TCP) && opts->tcp_sample > 1 ? opts->tcp_sample : 1;
 	/* Each module reads its maps at the same offset into every collect,
 	 * the drain included, so the window starts where the drain does. */
 	c->window_start_real = now_ns(CLOCK_REALTIME);
@@ -175,6 +177,7 @@ int collector_collect(struct collector *c, struct snapshot *snap)
 	snap->started_at_ns = c->window_start_real;
 	snap->duration_ns = mono - c->window_start_mono;
 	snap->probes = c->probes;
+	snap->tcp_sample = c->tcp_sample;
 	for (size_t i = 0; i < N_MODULES; i++) {
 		if (!c->states[i])
 			continue;

@@ -364,6 +364,12 @@ static int agent_key(struct parser *p, const char *name, const char *value)
 			problem(p, p->line, "exact '%s': expected true or false", value);
 		else
 			cfg->probe.exact = b;
+	} else if (!strcmp(name, "tcp_sample")) {
+		if (parse_uint(value, 1, TCP_SAMPLE_MAX, &n))
+			problem(p, p->line, "tcp_sample '%s': expected a number from 1 to %d",
+				value, TCP_SAMPLE_MAX);
+		else
+			cfg->probe.tcp_sample = (uint32_t)n;
 	} else {
 		return -ENOENT;
 	}

@@ -289,7 +289,9 @@ static struct backoff_policy backoff_policy(void)
 static bool same_probes(const struct probe_opts *a, const struct probe_opts *b)
 {
 	return a->probes == b->probes && a->exact == b->exact && a->max_procs == b->max_procs &&
-	       a->slow_ns == b->slow_ns && !memcmp(&a->filter, &b->filter, sizeof(a->filter));
+	       a->slow_ns == b->slow_ns && a->tcp_sample == b->tcp_sample &&
+	       a->alloc_on_ns == b->alloc_on_ns && a->alloc_period_ns == b->alloc_period_ns &&
+	       !memcmp(&a->filter, &b->filter, sizeof(a->filter));
 }
 
 static struct windows *new_windows(const struct config *cfg)
@@ -317,8 +319,8 @@ static bool same_windows(const struct daemon *d, const struct config *cfg)
 	return same;
 }
 
-/* Command-line filters and probe sets replace the config's; --exact and
- * --verbose add to it. */
+/* Command-line filters, probe sets, --tcp-sample and --alloc-duty replace
+ * the config's; --exact and --verbose add to it. */
 static void apply_cli(const struct daemon *d, struct config *cfg)
 {
 	const struct probe_opts *cli = &d->cli_probe;
@@ -329,6 +331,12 @@ static void apply_cli(const struct daemon *d, struct config *cfg)
 		cfg->probe.filter = cli->filter;
 	if (cli->probes != defaults.probes)
 		cfg->probe.probes = cli->probes;
+	if (cli->tcp_sample)
+		cfg->probe.tcp_sample = cli->tcp_sample;
+	if (cli->alloc_period_ns) {
+		cfg->probe.alloc_on_ns = cli->alloc_on_ns;
+		cfg->probe.alloc_period_ns = cli->alloc_period_ns;
+	}
 	cfg->probe.exact = cfg->probe.exact || cli->exact;
 	cfg->probe.verbose = cfg->probe.verbose || cli->verbose;
 }
@@ -483,10 +491,12 @@ static int daemon_loop(struct daemon *d, const sigset_t *signals)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: hivemon run [--config FILE] [--pid PID] [--comm NAME] "
-		     "[--cgroup PATH] [--probes LIST] [--exact] [--verbose]\n"
-		     "Runs the daemon: measures every interval, raises alerts and delivers\n"
-		     "them; the config defaults to " CONFIG_DEFAULT_PATH ".\n");
+	fprintf(out,
+		"usage: hivemon run [--config FILE] [--pid PID] [--comm NAME] [--cgroup PATH]\n"
+		"                   [--probes LIST] [--exact] [--tcp-sample N]\n"
+		"                   [--alloc-duty ON/PERIOD] [--verbose]\n"
+		"Runs the daemon: measures every interval, raises alerts and delivers\n"
+		"them; the config defaults to " CONFIG_DEFAULT_PATH ".\n");
 }
 
 static void parse_args(int argc, char **argv, struct daemon *d)

@@ -31,6 +31,8 @@ struct probe_filter {
 	uint64_t cgroup_id; /* cgroup v2 id (inode of its directory), 0 = any */
 };
 
+#define TCP_SAMPLE_MAX 1024
+
 struct probe_opts {
 	struct probe_filter filter;
 	unsigned int probes; /* PROBE_* bits */
@@ -41,6 +43,9 @@ struct probe_opts {
 	/* Allocation probes attached alloc_on_ns in every alloc_period_ns
 	 * (duty cycle); 0 = attached all the time. */
 	uint64_t alloc_on_ns, alloc_period_ns;
+	/* Follow 1 in tcp_sample TCP connections, counting their exchanges
+	 * tcp_sample times (0 or 1: every connection, exact counts). */
+	uint32_t tcp_sample;
 };
 
 struct probe_module {

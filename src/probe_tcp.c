@@ -518,6 +518,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		goto fail;
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
+	tp->skel->rodata->sample_period = opts->tcp_sample > 1 ? opts->tcp_sample : 1;
 	bpf_map__set_max_entries(tp->skel->maps.tcp_stats,
 				 map_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,

@@ -299,6 +299,8 @@ int report_parse_json(const json_t *doc, struct snapshot *snap)
 	snap->started_at_ns = parse_utc(str_of(doc, "started_at"));
 	snap->duration_ns = (uint64_t)(json_number_value(dur) * 1e9 + 0.5);
 	snap->lost_events = u64_of(doc, "lost_events");
+	snap->tcp_sample =
+		json_object_get(doc, "tcp_sample") ? (uint32_t)u64_of(doc, "tcp_sample") : 1;
 	json_array_foreach(json_object_get(doc, "processes"), i, o)
 	{
 		if (parse_process(snap, o))

@@ -315,6 +315,8 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	dst->duration_ns += src->duration_ns;
 	dst->lost_events += src->lost_events;
 	dst->probes |= src->probes;
+	if (src->tcp_sample > dst->tcp_sample)
+		dst->tcp_sample = src->tcp_sample;
 	for (size_t i = 0; i < src->n_procs; i++) {
 		struct proc_snapshot *d = snapshot_proc(dst, src->procs[i].pid);
 

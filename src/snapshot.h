@@ -115,6 +115,7 @@ struct snapshot {
 	uint64_t duration_ns;
 	uint64_t lost_events;
 	unsigned int probes; /* PROBE_* bits that were active */
+	uint32_t tcp_sample; /* 1 in this many TCP connections followed (1 = all) */
 
 	struct proc_snapshot *procs; /* unordered, owned */
 	size_t n_procs, cap_procs;

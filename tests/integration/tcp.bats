@@ -153,6 +153,34 @@ rtt() {
 	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
 }
 
+@test "--tcp-sample 4: 1000 connections x 20 requests estimated within 20 %, latency exact, the report says so" {
+	start_server -a 127.0.0.1 -t 5
+	start_report --duration 30s --format json --probes tcp --comm tcp_server --comm tcp_client \
+		--tcp-sample 4
+	run "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 1000 -n 20 -P 100
+	assert_success
+	assert_output "connects 1000 requests 20000 refused 0 abandoned 0"
+	end_report
+	local ep="127.0.0.1:$PORT" s=$SERVER_PID c
+	stop_server
+	c=$(jq '.processes[] | select(.comm == "tcp_client") | .pid' "$REPORT_OUT")
+
+	assert_equal "$(jq .tcp_sample "$REPORT_OUT")" 4
+	# About 250 of the 1000 connections are followed, each counting 4 x 20:
+	# the estimate's standard deviation is ~5.5 %.
+	assert_within_pct "$(req "$s" server "$ep" count)" 20000 20
+	assert_within_pct "$(req "$c" client "$ep" count)" 20000 20
+	assert_equal $(($(req "$s" server "$ep" count) % 80)) 0
+	# Every followed exchange is timed: percentiles need no weighting.
+	assert_within_pct "$(req "$s" server "$ep" p50_ns)" "$SELF_P50" 5
+	# Connects are not sampled.
+	assert_equal "$(conn "$c" "$ep" count)" 1000
+	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
+	run "$HIVEMON" report --tcp-sample 0
+	assert_failure 2
+	assert_output "hivemon: invalid --tcp-sample '0': expected a number from 1 to 1024"
+}
+
 # Opens CONNS connections of tcp_client -w (in $NETNS when set) that wait
 # for SIGUSR1 to make REQS requests each: start_waiting_client CONNS REQS
 start_waiting_client() {

@@ -54,6 +54,7 @@ static const char full_conf[] = "; comment\n"
 				"filter.pid = 12, 34\n"
 				"probes = syscall,tcp\n"
 				"max_procs = 1024\n"
+				"tcp_sample = 8\n"
 				"\n"
 				"[export]\n"
 				"listen = 127.0.0.1:9464   ; inline comment\n"
@@ -101,6 +102,7 @@ static void test_full(void **unused)
 	assert_int_equal(cfg->probe.filter.pids[1], 34);
 	assert_int_equal(cfg->probe.probes, PROBE_SYSCALL | PROBE_TCP);
 	assert_int_equal(cfg->probe.max_procs, 1024);
+	assert_int_equal(cfg->probe.tcp_sample, 8);
 	assert_string_equal(cfg->export_listen, "127.0.0.1:9464");
 	assert_true(cfg->export_per_pid);
 	assert_string_equal(cfg->store_postgres, "postgresql:///hivemon");
@@ -190,6 +192,8 @@ static void test_problems(void **unused)
 			    "critical = 1GB\n",
 			    "t.conf:3: duplicate name \"w\" (first at line 1)");
 	assert_single_error("[export]\nlisten = nowhere\n", "t.conf:2: listen 'nowhere'");
+	assert_single_error("[agent]\ntcp_sample = 0\n",
+			    "t.conf:2: tcp_sample '0': expected a number from 1 to 1024");
 }
 
 static void test_long_line(void **unused)
