@@ -179,7 +179,7 @@ static void window_end(const struct snapshot *s, char *buf, size_t len)
 void top_format_header(const struct top_frame *f, struct top_lines *out)
 {
 	const struct top_totals *t = &f->model->totals;
-	char interval[32], window[32], sysc[32], req[32];
+	char interval[32], window[32], sysc[32], req[32], sampled[32] = "";
 	char at[16];
 	struct top_line *l;
 
@@ -191,11 +191,14 @@ void top_format_header(const struct top_frame *f, struct top_lines *out)
 		      f->snap->host[0] ? f->snap->host : "?",
 		      f->snap->kernel[0] ? f->snap->kernel : "?", interval, window, at,
 		      f->source ? f->source : "", f->view && f->view->paused ? "  [PAUSED]" : "");
-	l = top_lines_add(
-		out, STYLE_NORMAL,
-		"procs %zu  syscalls/s %s  requests/s %s  lost events %llu  alerts:", t->procs,
-		fmt_rate(t->syscalls_per_s, sysc, sizeof(sysc)),
-		fmt_rate(t->requests_per_s, req, sizeof(req)), (unsigned long long)t->lost_events);
+	/* --tcp-sample: request counts are estimates from 1 in N connections. */
+	if (f->snap->tcp_sample > 1)
+		snprintf(sampled, sizeof(sampled), " (1/%u conns)", f->snap->tcp_sample);
+	l = top_lines_add(out, STYLE_NORMAL,
+			  "procs %zu  syscalls/s %s  requests/s %s%s  lost events %llu  alerts:",
+			  t->procs, fmt_rate(t->syscalls_per_s, sysc, sizeof(sysc)),
+			  fmt_rate(t->requests_per_s, req, sizeof(req)), sampled,
+			  (unsigned long long)t->lost_events);
 	if (!l)
 		return;
 	for (int tier = TIER_EMERGENCY; tier >= TIER_INFO; tier--) {

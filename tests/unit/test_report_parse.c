@@ -40,6 +40,7 @@ static void test_round_trip(void **state)
 	char ep[ENDPOINT_STRLEN];
 
 	fixture_snapshot(&orig);
+	orig.tcp_sample = 4;
 	doc = report_to_json(&orig);
 	assert_non_null(doc);
 	snapshot_init(&back);
@@ -51,6 +52,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.started_at_ns, orig.started_at_ns);
 	assert_int_equal(back.duration_ns, 1000 * MS);
 	assert_int_equal(back.lost_events, 7);
+	assert_int_equal(back.tcp_sample, 4);
 	assert_int_equal(back.n_procs, 3);
 
 	po = snapshot_find(&orig, 100);

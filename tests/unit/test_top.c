@@ -218,6 +218,37 @@ static int fields(char *line, char **out, int max)
 	return n;
 }
 
+/* The header of @f's frame, plain. Caller frees. */
+static char *plain_header(struct fx *f)
+{
+	struct top_view view;
+	struct top_frame frame;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	top_view_init(&view);
+	top_model_build(&f->model, &f->snap, &f->alerts, NULL);
+	frame = (struct top_frame){
+		.snap = &f->snap, .model = &f->model, .alerts = &f->alerts, .view = &view};
+	assert_int_equal(top_render_plain(&frame, out), 0);
+	fclose(out);
+	return text;
+}
+
+static void test_sampled_header(void **state)
+{
+	struct fx *f = *state;
+	char *text = plain_header(f);
+
+	assert_null(strstr(text, "conns)"));
+	free(text);
+	f->snap.tcp_sample = 4;
+	text = plain_header(f);
+	assert_non_null(strstr(text, "requests/s 230 (1/4 conns)  lost events"));
+	free(text);
+}
+
 static void test_plain_frame(void **state)
 {
 	struct fx *f = *state;
@@ -527,6 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort_orders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sampled_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_view, setup, teardown),
 		cmocka_unit_test(test_hist_bars),
 		cmocka_unit_test_setup_teardown(test_alerts_pane, setup, teardown),
