@@ -105,6 +105,15 @@ count_is() { # SERIES EXPECTED
 	assert_output 'application/json'
 }
 
+@test "tcp_sample of the config, or --tcp-sample over it, is in /api/v1/report" {
+	sed -i 's/^interval = 1s$/&\ntcp_sample = 4/' "$CONF"
+	start_daemon "$CONF"
+	wait_for 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 4"'
+	stop_daemon
+	start_daemon "$CONF" --tcp-sample 2
+	wait_for 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 2"'
+}
+
 @test "/healthz answers ok; unknown paths 404; other methods 405" {
 	start_daemon "$CONF"
 	run curl -s -w ' %{http_code}' "$URL/healthz"

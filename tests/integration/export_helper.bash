@@ -11,7 +11,7 @@ free_port() {
 # start_daemon CONF: runs `hivemon run --config CONF`, returns once it runs.
 start_daemon() {
 	DAEMON_ERR="$BATS_TEST_TMPDIR/daemon.err"
-	"$HIVEMON" run --config "$1" >"$BATS_TEST_TMPDIR/daemon.out" 2>"$DAEMON_ERR" &
+	"$HIVEMON" run --config "$@" >"$BATS_TEST_TMPDIR/daemon.out" 2>"$DAEMON_ERR" &
 	DAEMON_PID=$!
 	for _ in $(seq 200); do
 		grep -q 'running:' "$DAEMON_ERR" && return 0
