@@ -23,10 +23,9 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Handles a filter/probe option shared by report, top and run: --pid,
  * --comm, --cgroup, --probes, --exact, --verbose, --alloc-duty ON/PERIOD
- * (e.g. 1s/10s: allocation probes attached ON in every PERIOD), --tcp-sample
- * N (follow 1 in N TCP connections). Returns 1
- * when @opt was one of them, 0 when not, and exits with status 2 on a bad
- * value.
+ * (e.g. 1s/10s: allocation probes attached ON in every PERIOD) and
+ * --tcp-sample N (follow 1 in N TCP connections). Returns 1 when @opt was
+ * one of them, 0 when not, and exits with status 2 on a bad value.
  */
 int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 /* getopt_long entries for the shared options (terminated by the caller). */
