@@ -140,10 +140,10 @@ static void test_alertmanager_tier_change(void **state)
 static void test_refresh_notice(void **state)
 {
 	struct fixture *f = *state;
-	json_t *firing = json_pack("{s:s, s:s, s:s, s:O, s:f, s:f, s:s}", "alertname",
-				   "api-latency", "severity", "critical", "metric",
-				   "syscall.latency.p99", "labels", f->notice.labels, "value", 250e6,
-				   "threshold", 200e6, "startsAt", "2023-11-14T22:13:20.500Z");
+	json_t *firing = json_pack(
+		"{s:s, s:s, s:s, s:O, s:f, s:f, s:s}", "alertname", "api-latency", "severity",
+		"critical", "metric", "syscall.latency.p99", "labels", f->notice.labels, "value",
+		250e6, "threshold", 200e6, "startsAt", "2023-11-14T22:13:20.500Z");
 	struct alert_notice n;
 	json_t *list;
 

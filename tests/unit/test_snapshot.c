@@ -37,9 +37,9 @@ static void fill(struct snapshot *s, uint32_t pid, uint64_t calls, uint64_t lat_
 {
 	struct proc_snapshot *p = snapshot_proc(s, pid);
 	struct syscall_stat *sc = proc_syscall(p, 230);
-	struct endpoint ep = { .family = AF_INET, .port = 5432 };
+	struct endpoint ep = {.family = AF_INET, .port = 5432};
 
-	memcpy(ep.addr, (uint8_t[]){ 127, 0, 0, 1 }, 4);
+	memcpy(ep.addr, (uint8_t[]){127, 0, 0, 1}, 4);
 	strcpy(p->comm, "api");
 	for (uint64_t i = 0; i < calls; i++)
 		hist_record(&sc->lat, lat_ns);
@@ -95,7 +95,7 @@ static void test_slow_calls_keep_the_slowest(void **state)
 	snapshot_init(&s);
 	p = snapshot_proc(&s, 1);
 	for (uint64_t i = 1; i <= 100; i++) {
-		struct slow_call c = { .tid = 1, .nr = 0, .latency_ns = i };
+		struct slow_call c = {.tid = 1, .nr = 0, .latency_ns = i};
 
 		proc_add_slow(p, &c);
 	}
@@ -107,11 +107,11 @@ static void test_slow_calls_keep_the_slowest(void **state)
 
 static void test_endpoint_format(void **state)
 {
-	struct endpoint v4 = { .family = AF_INET, .port = 8080 };
-	struct endpoint v6 = { .family = AF_INET6, .port = 443 };
+	struct endpoint v4 = {.family = AF_INET, .port = 8080};
+	struct endpoint v6 = {.family = AF_INET6, .port = 443};
 	char buf[ENDPOINT_STRLEN];
 
-	memcpy(v4.addr, (uint8_t[]){ 10, 1, 2, 3 }, 4);
+	memcpy(v4.addr, (uint8_t[]){10, 1, 2, 3}, 4);
 	v6.addr[15] = 1;
 	assert_string_equal(endpoint_format(&v4, buf, sizeof(buf)), "10.1.2.3:8080");
 	assert_string_equal(endpoint_format(&v6, buf, sizeof(buf)), "[::1]:443");
