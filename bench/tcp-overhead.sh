@@ -207,10 +207,13 @@ base_rps=${med_rps[none]}
 base_cpu=${med_cpu[none]}
 echo "wrk, $conns connections, server $server_kind, $work_us us of work per request, probes $probes"
 for c in "${configs[@]}"; do
+	# Rounds swing with the shared host; a round's configurations see the
+	# same host, so the loss within each round is steadier: its median too.
+	paired=$(paste -d' ' "$tmp/none" "$tmp/$c" | awk '{ print (1 - $2 / $4) * 100 }' | median)
 	awk -v c="$c" -v n="$base_rps" -v r="${med_rps[$c]}" -v nc="$base_cpu" -v rc="${med_cpu[$c]}" \
-		-v fc="${med_cpu[floor]:-}" 'BEGIN {
-		printf "%-16s median %7.0f req/s (loss %5.1f %%), %6.2f us CPU/req (CPU-bound loss %5.1f %%)",
-			c, r, (1 - r / n) * 100, rc, (1 - nc / rc) * 100
+		-v fc="${med_cpu[floor]:-}" -v paired="$paired" 'BEGIN {
+		printf "%-16s median %7.0f req/s (loss %5.1f %%), %6.2f us CPU/req (CPU-bound loss %5.1f %%, per round %5.1f %%)",
+			c, r, (1 - r / n) * 100, rc, (1 - nc / rc) * 100, paired
 		if (fc != "" && c != "none" && c != "floor")
 			printf ", %.2f us/req above the floor", rc - fc
 		printf "\n"
