@@ -72,20 +72,20 @@ workloads: $(WORKLOADS)
 
 # Unit tests link the userspace objects except main, once plain and once
 # under AddressSanitizer + UBSan (objects rebuilt with the sanitizers).
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(LIB_OBJS) | $(BUILD)/unit
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/obj-asan/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj-asan
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(BUILD)/unit-asan/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/unit-asan
+$(BUILD)/unit-asan/%: tests/unit/%.c tests/unit/*.h $(ASAN_OBJS) | $(BUILD)/unit-asan
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 
 
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all workloads $(UNIT_BINS) $(ASAN_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all workloads unit
 	@./tests/run-all.sh $(BUILD)
 
 run: deps all

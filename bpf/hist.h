@@ -74,4 +74,10 @@ static inline unsigned long long hist_slot_width(unsigned int slot)
 	return group == 0 ? 1 : 1ULL << (group - 1);
 }
 
+/* Largest value that maps to @slot. */
+static inline unsigned long long hist_slot_high(unsigned int slot)
+{
+	return hist_slot_low(slot) + hist_slot_width(slot) - 1;
+}
+
 #endif /* HIVEMON_HIST_H */

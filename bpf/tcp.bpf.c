@@ -282,7 +282,7 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 
-	if (ret <= 0 || !is_tcp(sk) || !filter_current(tgid) || !followed(sk))
+	if (ret <= 0 || !is_tcp(sk) || !followed(sk) || !filter_current(tgid))
 		return 0;
 	st = sock_state(sk, tgid);
 	if (!st)

@@ -9,6 +9,7 @@
 #include "alloc.skel.h"
 #include "alloc_attach.h"
 #include "alloc_calibrate.h"
+#include "clock.h"
 #include "flipmap.h"
 #include "bpf/hivemon.h"
 #include "bpf/hist.h"
@@ -16,14 +17,6 @@
 #define CALIBRATION_CALLS 20000
 #define BASELINE_CALLS	  200000
 #define CALIBRATION_SIZE  64
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Per-bucket (slot, count, total) of one process, for calibration. */
 struct buckets {

@@ -8,11 +8,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "collector.h"
 #include "commands.h"
 #include "report.h"
-
-#define DRAIN_INTERVAL_NS 1000000000ULL
 
 static const char usage_text[] =
 	"usage: hivemon report [filters] [--duration DUR] [--format text|json] [--alloc]\n"
@@ -119,14 +118,6 @@ static bool wait_or_signal(const sigset_t *stop, uint64_t ns)
 	return sigtimedwait(stop, NULL, &ts) > 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Drains the probes every second so ring buffers never fill and exited
  * processes are released, merging the intervals into @total. */
 static int measure(struct collector *c, uint64_t duration_ns, struct snapshot *total)
@@ -141,18 +132,13 @@ static int measure(struct collector *c, uint64_t duration_ns, struct snapshot *t
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	for (;;) {
 		uint64_t now = mono_ns();
-		struct snapshot interval;
 		int err;
 
 		if (!stopped && now < end)
-			stopped = wait_or_signal(&stop, end - now < DRAIN_INTERVAL_NS
+			stopped = wait_or_signal(&stop, end - now < COLLECTOR_DRAIN_NS
 								? end - now
-								: DRAIN_INTERVAL_NS);
-		snapshot_init(&interval);
-		err = collector_collect(c, &interval);
-		if (!err && snapshot_merge(total, &interval))
-			err = -ENOMEM;
-		snapshot_free(&interval);
+								: COLLECTOR_DRAIN_NS);
+		err = collector_collect_into(c, total);
 		if (err)
 			return err;
 		if (stopped || mono_ns() >= end)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "collector.h"
 #include "commands.h"
 #include "ipc.h"
@@ -19,8 +20,6 @@
 #include "top_model.h"
 #include "top_render.h"
 #include "top_view.h"
-
-#define DRAIN_NS 1000000000ULL
 
 struct top_opts {
 	struct probe_opts probe;
@@ -172,15 +171,13 @@ static void window_free(struct top_window *w)
 	top_alerts_free(&w->alerts);
 }
 
-/* Replaces @w with the next window. */
-static int source_next(struct top_source *src, struct top_window *w)
+/* Replaces @w with the daemon's latest window. */
+static int daemon_next(struct top_source *src, struct top_window *w)
 {
 	char *doc;
 	int err;
 
 	window_free(w);
-	if (src->collector)
-		return collector_collect(src->collector, &w->snap);
 	doc = ipc_fetch(src->socket);
 	if (!doc)
 		return -errno;
@@ -200,14 +197,6 @@ static void filter_of(const struct top_opts *o, const struct top_view *v, struct
 	f->cgroup_prefix = o->cgroup_path;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
@@ -219,34 +208,30 @@ static void sleep_ns(uint64_t ns)
 /* One window of @span, drained every second so ring buffers never fill. */
 static int collect_merged(struct collector *c, uint64_t span, struct snapshot *total)
 {
-	uint64_t end = now_ns() + span;
+	uint64_t end = mono_ns() + span;
 
 	for (;;) {
-		uint64_t now = now_ns();
-		struct snapshot part;
+		uint64_t now = mono_ns();
 		int err;
 
 		if (now < end)
-			sleep_ns(end - now < DRAIN_NS ? end - now : DRAIN_NS);
-		snapshot_init(&part);
-		err = collector_collect(c, &part);
-		if (!err && snapshot_merge(total, &part))
-			err = -ENOMEM;
-		snapshot_free(&part);
-		if (err || stop_requested || now_ns() >= end)
+			sleep_ns(end - now < COLLECTOR_DRAIN_NS ? end - now : COLLECTOR_DRAIN_NS);
+		err = collector_collect_into(c, total);
+		if (err || stop_requested || mono_ns() >= end)
 			return err;
 	}
 }
 
 /* The daemon's latest window; a daemon that just started has none yet, so
- * give it an interval (plus slack) to finish its first. */
+ * give it an interval (plus 2 s of slack) to finish its first, asking
+ * every 200 ms. */
 static int daemon_window(struct top_source *src, uint64_t interval_ns, struct top_window *w)
 {
-	uint64_t deadline = now_ns() + interval_ns + 2 * DRAIN_NS;
+	uint64_t deadline = mono_ns() + interval_ns + 2000000000ULL;
 	int err;
 
-	while ((err = source_next(src, w)) == -ENODATA && now_ns() < deadline && !stop_requested)
-		sleep_ns(DRAIN_NS / 5);
+	while ((err = daemon_next(src, w)) == -ENODATA && mono_ns() < deadline && !stop_requested)
+		sleep_ns(200000000ULL);
 	return err;
 }
 
@@ -332,17 +317,9 @@ static void ui_draw(struct top_ui *ui)
  * second (so ring buffers never fill) and merged until the frame is due. */
 static int ui_drain(struct top_ui *ui)
 {
-	struct snapshot part;
-	int err;
-
 	if (!ui->src->collector)
-		return source_next(ui->src, &ui->incoming);
-	snapshot_init(&part);
-	err = collector_collect(ui->src->collector, &part);
-	if (!err && snapshot_merge(&ui->incoming.snap, &part))
-		err = -ENOMEM;
-	snapshot_free(&part);
-	return err;
+		return daemon_next(ui->src, &ui->incoming);
+	return collector_collect_into(ui->src->collector, &ui->incoming.snap);
 }
 
 /* Shows the window gathered so far; while paused it is dropped instead. */
@@ -361,7 +338,7 @@ static void ui_show(struct top_ui *ui)
 
 static int ui_wait_ms(uint64_t deadline)
 {
-	uint64_t now = now_ns();
+	uint64_t now = mono_ns();
 
 	return deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
 }
@@ -369,7 +346,7 @@ static int ui_wait_ms(uint64_t deadline)
 /* Next multiple of @step after @t, skipping (not bursting) missed ones. */
 static uint64_t next_deadline(uint64_t t, uint64_t step)
 {
-	uint64_t now = now_ns();
+	uint64_t now = mono_ns();
 
 	t += step;
 	return t > now ? t : now + step;
@@ -378,8 +355,9 @@ static uint64_t next_deadline(uint64_t t, uint64_t step)
 static int run_interactive(const struct top_opts *o, struct top_source *src)
 {
 	struct top_ui ui = {.opts = o, .src = src};
-	uint64_t drain_step =
-		src->collector && o->interval_ns > DRAIN_NS ? DRAIN_NS : o->interval_ns;
+	uint64_t drain_step = src->collector && o->interval_ns > COLLECTOR_DRAIN_NS
+				      ? COLLECTOR_DRAIN_NS
+				      : o->interval_ns;
 	uint64_t next_drain, next_frame;
 	bool dirty = true;
 	const char *codeset;
@@ -396,12 +374,12 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 		snprintf(ui.status, sizeof(ui.status), "collecting the first window...");
 		ui_rebuild(&ui);
 	}
-	next_drain = now_ns() + drain_step;
-	next_frame = now_ns() + o->interval_ns;
+	next_drain = mono_ns() + drain_step;
+	next_frame = mono_ns() + o->interval_ns;
 	while (!stop_requested && !ui.view.quit) {
 		int key;
 
-		if (now_ns() >= next_drain || now_ns() >= next_frame) {
+		if (mono_ns() >= next_drain || mono_ns() >= next_frame) {
 			int err = ui_drain(&ui);
 
 			if (err)
@@ -410,7 +388,7 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 			else
 				ui.status[0] = '\0';
 			next_drain = next_deadline(next_drain, drain_step);
-			if (now_ns() >= next_frame) {
+			if (mono_ns() >= next_frame) {
 				ui_show(&ui);
 				next_frame = next_deadline(next_frame, o->interval_ns);
 				dirty = true;

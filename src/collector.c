@@ -13,6 +13,7 @@
 #include "bpfmap.h"
 #include "cgroup_names.h"
 #include "cli.h"
+#include "clock.h"
 #include "collector.h"
 #include "loader.h"
 #include "proc.skel.h"
@@ -36,14 +37,6 @@ struct collector {
 	unsigned int probes;
 	uint32_t tcp_sample;
 };
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int open_names(struct collector *c, const struct probe_opts *opts)
 {
@@ -107,8 +100,8 @@ struct collector *collector_open(const struct probe_opts *opts)
 	c->tcp_sample = (c->probes & PROBE_TCP) && opts->tcp_sample > 1 ? opts->tcp_sample : 1;
 	/* Each module reads its maps at the same offset into every collect,
 	 * the drain included, so the window starts where the drain does. */
-	c->window_start_real = now_ns(CLOCK_REALTIME);
-	c->window_start_mono = now_ns(CLOCK_MONOTONIC);
+	c->window_start_real = clock_ns(CLOCK_REALTIME);
+	c->window_start_mono = clock_ns(CLOCK_MONOTONIC);
 	if (drain_startup(c))
 		goto fail;
 	gethostname(c->host, sizeof(c->host) - 1);
@@ -169,7 +162,7 @@ static int name_processes(struct collector *c, struct snapshot *snap)
 
 int collector_collect(struct collector *c, struct snapshot *snap)
 {
-	uint64_t mono = now_ns(CLOCK_MONOTONIC);
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
 	int err = 0;
 
 	memcpy(snap->host, c->host, sizeof(snap->host));
@@ -192,6 +185,19 @@ int collector_collect(struct collector *c, struct snapshot *snap)
 		err = name_processes(c, snap);
 	c->window_start_real += snap->duration_ns;
 	c->window_start_mono = mono;
+	return err;
+}
+
+int collector_collect_into(struct collector *c, struct snapshot *total)
+{
+	struct snapshot part;
+	int err;
+
+	snapshot_init(&part);
+	err = collector_collect(c, &part);
+	if (!err && snapshot_merge(total, &part))
+		err = -ENOMEM;
+	snapshot_free(&part);
 	return err;
 }
 

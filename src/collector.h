@@ -19,6 +19,11 @@ struct collector *collector_open(const struct probe_opts *opts);
 /* Fills @snap (initialised by the caller) with the deltas since the
  * previous collect (or open), resolves comm/cgroup, and starts a new window. */
 int collector_collect(struct collector *c, struct snapshot *snap);
+/* Collects the interval since the last collect and adds it to @total: how
+ * a long window is gathered, draining at least every COLLECTOR_DRAIN_NS so
+ * ring buffers never fill. 0 or a negative errno. */
+int collector_collect_into(struct collector *c, struct snapshot *total);
+#define COLLECTOR_DRAIN_NS 1000000000ULL
 void collector_close(struct collector *c);
 
 #endif

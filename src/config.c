@@ -711,7 +711,7 @@ static char *reader(char *buf, int size, void *stream)
 
 /* ---- validation of [alert] sections ------------------------------------ */
 
-static int parse_where(struct parser *p, struct cfg_alert *a, const struct raw_value *rv)
+static void parse_where(struct parser *p, struct cfg_alert *a, const struct raw_value *rv)
 {
 	char *copy = strdup(rv->text), *save = NULL;
 
@@ -740,7 +740,6 @@ static int parse_where(struct parser *p, struct cfg_alert *a, const struct raw_v
 		a->n_where++;
 	}
 	free(copy);
-	return 0;
 }
 
 static void parse_notify(struct parser *p, struct cfg_alert *a, const struct raw_value *rv)

@@ -14,6 +14,7 @@
 
 #include "alert.h"
 #include "cli.h"
+#include "clock.h"
 #include "collector.h"
 #include "commands.h"
 #include "config.h"
@@ -26,10 +27,7 @@
 #include "store_pg.h"
 #include "window.h"
 
-#define NS_PER_SEC 1000000000ULL
-/* How often firing alerts are pushed again to Alertmanagers, well inside
- * Alertmanager's default resolve_timeout of 5 min. */
-#define AM_REFRESH_NS	(60 * NS_PER_SEC)
+#define NS_PER_SEC	1000000000ULL
 #define BACKOFF_BASE_NS (500 * 1000000ULL)
 #define BACKOFF_CAP_NS	(30 * NS_PER_SEC)
 
@@ -53,14 +51,6 @@ struct daemon {
 	struct store_pg *store;	   /* [store] postgres */
 	struct ipc_server *ipc;	   /* `hivemon top`; NULL when the socket could not open */
 };
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- consumers of every interval ------------------------------------------ */
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "deliver.h"
 #include "log.h"
@@ -53,14 +54,6 @@ struct notifier {
 };
 
 enum outcome { SENT, RETRY, REFUSED };
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t backoff_delay_ns(const struct backoff_policy *policy, unsigned int attempt, double random)
 {
@@ -145,12 +138,12 @@ static void pop(struct worker *w)
 /* Sleeps @ns unless told to stop. */
 static void pause_for(struct worker *w, uint64_t ns)
 {
-	uint64_t until = now_ns(CLOCK_MONOTONIC) + ns;
+	uint64_t until = clock_ns(CLOCK_MONOTONIC) + ns;
 	struct timespec ts = {.tv_sec = (time_t)(until / 1000000000ULL),
 			      .tv_nsec = (long)(until % 1000000000ULL)};
 
 	pthread_mutex_lock(&w->lock);
-	while (!atomic_load(&w->stop) && now_ns(CLOCK_MONOTONIC) < until)
+	while (!atomic_load(&w->stop) && clock_ns(CLOCK_MONOTONIC) < until)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&w->lock);
@@ -353,7 +346,7 @@ static int worker_init(struct notifier *n, struct worker *w, const struct cfg_ta
 	w->secret = t->secret ? strdup(t->secret) : NULL;
 	w->timeout_ns = t->timeout_ns;
 	w->refresh_ns = t->refresh_ns;
-	w->last_refresh_ns = now_ns(CLOCK_MONOTONIC);
+	w->last_refresh_ns = clock_ns(CLOCK_MONOTONIC);
 	if (t->kind == TARGET_ALERTMANAGER) {
 		size_t len = strlen(t->url);
 
@@ -365,7 +358,7 @@ static int worker_init(struct notifier *n, struct worker *w, const struct cfg_ta
 		w->url = strdup(t->url);
 	}
 	if (RAND_bytes((unsigned char *)&w->rng, sizeof(w->rng)) != 1 || !w->rng)
-		w->rng = now_ns(CLOCK_MONOTONIC) | 1;
+		w->rng = clock_ns(CLOCK_MONOTONIC) | 1;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cond, &attr);
@@ -534,7 +527,7 @@ bool notifier_refresh_due(const struct notifier *n, uint64_t now_mono_ns)
 static char *refresh_body(const struct worker *w, const struct config *cfg, const json_t *firing)
 {
 	json_t *alerts = json_array(), *f;
-	uint64_t now = now_ns(CLOCK_REALTIME);
+	uint64_t now = clock_ns(CLOCK_REALTIME);
 	char *body = NULL;
 	size_t j;
 

@@ -591,6 +591,19 @@ static void render_name(struct textbuf *b, const char *name, const char *suffix,
 	textbuf_put(b, "}", 1);
 }
 
+/* The _sum (seconds) and _count lines of a histogram or summary series. */
+static void render_sum_count(struct textbuf *b, const char *name, const struct series *s)
+{
+	render_name(b, name, "_sum", s->labels, NULL);
+	textbuf_put(b, " ", 1);
+	tb_seconds(b, s->sum_ns);
+	textbuf_put(b, "\n", 1);
+	render_name(b, name, "_count", s->labels, NULL);
+	textbuf_put(b, " ", 1);
+	textbuf_u64(b, s->count);
+	textbuf_put(b, "\n", 1);
+}
+
 static void render_hist(struct textbuf *b, const char *name, const struct series *s)
 {
 	struct textbuf prefix = {0};
@@ -614,14 +627,7 @@ static void render_hist(struct textbuf *b, const char *name, const struct series
 		textbuf_put(b, "\n", 1);
 	}
 	textbuf_free(&prefix);
-	render_name(b, name, "_sum", s->labels, NULL);
-	textbuf_put(b, " ", 1);
-	tb_seconds(b, s->sum_ns);
-	textbuf_put(b, "\n", 1);
-	render_name(b, name, "_count", s->labels, NULL);
-	textbuf_put(b, " ", 1);
-	textbuf_u64(b, s->count);
-	textbuf_put(b, "\n", 1);
+	render_sum_count(b, name, s);
 }
 
 static void render_series(struct textbuf *b, const struct series *s)
@@ -633,14 +639,8 @@ static void render_series(struct textbuf *b, const struct series *s)
 		render_hist(b, f->name, s);
 		return;
 	case KIND_SUMMARY:
-		render_name(b, f->name, "_sum", s->labels, NULL);
-		textbuf_put(b, " ", 1);
-		tb_seconds(b, s->sum_ns);
-		textbuf_put(b, "\n", 1);
-		render_name(b, f->name, "_count", s->labels, NULL);
-		textbuf_put(b, " ", 1);
-		textbuf_u64(b, s->count);
-		break;
+		render_sum_count(b, f->name, s);
+		return;
 	case KIND_COUNTER:
 		render_name(b, f->name, "", s->labels, NULL);
 		textbuf_put(b, " ", 1);
@@ -739,7 +739,7 @@ struct prom_registry *prom_registry_new(bool per_pid_labels)
 	/* A kernel bucket counts under the first bound that holds all of its
 	 * values: never more than the true count under any `le`. */
 	for (unsigned int slot = 0; slot < HIST_SLOTS; slot++) {
-		uint64_t high = hist_slot_low(slot) + hist_slot_width(slot) - 1;
+		uint64_t high = hist_slot_high(slot);
 		size_t b = 0;
 
 		while (b < N_BOUNDS && le_bounds[b].ns < high)

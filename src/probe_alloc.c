@@ -21,6 +21,7 @@
 #include "alloc_calibrate.h"
 #include "bpfmap.h"
 #include "cli.h"
+#include "clock.h"
 #include "flipmap.h"
 #include "loader.h"
 #include "probe.h"
@@ -49,14 +50,6 @@ struct alloc_probe {
 	uint64_t attached_ns;	 /* under lock: attached time since the last collect */
 	uint64_t attached_since; /* under lock: when attached, 0 = detached */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Attaches every live target; a process gone meanwhile is skipped. */
 static int attach_all(struct alloc_probe *ap)

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "flipmap.h"
 #include "loader.h"
 #include "probe.h"
@@ -23,14 +24,6 @@ struct sched_probe {
 	uint64_t prev_lost;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void probe_close(void *state)
 {
 	struct sched_probe *sp = state;
@@ -41,11 +34,6 @@ static void probe_close(void *state)
 	flipmap_free(&sp->stats);
 	flipmap_free(&sp->hists);
 	free(sp);
-}
-
-static int discard(const void *key, const void *values, const struct flipmap *m, void *ctx)
-{
-	return 0;
 }
 
 /* Credits the CPU time of the tasks running on every CPU right now (the
@@ -61,23 +49,6 @@ static void flush_running(struct sched_probe *sp, int ncpus)
 		/* Offline CPUs fail with ENXIO and have nothing running. */
 		bpf_prog_test_run_opts(fd, &run);
 	}
-}
-
-/*
- * Gives the tasks running at attach time their baseline (a task's CPU time
- * is counted from when the probe first sees it) and drops what was
- * measured before the first window starts.
- */
-static int start_window(struct sched_probe *sp)
-{
-	int which, err;
-
-	flush_running(sp, sp->stats.ncpus);
-	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
-	if (which < 0)
-		return which;
-	err = flipmap_drain(&sp->stats, which, discard, NULL);
-	return err ? err : flipmap_drain(&sp->hists, which, discard, NULL);
 }
 
 static int probe_open(const struct probe_opts *opts, void **state)
@@ -115,8 +86,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	if (!err)
 		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hists_a,
 				   skel->maps.hists_b);
-	if (!err)
-		err = start_window(sp);
+	/* The collector's start-up drain gives the tasks running now their
+	 * baseline (a task's CPU time counts from when the probe first sees
+	 * it) and drops what was measured before the first window. */
 	if (err) {
 		err = loader_report("sched", "map set-up", err);
 		goto fail;

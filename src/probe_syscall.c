@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfmap.h"
+#include "dead_tgids.h"
 #include "loader.h"
 #include "probe.h"
 #include "syscall.skel.h"
@@ -25,8 +26,7 @@ struct syscall_probe {
 	struct ring_buffer *events;
 	struct u64map prev_stats; /* (tgid, nr) -> struct syscall_val */
 	struct u64map prev_hist;  /* (tgid, nr, slot) -> u64 */
-	struct u64map dead_prev;  /* tgids found dead at the previous collect */
-	struct u64map dead_now;
+	struct dead_tgids dead;
 	uint64_t *doomed; /* keys to delete after this collect */
 	size_t n_doomed, cap_doomed;
 	uint64_t prev_lost;
@@ -85,8 +85,7 @@ static void probe_close(void *state)
 	syscall_bpf__destroy(sp->skel);
 	u64map_free(&sp->prev_stats);
 	u64map_free(&sp->prev_hist);
-	u64map_free(&sp->dead_prev);
-	u64map_free(&sp->dead_now);
+	dead_tgids_free(&sp->dead);
 	free(sp->doomed);
 	free(sp);
 }
@@ -99,8 +98,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	if (!sp)
 		return -ENOMEM;
 	if (u64map_init(&sp->prev_stats, sizeof(struct syscall_val)) ||
-	    u64map_init(&sp->prev_hist, sizeof(uint64_t)) || u64map_init(&sp->dead_prev, 1) ||
-	    u64map_init(&sp->dead_now, 1))
+	    u64map_init(&sp->prev_hist, sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
 		goto fail;
 	sp->skel = syscall_bpf__open();
 	if (!sp->skel) {
@@ -136,21 +134,16 @@ fail:
 	return err;
 }
 
-/* Classifies @tgid once per collect; queues @key for deletion when the
- * process was already gone at the previous collect (its data is final). */
+/* Queues @key for deletion when its process's data is final. */
 static void note_liveness(struct syscall_probe *sp, uint32_t tgid, uint64_t key)
 {
-	unsigned char *state = u64map_get(&sp->dead_now, tgid);
+	int final = dead_tgids_final(&sp->dead, tgid);
 
-	if (!state) {
-		state = u64map_upsert(&sp->dead_now, tgid);
-		if (!state) {
-			sp->err = -ENOMEM;
-			return;
-		}
-		*state = proc_alive(tgid) ? 1 : 2;
+	if (final < 0) {
+		sp->err = final;
+		return;
 	}
-	if (*state == 2 && u64map_get(&sp->dead_prev, tgid)) {
+	if (final) {
 		if (sp->n_doomed == sp->cap_doomed) {
 			size_t cap = sp->cap_doomed ? sp->cap_doomed * 2 : 256;
 			uint64_t *grown = realloc(sp->doomed, cap * sizeof(*grown));
@@ -240,7 +233,7 @@ static void estimate_window_max(struct syscall_probe *sp, struct snapshot *snap)
 			if (sc->lat.max_ns || !sc->lat.n)
 				continue;
 			top = sc->lat.bins[sc->lat.n - 1].slot;
-			bound = hist_slot_low(top) + hist_slot_width(top) - 1;
+			bound = hist_slot_high(top);
 			cum = u64map_get(&sp->prev_stats, stat_key(p->pid, sc->nr));
 			sc->lat.max_ns = cum && cum->max_ns < bound ? cum->max_ns : bound;
 		}
@@ -272,13 +265,8 @@ static void forget_dead(struct syscall_probe *sp)
 		}
 	}
 	sp->n_doomed = 0;
-	/* Processes dead now are deleted next time, after one more dump. */
-	u64map_clear(&sp->dead_prev);
-	for (size_t i = 0; i < sp->dead_now.cap; i++)
-		if (sp->dead_now.used[i] && sp->dead_now.values[i] == 2 &&
-		    !u64map_upsert(&sp->dead_prev, sp->dead_now.keys[i]))
-			sp->err = -ENOMEM;
-	u64map_clear(&sp->dead_now);
+	if (dead_tgids_rotate(&sp->dead))
+		sp->err = -ENOMEM;
 }
 
 static int probe_collect(void *state, struct snapshot *snap)

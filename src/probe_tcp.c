@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfmap.h"
+#include "dead_tgids.h"
 #include "loader.h"
 #include "probe.h"
 #include "tcp.skel.h"
@@ -37,10 +38,9 @@ struct prev_hist {
 
 struct tcp_probe_state {
 	struct tcp_bpf *skel;
-	struct u64map prev_stats;	  /* hash(tcp_stat_key) -> struct prev_stat */
-	struct u64map prev_hists;	  /* hash(tcp_stat_hist_key) -> struct prev_hist */
-	struct u64map dead_prev;	  /* tgids found dead at the previous collect */
-	struct u64map dead_now;		  /* tgid -> 1 alive, 2 dead, this collect */
+	struct u64map prev_stats; /* hash(tcp_stat_key) -> struct prev_stat */
+	struct u64map prev_hists; /* hash(tcp_stat_hist_key) -> struct prev_hist */
+	struct dead_tgids dead;
 	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
 	size_t n_doomed, cap_doomed;
 	uint64_t prev_lost;
@@ -189,22 +189,15 @@ static void doom(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uin
 	tp->n_doomed++;
 }
 
-/* Classifies the key's process once per collect; queues the key for
- * deletion when the process was already gone at the previous collect, so
- * events charged to it after its exit (softirq) are read once more. */
+/* Queues the key for deletion when its process's data is final (events
+ * charged to it after its exit, from softirq, were read once more). */
 static void note_liveness(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uint32_t slot)
 {
-	unsigned char *state = u64map_get(&tp->dead_now, key->tgid);
+	int final = dead_tgids_final(&tp->dead, key->tgid);
 
-	if (!state) {
-		state = u64map_upsert(&tp->dead_now, key->tgid);
-		if (!state) {
-			tp->err = -ENOMEM;
-			return;
-		}
-		*state = proc_alive(key->tgid) ? 1 : 2;
-	}
-	if (*state == 2 && u64map_get(&tp->dead_prev, key->tgid))
+	if (final < 0)
+		tp->err = final;
+	else if (final)
 		doom(tp, key, slot);
 }
 
@@ -222,7 +215,7 @@ static void window_extremes(struct hist *lat, const struct tcp_stat_val *now,
 	} else {
 		uint32_t top = lat->bins[lat->n - 1].slot;
 
-		bound = hist_slot_low(top) + hist_slot_width(top) - 1;
+		bound = hist_slot_high(top);
 		if (now->max_ns && now->max_ns < bound)
 			bound = now->max_ns;
 	}
@@ -327,18 +320,7 @@ static void forget_dead(struct tcp_probe_state *tp)
 		}
 	}
 	tp->n_doomed = 0;
-	/* Processes dead now are deleted next time, after one more dump. */
-	u64map_free(&tp->dead_prev);
-	if (u64map_init(&tp->dead_prev, 1)) {
-		tp->err = -ENOMEM;
-		return;
-	}
-	for (size_t i = 0; i < tp->dead_now.cap; i++)
-		if (tp->dead_now.used[i] && tp->dead_now.values[i] == 2 &&
-		    !u64map_upsert(&tp->dead_prev, tp->dead_now.keys[i]))
-			tp->err = -ENOMEM;
-	u64map_free(&tp->dead_now);
-	if (u64map_init(&tp->dead_now, 1))
+	if (dead_tgids_rotate(&tp->dead))
 		tp->err = -ENOMEM;
 }
 
@@ -457,8 +439,7 @@ static void probe_close(void *state)
 	tcp_bpf__destroy(tp->skel);
 	u64map_free(&tp->prev_stats);
 	u64map_free(&tp->prev_hists);
-	u64map_free(&tp->dead_prev);
-	u64map_free(&tp->dead_now);
+	dead_tgids_free(&tp->dead);
 	free(tp->doomed);
 	free(tp);
 }
@@ -504,8 +485,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	if (!tp)
 		return -ENOMEM;
 	if (u64map_init(&tp->prev_stats, sizeof(struct prev_stat)) ||
-	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) ||
-	    u64map_init(&tp->dead_prev, 1) || u64map_init(&tp->dead_now, 1))
+	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) || dead_tgids_init(&tp->dead))
 		goto fail;
 	tp->ncpus = libbpf_num_possible_cpus();
 	if (tp->ncpus <= 0) {

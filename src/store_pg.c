@@ -13,17 +13,17 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "log.h"
 #include "store_pg.h"
 #include "store_pg_rows.h"
 #include "store_pg_schema.h"
 
-#define NS_PER_MS		1000000ULL
-#define STORE_PG_QUEUE_MAX_ROWS 262144 /* ~40 MB of rows: minutes of a busy host */
-#define TXN_MAX_ROWS		65536  /* rows per transaction */
-#define BACKOFF_MIN_MS		250
-#define BACKOFF_MAX_MS		10000
-#define RETENTION_PERIOD_NS	(3600ULL * 1000 * NS_PER_MS)
+#define NS_PER_MS	    1000000ULL
+#define TXN_MAX_ROWS	    65536 /* rows per transaction */
+#define BACKOFF_MIN_MS	    250
+#define BACKOFF_MAX_MS	    10000
+#define RETENTION_PERIOD_NS (3600ULL * 1000 * NS_PER_MS)
 
 enum pg_table { TABLE_STATS, TABLE_ALERTS };
 
@@ -51,14 +51,6 @@ struct store_pg {
 	uint64_t drop_logged_ns;   /* last "dropping" log line, CLOCK_MONOTONIC */
 };
 
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The first line of a libpq message (they end with a newline, some have more). */
 static const char *first_line(const char *msg, char *buf, size_t len)
 {
@@ -82,7 +74,7 @@ static void batch_free(struct batch *b)
 /* Says so when rows start to be dropped, then at most once a minute. */
 static void log_drops(struct store_pg *s)
 {
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	if (s->drop_logged_ns && now - s->drop_logged_ns < 60000 * NS_PER_MS)
 		return;
@@ -132,12 +124,13 @@ static void queue_push(struct store_pg *s, struct batch *b)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Takes the oldest batches, up to about TXN_MAX_ROWS rows. */
-static struct batch *queue_take(struct store_pg *s)
+/* Takes the oldest batches, up to about TXN_MAX_ROWS rows, counted in @rows_out. */
+static struct batch *queue_take(struct store_pg *s, size_t *rows_out)
 {
 	struct batch *first = s->head, *last = NULL;
 	size_t rows = 0;
 
+	*rows_out = 0;
 	for (struct batch *b = s->head; b && (rows == 0 || rows + b->rows.rows <= TXN_MAX_ROWS);
 	     b = b->next) {
 		rows += b->rows.rows;
@@ -150,6 +143,7 @@ static struct batch *queue_take(struct store_pg *s)
 		s->tail = NULL;
 	last->next = NULL;
 	s->queued -= rows;
+	*rows_out = rows;
 	return first;
 }
 
@@ -263,7 +257,7 @@ static PGconn *connect_db(struct store_pg *s, bool report)
 /* Sleeps up to @ms unless stopped; returns with the lock held. */
 static void wait_locked(struct store_pg *s, unsigned int ms)
 {
-	uint64_t until = now_ns(CLOCK_MONOTONIC) + ms * NS_PER_MS;
+	uint64_t until = clock_ns(CLOCK_MONOTONIC) + ms * NS_PER_MS;
 	struct timespec ts;
 
 	if (s->stop && s->stop_deadline_ns < until)
@@ -277,9 +271,9 @@ static void retain(struct store_pg *s, PGconn *conn, uint64_t *next_ns)
 {
 	char err[512], line[256];
 
-	if (!s->retention_days || now_ns(CLOCK_MONOTONIC) < *next_ns)
+	if (!s->retention_days || clock_ns(CLOCK_MONOTONIC) < *next_ns)
 		return;
-	*next_ns = now_ns(CLOCK_MONOTONIC) + RETENTION_PERIOD_NS;
+	*next_ns = clock_ns(CLOCK_MONOTONIC) + RETENTION_PERIOD_NS;
 	if (pg_schema_retain(conn, s->retention_days, err, sizeof(err)))
 		hlog(LOG_ERR, "store: retention failed: %s", first_line(err, line, sizeof(line)));
 }
@@ -289,12 +283,10 @@ static bool drain_once(struct store_pg *s, PGconn *conn)
 {
 	struct batch *list;
 	char line[256];
-	size_t rows = 0;
+	size_t rows;
 
 	pthread_mutex_lock(&s->lock);
-	list = queue_take(s);
-	for (struct batch *b = list; b; b = b->next)
-		rows += b->rows.rows;
+	list = queue_take(s, &rows);
 	s->in_flight = rows;
 	pthread_mutex_unlock(&s->lock);
 	if (!list)
@@ -365,7 +357,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		bool expired = s->stop && now_ns(CLOCK_MONOTONIC) >= s->stop_deadline_ns;
+		bool expired = s->stop && clock_ns(CLOCK_MONOTONIC) >= s->stop_deadline_ns;
 
 		if ((s->stop && !s->head) || expired)
 			break;
@@ -484,7 +476,7 @@ void store_pg_close(struct store_pg *s, int timeout_ms)
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
 	s->stop_deadline_ns =
-		now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
+		clock_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "syscalls.h"
 #include "top_model.h"
 
 const struct top_col_info top_cols[COL_COUNT] = {
@@ -115,7 +114,6 @@ void top_row_compute(struct top_row *row, const struct proc_snapshot *p, uint64_
 	const struct syscall_stat *top = NULL;
 
 	memset(row, 0, sizeof(*row));
-	row->proc = p;
 	row->pid = p->pid;
 	memcpy(row->comm, p->comm, COMM_LEN);
 	row->comm[COMM_LEN - 1] = '\0';
@@ -392,9 +390,4 @@ size_t utf8_prefix(const char *s, size_t cols)
 		i = next;
 	}
 	return i;
-}
-
-const char *top_syscall_name(uint32_t nr, char *buf, size_t len)
-{
-	return syscall_name(nr, buf, len);
 }

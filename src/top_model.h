@@ -43,7 +43,6 @@ struct top_col_info {
 extern const struct top_col_info top_cols[COL_COUNT];
 
 struct top_row {
-	const struct proc_snapshot *proc; /* borrowed from the snapshot */
 	uint32_t pid;
 	char comm[COMM_LEN];
 	double cpu_pct;	     /* on-CPU time / window, % of one core */
@@ -71,7 +70,7 @@ struct top_totals {
 };
 
 struct top_model {
-	struct top_row *rows; /* owned; rows[i].proc borrowed */
+	struct top_row *rows; /* owned */
 	size_t n, cap;
 	struct top_totals totals; /* over every process, filtered or not */
 };
@@ -110,9 +109,5 @@ char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
 size_t utf8_width(const char *s);
 /* Bytes of the longest prefix of @s at most @cols columns wide. */
 size_t utf8_prefix(const char *s, size_t cols);
-
-/* Name of syscall @nr ("clock_nanosleep"), or "syscall_<nr>" in @buf
- * (at least SYSCALL_NAME_LEN bytes). */
-const char *top_syscall_name(uint32_t nr, char *buf, size_t len);
 
 #endif

@@ -136,7 +136,7 @@ void top_format_row(const struct top_row *r, char *buf, size_t len, int *alert_c
 		char nrbuf[SYSCALL_NAME_LEN];
 
 		snprintf(cells[COL_SYS_TOP], 48, "%s",
-			 top_syscall_name(r->sys_top_nr, nrbuf, sizeof(nrbuf)));
+			 syscall_name(r->sys_top_nr, nrbuf, sizeof(nrbuf)));
 	} else {
 		snprintf(cells[COL_SYS_TOP], 48, "-");
 	}
@@ -230,11 +230,6 @@ void top_format_status(const struct top_frame *f, struct top_lines *out)
 		      f->status ? "  " : "", f->status ? f->status : "");
 }
 
-static const struct proc_snapshot *find_proc(const struct snapshot *s, uint32_t pid)
-{
-	return snapshot_find(s, pid);
-}
-
 /* Syscalls by total time, largest first (insertion sort: a process has few). */
 static size_t syscalls_by_time(const struct proc_snapshot *p, const struct syscall_stat **out,
 			       size_t max)
@@ -266,7 +261,7 @@ static void format_syscall_table(const struct proc_snapshot *p, uint64_t window,
 
 		top_lines_add(
 			out, STYLE_NORMAL, "%-20s %9s %7llu %6.1f%% %8s %8s %8s %8s",
-			top_syscall_name(sc->nr, name, sizeof(name)),
+			syscall_name(sc->nr, name, sizeof(name)),
 			PADR(fmt_rate(window ? (double)sc->count * 1e9 / (double)window : 0, rate,
 				      sizeof(rate)),
 			     rate, 8),
@@ -392,7 +387,7 @@ static void format_slow(const struct proc_snapshot *p, struct top_lines *out)
 				 tm.tm_sec,
 				 (unsigned long long)(calls[i].end_ns % 1000000000ULL / 1000000));
 		top_lines_add(out, STYLE_NORMAL, "%-8u %-20s %9s %8lld  %s", calls[i].tid,
-			      top_syscall_name(calls[i].nr, name, sizeof(name)),
+			      syscall_name(calls[i].nr, name, sizeof(name)),
 			      PADR(fmt_latency(calls[i].latency_ns, lat, sizeof(lat)), lat, 9),
 			      (long long)calls[i].ret, when);
 	}
@@ -402,7 +397,7 @@ static void format_slow(const struct proc_snapshot *p, struct top_lines *out)
 
 void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines *out)
 {
-	const struct proc_snapshot *p = find_proc(f->snap, pid);
+	const struct proc_snapshot *p = snapshot_find(f->snap, pid);
 	const struct syscall_stat *sorted[64];
 	uint64_t window = f->snap->duration_ns;
 	struct top_row row;
@@ -429,7 +424,7 @@ void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines
 	for (size_t i = 0; i < n && i < 2; i++) {
 		top_lines_add(out, STYLE_NORMAL, "%s", "");
 		snprintf(title, sizeof(title), "%s latency",
-			 top_syscall_name(sorted[i]->nr, name, sizeof(name)));
+			 syscall_name(sorted[i]->nr, name, sizeof(name)));
 		top_format_hist(&sorted[i]->lat, title, HIST_BAR_WIDTH, out);
 	}
 	if (p->sched.runq.count) {

@@ -137,13 +137,13 @@ static void trim(struct snapshot *s, const struct window_needs *n)
 {
 	struct snapshot out;
 
-	snapshot_init(&out);
-	memcpy(out.host, s->host, sizeof(out.host));
-	memcpy(out.kernel, s->kernel, sizeof(out.kernel));
-	out.started_at_ns = s->started_at_ns;
-	out.duration_ns = s->duration_ns;
-	out.lost_events = s->lost_events;
-	out.probes = s->probes;
+	/* The whole header, so no field of it is forgotten; the records are
+	 * moved in below. */
+	out = *s;
+	out.procs = NULL;
+	out.n_procs = out.cap_procs = 0;
+	out.index = NULL;
+	out.index_cap = 0;
 	for (size_t i = 0; i < s->n_procs; i++) {
 		struct proc_snapshot *p = &s->procs[i], *q;
 
