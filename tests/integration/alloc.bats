@@ -56,10 +56,9 @@ wait_output() {
 	# Everything freed but libc's own few blocks (stdout's 4 KiB buffer).
 	assert_between "$outstanding" -65536 65536
 	# The probes add ~1 us to each call (calibrated); the net p50 is that of
-	# an mmap, positive and below the raw value the probes measured.
+	# an mmap: positive and well under 100 us.
 	[ "$cost" -gt 300 ]
 	[ "$p50" -gt 0 ]
-	[ "$p50" -lt $((p50 + cost)) ]
 	[ "$p50" -lt 100000 ]
 }
 

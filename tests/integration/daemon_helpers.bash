@@ -6,22 +6,6 @@
 HELPERS_DIR="$BATS_TEST_DIRNAME/../helpers"
 STARTED_PIDS=()
 
-# Runs CMD... until it succeeds, every 0.1 s, for at most SECONDS.
-wait_until() {
-	local seconds=$1
-	shift
-	local deadline=$((SECONDS + seconds))
-	while ! "$@" 2>/dev/null; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-# A TCP port free on 127.0.0.1 right now.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_receiver NAME [PORT]: requests go to $BATS_TEST_TMPDIR/NAME.log;
 # status codes to answer are read from $BATS_TEST_TMPDIR/NAME.codes.
 # Sets RECEIVER_PORT and RECEIVER_PID.

@@ -42,7 +42,7 @@ count_is() { # SERIES EXPECTED
 	start_daemon "$CONF"
 	workload expgetppid getppid 1000
 	workload expsleep sleep 5 20
-	wait_for 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expsleep",syscall="clock_nanosleep"}' 5
+	wait_until 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expsleep",syscall="clock_nanosleep"}' 5
 	curl -sf "$URL/metrics" >"$BATS_TEST_TMPDIR/metrics"
 	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
 	assert_success
@@ -56,9 +56,9 @@ count_is() { # SERIES EXPECTED
 @test "_count of getppid is the exact call count, and cumulative across runs" {
 	start_daemon "$CONF"
 	workload expgetppid getppid 7777
-	wait_for 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 7777
+	wait_until 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 7777
 	workload expgetppid getppid 3000
-	wait_for 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 10777
+	wait_until 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 10777
 	# The +Inf bucket equals _count.
 	assert_equal "$(metric_value 'hivemon_syscall_latency_seconds_bucket{comm="expgetppid",syscall="getppid",le="+Inf"}')" 10777
 }
@@ -67,7 +67,7 @@ count_is() { # SERIES EXPECTED
 	start_daemon "$CONF"
 	workload expsleep sleep 40 20
 	local s='{comm="expsleep",syscall="clock_nanosleep"'
-	wait_for 5 count_is "hivemon_syscall_latency_seconds_count$s}" 40
+	wait_until 5 count_is "hivemon_syscall_latency_seconds_count$s}" 40
 	assert_equal "$(metric_value "hivemon_syscall_latency_seconds_bucket$s,le=\"0.01\"}")" 0
 	assert_equal "$(metric_value "hivemon_syscall_latency_seconds_bucket$s,le=\"0.0025\"}")" 0
 	# A busy 2-core VM wakes a few sleepers late: allow 10 % past 25 ms.
@@ -83,7 +83,7 @@ count_is() { # SERIES EXPECTED
 	"$BATS_TEST_TMPDIR/expgetppid" getppid 2000 &
 	local pid=$!
 	wait "$pid"
-	wait_for 5 count_is "hivemon_syscall_latency_seconds_count{comm=\"expgetppid\",pid=\"$pid\",syscall=\"getppid\"}" 2000
+	wait_until 5 count_is "hivemon_syscall_latency_seconds_count{comm=\"expgetppid\",pid=\"$pid\",syscall=\"getppid\"}" 2000
 }
 
 @test "/api/v1/report is the hivemon.report/v1 of the latest 1 s interval" {
@@ -108,10 +108,10 @@ count_is() { # SERIES EXPECTED
 @test "tcp_sample of the config, or --tcp-sample over it, is in /api/v1/report" {
 	sed -i 's/^interval = 1s$/&\ntcp_sample = 4/' "$CONF"
 	start_daemon "$CONF"
-	wait_for 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 4"'
+	wait_until 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 4"'
 	stop_daemon
 	start_daemon "$CONF" --tcp-sample 2
-	wait_for 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 2"'
+	wait_until 5 eval 'curl -sf "$URL/api/v1/report" | jq -e ".tcp_sample == 2"'
 }
 
 @test "/healthz answers ok; unknown paths 404; other methods 405" {
@@ -130,7 +130,7 @@ count_is() { # SERIES EXPECTED
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$PORT" &
 	local holder=$!
 	port_taken() { ss -Hltn "sport = :$PORT" | grep -q .; }
-	wait_for 5 port_taken
+	wait_until 5 port_taken
 	run "$HIVEMON" run --config "$CONF"
 	kill "$holder"
 	wait "$holder" 2>/dev/null || true
@@ -141,7 +141,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 @test "a real Prometheus scrapes /metrics and sees the exact getppid count" {
 	start_daemon "$CONF"
 	workload expgetppid getppid 4321
-	wait_for 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 4321
+	wait_until 5 count_is 'hivemon_syscall_latency_seconds_count{comm="expgetppid",syscall="getppid"}' 4321
 	local pport
 	pport=$(free_port)
 	cat >"$BATS_TEST_TMPDIR/prometheus.yml" <<-YML
@@ -162,7 +162,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 			jq -r '.data.result[0].value[1] // empty'
 	}
 	prom_has() { [ "$(prom_value)" = 4321 ]; }
-	wait_for 30 prom_has || { tail -20 "$BATS_TEST_TMPDIR/prom.log" >&2; false; }
+	wait_until 30 prom_has || { tail -20 "$BATS_TEST_TMPDIR/prom.log" >&2; false; }
 	# The scrape itself was healthy.
 	run curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=up{job="hivemon"}'
 	assert_output --partial '"value":['

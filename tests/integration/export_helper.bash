@@ -4,10 +4,6 @@
 
 : "${ROOT:=$BATS_TEST_DIRNAME/../..}"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_daemon CONF: runs `hivemon run --config CONF`, returns once it runs.
 start_daemon() {
 	DAEMON_ERR="$BATS_TEST_TMPDIR/daemon.err"
@@ -37,14 +33,4 @@ workload() {
 	shift
 	cp "$WORKLOADS/syscall_load" "$BATS_TEST_TMPDIR/$name"
 	"$BATS_TEST_TMPDIR/$name" "$@"
-}
-
-# wait_for SECONDS COMMAND...: retries COMMAND every 0.2 s until it succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
 }

@@ -71,3 +71,19 @@ assert_between() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
 		fail "$1 is not between $2 and $3"
 }
+
+# Runs CMD... until it succeeds, every 0.1 s, for at most SECONDS.
+wait_until() {
+	local seconds=$1
+	shift
+	local deadline=$((SECONDS + seconds))
+	while ! "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# A TCP port free on 127.0.0.1 right now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

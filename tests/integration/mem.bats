@@ -77,5 +77,7 @@ make_memcg() {
 	echo "reclaim stalls: $count, total $total ns, max $max ns"
 	# ~96 MiB to reclaim, in batches of 32 pages or more: many stalls.
 	[ "$count" -ge 10 ]
-	[ "$total" -gt 0 ] && [ "$max" -gt 0 ] && [ "$max" -le "$total" ]
+	[ "$total" -gt 0 ]
+	[ "$max" -gt 0 ]
+	[ "$max" -le "$total" ]
 }

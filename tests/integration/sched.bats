@@ -99,9 +99,12 @@ within() { # value expected tolerance_fraction
 	oncpu=$(proc "$pid" .sched.oncpu_ns)
 	echo "naps seen $count, runq p50 $p50 p99 $p99, oncpu $oncpu"
 	# 3 s of 10 ms naps: ~295 wakeups (nanosleep overshoots a little).
-	[ "$count" -ge 240 ] && [ "$count" -le 310 ]
-	# Mostly an idle CPU at once (reported as 0: see docs/sched-alloc.md);
-	# other work on the host may hold it for up to a time slice.
+	# (One test per line: bats fails a test on a failing command, but not
+	# on the left side of an && list.)
+	[ "$count" -ge 240 ]
+	[ "$count" -le 310 ]
+	# Mostly an idle CPU at once (reported as 0, see the README's run-queue
+	# section); other work on the host may hold it for up to a time slice.
 	[ "$p50" -lt 200000 ]
 	[ "$p99" -lt 5000000 ]
 	[ "$oncpu" -lt 150000000 ]

@@ -61,7 +61,7 @@ schema_ready() {
 @test "schema is created at start and versioned; the views answer" {
 	make_conf pgschema
 	start_daemon "$CONF"
-	wait_for 10 schema_ready
+	wait_until 10 schema_ready
 	run pg_sql "SELECT count(*) FROM hivemon.slowest_last_hour; SELECT count(*) FROM hivemon.alert_history;
 		SELECT count(*) FROM hivemon.busiest_last_hour"
 	assert_success
@@ -75,11 +75,11 @@ schema_ready() {
 @test "rows for known workloads: exact getppid and clock_nanosleep counts, p50 of 20 ms" {
 	make_conf "pggetppid pgsleep"
 	start_daemon "$CONF"
-	wait_for 10 schema_ready
+	wait_until 10 schema_ready
 	workload pggetppid getppid 5000
 	workload pgsleep sleep 40 20
-	wait_for 10 calls_are pggetppid getppid 5000
-	wait_for 10 calls_are pgsleep clock_nanosleep 40
+	wait_until 10 calls_are pggetppid getppid 5000
+	wait_until 10 calls_are pgsleep clock_nanosleep 40
 	# Every interval's p50 of a 20 ms sleeper is within 5 % of 20 ms.
 	run pg_sql "SELECT min(p50_ns), max(p50_ns) FROM hivemon.process_stats
 		WHERE comm = 'pgsleep' AND labels->>'syscall' = 'clock_nanosleep' AND count >= 10"
@@ -94,7 +94,7 @@ schema_ready() {
 @test "PostgreSQL stopped and started mid-run: the rows of the gap arrive afterwards" {
 	make_conf pggap
 	start_daemon "$CONF"
-	wait_for 10 schema_ready
+	wait_until 10 schema_ready
 	cp "$WORKLOADS/syscall_load" "$BATS_TEST_TMPDIR/pggap"
 	# 250 sleeps of 20 ms: about 5 s of calls, 3 s of which the database is down.
 	"$BATS_TEST_TMPDIR/pggap" sleep 250 20 &
@@ -106,7 +106,7 @@ schema_ready() {
 	sleep 3
 	pg_start
 	wait "$pid"
-	wait_for 30 calls_are pggap clock_nanosleep 250
+	wait_until 30 calls_are pggap clock_nanosleep 250
 	# Intervals from inside the outage are there, one row per interval.
 	run pg_sql "SELECT count(*), count(DISTINCT ts) FROM hivemon.process_stats
 		WHERE comm = 'pggap' AND labels->>'syscall' = 'clock_nanosleep'
@@ -127,13 +127,13 @@ schema_ready() {
 		window = 1s
 	CONF
 	start_daemon "$CONF"
-	wait_for 10 schema_ready
+	wait_until 10 schema_ready
 	workload pgalert sleep 100 20
 	alert_rows() {
 		[ "$(pg_sql "SELECT string_agg(status || ':' || severity, ',' ORDER BY ts)
 			FROM hivemon.alerts WHERE rule = 'slow-sleep'")" = "firing:critical,resolved:critical" ]
 	}
-	wait_for 20 alert_rows
+	wait_until 20 alert_rows
 	run pg_sql "SELECT labels->>'comm', extract(epoch FROM fired_for) FROM hivemon.alert_history
 		WHERE rule = 'slow-sleep' AND status = 'resolved'"
 	assert_success
@@ -147,10 +147,10 @@ schema_ready() {
 }
 
 @test "retention deletes history older than retention_days and keeps the rest" {
-	wait_for 10 schema_ready || {
+	wait_until 10 schema_ready || {
 		make_conf pgretain
 		start_daemon "$CONF"
-		wait_for 10 schema_ready
+		wait_until 10 schema_ready
 		stop_daemon
 	}
 	pg_sql "INSERT INTO hivemon.process_stats (ts, interval_s, host, pid, comm, metric)
@@ -161,7 +161,7 @@ schema_ready() {
 	old_gone() {
 		[ "$(pg_sql "SELECT string_agg(host, ',') FROM hivemon.process_stats WHERE comm = 'pgretain'")" = recent ]
 	}
-	wait_for 10 old_gone
+	wait_until 10 old_gone
 }
 
 @test "with the database unreachable, measurement goes on and /metrics stays exact" {
@@ -175,7 +175,7 @@ schema_ready() {
 		curl -sf "http://127.0.0.1:$port/metrics" |
 			grep -qx 'hivemon_syscall_latency_seconds_count{comm="pgdown",syscall="getppid"} 3333'
 	}
-	wait_for 5 exact
+	wait_until 5 exact
 	grep -q 'store: cannot connect to PostgreSQL (will retry)' "$DAEMON_ERR"
 	# The store's own figures: nothing written, the workload's rows waiting.
 	curl -sf "http://127.0.0.1:$port/metrics" >"$BATS_TEST_TMPDIR/metrics"
