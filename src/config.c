@@ -72,6 +72,7 @@ struct parser {
 	FILE *errors;
 	int n_errors;
 	struct problem_line *problems; /* printed sorted by line at the end */
+	int n_problems;		       /* stored: fewer than n_errors when out of memory */
 	struct config *cfg;
 
 	/* reader state */
@@ -112,15 +113,15 @@ static void problem(struct parser *p, int line, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	va_end(ap);
-	grown = realloc(p->problems, (size_t)(p->n_errors + 1) * sizeof(*grown));
+	p->n_errors++;
+	grown = realloc(p->problems, (size_t)(p->n_problems + 1) * sizeof(*grown));
 	if (!grown) {
 		free(text);
-		p->n_errors++;
 		return;
 	}
 	p->problems = grown;
-	grown[p->n_errors] = (struct problem_line){line, (size_t)p->n_errors, text};
-	p->n_errors++;
+	grown[p->n_problems] = (struct problem_line){line, (size_t)p->n_problems, text};
+	p->n_problems++;
 }
 
 static int by_line(const void *a, const void *b)
@@ -135,8 +136,8 @@ static int by_line(const void *a, const void *b)
 static void print_problems(struct parser *p)
 {
 	if (p->problems)
-		qsort(p->problems, (size_t)p->n_errors, sizeof(*p->problems), by_line);
-	for (int i = 0; p->problems && i < p->n_errors; i++) {
+		qsort(p->problems, (size_t)p->n_problems, sizeof(*p->problems), by_line);
+	for (int i = 0; i < p->n_problems; i++) {
 		if (p->errors)
 			fprintf(p->errors, "%s:%d: %s\n", p->file, p->problems[i].line,
 				p->problems[i].text ? p->problems[i].text : "out of memory");
@@ -144,6 +145,7 @@ static void print_problems(struct parser *p)
 	}
 	free(p->problems);
 	p->problems = NULL;
+	p->n_problems = 0;
 }
 
 /* ---- value parsers ---------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bpf/hist.h"
+#include "report_order.h"
 #include "syscalls.h"
 #include "top_render.h"
 
@@ -230,21 +231,15 @@ void top_format_status(const struct top_frame *f, struct top_lines *out)
 		      f->status ? "  " : "", f->status ? f->status : "");
 }
 
-/* Syscalls by total time, largest first (insertion sort: a process has few). */
+/* The @max busiest syscalls, in the report's order (by total time). */
 static size_t syscalls_by_time(const struct proc_snapshot *p, const struct syscall_stat **out,
 			       size_t max)
 {
-	size_t n = 0;
+	size_t *order = report_syscall_order(p), n = 0;
 
-	for (size_t i = 0; i < p->n_syscalls && n < max; i++) {
-		size_t j = n++;
-
-		while (j > 0 && out[j - 1]->lat.sum_ns < p->syscalls[i].lat.sum_ns) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = &p->syscalls[i];
-	}
+	for (; order && n < p->n_syscalls && n < max; n++)
+		out[n] = &p->syscalls[order[n]];
+	free(order);
 	return n;
 }
 

@@ -320,6 +320,32 @@ static const struct top_line *find_line(const struct top_lines *l, const char *n
 	return NULL;
 }
 
+/* With more syscalls than the detail table holds, the busiest are shown:
+ * here the busiest is the last one the process made. */
+static void test_detail_many_syscalls(void **state)
+{
+	struct fx *f = *state;
+	struct top_lines lines;
+	struct top_frame frame = {.snap = &f->snap, .alerts = &f->alerts};
+	struct proc_snapshot *p = snapshot_proc(&f->snap, 300);
+
+	assert_non_null(p);
+	for (uint32_t nr = 100; nr < 200; nr++) {
+		struct syscall_stat *sc = proc_syscall(p, nr);
+
+		assert_non_null(sc);
+		sc->count = 1;
+		assert_int_equal(hist_record(&sc->lat, nr == 199 ? 5000000 : 1000), 0);
+	}
+	top_lines_init(&lines);
+	top_format_detail(&frame, 300, &lines);
+	/* Syscall 199 (fremovexattr), 5 ms: its histogram comes first. */
+	assert_non_null(find_line(&lines, " latency (1 samples)"));
+	assert_string_equal(find_line(&lines, " latency (1 samples)")->text,
+			    "fremovexattr latency (1 samples)");
+	top_lines_free(&lines);
+}
+
 static void test_detail_view(void **state)
 {
 	struct fx *f = *state;
@@ -560,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plain_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampled_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detail_many_syscalls, setup, teardown),
 		cmocka_unit_test(test_hist_bars),
 		cmocka_unit_test_setup_teardown(test_alerts_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
