@@ -17,7 +17,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc -I. $(PKG_CFLAGS)
+	  -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Isrc -I. $(LAYERS:%=-Isrc/%) $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall \
@@ -28,10 +28,11 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-SRCS := $(wildcard src/*.c)
+LAYERS := util core kernel probes analysis report alert export store top cmd
+SRCS := $(wildcard $(LAYERS:%=src/%/*.c))
 OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
-LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
-HDRS := $(wildcard src/*.h)
+LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
+HDRS := $(wildcard $(LAYERS:%=src/%/*.h))
 
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -56,7 +57,8 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/hivemon: $(OBJS)
@@ -75,7 +77,8 @@ workloads: $(WORKLOADS)
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(LIB_OBJS) | $(BUILD)/unit
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/obj-asan/%.o: src/%.c $(HDRS) $(SKELS) | $(BUILD)/obj-asan
+$(BUILD)/obj-asan/%.o: src/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(BUILD)/unit-asan/%: tests/unit/%.c tests/unit/*.h $(ASAN_OBJS) | $(BUILD)/unit-asan
@@ -103,7 +106,7 @@ install: $(BUILD)/hivemon
 	install -D -m 0644 deploy/hivemon.service $(DESTDIR)/lib/systemd/system/hivemon.service
 
 format:
-	clang-format -i bpf/*.c bpf/*.h src/*.c src/*.h tests/unit/*.c tests/workloads/*.c
+	clang-format -i bpf/*.c bpf/*.h $(SRCS) $(HDRS) tests/unit/*.c tests/workloads/*.c
 
 clean:
 	rm -rf $(BUILD)

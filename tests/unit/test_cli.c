@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "src/cli.h"
+#include "cli.h"
 
 /* ---- parse_duration_ns ---- */
 
