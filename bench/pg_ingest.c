@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store_pg.h"
+#include "store/store_pg.h"
 #include "synth.h"
 
 static double seconds(void)

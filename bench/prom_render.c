@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "export.h"
-#include "export_prom.h"
+#include "export/export.h"
+#include "export/export_prom.h"
 #include "synth.h"
 
 static double now_ms(void)

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe.h"
-#include "snapshot.h"
+#include "probes/probe.h"
+#include "core/snapshot.h"
 
 static const unsigned int synth_syscalls[] = {0,  1,  3,  7,  9,   17,	18,  23,  35,  41,
 					      42, 43, 44, 45, 202, 230, 232, 257, 262, 281};

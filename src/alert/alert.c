@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "alert.h"
+#include "alert/alert.h"
 
 /* One alert instance: a rule applied to one series. */
 struct instance {

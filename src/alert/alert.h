@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "window.h"
+#include "cmd/config.h"
+#include "core/window.h"
 
 enum alert_change {
 	ALERT_NO_CHANGE,

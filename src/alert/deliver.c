@@ -11,12 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "commands.h"
-#include "deliver.h"
-#include "log.h"
-#include "notify.h"
-#include "spool.h"
+#include "util/clock.h"
+#include "cmd/commands.h"
+#include "alert/deliver.h"
+#include "util/log.h"
+#include "alert/notify.h"
+#include "alert/spool.h"
 
 #define RESPONSE_KEEP 200 /* bytes of a refusal kept for the dead letter */
 

@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "alert.h"
-#include "config.h"
+#include "alert/alert.h"
+#include "cmd/config.h"
 
 struct notifier;
 

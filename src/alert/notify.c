@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "notify.h"
+#include "alert/notify.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 

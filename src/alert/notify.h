@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "alert.h"
+#include "alert/alert.h"
 
 #define NOTIFY_UUID_LEN	     37 /* 36 characters and the NUL */
 #define NOTIFY_SIGNATURE_LEN 96 /* "t=<unix>,v1=<64 hex>" and the NUL */

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool.h"
+#include "alert/spool.h"
 
 #define SPOOL_SUFFIX ".json"
 

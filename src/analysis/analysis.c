@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "pool.h"
-#include "syscalls.h"
-#include "units.h"
+#include "analysis/analysis.h"
+#include "analysis/pool.h"
+#include "core/syscalls.h"
+#include "util/units.h"
 
 #define MS 1000000ULL
 #define MB (1024ULL * 1024)

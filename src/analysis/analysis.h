@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 enum finding_severity { FINDING_INFO, FINDING_WARNING, FINDING_CRITICAL };
 

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 #define POOL_MIN_DEFAULT 5
 #define POOL_MAX_DEFAULT 50

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cgroup_names.h"
-#include "cli.h"
+#include "probes/cgroup_names.h"
+#include "cmd/cli.h"
 
 static void vlog_line(const char *fmt, va_list ap)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "commands.h"
-#include "config.h"
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "cmd/config.h"
 
 int cmd_check_config(int argc, char **argv)
 {

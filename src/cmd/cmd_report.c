@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "collector.h"
-#include "commands.h"
-#include "report.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "probes/collector.h"
+#include "cmd/commands.h"
+#include "report/report.h"
 
 static const char usage_text[] =
 	"usage: hivemon report [filters] [--duration DUR] [--format text|json] [--alloc]\n"

@@ -11,15 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "collector.h"
-#include "commands.h"
-#include "ipc.h"
-#include "report_parse.h"
-#include "top_model.h"
-#include "top_render.h"
-#include "top_view.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "probes/collector.h"
+#include "cmd/commands.h"
+#include "cmd/ipc.h"
+#include "report/report_parse.h"
+#include "top/top_model.h"
+#include "top/top_render.h"
+#include "top/top_view.h"
 
 struct top_opts {
 	struct probe_opts probe;

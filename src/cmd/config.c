@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
-#include "config.h"
-#include "ipc.h"
+#include "cmd/cli.h"
+#include "cmd/config.h"
+#include "cmd/ipc.h"
 
 #define DEFAULT_STATE_DIR  "/var/lib/hivemon"
 #define DEFAULT_TIMEOUT_NS (5 * 1000000000ULL)

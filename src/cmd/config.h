@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "metrics.h"
-#include "probe.h"
+#include "core/metrics.h"
+#include "probes/probe.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hivemon/hivemon.conf"
 

@@ -12,20 +12,20 @@
 #include <string.h>
 #include <time.h>
 
-#include "alert.h"
-#include "cli.h"
-#include "clock.h"
-#include "collector.h"
-#include "commands.h"
-#include "config.h"
-#include "deliver.h"
-#include "export.h"
-#include "ipc.h"
-#include "log.h"
-#include "report.h"
-#include "spool.h"
-#include "store_pg.h"
-#include "window.h"
+#include "alert/alert.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "probes/collector.h"
+#include "cmd/commands.h"
+#include "cmd/config.h"
+#include "alert/deliver.h"
+#include "export/export.h"
+#include "cmd/ipc.h"
+#include "util/log.h"
+#include "report/report.h"
+#include "alert/spool.h"
+#include "store/store_pg.h"
+#include "core/window.h"
 
 #define NS_PER_SEC	1000000000ULL
 #define BACKOFF_BASE_NS (500 * 1000000ULL)

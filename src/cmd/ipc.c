@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "ipc.h"
+#include "cmd/cli.h"
+#include "cmd/ipc.h"
 
 struct ipc_server {
 	int listen_fd;

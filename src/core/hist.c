@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
-#include "../bpf/hist.h"
+#include "core/hist.h"
+#include "bpf/hist.h"
 
 void hist_init(struct hist *h)
 {

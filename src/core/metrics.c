@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "probe.h"
-#include "syscalls.h"
+#include "core/metrics.h"
+#include "probes/probe.h"
+#include "core/syscalls.h"
 
 #define STAT_BIT(s) (1u << (s))
 #define LATENCY_STATS                                                                              \

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 enum metric_source {
 	METRIC_SYSCALL_LATENCY,

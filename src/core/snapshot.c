@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 void snapshot_init(struct snapshot *s)
 {

@@ -17,7 +17,7 @@
 #include <linux/types.h>
 
 #include "bpf/hivemon.h"
-#include "hist.h"
+#include "core/hist.h"
 
 /* An IPv4 or IPv6 socket address; v4-mapped IPv6 is stored as IPv4. */
 struct endpoint {

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "syscalls.h"
+#include "core/syscalls.h"
 
 static const char *const names[] = {
 	[0] = "read",

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "window.h"
+#include "core/window.h"
 
 #define NS_PER_SEC 1000000000ULL
 

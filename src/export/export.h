@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 struct exporter;
 

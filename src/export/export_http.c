@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "export.h"
-#include "export_prom.h"
-#include "report.h"
-#include "store_pg.h"
+#include "cmd/cli.h"
+#include "export/export.h"
+#include "export/export_prom.h"
+#include "report/report.h"
+#include "store/store_pg.h"
 
 /* A rendered body shared by the exporter and the responses still sending it. */
 struct document {

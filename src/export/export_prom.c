@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_prom.h"
-#include "textbuf.h"
-#include "probe.h"
-#include "syscalls.h"
-#include "utf8.h"
-#include "../bpf/hist.h"
+#include "export/export_prom.h"
+#include "util/textbuf.h"
+#include "probes/probe.h"
+#include "core/syscalls.h"
+#include "util/utf8.h"
+#include "bpf/hist.h"
 
 #define NS_PER_S 1000000000ULL
 

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 #define PROM_STALE_NS	  (15ULL * 60 * 1000000000ULL)
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "bpfmap.h"
+#include "kernel/bpfmap.h"
 
 #define BATCH_ENTRIES 4096
 #ifndef ENOTSUPP

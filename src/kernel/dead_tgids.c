@@ -2,8 +2,8 @@
 /* Processes dead at two collects in a row, whose kernel rows are final. */
 #include <errno.h>
 
-#include "bpfmap.h"
-#include "dead_tgids.h"
+#include "kernel/bpfmap.h"
+#include "kernel/dead_tgids.h"
 
 enum { ALIVE = 1, DEAD = 2 };
 

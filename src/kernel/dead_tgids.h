@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "u64map.h"
+#include "util/u64map.h"
 
 struct dead_tgids {
 	struct u64map prev; /* tgids found dead at the previous collect */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elf_sym.h"
+#include "kernel/elf_sym.h"
 
 /* "malloc" matches "malloc" and versioned "malloc@@GLIBC_2.2.5". */
 static int name_index(const char *sym, const char *const names[], size_t n)

@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "flipmap.h"
+#include "kernel/flipmap.h"
 
 #define FLIPMAP_BATCH 512
 

@@ -10,8 +10,8 @@
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 
-#include "cli.h"
-#include "loader.h"
+#include "cmd/cli.h"
+#include "kernel/loader.h"
 
 static bool loader_verbose;
 

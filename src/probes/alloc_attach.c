@@ -6,9 +6,9 @@
 #include <bpf/libbpf.h>
 
 #include "alloc.skel.h"
-#include "alloc_attach.h"
-#include "allocator_lib.h"
-#include "elf_sym.h"
+#include "probes/alloc_attach.h"
+#include "probes/allocator_lib.h"
+#include "kernel/elf_sym.h"
 
 /* In the order of ALLOC_FUNCS; malloc is required, free has no return probe. */
 static const char *const alloc_funcs[ALLOC_FUNCS] = {

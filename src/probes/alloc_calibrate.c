@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "alloc.skel.h"
-#include "alloc_attach.h"
-#include "alloc_calibrate.h"
-#include "clock.h"
-#include "flipmap.h"
+#include "probes/alloc_attach.h"
+#include "probes/alloc_calibrate.h"
+#include "util/clock.h"
+#include "kernel/flipmap.h"
 #include "bpf/hivemon.h"
 #include "bpf/hist.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocator_lib.h"
+#include "probes/allocator_lib.h"
 
 /* Best first: an interposing allocator wins over the C library's malloc. */
 static const char *const allocators[] = {"libjemalloc.so", "libtcmalloc", "libc.so.6", "libc-"};

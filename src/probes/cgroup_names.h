@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "u64map.h"
+#include "util/u64map.h"
 
 struct cgroup_names {
 	struct u64map by_pid; /* pid -> char * (owned) */

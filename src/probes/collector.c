@@ -10,12 +10,12 @@
 
 #include <bpf/bpf.h>
 
-#include "bpfmap.h"
-#include "cgroup_names.h"
-#include "cli.h"
-#include "clock.h"
-#include "collector.h"
-#include "loader.h"
+#include "kernel/bpfmap.h"
+#include "probes/cgroup_names.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "probes/collector.h"
+#include "kernel/loader.h"
 #include "proc.skel.h"
 
 static const struct probe_module *const modules[] = {

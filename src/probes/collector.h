@@ -8,8 +8,8 @@
 #ifndef HIVEMON_COLLECTOR_H
 #define HIVEMON_COLLECTOR_H
 
-#include "probe.h"
-#include "snapshot.h"
+#include "probes/probe.h"
+#include "core/snapshot.h"
 
 struct collector;
 

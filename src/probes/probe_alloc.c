@@ -17,14 +17,14 @@
 #include <bpf/libbpf.h>
 
 #include "alloc.skel.h"
-#include "alloc_attach.h"
-#include "alloc_calibrate.h"
-#include "bpfmap.h"
-#include "cli.h"
-#include "clock.h"
-#include "flipmap.h"
-#include "loader.h"
-#include "probe.h"
+#include "probes/alloc_attach.h"
+#include "probes/alloc_calibrate.h"
+#include "kernel/bpfmap.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "kernel/flipmap.h"
+#include "kernel/loader.h"
+#include "probes/probe.h"
 
 struct target {
 	struct alloc_attachment probes;

@@ -13,10 +13,10 @@
 
 #include <bpf/libbpf.h>
 
-#include "flipmap.h"
-#include "loader.h"
+#include "kernel/flipmap.h"
+#include "kernel/loader.h"
 #include "mem.skel.h"
-#include "probe.h"
+#include "probes/probe.h"
 
 struct mem_probe {
 	struct mem_bpf *skel;

@@ -12,10 +12,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "clock.h"
-#include "flipmap.h"
-#include "loader.h"
-#include "probe.h"
+#include "util/clock.h"
+#include "kernel/flipmap.h"
+#include "kernel/loader.h"
+#include "probes/probe.h"
 #include "sched.skel.h"
 
 struct sched_probe {

@@ -13,12 +13,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfmap.h"
-#include "dead_tgids.h"
-#include "loader.h"
-#include "probe.h"
+#include "kernel/bpfmap.h"
+#include "kernel/dead_tgids.h"
+#include "kernel/loader.h"
+#include "probes/probe.h"
 #include "syscall.skel.h"
-#include "u64map.h"
+#include "util/u64map.h"
 #include "bpf/hist.h"
 
 struct syscall_probe {

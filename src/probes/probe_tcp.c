@@ -15,13 +15,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfmap.h"
-#include "dead_tgids.h"
-#include "loader.h"
-#include "probe.h"
+#include "kernel/bpfmap.h"
+#include "kernel/dead_tgids.h"
+#include "kernel/loader.h"
+#include "probes/probe.h"
 #include "tcp.skel.h"
-#include "tcp_listeners.h"
-#include "u64map.h"
+#include "probes/tcp_listeners.h"
+#include "util/u64map.h"
 #include "bpf/hist.h"
 
 /* Previous cumulative values, indexed by a 64-bit hash of the kernel key;

@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "tcp_listeners.h"
-#include "u64map.h"
+#include "probes/tcp_listeners.h"
+#include "util/u64map.h"
 
 #define TCP_STATE_LISTEN 0x0A
 

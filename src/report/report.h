@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 #define REPORT_SCHEMA "hivemon.report/v1"
 

@@ -2,11 +2,11 @@
 /* The hivemon.report/v1 JSON document of a snapshot (see DESIGN.md). */
 #include <stdlib.h>
 
-#include "analysis.h"
-#include "report.h"
-#include "report_order.h"
-#include "syscalls.h"
-#include "units.h"
+#include "analysis/analysis.h"
+#include "report/report.h"
+#include "report/report_order.h"
+#include "core/syscalls.h"
+#include "util/units.h"
 
 static json_t *endpoint_json(const struct endpoint *ep)
 {

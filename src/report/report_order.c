@@ -2,7 +2,7 @@
 /* Busiest-first orderings of processes and syscalls for the reports. */
 #include <stdlib.h>
 
-#include "report_order.h"
+#include "report/report_order.h"
 
 uint64_t proc_busy_ns(const struct proc_snapshot *p)
 {

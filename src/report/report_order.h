@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 /* Time a process spent in syscalls plus on CPU, the report's sort key. */
 uint64_t proc_busy_ns(const struct proc_snapshot *p);

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "bpf/hist.h"
-#include "report.h"
-#include "report_parse.h"
-#include "syscalls.h"
+#include "report/report.h"
+#include "report/report_parse.h"
+#include "core/syscalls.h"
 
 static const char *const tier_names[TIER_COUNT] = {"none", "info", "warning", "critical",
 						   "emergency"};

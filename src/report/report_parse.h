@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 enum top_tier { TIER_NONE = 0, TIER_INFO, TIER_WARNING, TIER_CRITICAL, TIER_EMERGENCY };
 #define TIER_COUNT 5

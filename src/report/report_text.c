@@ -2,11 +2,11 @@
 /* The report as text for a terminal: per process, where its time went. */
 #include <stdlib.h>
 
-#include "analysis.h"
-#include "report.h"
-#include "report_order.h"
-#include "syscalls.h"
-#include "units.h"
+#include "analysis/analysis.h"
+#include "report/report.h"
+#include "report/report_order.h"
+#include "core/syscalls.h"
+#include "util/units.h"
 
 #define TOP_SYSCALLS 10
 

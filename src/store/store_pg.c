@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "log.h"
-#include "store_pg.h"
-#include "store_pg_rows.h"
-#include "store_pg_schema.h"
+#include "cmd/cli.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "store/store_pg.h"
+#include "store/store_pg_rows.h"
+#include "store/store_pg_schema.h"
 
 #define NS_PER_MS	    1000000ULL
 #define TXN_MAX_ROWS	    65536 /* rows per transaction */

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe.h"
-#include "store_pg_rows.h"
-#include "syscalls.h"
-#include "utf8.h"
+#include "probes/probe.h"
+#include "store/store_pg_rows.h"
+#include "core/syscalls.h"
+#include "util/utf8.h"
 
 #define NS_PER_S	      1000000000ULL
 #define SYSCALL_LABELS_CACHED 1024

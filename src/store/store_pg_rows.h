@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "snapshot.h"
-#include "textbuf.h"
-#include "store_pg.h"
+#include "core/snapshot.h"
+#include "util/textbuf.h"
+#include "store/store_pg.h"
 
 #define PG_STATS_TABLE "hivemon.process_stats"
 #define PG_STATS_COLUMNS                                                                           \

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_pg_schema.h"
+#include "store/store_pg_schema.h"
 
 /* Migration N+1 is migrations[N]; never edit one that has shipped, add one. */
 static const char *const migrations[] = {

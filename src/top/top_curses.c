@@ -3,7 +3,7 @@
 #include <curses.h>
 #include <string.h>
 
-#include "top_render.h"
+#include "top/top_render.h"
 
 enum { PAIR_INFO = 1, PAIR_WARNING, PAIR_CRITICAL, PAIR_EMERGENCY, PAIR_BAR };
 

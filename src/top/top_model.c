@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "top_model.h"
+#include "top/top_model.h"
 
 const struct top_col_info top_cols[COL_COUNT] = {
 	[COL_PID] = {"PID", 7, false, true, false},

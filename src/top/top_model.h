@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report_parse.h"
-#include "snapshot.h"
+#include "report/report_parse.h"
+#include "core/snapshot.h"
 
 enum top_col {
 	COL_PID,

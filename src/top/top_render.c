@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "bpf/hist.h"
-#include "report_order.h"
-#include "syscalls.h"
-#include "top_render.h"
+#include "report/report_order.h"
+#include "core/syscalls.h"
+#include "top/top_render.h"
 
 #define HIST_BAR_WIDTH 40
 

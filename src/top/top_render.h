@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "report_parse.h"
-#include "snapshot.h"
-#include "top_model.h"
-#include "top_view.h"
+#include "report/report_parse.h"
+#include "core/snapshot.h"
+#include "top/top_model.h"
+#include "top/top_view.h"
 
 #define TOP_LINE_MAX 512
 

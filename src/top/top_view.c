@@ -4,7 +4,7 @@
 #include <curses.h>
 #include <string.h>
 
-#include "top_view.h"
+#include "top/top_view.h"
 
 #define KEY_ESC 27
 

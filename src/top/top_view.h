@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "top_model.h"
+#include "top/top_model.h"
 
 enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP };
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "util/log.h"
 
 static const char *level_word(int level)
 {

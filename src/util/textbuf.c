@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textbuf.h"
+#include "util/textbuf.h"
 
 bool textbuf_reserve(struct textbuf *b, size_t more)
 {

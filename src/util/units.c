@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "units.h"
+#include "util/units.h"
 
 char *format_ns(uint64_t ns, char *buf, size_t len)
 {

@@ -2,7 +2,7 @@
 /* UTF-8 validation: process names are bytes, exporters need valid UTF-8. */
 #include <string.h>
 
-#include "utf8.h"
+#include "util/utf8.h"
 
 size_t utf8_seq_len(const unsigned char *s, size_t n)
 {

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "alert.h"
+#include "alert/alert.h"
 
 #define MS	  1e6
 #define SEC	  1000000000ULL

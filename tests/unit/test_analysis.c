@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 
 #define MS  1000000ULL
 #define SEC 1000000000ULL

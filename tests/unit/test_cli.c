@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "cmd/cli.h"
 
 /* ---- parse_duration_ns ---- */
 

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "ipc.h"
+#include "cmd/config.h"
+#include "cmd/ipc.h"
 
 /* Loads @text; returns the error lines (owned) or NULL when it loaded. */
 static char *load_errors(const char *text, struct config **cfg)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "export_prom.h"
-#include "probe.h"
-#include "snapshot.h"
+#include "export/export_prom.h"
+#include "probes/probe.h"
+#include "core/snapshot.h"
 
 #define SEC		1000000000ULL
 #define T0		(1700000000ULL * SEC)

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "bpf/hist.h"
-#include "hist.h"
+#include "core/hist.h"
 
 /* First value past the log-linear range: it and all above share the last slot. */
 #define HIST_OVERFLOW (1ULL << (HIST_MAX_LOG + 1))

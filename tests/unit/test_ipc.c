@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "ipc.h"
+#include "cmd/ipc.h"
 
 struct fx {
 	char dir[64];

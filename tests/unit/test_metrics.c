@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "probe.h"
+#include "core/metrics.h"
+#include "probes/probe.h"
 
 #define SEC 1000000000ULL
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "deliver.h"
-#include "notify.h"
-#include "spool.h"
+#include "alert/deliver.h"
+#include "alert/notify.h"
+#include "alert/spool.h"
 
 #define SEC 1000000000ULL
 

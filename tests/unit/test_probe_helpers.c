@@ -19,10 +19,10 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
-#include "allocator_lib.h"
-#include "cli.h"
-#include "elf_sym.h"
-#include "flipmap.h"
+#include "probes/allocator_lib.h"
+#include "cmd/cli.h"
+#include "kernel/elf_sym.h"
+#include "kernel/flipmap.h"
 
 struct maps {
 	int a, b, outer;

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "report.h"
-#include "report_parse.h"
+#include "report/report.h"
+#include "report/report_parse.h"
 #include "top_fixture.h"
 
 static const struct syscall_stat *find_sc(const struct proc_snapshot *p, uint32_t nr)

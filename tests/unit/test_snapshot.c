@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "snapshot.h"
-#include "u64map.h"
+#include "core/snapshot.h"
+#include "util/u64map.h"
 
 static void test_proc_lookup_creates_once(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "probe.h"
-#include "store_pg.h"
+#include "probes/probe.h"
+#include "store/store_pg.h"
 
 #define ROWS_PER_SNAPSHOT 10000
 

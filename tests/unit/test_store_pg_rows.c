@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "probe.h"
-#include "snapshot.h"
-#include "store_pg_rows.h"
+#include "probes/probe.h"
+#include "core/snapshot.h"
+#include "store/store_pg_rows.h"
 
 #define SEC 1000000000ULL
 /* 2023-11-14 22:13:20.250000 UTC */

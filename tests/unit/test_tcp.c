@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "hist.h"
-#include "tcp_listeners.h"
+#include "core/hist.h"
+#include "probes/tcp_listeners.h"
 
 static void listener_v4(void **state)
 {

@@ -20,8 +20,8 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
-#include "loader.h"
-#include "probe.h"
+#include "kernel/loader.h"
+#include "probes/probe.h"
 
 #define EXCHANGES 5
 

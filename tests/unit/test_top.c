@@ -11,9 +11,9 @@
 #include <curses.h>
 
 #include "top_fixture.h"
-#include "top_model.h"
-#include "top_render.h"
-#include "top_view.h"
+#include "top/top_model.h"
+#include "top/top_render.h"
+#include "top/top_view.h"
 
 struct fx {
 	struct snapshot snap;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "window.h"
+#include "core/window.h"
 
 #define SEC 1000000000ULL
 

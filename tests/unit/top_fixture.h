@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 #define MS 1000000ULL
 #define US 1000ULL
