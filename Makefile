@@ -44,7 +44,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out bench/floor%,$(
 ASAN_OBJS := $(patsubst $(BUILD)/obj/%,$(BUILD)/obj-asan/%,$(LIB_OBJS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps run test unit install clean format bench workloads
+.PHONY: all deps run test unit install clean format bench workloads check-layers
 
 all: $(BUILD)/hivemon
 
@@ -85,6 +85,11 @@ $(BUILD)/unit-asan/%: tests/unit/%.c tests/unit/*.h $(ASAN_OBJS) | $(BUILD)/unit
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
+
+# Only src/probes and src/kernel may touch BPF (tests/lint/check-layers.sh);
+# FILES= checks other files instead of the tree.
+check-layers: $(SKELS)
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" tests/lint/check-layers.sh $(FILES)
 
 
 test: deps

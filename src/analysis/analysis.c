@@ -69,7 +69,7 @@ static int add(struct findings *out, const struct proc_snapshot *p, const struct
 	f = &out->items[out->n++];
 	memset(f, 0, sizeof(*f));
 	f->pid = p->pid;
-	memcpy(f->comm, p->comm, COMM_LEN);
+	memcpy(f->comm, p->comm, PROC_COMM_LEN);
 	f->severity = spec->severity;
 	f->kind = spec->kind;
 	f->metric = spec->metric;

@@ -30,7 +30,7 @@ struct analysis_limits {
 
 struct finding {
 	uint32_t pid;
-	char comm[COMM_LEN];
+	char comm[PROC_COMM_LEN];
 	enum finding_severity severity;
 	const char *kind;	    /* stable identifier, e.g. "cpu-starved" */
 	char summary[192];	    /* what is wrong, with the numbers */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "probes/cgroup_names.h"
+#include "core/cgroup_names.h"
 #include "cmd/cli.h"
 
 static void vlog_line(const char *fmt, va_list ap)
@@ -164,15 +164,16 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 
 	switch (opt) {
 	case 'p':
-		if (f->n_pids == FILTER_MAX_PIDS)
-			die_usage("too many --pid filters (at most %d)", FILTER_MAX_PIDS);
+		if (f->n_pids == FILTER_PIDS_MAX)
+			die_usage("too many --pid filters (at most %d)", FILTER_PIDS_MAX);
 		f->pids[f->n_pids++] = parse_pid(arg);
 		return 1;
 	case 'c':
-		if (f->n_comms == FILTER_MAX_COMMS)
-			die_usage("too many --comm filters (at most %d)", FILTER_MAX_COMMS);
-		if (!*arg || strlen(arg) >= COMM_LEN)
-			die_usage("invalid --comm '%s': 1 to %d characters", arg, COMM_LEN - 1);
+		if (f->n_comms == FILTER_COMMS_MAX)
+			die_usage("too many --comm filters (at most %d)", FILTER_COMMS_MAX);
+		if (!*arg || strlen(arg) >= PROC_COMM_LEN)
+			die_usage("invalid --comm '%s': 1 to %d characters", arg,
+				  PROC_COMM_LEN - 1);
 		strcpy(f->comms[f->n_comms++], arg);
 		return 1;
 	case 'g': {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 
 #define EXIT_USAGE   2
 #define EXIT_RUNTIME 1

@@ -291,11 +291,11 @@ static void agent_filter_comm(struct parser *p, const char *value)
 
 	f->n_comms = 0;
 	for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
-		if (strlen(tok) >= COMM_LEN) {
+		if (strlen(tok) >= PROC_COMM_LEN) {
 			problem(p, p->line, "filter.comm '%s' is longer than %d characters", tok,
-				COMM_LEN - 1);
-		} else if (f->n_comms == FILTER_MAX_COMMS) {
-			problem(p, p->line, "filter.comm takes at most %d names", FILTER_MAX_COMMS);
+				PROC_COMM_LEN - 1);
+		} else if (f->n_comms == FILTER_COMMS_MAX) {
+			problem(p, p->line, "filter.comm takes at most %d names", FILTER_COMMS_MAX);
 			break;
 		} else {
 			strcpy(f->comms[f->n_comms++], tok);
@@ -314,8 +314,8 @@ static void agent_filter_pid(struct parser *p, const char *value)
 	for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
 		if (parse_uint(tok, 1, 0x3fffffff, &pid)) {
 			problem(p, p->line, "filter.pid '%s' is not a process id", tok);
-		} else if (f->n_pids == FILTER_MAX_PIDS) {
-			problem(p, p->line, "filter.pid takes at most %d pids", FILTER_MAX_PIDS);
+		} else if (f->n_pids == FILTER_PIDS_MAX) {
+			problem(p, p->line, "filter.pid takes at most %d pids", FILTER_PIDS_MAX);
 			break;
 		} else {
 			f->pids[f->n_pids++] = (uint32_t)pid;

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "core/metrics.h"
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hivemon/hivemon.conf"
 

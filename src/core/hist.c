@@ -8,6 +8,11 @@
 #include "core/hist.h"
 #include "bpf/hist.h"
 
+/* The one place userspace reads the kernel's bucket math; consumers use
+ * the functions below. */
+_Static_assert(HIST_NSLOTS == HIST_SLOTS, "bucket count differs from bpf/hist.h");
+_Static_assert(HIST_OCTAVES *HIST_SUB == HIST_SLOTS, "octave size differs from bpf/hist.h");
+
 void hist_init(struct hist *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -160,4 +165,24 @@ uint64_t hist_quantile(const struct hist *h, double q)
 uint64_t hist_mean(const struct hist *h)
 {
 	return h->count ? h->sum_ns / h->count : 0;
+}
+
+uint32_t hist_slot_of(uint64_t value_ns)
+{
+	return hist_slot(value_ns);
+}
+
+uint64_t hist_slot_highest(uint32_t slot)
+{
+	return hist_slot_high(slot < HIST_SLOTS ? slot : HIST_SLOTS - 1);
+}
+
+uint32_t hist_slot_octave(uint32_t slot)
+{
+	return (slot < HIST_SLOTS ? slot : HIST_SLOTS - 1) / HIST_SUB;
+}
+
+uint64_t hist_octave_lowest(uint32_t octave)
+{
+	return octave ? (uint64_t)HIST_SUB << (octave - 1) : 0;
 }

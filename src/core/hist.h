@@ -38,4 +38,15 @@ int hist_copy(struct hist *dst, const struct hist *src);
 uint64_t hist_quantile(const struct hist *h, double q);
 uint64_t hist_mean(const struct hist *h);
 
+/*
+ * The kernel's bucket layout (bpf/hist.h), for consumers that render
+ * buckets: HIST_NSLOTS buckets, 16 to an octave (power of two).
+ */
+#define HIST_NSLOTS  608
+#define HIST_OCTAVES (HIST_NSLOTS / 16)
+uint32_t hist_slot_of(uint64_t value_ns);
+uint64_t hist_slot_highest(uint32_t slot); /* largest value in bucket @slot */
+uint32_t hist_slot_octave(uint32_t slot);
+uint64_t hist_octave_lowest(uint32_t octave); /* smallest value in @octave */
+
 #endif

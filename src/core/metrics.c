@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/metrics.h"
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 #include "core/syscalls.h"
 
 #define STAT_BIT(s) (1u << (s))

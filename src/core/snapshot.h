@@ -14,9 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/types.h>
-
-#include "bpf/hivemon.h"
+#include "core/probe_opts.h"
 #include "core/hist.h"
 
 /* An IPv4 or IPv6 socket address; v4-mapped IPv6 is stored as IPv4. */
@@ -74,7 +72,7 @@ struct slow_call {
 
 struct proc_snapshot {
 	uint32_t pid;
-	char comm[COMM_LEN];
+	char comm[PROC_COMM_LEN];
 	char *cgroup; /* owned, "" when unknown */
 	bool exited;  /* process exited during the window */
 

@@ -7,10 +7,9 @@
 
 #include "export/export_prom.h"
 #include "util/textbuf.h"
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 #include "core/syscalls.h"
 #include "util/utf8.h"
-#include "bpf/hist.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -116,7 +115,7 @@ struct prom_registry {
 	bool per_pid;
 	uint32_t gen;
 	uint64_t now_ns;
-	uint8_t slot_bucket[HIST_SLOTS]; /* kernel slot -> le bucket */
+	uint8_t slot_bucket[HIST_NSLOTS]; /* kernel slot -> le bucket */
 	struct series **series;
 	size_t n, cap;
 	uint32_t *index; /* open addressing: hash -> series index + 1 */
@@ -410,7 +409,7 @@ static int feed_hist(struct prom_registry *r, enum family_id fam, const char *la
 	struct series *s;
 
 	for (uint32_t i = 0; i < h->n; i++) {
-		uint32_t slot = h->bins[i].slot < HIST_SLOTS ? h->bins[i].slot : HIST_SLOTS - 1;
+		uint32_t slot = h->bins[i].slot < HIST_NSLOTS ? h->bins[i].slot : HIST_NSLOTS - 1;
 
 		per[r->slot_bucket[slot]] += h->bins[i].count;
 		weight += h->bins[i].count;
@@ -738,8 +737,8 @@ struct prom_registry *prom_registry_new(bool per_pid_labels)
 	r->per_pid = per_pid_labels;
 	/* A kernel bucket counts under the first bound that holds all of its
 	 * values: never more than the true count under any `le`. */
-	for (unsigned int slot = 0; slot < HIST_SLOTS; slot++) {
-		uint64_t high = hist_slot_high(slot);
+	for (uint32_t slot = 0; slot < HIST_NSLOTS; slot++) {
+		uint64_t high = hist_slot_highest(slot);
 		size_t b = 0;
 
 		while (b < N_BOUNDS && le_bounds[b].ns < high)

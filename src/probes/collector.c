@@ -11,10 +11,11 @@
 #include <bpf/bpf.h>
 
 #include "kernel/bpfmap.h"
-#include "probes/cgroup_names.h"
+#include "core/cgroup_names.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
 #include "probes/collector.h"
+#include "probes/probe.h"
 #include "kernel/loader.h"
 #include "proc.skel.h"
 

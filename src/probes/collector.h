@@ -8,7 +8,7 @@
 #ifndef HIVEMON_COLLECTOR_H
 #define HIVEMON_COLLECTOR_H
 
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 #include "core/snapshot.h"
 
 struct collector;

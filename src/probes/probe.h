@@ -11,42 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
+#include "bpf/hivemon.h"
+#include "core/probe_opts.h"
 #include "core/snapshot.h"
 
-enum probe_set {
-	PROBE_SYSCALL = 1 << 0,
-	PROBE_TCP = 1 << 1,
-	PROBE_SCHED = 1 << 2,
-	PROBE_MEM = 1 << 3,
-	PROBE_ALLOC = 1 << 4,
-};
-#define PROBES_DEFAULT (PROBE_SYSCALL | PROBE_TCP | PROBE_SCHED | PROBE_MEM)
-#define PROBES_ALL     (PROBES_DEFAULT | PROBE_ALLOC)
-
-struct probe_filter {
-	uint32_t pids[FILTER_MAX_PIDS];
-	unsigned int n_pids;
-	char comms[FILTER_MAX_COMMS][COMM_LEN];
-	unsigned int n_comms;
-	uint64_t cgroup_id; /* cgroup v2 id (inode of its directory), 0 = any */
-};
-
-#define TCP_SAMPLE_MAX 1024
-
-struct probe_opts {
-	struct probe_filter filter;
-	unsigned int probes; /* PROBE_* bits */
-	bool exact;	     /* time every syscall instead of sampling hot threads */
-	bool verbose;	     /* libbpf and verifier logs on stderr */
-	uint64_t slow_ns;    /* calls slower than this are sent as single events */
-	uint32_t max_procs;  /* bound on tracked processes (kernel LRU sizes) */
-	/* Allocation probes attached alloc_on_ns in every alloc_period_ns
-	 * (duty cycle); 0 = attached all the time. */
-	uint64_t alloc_on_ns, alloc_period_ns;
-	/* Follow 1 in tcp_sample TCP connections, counting their exchanges
-	 * tcp_sample times (0 or 1: every connection, exact counts). */
-	uint32_t tcp_sample;
-};
+/* The kernel side's limits are the ones core/probe_opts.h promises. */
+_Static_assert(COMM_LEN == PROC_COMM_LEN, "comm length differs from bpf/hivemon.h");
+_Static_assert(FILTER_MAX_PIDS == FILTER_PIDS_MAX, "pid filter size differs from bpf/hivemon.h");
+_Static_assert(FILTER_MAX_COMMS == FILTER_COMMS_MAX, "comm filter size differs from bpf/hivemon.h");
 
 struct probe_module {
 	const char *name;

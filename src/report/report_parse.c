@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "bpf/hist.h"
 #include "report/report.h"
 #include "report/report_parse.h"
 #include "core/syscalls.h"
@@ -108,7 +107,7 @@ int hist_from_quantiles(struct hist *h, uint64_t count, uint64_t sum_ns, uint64_
 			rank = count;
 		if (i && v < vals[i - 1])
 			v = vals[i] = vals[i - 1]; /* keep the bins monotonic */
-		if (rank > placed && hist_add_slot(h, hist_slot(v), rank - placed))
+		if (rank > placed && hist_add_slot(h, hist_slot_of(v), rank - placed))
 			return -ENOMEM;
 		if (rank > placed)
 			placed = rank;
@@ -340,7 +339,7 @@ static void parse_alert(struct top_alert *a, const json_t *o)
 		if (!strcmp(key, "pid"))
 			a->pid = (uint32_t)strtoul(val, NULL, 10);
 		else if (!strcmp(key, "comm"))
-			snprintf(a->comm, sizeof(a->comm), "%.*s", COMM_LEN - 1, val);
+			snprintf(a->comm, sizeof(a->comm), "%.*s", PROC_COMM_LEN - 1, val);
 		if (!strcmp(key, "alertname") || !strcmp(key, "severity"))
 			continue;
 		if (used < sizeof(a->labels))

@@ -21,9 +21,9 @@ enum top_tier { TIER_NONE = 0, TIER_INFO, TIER_WARNING, TIER_CRITICAL, TIER_EMER
 struct top_alert {
 	char name[64];
 	enum top_tier tier;
-	uint32_t pid;	     /* 0 when the alert carries no pid label */
-	char comm[COMM_LEN]; /* "" when the alert carries no comm label */
-	char labels[192];    /* "k=v k=v", without alertname and severity */
+	uint32_t pid;		  /* 0 when the alert carries no pid label */
+	char comm[PROC_COMM_LEN]; /* "" when the alert carries no comm label */
+	char labels[192];	  /* "k=v k=v", without alertname and severity */
 	char value[32];
 	char threshold[32];
 	char starts_at[32];

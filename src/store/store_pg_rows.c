@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "probes/probe.h"
+#include "core/probe_opts.h"
 #include "store/store_pg_rows.h"
 #include "core/syscalls.h"
 #include "util/utf8.h"

@@ -115,8 +115,8 @@ void top_row_compute(struct top_row *row, const struct proc_snapshot *p, uint64_
 
 	memset(row, 0, sizeof(*row));
 	row->pid = p->pid;
-	memcpy(row->comm, p->comm, COMM_LEN);
-	row->comm[COMM_LEN - 1] = '\0';
+	memcpy(row->comm, p->comm, PROC_COMM_LEN);
+	row->comm[PROC_COMM_LEN - 1] = '\0';
 	row->cpu_pct = window_ns ? 100.0 * (double)p->sched.oncpu_ns / (double)window_ns : 0;
 	row->runq_p99 = hist_quantile(&p->sched.runq, 0.99);
 	for (size_t i = 0; i < p->n_syscalls; i++) {
@@ -166,7 +166,7 @@ bool top_filter_match(const struct top_filter *f, const struct proc_snapshot *p)
 		return false;
 	ok = f->n_comms == 0;
 	for (size_t i = 0; i < f->n_comms && !ok; i++)
-		ok = !strncmp(f->comms[i], p->comm, COMM_LEN);
+		ok = !strncmp(f->comms[i], p->comm, PROC_COMM_LEN);
 	if (!ok)
 		return false;
 	if (f->cgroup_prefix && *f->cgroup_prefix) {

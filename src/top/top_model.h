@@ -44,7 +44,7 @@ extern const struct top_col_info top_cols[COL_COUNT];
 
 struct top_row {
 	uint32_t pid;
-	char comm[COMM_LEN];
+	char comm[PROC_COMM_LEN];
 	double cpu_pct;	     /* on-CPU time / window, % of one core */
 	uint64_t runq_p99;   /* ns */
 	double sysc_rate;    /* syscalls per second */
@@ -79,7 +79,7 @@ struct top_filter {
 	const char *comm_substr; /* interactive "/" filter, case-insensitive; NULL/"" = all */
 	const uint32_t *pids;	 /* --pid list (daemon mode), n_pids 0 = all */
 	size_t n_pids;
-	const char (*comms)[COMM_LEN]; /* --comm list (daemon mode), exact */
+	const char (*comms)[PROC_COMM_LEN]; /* --comm list (daemon mode), exact */
 	size_t n_comms;
 	const char *cgroup_prefix; /* --cgroup path (daemon mode) */
 };

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "bpf/hist.h"
 #include "report/report_order.h"
 #include "core/syscalls.h"
 #include "top/top_render.h"
@@ -272,11 +271,11 @@ static void format_syscall_table(const struct proc_snapshot *p, uint64_t window,
 
 void top_format_hist(const struct hist *h, const char *title, int width, struct top_lines *out)
 {
-	uint64_t groups[HIST_SLOTS / HIST_SUB] = {0}, peak = 0;
+	uint64_t groups[HIST_OCTAVES] = {0}, peak = 0;
 	int lo = -1, hi = -1;
 
 	for (uint32_t i = 0; i < h->n; i++) {
-		int g = (int)(h->bins[i].slot / HIST_SUB);
+		int g = (int)hist_slot_octave(h->bins[i].slot);
 
 		groups[g] += h->bins[i].count;
 		if (lo < 0 || g < lo)
@@ -292,8 +291,8 @@ void top_format_hist(const struct hist *h, const char *title, int width, struct 
 			peak = groups[g];
 	for (int g = lo; g <= hi; g++) {
 		char from[16], to[16], bar[HIST_BAR_WIDTH * 3 + 1];
-		uint64_t low = g ? (uint64_t)HIST_SUB << (g - 1) : 0;
-		uint64_t high = (uint64_t)HIST_SUB << g;
+		uint64_t low = hist_octave_lowest((uint32_t)g);
+		uint64_t high = hist_octave_lowest((uint32_t)g + 1);
 		int cells = (int)((groups[g] * (uint64_t)width + peak - 1) / peak);
 
 		if (cells > width)

@@ -19,7 +19,7 @@ struct top_view {
 	enum top_mode mode;
 	enum top_col sort_col;
 	bool reverse;
-	char filter[COMM_LEN]; /* comm substring, "" = all */
+	char filter[PROC_COMM_LEN]; /* comm substring, "" = all */
 	bool editing_filter;
 	uint32_t selected_pid; /* follows the process across refreshes */
 	size_t cursor;	       /* index of the selected row */

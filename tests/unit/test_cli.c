@@ -251,12 +251,12 @@ static void test_common_option_pid_limit(void **state)
 	char pid[16];
 
 	probe_opts_default(&o);
-	for (int i = 0; i < FILTER_MAX_PIDS; i++) {
+	for (int i = 0; i < FILTER_PIDS_MAX; i++) {
 		snprintf(pid, sizeof(pid), "%d", 100 + i);
 		assert_int_equal(cli_common_option('p', pid, &o), 1);
 	}
-	assert_int_equal(o.filter.n_pids, FILTER_MAX_PIDS);
-	assert_int_equal(o.filter.pids[FILTER_MAX_PIDS - 1], 100 + FILTER_MAX_PIDS - 1);
+	assert_int_equal(o.filter.n_pids, FILTER_PIDS_MAX);
+	assert_int_equal(o.filter.pids[FILTER_PIDS_MAX - 1], 100 + FILTER_PIDS_MAX - 1);
 }
 
 /*
@@ -309,12 +309,12 @@ static void test_common_option_invalid_exits_2(void **state)
 {
 	static const char *const bad_pids[] = {"0", "-5",	   "abc",	"12x",
 					       "",  "99999999999", "1073741824"};
-	char long_comm[COMM_LEN + 1];
+	char long_comm[PROC_COMM_LEN + 1];
 
 	for (size_t i = 0; i < sizeof(bad_pids) / sizeof(bad_pids[0]); i++)
 		assert_usage_exit('p', bad_pids[i], 0, 0, "--pid");
-	memset(long_comm, 'a', COMM_LEN);
-	long_comm[COMM_LEN] = 0;
+	memset(long_comm, 'a', PROC_COMM_LEN);
+	long_comm[PROC_COMM_LEN] = 0;
 	assert_usage_exit('c', "", 0, 0, "--comm");
 	assert_usage_exit('c', long_comm, 0, 0, "--comm");
 	assert_usage_exit('g', "/hivemon-no-such-cgroup", 0, 0, "--cgroup");
@@ -322,8 +322,8 @@ static void test_common_option_invalid_exits_2(void **state)
 	assert_usage_exit('P', "bogus", 0, 0, "--probes");
 	assert_usage_exit('P', "", 0, 0, "--probes");
 	assert_usage_exit('P', "syscall,nope", 0, 0, "--probes");
-	assert_usage_exit('p', "42", 'p', FILTER_MAX_PIDS, "--pid");
-	assert_usage_exit('c', "x", 'c', FILTER_MAX_COMMS, "--comm");
+	assert_usage_exit('p', "42", 'p', FILTER_PIDS_MAX, "--pid");
+	assert_usage_exit('c', "x", 'c', FILTER_COMMS_MAX, "--comm");
 }
 
 int main(void)

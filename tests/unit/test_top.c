@@ -175,7 +175,7 @@ static void test_filters(void **state)
 {
 	struct fx *f = *state;
 	const uint32_t pids[] = {50, 200};
-	const char comms[][COMM_LEN] = {"db"};
+	const char comms[][PROC_COMM_LEN] = {"db"};
 	struct top_filter filter = {.comm_substr = "WOR"};
 
 	top_model_build(&f->model, &f->snap, &f->alerts, &filter);

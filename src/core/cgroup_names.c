@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "probes/cgroup_names.h"
+#include "core/cgroup_names.h"
 
 /* A missing id walks the cgroup tree again at most this often. */
 #define WALK_INTERVAL_S 5
