@@ -9,6 +9,7 @@ int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_rebalance(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct command {
 	{"report", cmd_report, "measure for a while and print a diagnosis"},
 	{"top", cmd_top, "live view of where every process's time goes"},
 	{"run", cmd_run, "the daemon: measure, raise alerts, deliver them"},
+	{"rebalance", cmd_rebalance, "even out a group of workers over its CPUs"},
 	{"check-config", cmd_check_config, "validate a daemon config file"},
 	{"version", cmd_version, "print the version"},
 };

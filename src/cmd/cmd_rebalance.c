@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `hivemon rebalance`: one measure-plan(-apply) cycle for a group of workers. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "probes/collector.h"
+#include "rebalance/affinity.h"
+#include "rebalance/group.h"
+#include "util/units.h"
+
+static const char usage_text[] =
+	"usage: hivemon rebalance [--comm GLOB] [--pid PID] [--cgroup PATH] [--cpus LIST]\n"
+	"                         [--interval DUR] [--windows N] [--min-gain CORES]\n"
+	"                         [--apply] [--format text|json] [--verbose]\n"
+	"\n"
+	"Measures a group of worker processes (the processes any of --comm, --pid,\n"
+	"--cgroup match) over N windows, and when the CPU demand of the group is\n"
+	"unevenly spread over its CPUs in every window, proposes a placement that\n"
+	"evens it out (longest processing time first). Dry run unless --apply: then\n"
+	"every thread of each moved member is pinned to its new CPU, the group is\n"
+	"measured again and the effect printed. The placement stays after exit.\n"
+	"\n"
+	"  --comm GLOB        members by process name (fnmatch glob; repeatable)\n"
+	"  --pid PID          a member by pid (repeatable)\n"
+	"  --cgroup PATH      members in this cgroup v2 path or below\n"
+	"  --cpus LIST        the group's CPUs, e.g. 0-3 (default: the members' cpusets)\n"
+	"  --interval DUR     length of one window (default 1s)\n"
+	"  --windows N        windows the imbalance must hold in (default 3)\n"
+	"  --min-gain CORES   least load the busiest CPU must shed to move (default 0.25)\n"
+	"  --apply            move the members (needs CAP_SYS_NICE)\n"
+	"  --format FORMAT    text (default) or json\n"
+	"  --verbose          libbpf and verifier messages on errors\n"
+	"  -h, --help         this text\n";
+
+struct rebalance_args {
+	struct group_spec group;
+	uint64_t interval_ns;
+	unsigned int windows;
+	double min_gain;
+	bool apply, json, verbose;
+};
+
+static void add_comm(struct group_spec *g, const char *arg)
+{
+	if (g->n_comms == GROUP_MATCH_MAX)
+		die_usage("too many --comm (at most %d)", GROUP_MATCH_MAX);
+	if (!*arg || strlen(arg) >= PROC_COMM_LEN)
+		die_usage("invalid --comm '%s': 1 to %d characters", arg, PROC_COMM_LEN - 1);
+	strcpy(g->comms[g->n_comms++], arg);
+}
+
+static void add_pid(struct group_spec *g, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || end == arg || v <= 0 || v > 0x3fffffff)
+		die_usage("invalid --pid '%s': expected a positive process id", arg);
+	if (g->n_pids == GROUP_MATCH_MAX)
+		die_usage("too many --pid (at most %d)", GROUP_MATCH_MAX);
+	g->pids[g->n_pids++] = (uint32_t)v;
+}
+
+static double parse_cores(const char *arg)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end || end == arg || !(v > 0) || v > CPUS_MAX)
+		die_usage("invalid --min-gain '%s': expected a number of cores, e.g. 0.25", arg);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct rebalance_args *a)
+{
+	static const struct option longopts[] = {
+		{"comm", required_argument, NULL, 'c'},
+		{"pid", required_argument, NULL, 'p'},
+		{"cgroup", required_argument, NULL, 'g'},
+		{"cpus", required_argument, NULL, 'C'},
+		{"interval", required_argument, NULL, 'i'},
+		{"windows", required_argument, NULL, 'w'},
+		{"min-gain", required_argument, NULL, 'G'},
+		{"apply", no_argument, NULL, 'a'},
+		{"format", required_argument, NULL, 'f'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->group.name, sizeof(a->group.name), "cli");
+	a->interval_ns = 1000000000ULL;
+	a->windows = 3;
+	a->min_gain = 0.25;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+c:p:g:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			add_comm(&a->group, optarg);
+			break;
+		case 'p':
+			add_pid(&a->group, optarg);
+			break;
+		case 'g':
+			if (optarg[0] != '/' || strlen(optarg) >= sizeof(a->group.cgroup))
+				die_usage("invalid --cgroup '%s': expected a cgroup v2 path such "
+					  "as /system.slice/web.service",
+					  optarg);
+			snprintf(a->group.cgroup, sizeof(a->group.cgroup), "%s", optarg);
+			break;
+		case 'C':
+			if (cpu_list_parse(optarg, &a->group.cpus))
+				die_usage("invalid --cpus '%s': expected a CPU list such as 0-3,6",
+					  optarg);
+			break;
+		case 'i':
+			if (parse_duration_ns(optarg, &a->interval_ns) ||
+			    a->interval_ns < 100000000ULL)
+				die_usage("invalid --interval '%s': expected 100ms or more",
+					  optarg);
+			break;
+		case 'w':
+			a->windows = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || a->windows < 1 || a->windows > 60)
+				die_usage("invalid --windows '%s': expected 1 to 60", optarg);
+			break;
+		case 'G':
+			a->min_gain = parse_cores(optarg);
+			break;
+		case 'a':
+			a->apply = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				die_usage("invalid --format '%s': expected text or json", optarg);
+			a->json = !strcmp(optarg, "json");
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			die_usage("rebalance: unknown or incomplete option '%s' (see hivemon "
+				  "rebalance --help)",
+				  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("rebalance: unexpected argument '%s'", argv[optind]);
+	if (!a->group.n_comms && !a->group.n_pids && !a->group.cgroup[0])
+		die_usage("rebalance: name the group's members with --comm, --pid or --cgroup");
+}
+
+/* Kernel-side filter: the pids when only pids are given, else everything
+ * (comm globs and cgroup subtrees are matched in userspace). */
+static void probe_opts_for(const struct rebalance_args *a, struct probe_opts *o)
+{
+	probe_opts_default(o);
+	o->probes = PROBE_SCHED | PROBE_TCP;
+	o->verbose = a->verbose;
+	if (!a->group.n_comms && !a->group.cgroup[0] && a->group.n_pids <= FILTER_PIDS_MAX) {
+		memcpy(o->filter.pids, a->group.pids, a->group.n_pids * sizeof(uint32_t));
+		o->filter.n_pids = (unsigned int)a->group.n_pids;
+	}
+}
+
+static bool sleep_or_stop(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL};
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	return sigtimedwait(&stop, NULL, &ts) > 0;
+}
+
+/* One window: the group measured and planned. */
+static int measure_window(struct collector *c, const struct rebalance_args *a,
+			  struct group_state *state, struct plan *plan, bool *stopped)
+{
+	struct cpu_times before, after;
+	struct snapshot snap;
+	int err;
+
+	snapshot_init(&snap);
+	err = cpu_times_read(&before);
+	if (!err)
+		*stopped = sleep_or_stop(a->interval_ns);
+	if (!err)
+		err = collector_collect(c, &snap);
+	if (!err)
+		err = cpu_times_read(&after);
+	if (!err)
+		err = group_measure(&a->group, &snap, &before, &after, state);
+	snapshot_free(&snap);
+	if (!err && !state->n_members) {
+		group_state_free(state);
+		return -ESRCH;
+	}
+	if (!err)
+		err = group_plan(state, a->min_gain, plan);
+	if (err)
+		group_state_free(state);
+	return err;
+}
+
+/* Measures @windows windows; the last one's state and plan are kept. The
+ * plan stands only when every window asked for moves. */
+static int measure(struct collector *c, const struct rebalance_args *a, struct group_state *state,
+		   struct plan *plan, bool *held)
+{
+	struct snapshot discard;
+	bool stopped = false;
+	int err;
+
+	/* Windows start now, not when the probes were loaded or moved. */
+	snapshot_init(&discard);
+	err = collector_collect(c, &discard);
+	snapshot_free(&discard);
+	if (err)
+		return err;
+	*held = true;
+	for (unsigned int w = 0; w < a->windows && !stopped; w++) {
+		if (w) {
+			group_state_free(state);
+			plan_free(plan);
+		}
+		err = measure_window(c, a, state, plan, &stopped);
+		if (err)
+			return err;
+		*held = *held && !strcmp(plan->verdict, "move");
+	}
+	return 0;
+}
+
+static void print_members(const struct group_state *s, FILE *out)
+{
+	char p99[UNITS_BUFLEN], req[UNITS_BUFLEN];
+
+	fprintf(out, "  %-8s %-16s %-5s %6s %6s %10s %8s %10s\n", "PID", "COMM", "CPU", "CPU%",
+		"WAIT%", "RUNQ p99", "REQ/s", "REQ p99");
+	for (size_t i = 0; i < s->n_members; i++) {
+		const struct group_member *m = &s->members[i];
+		char cpu[16];
+
+		if (m->pinned_cpu >= 0)
+			snprintf(cpu, sizeof(cpu), "%d", m->pinned_cpu);
+		else
+			snprintf(cpu, sizeof(cpu), "~%d", m->last_cpu);
+		fprintf(out, "  %-8u %-16s %-5s %6.1f %6.1f %10s %8.1f %10s\n", m->pid, m->comm,
+			cpu, m->cpu * 100, m->wait * 100,
+			format_ns(m->runq_p99_ns, p99, sizeof(p99)), m->req_rate,
+			m->req_rate > 0 ? format_ns(m->req_p99_ns, req, sizeof(req)) : "-");
+	}
+}
+
+static void print_text(const struct group_state *s, const struct plan *p, bool held,
+		       unsigned int windows, FILE *out)
+{
+	char cpus[256];
+
+	fprintf(out, "group %s: %zu members on CPUs %s\n", s->name, s->n_members,
+		cpu_list_format(&s->cpus, cpus, sizeof(cpus)));
+	fprintf(out, "load per CPU (cores wanted):");
+	for (size_t i = 0; i < s->cpus.n; i++)
+		fprintf(out, " cpu%d %.2f", s->cpus.cpu[i], p->load_before[i]);
+	fprintf(out, "; imbalance cv %.2f\n", p->cv_before);
+	print_members(s, out);
+	if (!p->n_moves) {
+		fprintf(out, "plan: none (%s)\n", p->verdict);
+		return;
+	}
+	if (!held) {
+		fprintf(out, "plan: none (the imbalance did not hold in all %u windows)\n",
+			windows);
+		return;
+	}
+	fprintf(out,
+		"plan: move %zu members over %u windows of imbalance (busiest CPU %.2f -> "
+		"%.2f cores, cv %.2f -> %.2f)\n",
+		p->n_moves, windows, p->max_before, p->max_after, p->cv_before, p->cv_after);
+	for (size_t i = 0; i < p->n_moves; i++) {
+		char from[16];
+
+		if (p->moves[i].from >= 0)
+			snprintf(from, sizeof(from), "cpu %d", p->moves[i].from);
+		else
+			snprintf(from, sizeof(from), "floating");
+		fprintf(out, "  pid %u: %s -> cpu %d\n", p->moves[i].pid, from, p->moves[i].to);
+	}
+}
+
+/* Pins each moved member; on failure puts back what was moved. */
+static int apply_plan(const struct plan *p, struct affinity_log *log)
+{
+	for (size_t i = 0; i < p->n_moves; i++) {
+		int err = affinity_pin(log, p->moves[i].pid, p->moves[i].to);
+
+		if (err == -ENOENT || err == -ESRCH)
+			continue; /* the member exited meanwhile */
+		if (err) {
+			affinity_restore(log);
+			log_error("rebalance: cannot move pid %u to cpu %d: %s%s; nothing changed",
+				  p->moves[i].pid, p->moves[i].to, strerror(-err),
+				  err == -EPERM ? " (needs CAP_SYS_NICE)" : "");
+			return err;
+		}
+	}
+	return 0;
+}
+
+static json_t *result_json(const struct group_state *s, const struct plan *p, bool held,
+			   const struct group_state *after, const struct plan *after_plan,
+			   bool applied)
+{
+	json_t *g = group_to_json(s, p);
+
+	json_object_set_new(json_object_get(g, "plan"), "held", json_boolean(held));
+	json_object_set_new(g, "applied", json_boolean(applied));
+	if (after)
+		json_object_set_new(g, "after", group_to_json(after, after_plan));
+	return json_pack("{s:[o]}", "groups", g);
+}
+
+static int run(struct collector *c, const struct rebalance_args *a)
+{
+	struct group_state state, after = {0};
+	struct plan plan, after_plan = {0};
+	struct affinity_log log = {0};
+	bool held, applied = false, after_held;
+	int err = measure(c, a, &state, &plan, &held);
+
+	if (err == -ESRCH) {
+		log_error("rebalance: no running process matches the group");
+		return EXIT_RUNTIME;
+	}
+	if (err)
+		goto fail;
+	if (a->apply && held && plan.n_moves) {
+		err = apply_plan(&plan, &log);
+		if (err)
+			goto out;
+		applied = true;
+		err = measure(c, a, &after, &after_plan, &after_held);
+		if (err)
+			goto fail;
+	}
+	if (a->json) {
+		json_t *doc = result_json(&state, &plan, held, applied ? &after : NULL, &after_plan,
+					  applied);
+
+		err = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -EIO : 0;
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		print_text(&state, &plan, held, a->windows, stdout);
+		if (applied) {
+			printf("applied; after the moves:\n");
+			print_members(&after, stdout);
+		} else if (held && plan.n_moves) {
+			printf("dry run: --apply moves them\n");
+		}
+	}
+	goto out;
+fail:
+	log_error("rebalance failed: %s", strerror(-err));
+out:
+	affinity_log_free(&log); /* applied moves stay: the log is not restored */
+	group_state_free(&state);
+	plan_free(&plan);
+	group_state_free(&after);
+	plan_free(&after_plan);
+	return err ? EXIT_RUNTIME : 0;
+}
+
+int cmd_rebalance(int argc, char **argv)
+{
+	struct rebalance_args args;
+	struct probe_opts opts;
+	struct collector *c;
+	sigset_t stop;
+	int rc;
+
+	parse_args(argc, argv, &args);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	probe_opts_for(&args, &opts);
+	c = collector_open(&opts);
+	if (!c)
+		return EXIT_RUNTIME;
+	rc = run(c, &args);
+	collector_close(c);
+	return rc;
+}

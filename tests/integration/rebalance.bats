@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# `hivemon rebalance` on workers of known load: CPU-bound spinners
+# (tests/workloads/spinner.c) pinned to one CPU while another is idle.
+
+load helpers
+
+setup() {
+	WORKERS=()
+	# A name of their own, so no other spinner on the host joins the group.
+	SPIN="$BATS_TEST_TMPDIR/rb_spin"
+	cp "$WORKLOADS/spinner" "$SPIN"
+	chmod 755 "$BATS_TEST_TMPDIR" "$SPIN"
+}
+
+teardown() {
+	for pid in "${WORKERS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	true
+}
+
+# Four spinners for 60 s, all pinned to CPU 0 (run as USER when given).
+start_four_on_cpu0() {
+	local as=()
+	[ -n "${1:-}" ] && as=(setpriv --reuid="$1" --regid="$1" --clear-groups)
+	for _ in 1 2 3 4; do
+		"${as[@]}" "$SPIN" 60 0 &
+		WORKERS+=($!)
+	done
+	sleep 0.3
+}
+
+mask_of() {
+	taskset -p "$1" | awk '{ print $NF }'
+}
+
+@test "four workers pinned to CPU 0, CPU 1 idle: the plan moves two to CPU 1 and changes nothing" {
+	start_four_on_cpu0
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --format json
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
+	g='.groups[0]'
+	run jq -r "$g.members | length" "$BATS_TEST_TMPDIR/plan.json"
+	assert_output 4
+	# Each wants a whole core: a quarter on CPU 0, the rest waiting for it.
+	for wanted in $(jq -r "$g.members[] | .cpu_cores + .runq_wait_cores" "$BATS_TEST_TMPDIR/plan.json"); do
+		assert_between "$wanted" 0.8 1.1
+	done
+	run jq -r "$g.plan.verdict, $g.plan.held, ([$g.plan.moves[] | select(.from == 0 and .to == 1)] | length), $g.applied" \
+		"$BATS_TEST_TMPDIR/plan.json"
+	assert_output "$(printf 'move\ntrue\n2\nfalse')"
+	for pid in "${WORKERS[@]}"; do
+		[ "$(mask_of "$pid")" = 1 ]
+	done
+}
+
+@test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU" {
+	start_four_on_cpu0
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --apply --format json
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
+	run jq -r '.groups[0].applied' "$BATS_TEST_TMPDIR/apply.json"
+	assert_output true
+	for share in $(jq -r '.groups[0].after.members[].cpu_cores' "$BATS_TEST_TMPDIR/apply.json"); do
+		assert_between "$share" 0.40 0.60
+	done
+	before=$(jq '[.groups[0].members[].runq_p99_ns] | max' "$BATS_TEST_TMPDIR/apply.json")
+	after=$(jq '[.groups[0].after.members[].runq_p99_ns] | max' "$BATS_TEST_TMPDIR/apply.json")
+	[ "$after" -lt "$before" ] || fail "run-queue p99 $after ns is not below $before ns"
+	on0=0 on1=0
+	for pid in "${WORKERS[@]}"; do
+		case $(mask_of "$pid") in
+		1) on0=$((on0 + 1)) ;;
+		2) on1=$((on1 + 1)) ;;
+		esac
+	done
+	[ "$on0" -eq 2 ] && [ "$on1" -eq 2 ] || fail "$on0 on CPU 0, $on1 on CPU 1"
+}
+
+@test "text output names the imbalance, the moves and that it is a dry run" {
+	start_four_on_cpu0
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms
+	assert_success
+	assert_output --partial "group cli: 4 members on CPUs 0-1"
+	assert_output --regexp "plan: move 2 members over 2 windows of imbalance \(busiest CPU [34]\.[0-9]+ -> [12]\.[0-9]+ cores"
+	assert_output --partial "dry run: --apply moves them"
+}
+
+@test "--apply without CAP_SYS_NICE on another user's workers: a clear error, nothing moved" {
+	start_four_on_cpu0 65534
+	run setpriv --bounding-set -sys_nice --inh-caps -sys_nice "$HIVEMON" rebalance \
+		--comm rb_spin --cpus 0-1 --apply --windows 1
+	assert_failure 1
+	assert_output --regexp "^hivemon: rebalance: cannot move pid [0-9]+ to cpu 1: Operation not permitted \(needs CAP_SYS_NICE\); nothing changed$"
+	for pid in "${WORKERS[@]}"; do
+		[ "$(mask_of "$pid")" = 1 ]
+	done
+}
+
+@test "a group that matches nothing, and usage errors" {
+	run "$HIVEMON" rebalance --comm no_such_worker --windows 1 --interval 100ms
+	assert_failure 1
+	assert_output "hivemon: rebalance: no running process matches the group"
+	run "$HIVEMON" rebalance
+	assert_failure 2
+	assert_output "hivemon: rebalance: name the group's members with --comm, --pid or --cgroup"
+	run "$HIVEMON" rebalance --comm x --cpus 1-0
+	assert_failure 2
+	assert_output --partial "invalid --cpus '1-0'"
+	run "$HIVEMON" rebalance --help
+	assert_success
+	assert_output --partial "usage: hivemon rebalance"
+}
