@@ -9,6 +9,8 @@
 #define COMM_LEN	 16
 #define FILTER_MAX_PIDS	 16
 #define FILTER_MAX_COMMS 8
+/* Members of a reuseport group hivemon steers connections in. */
+#define STEER_MAX_MEMBERS 64
 
 /* Ring buffer record kinds (first field of every record). */
 enum event_kind {

@@ -55,8 +55,10 @@ struct sock_state {
 	__u64 rtt_sampled_ns;	/* when srtt was last recorded */
 	__u32 tgid;		/* last traced process that used the socket */
 	__u32 role;		/* enum sock_role */
-	struct tcp_ep req_ep;	/* listening address (server) or remote (client) */
-	struct tcp_ep rtt_ep;	/* remote; remote address with port 0 for servers */
+	__u32 steer_slot;	/* 1 + member slot counting this request in flight */
+	__u32 pad;
+	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
+	struct tcp_ep rtt_ep; /* remote; remote address with port 0 for servers */
 };
 
 struct {
@@ -92,6 +94,36 @@ struct {
 
 /* Events that could not be recorded (map or storage full). */
 __u64 lost_events = 0;
+
+/*
+ * Connection steering of one SO_REUSEPORT group (src/probes/steer.c): the
+ * members' listening sockets, which slot each member process has, and the
+ * requests each member has in flight, kept here because this program sees
+ * every request start and end. steer_members == 0 (the usual case) costs a
+ * load and a branch per request.
+ */
+__u32 steer_members = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY);
+	__uint(max_entries, STEER_MAX_MEMBERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} steer_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STEER_MAX_MEMBERS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* slot */
+} steer_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, STEER_MAX_MEMBERS);
+	__type(key, __u32);
+	__type(value, __s64);
+} steer_inflight SEC(".maps");
 
 static const struct tcp_stat_val zero_val;
 
@@ -258,6 +290,60 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 	record_rtt(sk, st, tgid, now);
 }
 
+static __always_inline void steer_add(__u32 slot, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&steer_inflight, &slot);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+/* A request starts on a server socket of a steered member: count it. */
+static __always_inline void steer_request_start(struct sock_state *st, __u32 tgid)
+{
+	__u32 *slot;
+
+	if (!steer_members || st->steer_slot)
+		return;
+	slot = bpf_map_lookup_elem(&steer_slots, &tgid);
+	if (!slot)
+		return;
+	steer_add(*slot, 1);
+	st->steer_slot = *slot + 1;
+}
+
+/* The request counted on @st was answered, or its socket closed. */
+static __always_inline void steer_request_end(struct sock_state *st)
+{
+	if (!st->steer_slot)
+		return;
+	steer_add(st->steer_slot - 1, -1);
+	st->steer_slot = 0;
+}
+
+/*
+ * Picks the member for a new connection: of two members chosen at random,
+ * the one with fewer requests in flight (power of two choices). Returning
+ * without a selection leaves the choice to the kernel's hash.
+ */
+SEC("sk_reuseport")
+int steer_select(struct sk_reuseport_md *md)
+{
+	__u32 n = steer_members, a, b;
+	__s64 *ia, *ib;
+
+	if (n < 2 || n > STEER_MAX_MEMBERS)
+		return SK_PASS;
+	a = bpf_get_prandom_u32() % n;
+	b = (a + 1 + bpf_get_prandom_u32() % (n - 1)) % n;
+	ia = bpf_map_lookup_elem(&steer_inflight, &a);
+	ib = bpf_map_lookup_elem(&steer_inflight, &b);
+	if (ia && ib && *ib < *ia)
+		a = b;
+	bpf_sk_select_reuseport(md, &steer_socks, &a, 0);
+	return SK_PASS;
+}
+
 /* Whether @sk is one of the connections followed (see sample_period). */
 static __always_inline bool followed(const struct sock *sk)
 {
@@ -289,10 +375,14 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 		return 0;
 	st->tgid = tgid;
 	if (st->role == starts) {
-		if (!st->req_start_ns)
+		if (!st->req_start_ns) {
 			st->req_start_ns = bpf_ktime_get_ns();
+			if (starts == ROLE_SERVER)
+				steer_request_start(st, tgid);
+		}
 	} else if (st->req_start_ns) {
 		end_exchange(sk, st, tgid, ends);
+		steer_request_end(st);
 	}
 	return 0;
 }
@@ -384,8 +474,15 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	}
 	if (oldstate == TCP_SYN_SENT)
 		connect_end(sk, newstate == TCP_ESTABLISHED);
-	if (newstate == TCP_CLOSE)
+	if (newstate == TCP_CLOSE) {
+		if (steer_members) {
+			struct sock_state *st = bpf_sk_storage_get(&socks, sk, 0, 0);
+
+			if (st)
+				steer_request_end(st);
+		}
 		bpf_sk_storage_delete(&socks, sk);
+	}
 	return 0;
 }
 

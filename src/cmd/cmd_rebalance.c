@@ -13,12 +13,13 @@
 #include "probes/collector.h"
 #include "rebalance/affinity.h"
 #include "rebalance/group.h"
+#include "rebalance/reuseport.h"
 #include "util/units.h"
 
 static const char usage_text[] =
 	"usage: hivemon rebalance [--comm GLOB] [--pid PID] [--cgroup PATH] [--cpus LIST]\n"
 	"                         [--interval DUR] [--windows N] [--min-gain CORES]\n"
-	"                         [--apply] [--format text|json] [--verbose]\n"
+	"                         [--steer PORT] [--apply] [--format text|json] [--verbose]\n"
 	"\n"
 	"Measures a group of worker processes (the processes any of --comm, --pid,\n"
 	"--cgroup match) over N windows, and when the CPU demand of the group is\n"
@@ -26,6 +27,10 @@ static const char usage_text[] =
 	"evens it out (longest processing time first). Dry run unless --apply: then\n"
 	"every thread of each moved member is pinned to its new CPU, the group is\n"
 	"measured again and the effect printed. The placement stays after exit.\n"
+	"With --steer, new connections to the members' SO_REUSEPORT listeners on\n"
+	"PORT go to the member with fewer requests in flight of two picked at\n"
+	"random, while the after-windows are measured; back to the kernel's hash\n"
+	"on exit.\n"
 	"\n"
 	"  --comm GLOB        members by process name (fnmatch glob; repeatable)\n"
 	"  --pid PID          a member by pid (repeatable)\n"
@@ -34,7 +39,8 @@ static const char usage_text[] =
 	"  --interval DUR     length of one window (default 1s)\n"
 	"  --windows N        windows the imbalance must hold in (default 3)\n"
 	"  --min-gain CORES   least load the busiest CPU must shed to move (default 0.25)\n"
-	"  --apply            move the members (needs CAP_SYS_NICE)\n"
+	"  --steer PORT       steer connections to the members' listeners on PORT\n"
+	"  --apply            move the members (needs CAP_SYS_NICE), steer with --steer\n"
 	"  --format FORMAT    text (default) or json\n"
 	"  --verbose          libbpf and verifier messages on errors\n"
 	"  -h, --help         this text\n";
@@ -44,6 +50,7 @@ struct rebalance_args {
 	uint64_t interval_ns;
 	unsigned int windows;
 	double min_gain;
+	uint16_t steer_port;
 	bool apply, json, verbose;
 };
 
@@ -88,6 +95,7 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 		{"interval", required_argument, NULL, 'i'},
 		{"windows", required_argument, NULL, 'w'},
 		{"min-gain", required_argument, NULL, 'G'},
+		{"steer", required_argument, NULL, 'S'},
 		{"apply", no_argument, NULL, 'a'},
 		{"format", required_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -137,6 +145,14 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 		case 'G':
 			a->min_gain = parse_cores(optarg);
 			break;
+		case 'S': {
+			unsigned long port = strtoul(optarg, &end, 10);
+
+			if (*end || port < 1 || port > 65535)
+				die_usage("invalid --steer '%s': expected a TCP port", optarg);
+			a->steer_port = (uint16_t)port;
+			break;
+		}
 		case 'a':
 			a->apply = true;
 			break;
@@ -169,6 +185,8 @@ static void probe_opts_for(const struct rebalance_args *a, struct probe_opts *o)
 {
 	probe_opts_default(o);
 	o->probes = PROBE_SCHED | PROBE_TCP;
+	/* Steering counts every member's requests in flight: no sampling. */
+	o->tcp_sample = 1;
 	o->verbose = a->verbose;
 	if (!a->group.n_comms && !a->group.cgroup[0] && a->group.n_pids <= FILTER_PIDS_MAX) {
 		memcpy(o->filter.pids, a->group.pids, a->group.n_pids * sizeof(uint32_t));
@@ -324,65 +342,132 @@ static int apply_plan(const struct plan *p, struct affinity_log *log)
 
 static json_t *result_json(const struct group_state *s, const struct plan *p, bool held,
 			   const struct group_state *after, const struct plan *after_plan,
-			   bool applied)
+			   bool applied, int steered)
 {
 	json_t *g = group_to_json(s, p);
 
 	json_object_set_new(json_object_get(g, "plan"), "held", json_boolean(held));
 	json_object_set_new(g, "applied", json_boolean(applied));
+	if (steered >= 0)
+		json_object_set_new(g, "steered_members", json_integer(steered));
 	if (after)
 		json_object_set_new(g, "after", group_to_json(after, after_plan));
 	return json_pack("{s:[o]}", "groups", g);
 }
 
-static int run(struct collector *c, const struct rebalance_args *a)
+/* Attaches steering over the members listening on the port; the number
+ * of members steered, or a negative errno with a message printed. */
+static int start_steering(struct collector *c, const struct rebalance_args *a,
+			  const struct group_state *s, struct steer_member *m)
 {
-	struct group_state state, after = {0};
-	struct plan plan, after_plan = {0};
-	struct affinity_log log = {0};
-	bool held, applied = false, after_held;
-	int err = measure(c, a, &state, &plan, &held);
+	int n = reuseport_members(s, a->steer_port, m, COLLECTOR_STEER_MAX), err;
 
-	if (err == -ESRCH) {
-		log_error("rebalance: no running process matches the group");
-		return EXIT_RUNTIME;
+	if (n >= 0 && n < 2) {
+		reuseport_members_close(m, (size_t)n);
+		log_error("rebalance: --steer %u: fewer than two members hold a SO_REUSEPORT "
+			  "listener of their own on that port",
+			  a->steer_port);
+		return -ENOENT;
+	}
+	err = n < 0 ? n : collector_steer_start(c, m, (size_t)n);
+	if (err) {
+		if (n > 0)
+			reuseport_members_close(m, (size_t)n);
+		log_error("rebalance: cannot steer port %u: %s", a->steer_port, strerror(-err));
+		return err;
+	}
+	return n;
+}
+
+struct outcome {
+	struct group_state before, after;
+	struct plan plan, after_plan;
+	bool held, applied;
+	int steered; /* members steered, -1 = not asked */
+};
+
+static void print_outcome(const struct rebalance_args *a, const struct outcome *o)
+{
+	print_text(&o->before, &o->plan, o->held, a->windows, stdout);
+	if (o->steered >= 0)
+		printf("steering: %d members on port %u%s\n", o->steered, a->steer_port,
+		       a->apply ? "" : " (dry run)");
+	if (o->applied) {
+		printf("applied; after:\n");
+		print_members(&o->after, stdout);
+	} else if (o->held && o->plan.n_moves) {
+		printf("dry run: --apply moves them\n");
+	}
+}
+
+static int act(struct collector *c, const struct rebalance_args *a, struct outcome *o,
+	       struct affinity_log *log)
+{
+	struct steer_member steer[COLLECTOR_STEER_MAX];
+	bool after_held;
+	int err = 0;
+
+	if (!a->apply)
+		return 0;
+	if (o->held && o->plan.n_moves) {
+		err = apply_plan(&o->plan, log);
+		if (err)
+			return err;
+		o->applied = true;
+	}
+	if (a->steer_port) {
+		o->steered = start_steering(c, a, &o->before, steer);
+		if (o->steered < 0)
+			return o->steered;
+		o->applied = true;
+	}
+	if (o->applied)
+		err = measure(c, a, &o->after, &o->after_plan, &after_held);
+	if (o->steered > 0) {
+		collector_steer_stop(c);
+		reuseport_members_close(steer, (size_t)o->steered);
 	}
 	if (err)
-		goto fail;
-	if (a->apply && held && plan.n_moves) {
-		err = apply_plan(&plan, &log);
-		if (err)
-			goto out;
-		applied = true;
-		err = measure(c, a, &after, &after_plan, &after_held);
-		if (err)
-			goto fail;
+		log_error("rebalance failed: %s", strerror(-err));
+	return err;
+}
+
+static int run(struct collector *c, const struct rebalance_args *a)
+{
+	struct outcome o = {.steered = -1};
+	struct affinity_log log = {0};
+	int err = measure(c, a, &o.before, &o.plan, &o.held);
+
+	if (err) {
+		if (err == -ESRCH)
+			log_error("rebalance: no running process matches the group");
+		else
+			log_error("rebalance failed: %s", strerror(-err));
+		return EXIT_RUNTIME;
 	}
-	if (a->json) {
-		json_t *doc = result_json(&state, &plan, held, applied ? &after : NULL, &after_plan,
-					  applied);
+	if (a->steer_port && !a->apply) {
+		struct steer_member steer[COLLECTOR_STEER_MAX];
+
+		o.steered = reuseport_members(&o.before, a->steer_port, steer, COLLECTOR_STEER_MAX);
+		if (o.steered > 0)
+			reuseport_members_close(steer, (size_t)o.steered);
+	}
+	err = act(c, a, &o, &log);
+	if (!err && a->json) {
+		json_t *doc = result_json(&o.before, &o.plan, o.held, o.applied ? &o.after : NULL,
+					  &o.after_plan, o.applied, o.steered);
 
 		err = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -EIO : 0;
 		fputc('\n', stdout);
 		json_decref(doc);
-	} else {
-		print_text(&state, &plan, held, a->windows, stdout);
-		if (applied) {
-			printf("applied; after the moves:\n");
-			print_members(&after, stdout);
-		} else if (held && plan.n_moves) {
-			printf("dry run: --apply moves them\n");
-		}
+	} else if (!err) {
+		print_outcome(a, &o);
 	}
-	goto out;
-fail:
-	log_error("rebalance failed: %s", strerror(-err));
-out:
 	affinity_log_free(&log); /* applied moves stay: the log is not restored */
-	group_state_free(&state);
-	plan_free(&plan);
-	group_state_free(&after);
-	plan_free(&after_plan);
+	group_state_free(&o.before);
+	plan_free(&o.plan);
+	group_state_free(&o.after);
+	plan_free(&o.after_plan);
 	return err ? EXIT_RUNTIME : 0;
 }
 

@@ -16,8 +16,12 @@
 #include "util/clock.h"
 #include "probes/collector.h"
 #include "probes/probe.h"
+#include "probes/steer.h"
 #include "kernel/loader.h"
 #include "proc.skel.h"
+
+_Static_assert(COLLECTOR_STEER_MAX == STEER_MAX_MEMBERS,
+	       "steering bound differs from bpf/hivemon.h");
 
 static const struct probe_module *const modules[] = {
 	&syscall_probe,
@@ -37,6 +41,9 @@ struct collector {
 	uint64_t window_start_real, window_start_mono;
 	unsigned int probes;
 	uint32_t tcp_sample;
+	/* The reuseport group being steered (sockets owned by the caller). */
+	struct steer_member steered[STEER_MAX_MEMBERS];
+	size_t n_steered;
 };
 
 static int open_names(struct collector *c, const struct probe_opts *opts)
@@ -206,10 +213,48 @@ void collector_close(struct collector *c)
 {
 	if (!c)
 		return;
+	collector_steer_stop(c);
 	for (size_t i = 0; i < N_MODULES; i++)
 		if (c->states[i])
 			modules[i]->close(c->states[i]);
 	proc_bpf__destroy(c->names);
 	cgroup_names_free(&c->cgroups);
 	free(c);
+}
+
+static void *module_state(struct collector *c, unsigned int set)
+{
+	for (size_t i = 0; i < N_MODULES; i++)
+		if (modules[i]->set == set)
+			return c->states[i];
+	return NULL;
+}
+
+int collector_steer_start(struct collector *c, const struct steer_member *m, size_t n)
+{
+	struct tcp_bpf *skel = tcp_probe_skel(module_state(c, PROBE_TCP));
+	int err;
+
+	if (!skel)
+		return -ENOTSUP;
+	if (c->n_steered)
+		return -EBUSY;
+	if (n > STEER_MAX_MEMBERS)
+		return -E2BIG;
+	err = steer_start(skel, m, n);
+	if (err)
+		return err;
+	memcpy(c->steered, m, n * sizeof(*m));
+	c->n_steered = n;
+	return 0;
+}
+
+void collector_steer_stop(struct collector *c)
+{
+	struct tcp_bpf *skel = tcp_probe_skel(module_state(c, PROBE_TCP));
+
+	if (!skel || !c->n_steered)
+		return;
+	steer_stop(skel, c->steered, c->n_steered);
+	c->n_steered = 0;
 }

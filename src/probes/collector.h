@@ -8,6 +8,9 @@
 #ifndef HIVEMON_COLLECTOR_H
 #define HIVEMON_COLLECTOR_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "core/probe_opts.h"
 #include "core/snapshot.h"
 
@@ -25,5 +28,23 @@ int collector_collect(struct collector *c, struct snapshot *snap);
 int collector_collect_into(struct collector *c, struct snapshot *total);
 #define COLLECTOR_DRAIN_NS 1000000000ULL
 void collector_close(struct collector *c);
+
+/* A member of a SO_REUSEPORT group: its pid and a duplicate (owned by the
+ * caller) of its listening socket. */
+#define COLLECTOR_STEER_MAX 64
+struct steer_member {
+	uint32_t pid;
+	int listen_fd;
+};
+
+/*
+ * Steers the group's new connections to the member with fewer requests in
+ * flight of two chosen at random (the tcp probe counts them). One group at
+ * a time; 0, -ENOTSUP without the tcp probe, -EBUSY when a group is
+ * steered already, or another negative errno with nothing attached.
+ */
+int collector_steer_start(struct collector *c, const struct steer_member *m, size_t n);
+/* Back to the kernel's hash. */
+void collector_steer_stop(struct collector *c);
 
 #endif

@@ -40,6 +40,9 @@ extern const struct probe_module mem_probe;
 extern const struct probe_module alloc_probe;
 extern const struct probe_module tcp_probe;
 
+/* The tcp probe's skeleton, for connection steering (probes/steer.c). */
+struct tcp_bpf *tcp_probe_skel(void *state);
+
 /*
  * Copies the filter into a skeleton's read-only data before load; every
  * skeleton that includes bpf/filter.bpf.h has these fields.

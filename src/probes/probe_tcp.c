@@ -525,3 +525,8 @@ const struct probe_module tcp_probe = {
 	.collect = probe_collect,
 	.close = probe_close,
 };
+
+struct tcp_bpf *tcp_probe_skel(void *state)
+{
+	return state ? ((struct tcp_probe_state *)state)->skel : NULL;
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Group membership and per-member load of a window, from a snapshot and /proc. */
+#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <sched.h>
@@ -9,19 +10,52 @@
 
 #include "rebalance/group.h"
 
-bool group_matches(const struct group_spec *g, const struct proc_snapshot *p)
+bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup)
 {
 	size_t len = strlen(g->cgroup);
 
 	for (size_t i = 0; i < g->n_pids; i++)
-		if (g->pids[i] == p->pid)
+		if (g->pids[i] == pid)
 			return true;
 	for (size_t i = 0; i < g->n_comms; i++)
-		if (!fnmatch(g->comms[i], p->comm, 0))
+		if (!fnmatch(g->comms[i], comm, 0))
 			return true;
 	/* A prefix that ends on a path component: /a matches /a and /a/b. */
-	return len && p->cgroup && !strncmp(p->cgroup, g->cgroup, len) &&
-	       (p->cgroup[len] == '\0' || p->cgroup[len] == '/' || g->cgroup[len - 1] == '/');
+	return len && cgroup && !strncmp(cgroup, g->cgroup, len) &&
+	       (cgroup[len] == '\0' || cgroup[len] == '/' || g->cgroup[len - 1] == '/');
+}
+
+/* What membership is decided on, read from /proc: idle members have no
+ * record in a snapshot. */
+struct proc_id {
+	uint32_t pid;
+	char comm[PROC_COMM_LEN];
+	char cgroup[512];
+};
+
+static bool read_proc_id(uint32_t pid, struct proc_id *id)
+{
+	char path[64], line[600];
+	FILE *f;
+
+	id->pid = pid;
+	id->comm[0] = id->cgroup[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(id->comm, sizeof(id->comm), f))
+		id->comm[strcspn(id->comm, "\n")] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			snprintf(id->cgroup, sizeof(id->cgroup), "%.*s",
+				 (int)strcspn(line + 3, "\n"), line + 3);
+	if (f)
+		fclose(f);
+	return true;
 }
 
 /* The CPU the process last ran on: field 39 of /proc/PID/stat. */
@@ -65,14 +99,15 @@ static int read_affinity(uint32_t pid, const struct cpu_list *cpus, struct group
 	return n ? 0 : -ESRCH;
 }
 
+/* A member's load from its record in the window; none when it was idle. */
 static void measure_member(const struct proc_snapshot *p, uint64_t window_ns,
 			   struct group_member *m)
 {
 	uint64_t served = 0, busy_ns = 0;
 	struct hist lat;
 
-	memcpy(m->comm, p->comm, PROC_COMM_LEN);
-	m->pid = p->pid;
+	if (!p)
+		return;
 	m->cpu = (double)p->sched.oncpu_ns / (double)window_ns;
 	m->wait = (double)p->sched.runq.sum_ns / (double)window_ns;
 	m->runq_p99_ns = hist_quantile(&p->sched.runq, 0.99);
@@ -92,8 +127,41 @@ static void measure_member(const struct proc_snapshot *p, uint64_t window_ns,
 	hist_free(&lat);
 }
 
+/* The live processes of the group, from /proc; NULL on ENOMEM. */
+static struct proc_id *find_members(const struct group_spec *g, size_t *n)
+{
+	size_t cap = 64;
+	struct proc_id *ids = malloc(cap * sizeof(*ids));
+	DIR *dir = opendir("/proc");
+	struct dirent *d;
+
+	*n = 0;
+	while (ids && dir && (d = readdir(dir)) && *n < GROUP_MEMBER_MAX) {
+		char *end;
+		unsigned long pid = strtoul(d->d_name, &end, 10);
+
+		if (*end || !pid || !read_proc_id((uint32_t)pid, &ids[*n]) ||
+		    !group_matches(g, ids[*n].pid, ids[*n].comm, ids[*n].cgroup))
+			continue;
+		if (++*n == cap) {
+			struct proc_id *more = realloc(ids, 2 * cap * sizeof(*ids));
+
+			if (!more) {
+				free(ids);
+				ids = NULL;
+				break;
+			}
+			ids = more;
+			cap *= 2;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return ids;
+}
+
 /* The group's CPUs: as configured, else every CPU a member's cpuset allows. */
-static void group_cpus(const struct group_spec *g, const struct snapshot *snap,
+static void group_cpus(const struct group_spec *g, const struct proc_id *ids, size_t n,
 		       struct cpu_list *out)
 {
 	if (g->cpus.n) {
@@ -101,11 +169,10 @@ static void group_cpus(const struct group_spec *g, const struct snapshot *snap,
 		return;
 	}
 	out->n = 0;
-	for (size_t i = 0; i < snap->n_procs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct cpu_list set;
 
-		if (group_matches(g, &snap->procs[i]) && !snap->procs[i].exited &&
-		    !cgroup_cpus(snap->procs[i].cgroup, &set))
+		if (!cgroup_cpus(ids[i].cgroup, &set))
 			for (size_t c = 0; c < set.n; c++)
 				cpu_list_add(out, set.cpu[c]);
 	}
@@ -148,26 +215,33 @@ int group_measure(const struct group_spec *g, const struct snapshot *snap,
 		  const struct cpu_times *before, const struct cpu_times *after,
 		  struct group_state *out)
 {
+	size_t n_ids;
+	struct proc_id *ids = find_members(g, &n_ids);
+
 	memset(out, 0, sizeof(*out));
+	if (!ids)
+		return -ENOMEM;
 	out->name = g->name;
 	out->window_ns = snap->duration_ns ? snap->duration_ns : 1;
-	group_cpus(g, snap, &out->cpus);
-	out->members = calloc(snap->n_procs + 1, sizeof(*out->members));
-	if (!out->members)
+	group_cpus(g, ids, n_ids, &out->cpus);
+	out->members = calloc(n_ids + 1, sizeof(*out->members));
+	if (!out->members) {
+		free(ids);
 		return -ENOMEM;
-	for (size_t i = 0; i < snap->n_procs && out->n_members < GROUP_MEMBER_MAX; i++) {
-		const struct proc_snapshot *p = &snap->procs[i];
+	}
+	for (size_t i = 0; i < n_ids; i++) {
 		struct group_member *m = &out->members[out->n_members];
 
-		if (p->exited || !group_matches(g, p))
+		/* Gone meanwhile, or with no CPU of the group to run on. */
+		if (read_affinity(ids[i].pid, &out->cpus, m))
 			continue;
-		/* Gone since the window closed, or outside the group's CPUs. */
-		if (read_affinity(p->pid, &out->cpus, m))
-			continue;
-		measure_member(p, out->window_ns, m);
-		m->last_cpu = last_cpu_of(p->pid);
+		m->pid = ids[i].pid;
+		memcpy(m->comm, ids[i].comm, PROC_COMM_LEN);
+		measure_member(snapshot_find(snap, ids[i].pid), out->window_ns, m);
+		m->last_cpu = last_cpu_of(ids[i].pid);
 		out->n_members++;
 	}
+	free(ids);
 	measure_background(out, before, after);
 	return 0;
 }

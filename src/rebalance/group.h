@@ -55,10 +55,11 @@ struct group_state {
 	uint64_t window_ns;
 };
 
-bool group_matches(const struct group_spec *g, const struct proc_snapshot *p);
+bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup);
 /*
- * Measures @g in @snap, a window whose host busy time per CPU went from
- * @before to @after. Members that exited are left out. 0 or -ENOMEM.
+ * Measures @g's live members (found in /proc) in @snap, a window whose host
+ * busy time per CPU went from @before to @after; a member idle in the
+ * window has no load. 0 or -ENOMEM.
  */
 int group_measure(const struct group_spec *g, const struct snapshot *snap,
 		  const struct cpu_times *before, const struct cpu_times *after,

@@ -112,3 +112,51 @@ mask_of() {
 	assert_success
 	assert_output --partial "usage: hivemon rebalance"
 }
+
+# Four SO_REUSEPORT workers (tests/workloads/reuseport_server.c), one of
+# them thinking 4x longer, under an open-loop client making a connection
+# per request.
+start_reuseport_group() {
+	"$WORKLOADS/reuseport_server" -n 4 -t 10 -s 3 -f 4 >"$BATS_TEST_TMPDIR/server.out" &
+	WORKERS+=($!)
+	wait_until 5 grep -q '^worker 3 pid' "$BATS_TEST_TMPDIR/server.out"
+	PORT=$(awk '/^port/ { print $2 }' "$BATS_TEST_TMPDIR/server.out")
+	SLOW_PID=$(awk '/^worker 3 pid/ { print $4 }' "$BATS_TEST_TMPDIR/server.out")
+}
+
+@test "--steer: the slow worker gets fewer connections than its hash share; detached on exit" {
+	start_reuseport_group
+	"$WORKLOADS/rate_client" -p "$PORT" -r 200 -d 10 >"$BATS_TEST_TMPDIR/client.out" &
+	client=$!
+	run "$HIVEMON" rebalance --comm 'reuseport_serv*' --steer "$PORT" --apply --windows 3 \
+		--format json
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/steer.json"
+	wait "$client"
+	run jq -r '.groups[0].steered_members' "$BATS_TEST_TMPDIR/steer.json"
+	assert_output 4
+	share() { # the slow worker's share of the requests in WHICH (members or after.members)
+		jq --argjson pid "$SLOW_PID" "[.groups[0].$1[] | select(.requests_per_s > 0)] |
+			(map(select(.pid == \$pid) | .requests_per_s) | add) / (map(.requests_per_s) | add)" \
+			"$BATS_TEST_TMPDIR/steer.json"
+	}
+	hashed=$(share members)
+	steered=$(share after.members)
+	echo "slow worker's share: $hashed by the kernel's hash, $steered steered"
+	assert_between "$hashed" 0.15 0.35
+	assert_between "$steered" 0 0.20
+	awk -v s="$steered" -v h="$hashed" 'BEGIN { exit !(s < h) }'
+	# Detached: no sk_reuseport program is left on the group after exit.
+	run bash -c "bpftool prog show | grep -c sk_reuseport"
+	assert_output 0
+}
+
+@test "--steer without --apply only counts the members it would steer" {
+	start_reuseport_group
+	run "$HIVEMON" rebalance --comm 'reuseport_serv*' --steer "$PORT" --windows 1 --interval 200ms
+	assert_success
+	assert_output --partial "steering: 4 members on port $PORT (dry run)"
+	run "$HIVEMON" rebalance --comm 'reuseport_serv*' --steer 1 --apply --windows 1 --interval 200ms
+	assert_failure 1
+	assert_output --partial "hivemon: rebalance: --steer 1: fewer than two members hold a SO_REUSEPORT listener of their own on that port"
+}
