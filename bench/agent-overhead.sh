@@ -186,8 +186,9 @@ start_nginx() {
 	master=$!
 	servers_up=("$master")
 	wait_port "$master" || return 1
-	# Workers after the master: it stops them when it gets SIGTERM.
-	read -r -a servers_up <<<"$(cat /proc/"$master"/task/*/children) $master"
+	# The master first: on SIGTERM it stops its workers, which stopped
+	# first it would start again.
+	read -r -a servers_up <<<"$master $(cat /proc/"$master"/task/*/children)"
 	[ "${#servers_up[@]}" -eq 3 ]
 }
 
@@ -242,8 +243,9 @@ foreign_progs() { # PID
 # One wrk run; writes "REQ_PER_S CPU_US_PER_REQ TRACER_US_PER_REQ REQUESTS
 # SOCKET_ERRORS CORES" to $tmp/run: CPU of wrk, the server and the tracer
 # per request, the tracer's own (userspace: BPF programs run in the traced
-# tasks) on its own, and how many CPUs the three kept busy on average. With STATS_TO=FILE, also the BPF counters of the
-# tracer's programs before and after, in FILE.before and FILE.after.
+# tasks) on its own, and how many CPUs the three kept busy on average.
+# With STATS_TO=FILE, also the BPF counters of the tracer's programs
+# before and after, in FILE.before and FILE.after.
 run_wrk() {
 	local s0 s1 t0=0 t1=0 out ids=
 	if [ -n "${STATS_TO:-}" ]; then
