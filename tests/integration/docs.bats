@@ -7,7 +7,7 @@ load helpers
 
 setup_file() {
 	export MAN_BUILD="$BATS_FILE_TMPDIR/build"
-	make -s -C "$ROOT" BUILD="$MAN_BUILD" man >&3 2>&1
+	make -s -C "$ROOT" BUILD="$MAN_BUILD" man
 }
 
 # The page as plain text; mandoc does not hyphenate, and a wide page keeps
@@ -16,7 +16,7 @@ page_text() {
 	mandoc -Tascii -O width=200 "$MAN_BUILD/man/$1" | col -bx
 }
 
-# Words in the text of @1 that appear nowhere in page @2 as a whole word.
+# The words of @1 that page @2 does not contain as whole words.
 missing_from_page() {
 	local words=$1 page=$2 text w
 	text=$(page_text "$page")
