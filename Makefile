@@ -110,6 +110,23 @@ install: $(BUILD)/hivemon
 	install -D -m 0644 deploy/hivemon.conf $(DESTDIR)/etc/hivemon/hivemon.conf
 	install -D -m 0644 deploy/hivemon.service $(DESTDIR)/lib/systemd/system/hivemon.service
 
+# Man pages, written in scdoc (man/*.scd); man/tidy.awk drops the paragraph
+# macros scdoc emits where roff ignores them. Not part of `all`, so a build
+# without scdoc still works; `install` needs them.
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+
+.PHONY: man install-man
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd man/tidy.awk
+	@mkdir -p $(@D)
+	scdoc < $< | awk -f man/tidy.awk > $@.tmp && mv $@.tmp $@
+
+install: install-man
+install-man: $(MAN_PAGES)
+	install -D -m 0644 $(BUILD)/man/hivemon.8 $(DESTDIR)$(PREFIX)/share/man/man8/hivemon.8
+	install -D -m 0644 $(BUILD)/man/hivemon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/hivemon.conf.5
+
 format:
 	clang-format -i bpf/*.c bpf/*.h $(SRCS) $(HDRS) tests/unit/*.c tests/workloads/*.c
 
