@@ -221,7 +221,7 @@ static struct instance *instance_new(const struct cfg_alert *rule, const char *h
 	return in;
 }
 
-static bool where_matches(const struct cfg_alert *rule, const struct series_labels *l)
+bool alert_rule_matches(const struct cfg_alert *rule, const struct series_labels *l)
 {
 	for (size_t i = 0; i < rule->n_where; i++) {
 		const struct cfg_matcher *m = &rule->where[i];
@@ -279,7 +279,7 @@ static void on_series(void *ctx, const struct series_labels *l, double value)
 	enum severity previous;
 	char *key;
 
-	if (!where_matches(ri->rule, l))
+	if (!alert_rule_matches(ri->rule, l))
 		return;
 	key = series_key(l);
 	if (!key)

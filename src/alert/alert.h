@@ -73,6 +73,8 @@ void alert_engine_free(struct alert_engine *e);
 /* What the rules of @cfg read: windows, data kinds, processes. The comm
  * globs point into @cfg; free the array with free(needs->comms). */
 int alert_rules_needs(const struct config *cfg, struct window_needs *needs);
+/* Whether a series' labels pass the rule's `where` matchers. */
+bool alert_rule_matches(const struct cfg_alert *rule, const struct series_labels *l);
 /* Evaluates every rule on its window at @now_ns (CLOCK_REALTIME). */
 void alert_engine_eval(struct alert_engine *e, struct windows *w, uint64_t now_ns,
 		       alert_notice_fn fn, void *ctx);

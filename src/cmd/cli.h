@@ -8,8 +8,9 @@
 
 #include "core/probe_opts.h"
 
-#define EXIT_USAGE   2
-#define EXIT_RUNTIME 1
+#define EXIT_USAGE	  2
+#define EXIT_RUNTIME	  1
+#define EXIT_CHECK_FAILED 3 /* report --check: a check failed */
 
 /* "500ms", "2s", "1m", "1h", "250us"; bare numbers are seconds. 0 on success. */
 int parse_duration_ns(const char *text, uint64_t *ns);

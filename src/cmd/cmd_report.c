@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `hivemon report`: measure for a while, then print one diagnosis. */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/wait.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "alert/check.h"
+#include "cmd/child.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
 #include "probes/collector.h"
@@ -16,9 +20,14 @@
 static const char usage_text[] =
 	"usage: hivemon report [filters] [--duration DUR] [--format text|json] [--alloc]\n"
 	"                      [--exact] [--tcp-sample N] [--probes LIST] [--verbose]\n"
+	"                      [--check FILE] [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Measures every process (or the filtered ones) for DUR, then prints where their\n"
 	"time went: syscalls, TCP, run queue, memory. Ctrl-C ends early and still prints.\n"
+	"With -- COMMAND, measures while COMMAND runs (its output passes through) and\n"
+	"ends when it exits. With --check, judges the [alert] rules of FILE on the\n"
+	"window: each passes while its worst series stays below its critical threshold;\n"
+	"exit status 3 when any fails.\n"
 	"\n"
 	"  --duration DUR     how long to measure (500ms, 2s, 1m; default 5s)\n"
 	"  --format FORMAT    text (default) or json (schema hivemon.report/v1)\n"
@@ -33,13 +42,17 @@ static const char usage_text[] =
 	"  --pid PID          only this process (repeatable)\n"
 	"  --comm NAME        only processes with this name (repeatable)\n"
 	"  --cgroup PATH      only processes in this cgroup (v2 path)\n"
+	"  --check FILE       SLO checks: the [alert] rules of FILE, pass or fail\n"
 	"  --verbose          libbpf and verifier messages on errors\n"
 	"  -h, --help         this text\n";
 
 struct report_args {
 	struct probe_opts probes;
 	uint64_t duration_ns;
+	bool duration_given;
 	bool json;
+	const char *check_path;
+	char **command; /* after "--", NULL-terminated; NULL = none */
 };
 
 static void parse_args(int argc, char **argv, struct report_args *args)
@@ -51,6 +64,7 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 		{"alloc", no_argument, NULL, 'a'},
 		{"slow", required_argument, NULL, 's'},
 		{"max-procs", required_argument, NULL, 'm'},
+		{"check", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -59,7 +73,10 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 
 	probe_opts_default(&args->probes);
 	args->duration_ns = 5000000000ULL;
+	args->duration_given = false;
 	args->json = false;
+	args->check_path = NULL;
+	args->command = NULL;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "d:f:h", longopts, NULL)) !=
 	       -1) {
@@ -70,6 +87,10 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 			if (parse_duration_ns(optarg, &args->duration_ns))
 				die_usage("invalid --duration '%s': expected e.g. 500ms, 2s, 1m",
 					  optarg);
+			args->duration_given = true;
+			break;
+		case 'k':
+			args->check_path = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
@@ -102,71 +123,160 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 				  argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		if (optind == argc)
+			die_usage("report: '--' must be followed by a command to run");
+		args->command = &argv[optind];
+	} else if (optind < argc) {
 		die_usage("report: unexpected argument '%s'", argv[optind]);
+	}
 	if (alloc)
 		args->probes.probes |= PROBE_ALLOC;
 	if ((args->probes.probes & PROBE_ALLOC) && !args->probes.filter.n_pids)
 		die_usage("--alloc needs --pid: allocation probes are never system-wide");
 }
 
-/* Sleeps up to @ns; returns true when SIGINT/SIGTERM asked to stop. */
-static bool wait_or_signal(const sigset_t *stop, uint64_t ns)
+/* Sleeps up to @ns; returns the signal that came (SIGINT, SIGTERM,
+ * SIGCHLD), or 0. */
+static int wait_signal(const sigset_t *set, uint64_t ns)
 {
 	struct timespec ts = {.tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL};
+	int sig = sigtimedwait(set, NULL, &ts);
 
-	return sigtimedwait(stop, NULL, &ts) > 0;
+	return sig > 0 ? sig : 0;
 }
 
-/* Drains the probes every second so ring buffers never fill and exited
- * processes are released, merging the intervals into @total. */
-static int measure(struct collector *c, uint64_t duration_ns, struct snapshot *total)
+/* Whether the window is over: Ctrl-C or SIGTERM (passed on to the command),
+ * or the command exited. */
+static bool window_over(int sig, struct child *cmd)
 {
-	uint64_t end = mono_ns() + duration_ns;
-	sigset_t stop;
-	bool stopped = false;
+	if (sig == SIGINT || sig == SIGTERM) {
+		child_stop(cmd, sig);
+		return true;
+	}
+	return cmd->pid && child_exited(cmd);
+}
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
+/*
+ * Drains the probes every second so ring buffers never fill and exited
+ * processes are released, merging the intervals into @total. Ends after
+ * @duration_ns (0: only when the command exits), on Ctrl-C or SIGTERM, or
+ * when the command (cmd->pid != 0) exits.
+ */
+static int measure(struct collector *c, uint64_t duration_ns, const sigset_t *stop,
+		   struct child *cmd, struct snapshot *total)
+{
+	uint64_t end = duration_ns ? mono_ns() + duration_ns : UINT64_MAX;
+	bool over = false;
+
 	for (;;) {
 		uint64_t now = mono_ns();
 		int err;
 
-		if (!stopped && now < end)
-			stopped = wait_or_signal(&stop, end - now < COLLECTOR_DRAIN_NS
-								? end - now
-								: COLLECTOR_DRAIN_NS);
+		if (!over && now < end)
+			over = window_over(wait_signal(stop, end - now < COLLECTOR_DRAIN_NS
+								     ? end - now
+								     : COLLECTOR_DRAIN_NS),
+					   cmd);
 		err = collector_collect_into(c, total);
 		if (err)
 			return err;
-		if (stopped || mono_ns() >= end)
+		if (over || mono_ns() >= end) {
+			child_stop(cmd, SIGTERM); /* --duration ran out first */
 			return 0;
+		}
 	}
+}
+
+/* The [alert] rules of --check FILE judged on the window; exit status 3
+ * when any fails. */
+static int print_report(const struct report_args *args, const struct snapshot *total,
+			const struct config *checks, int *status)
+{
+	struct check_results results = {0};
+	int err = 0;
+
+	if (checks && checks_run(checks, total, &results))
+		return -ENOMEM;
+	if (args->json) {
+		json_t *doc = report_to_json(total);
+
+		if (doc && checks)
+			json_object_set_new(doc, "checks", checks_to_json(&results));
+		err = !doc || json_dumpf(doc, stdout, JSON_INDENT(2)) ? -EIO : 0;
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		err = report_print_text(total, stdout);
+		if (!err && checks) {
+			printf("\nchecks (%s):\n", args->check_path);
+			checks_print_text(&results, stdout);
+		}
+	}
+	if (results.failed)
+		*status = EXIT_CHECK_FAILED;
+	check_results_free(&results);
+	return err;
+}
+
+static int run_report(const struct report_args *args, const struct config *checks)
+{
+	struct child cmd = {0};
+	sigset_t stop, old;
+	struct snapshot total;
+	struct collector *c;
+	int err, status = 0;
+	char how[64];
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	c = collector_open(&args->probes);
+	if (!c)
+		return EXIT_RUNTIME;
+	err = args->command ? child_start(&cmd, args->command, &old, args->json) : 0;
+	if (err) {
+		log_error("cannot start %s: %s", args->command[0], strerror(-err));
+		collector_close(c);
+		return EXIT_RUNTIME;
+	}
+	snapshot_init(&total);
+	err = measure(c, args->command && !args->duration_given ? 0 : args->duration_ns, &stop,
+		      &cmd, &total);
+	collector_close(c);
+	if (!err)
+		err = print_report(args, &total, checks, &status);
+	if (err)
+		log_error("report failed: %s", err < 0 ? strerror(-err) : "write error");
+	snapshot_free(&total);
+	if (!err && args->command && (WIFSIGNALED(cmd.status) || WEXITSTATUS(cmd.status))) {
+		log_error("%s %s", args->command[0], child_describe(&cmd, how, sizeof(how)));
+		status = EXIT_RUNTIME;
+	}
+	return err ? EXIT_RUNTIME : status;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct report_args args;
-	struct snapshot total;
-	struct collector *c;
-	int err;
+	struct config *checks = NULL;
+	int rc;
 
 	parse_args(argc, argv, &args);
-	c = collector_open(&args.probes);
-	if (!c)
-		return EXIT_RUNTIME;
-	snapshot_init(&total);
-	err = measure(c, args.duration_ns, &total);
-	collector_close(c);
-	if (!err)
-		err = args.json ? report_print_json(&total, stdout)
-				: report_print_text(&total, stdout);
-	if (err)
-		log_error("report failed: %s", err < 0 ? strerror(-err) : "write error");
-	snapshot_free(&total);
-	return err ? EXIT_RUNTIME : 0;
+	if (args.check_path) {
+		rc = config_load(args.check_path, &checks, stderr);
+		if (rc)
+			return rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		if (!checks->n_alerts) {
+			config_free(checks);
+			die_usage("--check %s: no [alert] section to check", args.check_path);
+		}
+	}
+	rc = run_report(&args, checks);
+	config_free(checks);
+	return rc;
 }
 
 int cmd_version(int argc, char **argv)
