@@ -14,12 +14,16 @@
 #include "rebalance/affinity.h"
 #include "rebalance/group.h"
 #include "rebalance/reuseport.h"
+#include "rebalance/scale.h"
+#include "util/clock.h"
 #include "util/units.h"
 
 static const char usage_text[] =
 	"usage: hivemon rebalance [--comm GLOB] [--pid PID] [--cgroup PATH] [--cpus LIST]\n"
 	"                         [--interval DUR] [--windows N] [--min-gain CORES]\n"
-	"                         [--steer PORT] [--apply] [--format text|json] [--verbose]\n"
+	"                         [--steer PORT] [--scale-out CMD] [--scale-in CMD]\n"
+	"                         [--latency-target DUR] [--apply] [--format text|json]\n"
+	"                         [--verbose]\n"
 	"\n"
 	"Measures a group of worker processes (the processes any of --comm, --pid,\n"
 	"--cgroup match) over N windows, and when the CPU demand of the group is\n"
@@ -40,6 +44,11 @@ static const char usage_text[] =
 	"  --windows N        windows the imbalance must hold in (default 3)\n"
 	"  --min-gain CORES   least load the busiest CPU must shed to move (default 0.25)\n"
 	"  --steer PORT       steer connections to the members' listeners on PORT\n"
+	"  --scale-out CMD    run CMD when every member is busy and the group's p99 is\n"
+	"                     over --latency-target in every window (%n: members + 1)\n"
+	"  --scale-in CMD     run CMD when every member is idle in every window\n"
+	"                     (%n: members)\n"
+	"  --latency-target DUR  p99 that means saturated (default 200ms)\n"
 	"  --apply            move the members (needs CAP_SYS_NICE), steer with --steer\n"
 	"  --format FORMAT    text (default) or json\n"
 	"  --verbose          libbpf and verifier messages on errors\n"
@@ -51,6 +60,7 @@ struct rebalance_args {
 	unsigned int windows;
 	double min_gain;
 	uint16_t steer_port;
+	struct scale_policy scale;
 	bool apply, json, verbose;
 };
 
@@ -96,6 +106,9 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 		{"windows", required_argument, NULL, 'w'},
 		{"min-gain", required_argument, NULL, 'G'},
 		{"steer", required_argument, NULL, 'S'},
+		{"scale-out", required_argument, NULL, 'O'},
+		{"scale-in", required_argument, NULL, 'I'},
+		{"latency-target", required_argument, NULL, 'L'},
 		{"apply", no_argument, NULL, 'a'},
 		{"format", required_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -110,6 +123,7 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 	a->interval_ns = 1000000000ULL;
 	a->windows = 3;
 	a->min_gain = 0.25;
+	scale_policy_default(&a->scale);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+c:p:g:vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -153,6 +167,17 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 			a->steer_port = (uint16_t)port;
 			break;
 		}
+		case 'O':
+			a->scale.scale_out = optarg;
+			break;
+		case 'I':
+			a->scale.scale_in = optarg;
+			break;
+		case 'L':
+			if (parse_duration_ns(optarg, &a->scale.latency_target_ns))
+				die_usage("invalid --latency-target '%s': expected e.g. 200ms",
+					  optarg);
+			break;
 		case 'a':
 			a->apply = true;
 			break;
@@ -175,6 +200,7 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 	}
 	if (optind < argc)
 		die_usage("rebalance: unexpected argument '%s'", argv[optind]);
+	a->scale.windows = a->windows;
 	if (!a->group.n_comms && !a->group.n_pids && !a->group.cgroup[0])
 		die_usage("rebalance: name the group's members with --comm, --pid or --cgroup");
 }
@@ -238,8 +264,9 @@ static int measure_window(struct collector *c, const struct rebalance_args *a,
 /* Measures @windows windows; the last one's state and plan are kept. The
  * plan stands only when every window asked for moves. */
 static int measure(struct collector *c, const struct rebalance_args *a, struct group_state *state,
-		   struct plan *plan, bool *held)
+		   struct plan *plan, bool *held, enum scale_action *scale)
 {
+	struct scale_state scale_state = {0};
 	struct snapshot discard;
 	bool stopped = false;
 	int err;
@@ -260,6 +287,8 @@ static int measure(struct collector *c, const struct rebalance_args *a, struct g
 		if (err)
 			return err;
 		*held = *held && !strcmp(plan->verdict, "move");
+		if (scale)
+			*scale = scale_decide(&a->scale, &scale_state, state, mono_ns());
 	}
 	return 0;
 }
@@ -384,6 +413,8 @@ struct outcome {
 	struct plan plan, after_plan;
 	bool held, applied;
 	int steered; /* members steered, -1 = not asked */
+	enum scale_action scale;
+	int scale_status; /* of the command run; -1 = not run */
 };
 
 static void print_outcome(const struct rebalance_args *a, const struct outcome *o)
@@ -392,6 +423,16 @@ static void print_outcome(const struct rebalance_args *a, const struct outcome *
 	if (o->steered >= 0)
 		printf("steering: %d members on port %u%s\n", o->steered, a->steer_port,
 		       a->apply ? "" : " (dry run)");
+	if (o->scale != SCALE_NONE) {
+		char evidence[256];
+
+		scale_evidence(&o->before, evidence, sizeof(evidence));
+		printf("%s: %s (%s)%s\n", scale_action_name(o->scale),
+		       o->scale == SCALE_OUT ? a->scale.scale_out : a->scale.scale_in, evidence,
+		       o->scale_status < 0 ? ", dry run"
+		       : o->scale_status   ? ", failed"
+					   : ", ran");
+	}
 	if (o->applied) {
 		printf("applied; after:\n");
 		print_members(&o->after, stdout);
@@ -409,6 +450,16 @@ static int act(struct collector *c, const struct rebalance_args *a, struct outco
 
 	if (!a->apply)
 		return 0;
+	if (o->scale != SCALE_NONE) {
+		o->scale_status = scale_run(&a->scale, o->scale, &o->before);
+		if (o->scale_status) {
+			log_error("rebalance: the %s command failed (%s %d); nothing else applied",
+				  scale_action_name(o->scale),
+				  o->scale_status < 0 ? "error" : "status",
+				  o->scale_status < 0 ? -o->scale_status : o->scale_status);
+			return -ECHILD;
+		}
+	}
 	if (o->held && o->plan.n_moves) {
 		err = apply_plan(&o->plan, log);
 		if (err)
@@ -422,7 +473,7 @@ static int act(struct collector *c, const struct rebalance_args *a, struct outco
 		o->applied = true;
 	}
 	if (o->applied)
-		err = measure(c, a, &o->after, &o->after_plan, &after_held);
+		err = measure(c, a, &o->after, &o->after_plan, &after_held, NULL);
 	if (o->steered > 0) {
 		collector_steer_stop(c);
 		reuseport_members_close(steer, (size_t)o->steered);
@@ -434,9 +485,9 @@ static int act(struct collector *c, const struct rebalance_args *a, struct outco
 
 static int run(struct collector *c, const struct rebalance_args *a)
 {
-	struct outcome o = {.steered = -1};
+	struct outcome o = {.steered = -1, .scale_status = -1};
 	struct affinity_log log = {0};
-	int err = measure(c, a, &o.before, &o.plan, &o.held);
+	int err = measure(c, a, &o.before, &o.plan, &o.held, &o.scale);
 
 	if (err) {
 		if (err == -ESRCH)
@@ -456,6 +507,14 @@ static int run(struct collector *c, const struct rebalance_args *a)
 	if (!err && a->json) {
 		json_t *doc = result_json(&o.before, &o.plan, o.held, o.applied ? &o.after : NULL,
 					  &o.after_plan, o.applied, o.steered);
+		char evidence[256];
+
+		scale_evidence(&o.before, evidence, sizeof(evidence));
+		json_object_set_new(
+			json_array_get(json_object_get(doc, "groups"), 0), "scale",
+			json_pack("{s:s, s:s, s:o}", "action", scale_action_name(o.scale),
+				  "evidence", evidence, "status",
+				  o.scale_status < 0 ? json_null() : json_integer(o.scale_status)));
 
 		err = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -EIO : 0;
 		fputc('\n', stdout);

@@ -160,3 +160,47 @@ start_reuseport_group() {
 	assert_failure 1
 	assert_output --partial "hivemon: rebalance: --steer 1: fewer than two members hold a SO_REUSEPORT listener of their own on that port"
 }
+
+@test "a saturated group runs --scale-out once with the evidence; a dry run only says so" {
+	for _ in 1 2; do
+		"$SPIN" 60 0 &
+		WORKERS+=($!)
+	done
+	sleep 0.3
+	hook="echo \"\$HIVEMON_ACTION \$HIVEMON_GROUP %n \$HIVEMON_MEMBERS \$HIVEMON_EVIDENCE\" >>$BATS_TEST_TMPDIR/hook.out"
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+		--scale-out "$hook"
+	assert_success
+	assert_output --regexp "scale-out: .* \(2 members, mean [0-9.]+ cores wanted, worst p99 [0-9.]+ms\), dry run"
+	[ ! -e "$BATS_TEST_TMPDIR/hook.out" ]
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+		--scale-out "$hook" --apply --format json
+	assert_success
+	run jq -r '.groups[0].scale | "\(.action) \(.status)"' <<<"$output"
+	assert_output "scale-out 0"
+	run cat "$BATS_TEST_TMPDIR/hook.out"
+	assert_output --regexp "^scale-out cli 3 2 2 members, mean (0\.9|1\.0)[0-9] cores wanted, worst p99 [0-9.]+ms$"
+	# Under the latency target the group is not saturated: nothing runs.
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 10s \
+		--scale-out "$hook" --apply --format json
+	assert_success
+	run jq -r '.groups[0].scale.action' <<<"$output"
+	assert_output none
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/hook.out")" -eq 1 ]
+}
+
+@test "an idle group runs --scale-in with the instance to stop; a failing hook is an error" {
+	cp /bin/sleep "$BATS_TEST_TMPDIR/rb_idle"
+	for _ in 1 2 3; do
+		"$BATS_TEST_TMPDIR/rb_idle" 60 &
+		WORKERS+=($!)
+	done
+	run "$HIVEMON" rebalance --comm rb_idle --windows 2 --interval 500ms \
+		--scale-in "echo in %n >$BATS_TEST_TMPDIR/in.out" --apply
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/in.out"
+	assert_output "in 3"
+	run "$HIVEMON" rebalance --comm rb_idle --windows 1 --interval 500ms --scale-in "exit 4" --apply
+	assert_failure 1
+	assert_output --partial "hivemon: rebalance: the scale-in command failed (status 4); nothing else applied"
+}
