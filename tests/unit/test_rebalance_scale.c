@@ -12,9 +12,8 @@
 #define MS  1000000ULL
 #define SEC 1000000000ULL
 
-static struct group_member members[3];
-
-static struct group_state group(double cpu, double wait, uint64_t runq_p99)
+static struct group_state group(struct group_member *members, double cpu, double wait,
+				uint64_t runq_p99)
 {
 	struct group_state s = {.name = "web", .members = members, .n_members = 3};
 
@@ -42,7 +41,8 @@ static void test_saturated_once_per_cooldown(void **state)
 {
 	struct scale_policy p = policy();
 	struct scale_state st = {0};
-	struct group_state busy = group(0.5, 0.5, 300 * MS);
+	struct group_member m[3];
+	struct group_state busy = group(m, 0.5, 0.5, 300 * MS);
 	uint64_t t = 100 * SEC;
 
 	assert_int_equal(scale_decide(&p, &st, &busy, t), SCALE_NONE);
@@ -57,7 +57,8 @@ static void test_needs_latency_and_consecutive_windows(void **state)
 {
 	struct scale_policy p = policy();
 	struct scale_state st = {0};
-	struct group_state fast = group(0.5, 0.5, 1 * MS), slow = group(0.5, 0.5, 300 * MS);
+	struct group_member fm[3], sm[3];
+	struct group_state fast = group(fm, 0.5, 0.5, 1 * MS), slow = group(sm, 0.5, 0.5, 300 * MS);
 
 	assert_int_equal(scale_decide(&p, &st, &fast, SEC), SCALE_NONE);
 	assert_int_equal(scale_decide(&p, &st, &fast, 2 * SEC), SCALE_NONE);
@@ -71,7 +72,8 @@ static void test_idle_scales_in(void **state)
 {
 	struct scale_policy p = policy();
 	struct scale_state st = {0};
-	struct group_state idle = group(0.01, 0, 0);
+	struct group_member m[3];
+	struct group_state idle = group(m, 0.01, 0, 0);
 
 	assert_int_equal(scale_decide(&p, &st, &idle, SEC), SCALE_NONE);
 	assert_int_equal(scale_decide(&p, &st, &idle, 2 * SEC), SCALE_IN);
