@@ -70,11 +70,17 @@ struct slow_call {
 
 #define PROC_MAX_SLOW 16
 
+#define SERVICE_NAME_LEN 48
+
 struct proc_snapshot {
 	uint32_t pid;
 	char comm[PROC_COMM_LEN];
 	char *cgroup; /* owned, "" when unknown */
-	bool exited;  /* process exited during the window */
+	/* Its service (core/services.h): name, and the key processes of one
+	 * service share; "" and 0 when unknown (then its comm names it). */
+	char service[SERVICE_NAME_LEN];
+	uint64_t service_key;
+	bool exited; /* process exited during the window */
 
 	struct syscall_stat *syscalls;
 	size_t n_syscalls, cap_syscalls;
