@@ -396,30 +396,12 @@ static int feed_summary(struct prom_registry *r, enum family_id fam, const char 
 	return 0;
 }
 
-/*
- * Folds @h into the series' buckets. When @exact_count is not 0 (syscalls:
- * exact call counts while latencies may be sampled), the histogram is scaled
- * so that its _count, and its +Inf bucket, are the exact count; the shape
- * comes from the samples.
- */
-static int feed_hist(struct prom_registry *r, enum family_id fam, const char *labels,
-		     const struct hist *h, uint64_t exact_count)
+/* Adds @target counts to @s, spread like @per (per-bucket counts weighing
+ * @weight), rounding on the cumulative counts so every `le` stays exact. */
+static void add_spread(struct series *s, const uint64_t *per, uint64_t weight, uint64_t target)
 {
-	uint64_t per[N_BUCKETS] = {0}, weight = 0, target, cum = 0, prev = 0;
-	struct series *s;
+	uint64_t cum = 0, prev = 0;
 
-	for (uint32_t i = 0; i < h->n; i++) {
-		uint32_t slot = h->bins[i].slot < HIST_NSLOTS ? h->bins[i].slot : HIST_NSLOTS - 1;
-
-		per[r->slot_bucket[slot]] += h->bins[i].count;
-		weight += h->bins[i].count;
-	}
-	if (!weight)
-		return 0;
-	s = series_get(r, fam, labels, true);
-	if (!s)
-		return -ENOMEM;
-	target = exact_count ? exact_count : weight;
 	for (size_t i = 0; i < N_BUCKETS; i++) {
 		uint64_t scaled;
 
@@ -429,6 +411,57 @@ static int feed_hist(struct prom_registry *r, enum family_id fam, const char *la
 		prev = scaled;
 	}
 	s->count += target;
+}
+
+/*
+ * Calls counted but none timed (sampling skipped them all). The exact count
+ * still goes out: spread like the series' samples so far (and at their mean
+ * for _sum) or, before any sample, in +Inf only, the one bucket that holds
+ * whatever their latency was.
+ */
+static void add_untimed(struct series *s, uint64_t calls)
+{
+	uint64_t per[N_BUCKETS], seen = s->count, sum = s->sum_ns;
+
+	if (!seen) {
+		s->buckets[N_BUCKETS - 1] += calls;
+		s->count += calls;
+		return;
+	}
+	memcpy(per, s->buckets, sizeof(per));
+	add_spread(s, per, seen, calls);
+	s->sum_ns += (uint64_t)((unsigned __int128)sum * calls / seen);
+}
+
+/*
+ * Folds @h into the series' buckets. When @exact_count is not 0 (syscalls:
+ * exact call counts while latencies may be sampled), the histogram is scaled
+ * so that its _count, and its +Inf bucket, are the exact count; the shape
+ * comes from the samples.
+ */
+static int feed_hist(struct prom_registry *r, enum family_id fam, const char *labels,
+		     const struct hist *h, uint64_t exact_count)
+{
+	uint64_t per[N_BUCKETS] = {0}, weight = 0, target;
+	struct series *s;
+
+	for (uint32_t i = 0; i < h->n; i++) {
+		uint32_t slot = h->bins[i].slot < HIST_NSLOTS ? h->bins[i].slot : HIST_NSLOTS - 1;
+
+		per[r->slot_bucket[slot]] += h->bins[i].count;
+		weight += h->bins[i].count;
+	}
+	if (!weight && !exact_count)
+		return 0;
+	s = series_get(r, fam, labels, true);
+	if (!s)
+		return -ENOMEM;
+	if (!weight) {
+		add_untimed(s, exact_count);
+		return 0;
+	}
+	target = exact_count ? exact_count : weight;
+	add_spread(s, per, weight, target);
 	s->sum_ns += (uint64_t)((unsigned __int128)h->sum_ns * target / weight);
 	return 0;
 }
