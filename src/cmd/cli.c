@@ -11,30 +11,14 @@
 #include "core/cgroup_names.h"
 #include "cmd/cli.h"
 
-static void vlog_line(const char *fmt, va_list ap)
-{
-	fputs("hivemon: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
 void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog_line(fmt, ap);
+	log_verror(fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
-}
-
-void log_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog_line(fmt, ap);
-	va_end(ap);
 }
 
 int parse_duration_ns(const char *text, uint64_t *ns)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/probe_opts.h"
+#include "util/log.h"
 
 #define EXIT_USAGE   2
 #define EXIT_RUNTIME 1
@@ -16,9 +17,8 @@ int parse_duration_ns(const char *text, uint64_t *ns);
 /* "syscall,tcp,sched,mem,alloc" -> PROBE_* bits. 0 on success. */
 int parse_probes(const char *text, unsigned int *probes);
 
-/* One line "hivemon: <message>" on stderr. */
+/* One line "hivemon: <message>" on stderr (util/log.h), then exit 2. */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Handles a filter/probe option shared by report, top and run: --pid,
