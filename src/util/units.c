@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Formatting of durations, sizes and timestamps for people. */
 #include <stdio.h>
-#include <time.h>
 
 #include "util/units.h"
 
@@ -33,15 +32,5 @@ char *format_bytes(uint64_t bytes, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%.1f%c", v, units[u]);
-	return buf;
-}
-
-char *format_time_utc(uint64_t realtime_ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(realtime_ns / 1000000000ULL);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }

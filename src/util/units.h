@@ -12,7 +12,5 @@
 char *format_ns(uint64_t ns, char *buf, size_t len);
 /* "512B", "1.5K", "80.0M", "2.1G" (powers of 1024). */
 char *format_bytes(uint64_t bytes, char *buf, size_t len);
-/* RFC 3339 UTC, "2026-11-29T10:00:00Z". */
-char *format_time_utc(uint64_t realtime_ns, char *buf, size_t len);
 
 #endif
