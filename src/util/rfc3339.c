@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* RFC 3339 UTC timestamps: one formatter for every style, and its parser. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -41,12 +42,17 @@ char *rfc3339_format(uint64_t ns, enum rfc3339_style style, char *buf, size_t le
 uint64_t rfc3339_parse(const char *text)
 {
 	struct tm tm = {0};
-	unsigned int ms = 0;
 	const char *rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	uint64_t frac = 0, scale = NS_PER_S;
 
 	if (!rest)
 		return 0;
+	/* Fraction digits beyond nanoseconds are dropped, not rounded. */
 	if (*rest == '.')
-		sscanf(rest + 1, "%3u", &ms);
-	return (uint64_t)timegm(&tm) * NS_PER_S + (uint64_t)ms * 1000000ULL;
+		for (rest++; isdigit((unsigned char)*rest); rest++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*rest - '0') * scale;
+			}
+	return (uint64_t)timegm(&tm) * NS_PER_S + frac;
 }

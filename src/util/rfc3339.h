@@ -16,7 +16,8 @@ enum rfc3339_style {
 
 /* Returns @buf (RFC3339_BUFLEN bytes hold any style). */
 char *rfc3339_format(uint64_t ns, enum rfc3339_style style, char *buf, size_t len);
-/* "2026-11-29T10:00:00Z" or with ".123" milliseconds, back to ns; 0 when malformed. */
+/* "2026-11-29T10:00:00Z", or with a fraction (".5", ".123", ".123456789"), back
+ * to ns; 0 when malformed. */
 uint64_t rfc3339_parse(const char *text);
 
 #endif

@@ -65,6 +65,10 @@ static void test_rfc3339(void **state)
 	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20Z"), T_2023 * 1000000000ULL);
 	assert_int_equal(rfc3339_parse(rfc3339_format(ns, RFC3339_MILLIS, b, sizeof(b))),
 			 ns - 123456);
+	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20.5Z"),
+			 T_2023 * 1000000000ULL + 500000000);
+	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20.123456789Z"),
+			 T_2023 * 1000000000ULL + 123456789);
 	assert_int_equal(rfc3339_parse("yesterday"), 0);
 	assert_int_equal(rfc3339_parse(NULL), 0);
 }
