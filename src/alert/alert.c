@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert/alert.h"
+#include "util/rfc3339.h"
 
 /* One alert instance: a rule applied to one series. */
 struct instance {
@@ -40,18 +40,6 @@ static const char *const change_names[] = {
 const char *alert_change_name(enum alert_change change)
 {
 	return change_names[change];
-}
-
-char *format_rfc3339(uint64_t ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ns / 1000000000ULL);
-	struct tm tm;
-	char date[24];
-
-	gmtime_r(&secs, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03uZ", date, (unsigned int)(ns % 1000000000ULL / 1000000));
-	return buf;
 }
 
 /* ---- the state machine ------------------------------------------------- */
@@ -588,7 +576,8 @@ json_t *alert_engine_firing_json(const struct alert_engine *e)
 					  "metric", ri->rule->metric_name, "labels", labels,
 					  "value", in->st.value, "threshold",
 					  ri->rule->threshold[in->st.level], "startsAt",
-					  format_rfc3339(in->st.started_ns, when, sizeof(when))));
+					  rfc3339_format(in->st.started_ns, RFC3339_MILLIS, when,
+							 sizeof(when))));
 		}
 	}
 	return list;

@@ -95,7 +95,4 @@ size_t alert_engine_restore(struct alert_engine *e, const json_t *state);
 /* [{alertname, severity, labels{}, value, threshold, startsAt}] of the firing alerts. */
 json_t *alert_engine_firing_json(const struct alert_engine *e);
 
-/* "2026-11-29T10:00:00.123Z" for a CLOCK_REALTIME time; returns @buf (>= 32 bytes). */
-char *format_rfc3339(uint64_t ns, char *buf, size_t len);
-
 #endif

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert/notify.h"
+#include "util/rfc3339.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
@@ -65,9 +65,9 @@ static json_t *webhook_alert(const struct alert_notice *n)
 	bool resolved = n->change == ALERT_RESOLVED;
 	char starts[40], ends[40];
 
-	format_rfc3339(n->starts_at_ns, starts, sizeof(starts));
+	rfc3339_format(n->starts_at_ns, RFC3339_MILLIS, starts, sizeof(starts));
 	if (resolved)
-		format_rfc3339(n->at_ns, ends, sizeof(ends));
+		rfc3339_format(n->at_ns, RFC3339_MILLIS, ends, sizeof(ends));
 	else
 		snprintf(ends, sizeof(ends), "%s", ZERO_TIME);
 	return json_pack("{s:s, s:O, s:o, s:s, s:s, s:s, s:s}", "status",
@@ -97,13 +97,15 @@ json_t *notify_webhook_payload(const struct alert_notice *n, const char *receive
 static json_t *am_alert(json_t *labels, json_t *annotations, uint64_t starts_ns, uint64_t ends_ns)
 {
 	char starts[40], ends[40];
-	json_t *alert = json_pack(
-		"{s:O, s:O, s:s, s:s}", "labels", labels, "annotations", annotations, "startsAt",
-		format_rfc3339(starts_ns, starts, sizeof(starts)), "generatorURL", "");
+	json_t *alert = json_pack("{s:O, s:O, s:s, s:s}", "labels", labels, "annotations",
+				  annotations, "startsAt",
+				  rfc3339_format(starts_ns, RFC3339_MILLIS, starts, sizeof(starts)),
+				  "generatorURL", "");
 
 	if (alert && ends_ns)
-		json_object_set_new(alert, "endsAt",
-				    json_string(format_rfc3339(ends_ns, ends, sizeof(ends))));
+		json_object_set_new(
+			alert, "endsAt",
+			json_string(rfc3339_format(ends_ns, RFC3339_MILLIS, ends, sizeof(ends))));
 	return alert;
 }
 
@@ -126,20 +128,6 @@ json_t *notify_alertmanager_payload(const struct alert_notice *n)
 	return list;
 }
 
-/* "2026-11-29T10:00:00.123Z" back to CLOCK_REALTIME ns; 0 when malformed. */
-static uint64_t parse_rfc3339(const char *text)
-{
-	struct tm tm = {0};
-	unsigned int ms = 0;
-	const char *rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-
-	if (!rest)
-		return 0;
-	if (*rest == '.')
-		sscanf(rest + 1, "%3u", &ms);
-	return (uint64_t)timegm(&tm) * 1000000000ULL + (uint64_t)ms * 1000000ULL;
-}
-
 bool notify_refresh_notice(const struct config *cfg, const json_t *firing, struct alert_notice *n,
 			   uint64_t now_ns)
 {
@@ -158,7 +146,7 @@ bool notify_refresh_notice(const struct config *cfg, const json_t *firing, struc
 	n->change = ALERT_REPEAT;
 	n->value = json_number_value(json_object_get(firing, "value"));
 	n->threshold = json_number_value(json_object_get(firing, "threshold"));
-	n->starts_at_ns = parse_rfc3339(json_string_value(json_object_get(firing, "startsAt")));
+	n->starts_at_ns = rfc3339_parse(json_string_value(json_object_get(firing, "startsAt")));
 	n->at_ns = now_ns;
 	return n->rule && n->severity && json_is_object(n->labels) && n->starts_at_ns;
 }

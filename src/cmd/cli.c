@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Shared command-line parsing: durations, probe sets, filters, error lines. */
-#include <ctype.h>
+/* Shared command-line parsing: probe sets, filters, usage errors. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -11,61 +10,14 @@
 #include "core/cgroup_names.h"
 #include "cmd/cli.h"
 
-static void vlog_line(const char *fmt, va_list ap)
-{
-	fputs("hivemon: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
 void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog_line(fmt, ap);
+	log_verror(fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
-}
-
-void log_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog_line(fmt, ap);
-	va_end(ap);
-}
-
-int parse_duration_ns(const char *text, uint64_t *ns)
-{
-	static const struct {
-		const char *suffix;
-		double scale;
-	} units[] = {
-		{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
-		{"m", 60e9}, {"h", 3600e9}, {"", 1e9},
-	};
-	char *end;
-	double value;
-
-	/* A digit or '.' first: strtod would also take " 1s", "nan", "inf". */
-	if (!text || !(isdigit((unsigned char)*text) || *text == '.'))
-		return -EINVAL;
-	errno = 0;
-	value = strtod(text, &end);
-	if (errno || end == text || value < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix))
-			continue;
-		value *= units[i].scale;
-		if (value >= 1.8e19)
-			return -ERANGE;
-		*ns = (uint64_t)(value + 0.5);
-		return 0;
-	}
-	return -EINVAL;
 }
 
 int parse_probes(const char *text, unsigned int *probes)
@@ -133,14 +85,11 @@ int cgroup_path_to_id(const char *path, uint64_t *id)
 
 static uint32_t parse_pid(const char *arg)
 {
-	char *end;
-	long v;
+	unsigned long pid;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v <= 0 || v > 0x3fffffff)
+	if (parse_uint(arg, 1, 0x3fffffff, &pid))
 		die_usage("invalid --pid '%s': expected a positive process id", arg);
-	return (uint32_t)v;
+	return (uint32_t)pid;
 }
 
 /* "1s/10s" -> on and period; on must be shorter than the period. */
@@ -199,10 +148,9 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 				  arg);
 		return 1;
 	case 'T': {
-		char *end;
-		unsigned long n = strtoul(arg, &end, 10);
+		unsigned long n;
 
-		if (!isdigit((unsigned char)*arg) || *end || n < 1 || n > TCP_SAMPLE_MAX)
+		if (parse_uint(arg, 1, TCP_SAMPLE_MAX, &n))
 			die_usage("invalid --tcp-sample '%s': expected a number from 1 to %d", arg,
 				  TCP_SAMPLE_MAX);
 		opts->tcp_sample = (uint32_t)n;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Command-line helpers shared by the subcommands: durations, filters, probes. */
+/* Command-line helpers shared by the subcommands: filters, probes, usage errors. */
 #ifndef HIVEMON_CLI_H
 #define HIVEMON_CLI_H
 
@@ -7,19 +7,18 @@
 #include <stdio.h>
 
 #include "core/probe_opts.h"
+#include "util/log.h"
+#include "util/parse.h" /* parse_duration_ns() and the other value parsers */
 
 #define EXIT_USAGE	  2
 #define EXIT_RUNTIME	  1
 #define EXIT_CHECK_FAILED 3 /* report --check: a check failed */
 
-/* "500ms", "2s", "1m", "1h", "250us"; bare numbers are seconds. 0 on success. */
-int parse_duration_ns(const char *text, uint64_t *ns);
 /* "syscall,tcp,sched,mem,alloc" -> PROBE_* bits. 0 on success. */
 int parse_probes(const char *text, unsigned int *probes);
 
-/* One line "hivemon: <message>" on stderr. */
+/* One line "hivemon: <message>" on stderr (util/log.h), then exit 2. */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Handles a filter/probe option shared by report, top and run: --pid,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `hivemon check-config FILE`: validates a daemon config, one file:line per problem. */
+/* `hivemon check-config FILE`: validates a daemon config, one file:line per problem;
+ * `--keys` lists the keys a config accepts. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +16,14 @@ int cmd_check_config(int argc, char **argv)
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: hivemon check-config FILE\n"
+		       "       hivemon check-config --keys\n"
 		       "Validates a daemon config: prints FILE:LINE: MESSAGE for every problem\n"
-		       "and exits 2 if there is any.\n");
+		       "and exits 2 if there is any.\n"
+		       "--keys prints every accepted key, one per line as SECTION KEY, sorted.\n");
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--keys"))
+		return config_print_keys(stdout) ? EXIT_RUNTIME : 0;
 	if (argc != 2)
 		die_usage("check-config: expected one FILE (usage: hivemon check-config FILE)");
 	err = config_load(argv[1], &cfg, stderr);

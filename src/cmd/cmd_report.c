@@ -105,10 +105,9 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 				die_usage("invalid --slow '%s': expected e.g. 10ms", optarg);
 			break;
 		case 'm': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*end || !v || v > 1000000)
+			if (parse_uint(optarg, 1, 1000000, &v))
 				die_usage("invalid --max-procs '%s': expected 1 to 1000000",
 					  optarg);
 			args->probes.max_procs = (uint32_t)v;

@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "core/probe_opts.h"
+#include "util/parse.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hivemon/hivemon.conf"
 
@@ -105,11 +106,12 @@ void config_free(struct config *cfg);
 
 const struct cfg_target *config_target(const struct config *cfg, const char *name);
 
-/* "80MB", "512KiB", "1G", "1048576" -> bytes (binary multiples). 0 on success. */
-int parse_size_bytes(const char *text, double *bytes);
-/* "70%", "70" -> 70. 0 on success. */
-int parse_percent(const char *text, double *percent);
-/* A threshold in @unit: a duration, size, percentage or plain number. */
+/* Every accepted key as "SECTION KEY" lines, sorted ("agent interval",
+ * "webhook url"): the table the parser uses. 0, or -ENOMEM. */
+int config_print_keys(FILE *out);
+
+/* A threshold in @unit: a duration, size, percentage or plain number
+ * (util/parse.h has the parsers of each kind). 0 on success. */
 int parse_threshold(enum metric_unit unit, const char *text, double *value);
 
 #endif

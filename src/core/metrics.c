@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/probe_opts.h"
 #include "core/syscalls.h"
+#include "util/units.h"
 
 #define STAT_BIT(s) (1u << (s))
 #define LATENCY_STATS                                                                              \
@@ -119,25 +120,9 @@ char *metric_format(enum metric_unit unit, double value, char *buf, size_t len)
 {
 	switch (unit) {
 	case UNIT_NS:
-		if (value >= 1e9)
-			snprintf(buf, len, "%.3gs", value / 1e9);
-		else if (value >= 1e6)
-			snprintf(buf, len, "%.3gms", value / 1e6);
-		else if (value >= 1e3)
-			snprintf(buf, len, "%.3gus", value / 1e3);
-		else
-			snprintf(buf, len, "%.0fns", value);
-		break;
+		return units_ns(value, UNITS_METRIC, buf, len);
 	case UNIT_BYTES:
-		if (value >= 1024.0 * 1024 * 1024)
-			snprintf(buf, len, "%.1fGB", value / (1024.0 * 1024 * 1024));
-		else if (value >= 1024.0 * 1024)
-			snprintf(buf, len, "%.1fMB", value / (1024.0 * 1024));
-		else if (value >= 1024.0)
-			snprintf(buf, len, "%.1fKB", value / 1024.0);
-		else
-			snprintf(buf, len, "%.0fB", value);
-		break;
+		return units_bytes(value, UNITS_METRIC, buf, len);
 	case UNIT_PERCENT:
 		snprintf(buf, len, "%.1f%%", value);
 		break;

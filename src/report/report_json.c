@@ -6,6 +6,7 @@
 #include "report/report.h"
 #include "report/report_order.h"
 #include "core/syscalls.h"
+#include "util/rfc3339.h"
 #include "util/units.h"
 
 static json_t *endpoint_json(const struct endpoint *ep)
@@ -159,7 +160,8 @@ static json_t *slow_calls_json(const struct proc_snapshot *p)
 						syscall_name(order[i]->nr, name, sizeof(name)),
 						"latency_ns", (json_int_t)order[i]->latency_ns,
 						"ret", (json_int_t)order[i]->ret, "at",
-						format_time_utc(order[i]->end_ns, at, sizeof(at))));
+						rfc3339_format(order[i]->end_ns, RFC3339_SECONDS,
+							       at, sizeof(at))));
 	}
 	return arr;
 }
@@ -194,13 +196,13 @@ json_t *report_to_json(const struct snapshot *snap)
 	for (size_t k = 0; order && k < snap->n_procs; k++)
 		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
 	free(order);
-	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
-			 "host", snap->host, "kernel", snap->kernel, "started_at",
-			 format_time_utc(snap->started_at_ns, started, sizeof(started)),
-			 "duration_s", snap->duration_ns / 1e9, "lost_events",
-			 (json_int_t)snap->lost_events, "tcp_sample",
-			 (json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
-			 "findings", analysis_json(snap));
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA, "host",
+		snap->host, "kernel", snap->kernel, "started_at",
+		rfc3339_format(snap->started_at_ns, RFC3339_SECONDS, started, sizeof(started)),
+		"duration_s", snap->duration_ns / 1e9, "lost_events", (json_int_t)snap->lost_events,
+		"tcp_sample", (json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes",
+		procs, "findings", analysis_json(snap));
 }
 
 int report_print_json(const struct snapshot *snap, FILE *out)

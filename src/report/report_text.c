@@ -6,6 +6,7 @@
 #include "report/report.h"
 #include "report/report_order.h"
 #include "core/syscalls.h"
+#include "util/rfc3339.h"
 #include "util/units.h"
 
 #define TOP_SYSCALLS 10
@@ -138,7 +139,7 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 		"hivemon report: host %s, kernel %s, from %s for %.1fs, %zu processes, "
 		"%llu lost events\n",
 		snap->host, snap->kernel,
-		format_time_utc(snap->started_at_ns, started, sizeof(started)),
+		rfc3339_format(snap->started_at_ns, RFC3339_SECONDS, started, sizeof(started)),
 		snap->duration_ns / 1e9, snap->n_procs, (unsigned long long)snap->lost_events);
 	if (snap->tcp_sample > 1)
 		fprintf(out,

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/probe_opts.h"
 #include "store/store_pg_rows.h"
 #include "core/syscalls.h"
+#include "util/rfc3339.h"
 #include "util/utf8.h"
 
 #define NS_PER_S	      1000000000ULL
@@ -91,14 +91,9 @@ static void cb_null(struct textbuf *b)
 /* CLOCK_REALTIME nanoseconds as a timestamptz literal in UTC. */
 static void cb_timestamp(struct textbuf *b, uint64_t ns)
 {
-	time_t secs = (time_t)(ns / NS_PER_S);
-	char text[48];
-	struct tm tm;
+	char text[RFC3339_BUFLEN];
 
-	gmtime_r(&secs, &tm);
-	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
-	textbuf_put(b, text, strlen(text));
-	textbuf_printf(b, ".%06llu+00", (unsigned long long)(ns % NS_PER_S / 1000));
+	textbuf_puts(b, rfc3339_format(ns, RFC3339_PG, text, sizeof(text)));
 }
 
 static void cb_json(struct textbuf *b, json_t *labels)

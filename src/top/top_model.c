@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "top/top_model.h"
+#include "util/units.h"
 
 const struct top_col_info top_cols[COL_COUNT] = {
 	[COL_PID] = {"PID", 7, false, true, false},
@@ -310,31 +311,9 @@ long top_model_find(const struct top_model *m, uint32_t pid)
 	return -1;
 }
 
-/* Three significant digits of @v followed by @unit. */
-static char *fmt_sig3(double v, const char *unit, char *buf, size_t len)
-{
-	if (v < 9.995)
-		snprintf(buf, len, "%.2f%s", v, unit);
-	else if (v < 99.95)
-		snprintf(buf, len, "%.1f%s", v, unit);
-	else
-		snprintf(buf, len, "%.0f%s", v, unit);
-	return buf;
-}
-
 char *fmt_latency(uint64_t ns, char *buf, size_t len)
 {
-	if (!ns)
-		snprintf(buf, len, "-");
-	else if (ns < 1000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 999500)
-		fmt_sig3((double)ns / 1e3, "µs", buf, len);
-	else if (ns < 999500000)
-		fmt_sig3((double)ns / 1e6, "ms", buf, len);
-	else
-		fmt_sig3((double)ns / 1e9, "s", buf, len);
-	return buf;
+	return units_ns((double)ns, UNITS_TOP, buf, len);
 }
 
 char *fmt_rate(double v, char *buf, size_t len)
@@ -344,27 +323,15 @@ char *fmt_rate(double v, char *buf, size_t len)
 	else if (v < 999.5)
 		snprintf(buf, len, v < 99.95 ? "%.1f" : "%.0f", v);
 	else if (v < 999500)
-		fmt_sig3(v / 1e3, "k", buf, len);
+		units_sig3(v / 1e3, "k", buf, len);
 	else
-		fmt_sig3(v / 1e6, "M", buf, len);
+		units_sig3(v / 1e6, "M", buf, len);
 	return buf;
 }
 
 char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
 {
-	double v = (double)bytes;
-
-	if (!bytes)
-		snprintf(buf, len, "-");
-	else if (v < 1024)
-		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
-	else if (v < 1023.5 * 1024)
-		fmt_sig3(v / 1024, "K", buf, len);
-	else if (v < 1023.5 * 1024 * 1024)
-		fmt_sig3(v / (1024 * 1024), "M", buf, len);
-	else
-		fmt_sig3(v / (1024.0 * 1024 * 1024), "G", buf, len);
-	return buf;
+	return units_bytes((double)bytes, UNITS_TOP, buf, len);
 }
 
 size_t utf8_width(const char *s)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Human units for text output: durations, sizes, rates, timestamps. */
+/*
+ * Human units for text output: durations and sizes. One formatter, in the
+ * style each view needs: reports, top's fixed-width columns, alert values.
+ */
 #ifndef HIVEMON_UNITS_H
 #define HIVEMON_UNITS_H
 
@@ -8,11 +11,25 @@
 
 #define UNITS_BUFLEN 32
 
-/* "850ns", "12.3us", "20.1ms", "1.50s". */
+enum units_style {
+	/* "850ns" "12.3us" "20.1ms" "1.50s"; "512B" "1.5K" "80.0M" (to P). */
+	UNITS_REPORT,
+	/* Three significant digits, a unit up once they would round to 1000
+	 * (1024): "850ns" "1.23µs" "123µs" "1.00ms"; "512B" "80.0M" "1.50G";
+	 * "-" for 0. */
+	UNITS_TOP,
+	/* Up to three significant digits: "850ns" "212ms" "1.5s"; one decimal
+	 * for sizes: "512B" "100.0MB" "2.0GB". */
+	UNITS_METRIC,
+};
+
+char *units_ns(double ns, enum units_style style, char *buf, size_t len);
+char *units_bytes(double bytes, enum units_style style, char *buf, size_t len);
+/* @v with three significant digits ("1.23", "12.3", "123") and @unit. */
+char *units_sig3(double v, const char *unit, char *buf, size_t len);
+
+/* units_ns() and units_bytes() in UNITS_REPORT style. */
 char *format_ns(uint64_t ns, char *buf, size_t len);
-/* "512B", "1.5K", "80.0M", "2.1G" (powers of 1024). */
 char *format_bytes(uint64_t bytes, char *buf, size_t len);
-/* RFC 3339 UTC, "2026-11-29T10:00:00Z". */
-char *format_time_utc(uint64_t realtime_ns, char *buf, size_t len);
 
 #endif

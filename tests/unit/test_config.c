@@ -2,6 +2,7 @@
 /* The INI config: values, defaults, and every kind of problem reported as file:line. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -264,6 +265,58 @@ static void test_default_config_file(void **unused)
 	config_free(cfg);
 }
 
+/* A header opening @section: named for webhook, alertmanager and alert. */
+static void section_header(const char *section, char *buf, size_t len)
+{
+	bool named = !strcmp(section, "webhook") || !strcmp(section, "alertmanager") ||
+		     !strcmp(section, "alert");
+
+	snprintf(buf, len, named ? "[%s \"w\"]" : "[%s]", section);
+}
+
+/*
+ * --keys lists the parser's own table: sorted "SECTION KEY" lines, each of
+ * them a key the parser takes (no "unknown key"), and a key it does not list
+ * is unknown.
+ */
+static void test_keys_table(void **unused)
+{
+	char *out = NULL, *save = NULL, prev[64] = "", conf[256];
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_int_equal(config_print_keys(f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "agent interval\n"));
+	assert_non_null(strstr(out, "alert metric\n"));
+	assert_non_null(strstr(out, "webhook url\n"));
+	assert_non_null(strstr(out, "webhook secret\n"));
+	assert_null(strstr(out, "alertmanager secret\n"));
+	assert_int_equal(out[len - 1], '\n');
+	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char section[32], key[32], header[64], *errors;
+		struct config *cfg;
+
+		assert_int_equal(sscanf(line, "%31s %31s", section, key), 2);
+		if (strcmp(prev, line) >= 0)
+			fail_msg("not sorted: '%s' after '%s'", line, prev);
+		snprintf(prev, sizeof(prev), "%s", line);
+		section_header(section, header, sizeof(header));
+		snprintf(conf, sizeof(conf), "%s\n%s = x\n", header, key);
+		errors = load_errors(conf, &cfg);
+		if (errors && strstr(errors, "unknown key"))
+			fail_msg("'%s' is listed but not accepted: %s", line, errors);
+		free(errors);
+		if (!errors)
+			config_free(cfg);
+		n++;
+	}
+	assert_int_equal(n, 32);
+	free(out);
+	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
+			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_problems_in_line_order),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_default_config_file),
+		cmocka_unit_test(test_keys_table),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -277,6 +277,76 @@ static void test_sampled_histogram_scaled_to_exact_count(void **state)
 	prom_registry_free(r);
 }
 
+/*
+ * Calls counted but none timed (sampling skipped them all): _count is still
+ * the exact count. With no shape known yet the calls sit in +Inf only; once
+ * the series has timed samples, untimed calls follow their shape.
+ */
+static void test_untimed_calls_keep_exact_count(void **state)
+{
+	struct prom_registry *r = prom_registry_new(false);
+	struct snapshot s;
+	struct syscall_stat *sc;
+	char *text;
+
+	snap_begin(&s, T0);
+	sc = proc_syscall(add_proc(&s, 5, "db"), NR_NANOSLEEP);
+	sc->count = 7; /* no hist_record: weight 0 */
+	assert_int_equal(prom_registry_add(r, &s), 0);
+	snapshot_free(&s);
+	text = render(r);
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_count{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\"} 7");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_bucket{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\",le=\"+Inf\"} 7");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_bucket{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\",le=\"60\"} 0");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_sum{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\"} 0.000000000");
+	free(text);
+
+	/* A timed interval: 2 calls of 800 ns (under 1 us), 2 of 20 ms. */
+	snap_begin(&s, T0 + SEC);
+	sc = proc_syscall(add_proc(&s, 5, "db"), NR_NANOSLEEP);
+	hist_record(&sc->lat, 800);
+	hist_record(&sc->lat, 800);
+	hist_record(&sc->lat, 20000000);
+	hist_record(&sc->lat, 20000000);
+	sc->count = 4;
+	assert_int_equal(prom_registry_add(r, &s), 0);
+	snapshot_free(&s);
+
+	/* 11 untimed calls spread as the 11 seen so far: 2/11 under 1 us... */
+	snap_begin(&s, T0 + 2 * SEC);
+	sc = proc_syscall(add_proc(&s, 5, "db"), NR_NANOSLEEP);
+	sc->count = 11;
+	assert_int_equal(prom_registry_add(r, &s), 0);
+	snapshot_free(&s);
+	text = render(r);
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_count{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\"} 22");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_bucket{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\",le=\"+Inf\"} 22");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_bucket{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\",le=\"1e-06\"} 4");
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_bucket{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\",le=\"0.025\"} 8");
+	/* _sum: 0.040001600 timed, plus 11 calls at the mean of the 11 so far. */
+	assert_line(text,
+		    "hivemon_syscall_latency_seconds_sum{comm=\"db\",syscall=\"" NANOSLEEP_LABEL
+		    "\"} 0.080003200");
+	free(text);
+	prom_registry_free(r);
+}
+
 /* Gauges describe the last interval only; counters persist until stale. */
 static void test_gauges_and_staleness(void **state)
 {
@@ -387,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_per_comm_and_per_pid),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_sampled_histogram_scaled_to_exact_count),
+		cmocka_unit_test(test_untimed_calls_keep_exact_count),
 		cmocka_unit_test(test_gauges_and_staleness),
 		cmocka_unit_test(test_tcp_labels),
 		cmocka_unit_test(test_store_figures),
