@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
-#include "analysis/pool.h"
+#include "core/pool.h"
 #include "core/syscalls.h"
 #include "util/units.h"
 
@@ -107,7 +107,7 @@ static int check_cpu(const struct proc_snapshot *p, const struct analysis_limits
 		struct finding_spec spec = {
 			waiting >= 2 * lim->runq_share_warning ? FINDING_CRITICAL : FINDING_WARNING,
 			"cpu-starved",
-			"sched.runq.latency.p99",
+			"cpu.wait",
 			"the CPUs it may run on are oversubscribed: run fewer busy processes "
 			"there, widen its CPU affinity or cgroup CPU quota, or add CPUs",
 			waiting * 100,
@@ -152,10 +152,9 @@ static int check_requests(const struct proc_snapshot *p, const struct analysis_l
 				"tcp.request.latency.p99",
 				"look at where the handler's time goes: its slowest syscalls, "
 				"database round-trips and run-queue delay below",
-				p99 / 1e9,
-				(p99 >= lim->api_critical_ns ? lim->api_critical_ns
-							     : lim->api_warning_ns) /
-					1e9,
+				(double)p99,
+				(double)(p99 >= lim->api_critical_ns ? lim->api_critical_ns
+								     : lim->api_warning_ns),
 			};
 
 			err = add(out, p, &spec, "answers requests on %s with p99 %s",
@@ -168,8 +167,8 @@ static int check_requests(const struct proc_snapshot *p, const struct analysis_l
 				"tcp.request.latency.p99",
 				"find the slow queries on the server (pg_stat_statements, slow "
 				"log), add indexes, or batch round-trips",
-				p99 / 1e9,
-				lim->db_slow_ns / 1e9,
+				(double)p99,
+				(double)lim->db_slow_ns,
 			};
 
 			err = add(out, p, &spec, "database round-trips to %s take p99 %s",
@@ -198,7 +197,7 @@ static int check_pools(const struct proc_snapshot *p, const struct analysis_limi
 		struct finding_spec spec = {
 			FINDING_INFO,
 			"pool-size",
-			"tcp.request.latency.p99",
+			"pool.recommended_size",
 			"size this client's connection pool to the recommended value; it covers "
 			"the measured tail concurrency with 25% headroom",
 			adv.size,
@@ -215,8 +214,9 @@ static int check_pools(const struct proc_snapshot *p, const struct analysis_limi
 	return 0;
 }
 
-static int check_network(const struct proc_snapshot *p, struct findings *out)
+static int check_network(const struct proc_snapshot *p, uint64_t window_ns, struct findings *out)
 {
+	double seconds = window_ns ? (double)window_ns / 1e9 : 1;
 	char ep[ENDPOINT_STRLEN];
 
 	for (size_t i = 0; i < p->tcp.n_connect; i++) {
@@ -224,10 +224,10 @@ static int check_network(const struct proc_snapshot *p, struct findings *out)
 		struct finding_spec spec = {
 			FINDING_WARNING,
 			"connect-failures",
-			"tcp.connect.latency.rate",
+			"tcp.connect.errors",
 			"check that the service at that address is up and listening, and its "
 			"backlog; pool connections instead of reconnecting",
-			(double)c->errors,
+			(double)c->errors / seconds,
 			0,
 		};
 
@@ -243,7 +243,7 @@ static int check_network(const struct proc_snapshot *p, struct findings *out)
 			"tcp.retransmits",
 			"packet loss or a congested path: check interface errors (ip -s link) and "
 			"the peer's load",
-			(double)p->tcp.retransmits,
+			(double)p->tcp.retransmits / seconds,
 			0,
 		};
 
@@ -281,7 +281,7 @@ static int check_memory(const struct proc_snapshot *p, const struct analysis_lim
 			"alloc.reclaim.stall.max",
 			"the host is short of free memory: lower memory use of the largest "
 			"processes or raise the memory limit of its cgroup",
-			p->alloc.reclaim_total_ns / 1e9,
+			(double)p->alloc.reclaim_max_ns,
 			0,
 		};
 
@@ -362,11 +362,11 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 			struct finding_spec spec = {
 				FINDING_INFO,
 				"syscall-errors",
-				"syscall.latency.rate",
+				"syscall.error_ratio",
 				"a failing call repeated in a loop wastes time: check what it "
 				"asks for (strace -e NAME -Z -p PID)",
-				(double)sc->errors / sc->count,
-				lim->error_ratio_warning,
+				100.0 * (double)sc->errors / (double)sc->count,
+				100.0 * lim->error_ratio_warning,
 			};
 
 			err = add(out, p, &spec, "%llu of %llu %s calls failed",
@@ -376,7 +376,7 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 		if (!err && !is_waiting_syscall(nm) && p99 >= lim->db_slow_ns / 2) {
 			struct finding_spec spec = {
 				FINDING_WARNING,    "slow-syscall", "syscall.latency.p99",
-				syscall_advice(nm), p99 / 1e9,	    lim->db_slow_ns / 2e9,
+				syscall_advice(nm), (double)p99,    (double)(lim->db_slow_ns / 2),
 			};
 
 			err = add(out, p, &spec, "%s calls take p99 %s (%llu calls)", nm,
@@ -406,8 +406,9 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		const struct proc_snapshot *p = &snap->procs[i];
 
 		if (check_cpu(p, lim, snap->duration_ns, out) || check_requests(p, lim, out) ||
-		    check_pools(p, lim, snap->duration_ns, out) || check_network(p, out) ||
-		    check_memory(p, lim, out) || check_syscalls(p, lim, out))
+		    check_pools(p, lim, snap->duration_ns, out) ||
+		    check_network(p, snap->duration_ns, out) || check_memory(p, lim, out) ||
+		    check_syscalls(p, lim, out))
 			return -ENOMEM;
 	}
 	if (out->n)

@@ -35,8 +35,10 @@ struct finding {
 	const char *kind;	    /* stable identifier, e.g. "cpu-starved" */
 	char summary[192];	    /* what is wrong, with the numbers */
 	const char *recommendation; /* what to do about it */
-	double value, threshold;    /* the evidence, in the metric's unit */
-	const char *metric;	    /* metric name of DESIGN.md */
+	/* The evidence, in the unit of @metric (core/metrics.h: ns, bytes, %,
+	 * per second, a count), so it compares with an alert rule on it. */
+	double value, threshold;
+	const char *metric; /* a metric name metric_parse() accepts */
 };
 
 struct findings {

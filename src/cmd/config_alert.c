@@ -27,6 +27,8 @@ int parse_threshold(enum metric_unit unit, const char *text, double *value)
 		return parse_percent(text, value);
 	case UNIT_PER_SEC:
 		return parse_rate(text, value);
+	case UNIT_COUNT:
+		return parse_count(text, value);
 	}
 	return -EINVAL;
 }
@@ -105,6 +107,7 @@ static void alert_thresholds(struct parser *p, struct cfg_alert *a, const struct
 				unit == UNIT_NS	       ? "a duration such as 200ms"
 				: unit == UNIT_BYTES   ? "a size such as 100MB"
 				: unit == UNIT_PERCENT ? "a percentage such as 85%"
+				: unit == UNIT_COUNT   ? "a number"
 						       : "a number per second");
 			continue;
 		}

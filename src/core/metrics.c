@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/metrics.h"
+#include "core/pool.h"
 #include "core/probe_opts.h"
 #include "core/syscalls.h"
 #include "util/units.h"
@@ -32,6 +33,10 @@ static const struct metric_def {
 	/* Reclaim stalls are counted, not histogrammed: no percentiles. */
 	{"alloc.reclaim.stall", METRIC_ALLOC_RECLAIM_STALL,
 	 STAT_BIT(STAT_MAX) | STAT_BIT(STAT_AVG) | STAT_BIT(STAT_RATE), ""},
+	{"cpu.wait", METRIC_CPU_WAIT, STAT_BIT(STAT_NONE), ""},
+	{"tcp.connect.errors", METRIC_TCP_CONNECT_ERRORS, STAT_BIT(STAT_NONE), "endpoint"},
+	{"syscall.error_ratio", METRIC_SYSCALL_ERROR_RATIO, STAT_BIT(STAT_NONE), "syscall"},
+	{"pool.recommended_size", METRIC_POOL_RECOMMENDED_SIZE, STAT_BIT(STAT_NONE), "endpoint"},
 };
 
 static const char *const stat_suffixes[] = {
@@ -77,11 +82,16 @@ enum metric_unit metric_unit(const struct metric_id *id)
 {
 	switch (id->source) {
 	case METRIC_CPU_USAGE:
+	case METRIC_CPU_WAIT:
+	case METRIC_SYSCALL_ERROR_RATIO:
 		return UNIT_PERCENT;
 	case METRIC_MEM_RSS:
 		return UNIT_BYTES;
 	case METRIC_TCP_RETRANSMITS:
+	case METRIC_TCP_CONNECT_ERRORS:
 		return UNIT_PER_SEC;
+	case METRIC_POOL_RECOMMENDED_SIZE:
+		return UNIT_COUNT;
 	default:
 		return id->stat == STAT_RATE ? UNIT_PER_SEC : UNIT_NS;
 	}
@@ -128,6 +138,9 @@ char *metric_format(enum metric_unit unit, double value, char *buf, size_t len)
 		break;
 	case UNIT_PER_SEC:
 		snprintf(buf, len, "%.3g/s", value);
+		break;
+	case UNIT_COUNT:
+		snprintf(buf, len, "%.0f", value);
 		break;
 	}
 	return buf;
@@ -217,6 +230,54 @@ static void proc_requests(struct series_ctx *sc, const struct proc_snapshot *p)
 	sc->labels.role = sc->labels.endpoint = NULL;
 }
 
+static void proc_error_ratios(struct series_ctx *sc, const struct proc_snapshot *p)
+{
+	char name[SYSCALL_NAME_LEN];
+
+	for (size_t i = 0; i < p->n_syscalls; i++) {
+		const struct syscall_stat *st = &p->syscalls[i];
+
+		if (!st->count)
+			continue;
+		sc->labels.syscall = syscall_name(st->nr, name, sizeof(name));
+		sc->fn(sc->ctx, &sc->labels, 100.0 * (double)st->errors / (double)st->count);
+	}
+	sc->labels.syscall = NULL;
+}
+
+static void proc_connect_errors(struct series_ctx *sc, const struct proc_snapshot *p)
+{
+	char endpoint[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_connect; i++) {
+		const struct tcp_remote_stat *st = &p->tcp.connect[i];
+
+		if (!st->count)
+			continue;
+		sc->labels.endpoint = endpoint_format(&st->remote, endpoint, sizeof(endpoint));
+		sc->fn(sc->ctx, &sc->labels, (double)st->errors / sc->seconds);
+	}
+	sc->labels.endpoint = NULL;
+}
+
+static void proc_pool_sizes(struct series_ctx *sc, const struct proc_snapshot *p,
+			    uint64_t window_ns)
+{
+	char endpoint[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *st = &p->tcp.requests[i];
+		struct pool_advice adv;
+
+		if (st->role != TCP_ROLE_CLIENT || !st->count)
+			continue;
+		pool_advise(st, window_ns, POOL_MIN_DEFAULT, POOL_MAX_DEFAULT, &adv);
+		sc->labels.endpoint = endpoint_format(&st->remote, endpoint, sizeof(endpoint));
+		sc->fn(sc->ctx, &sc->labels, adv.size);
+	}
+	sc->labels.endpoint = NULL;
+}
+
 static void proc_reclaim(struct series_ctx *sc, const struct proc_snapshot *p)
 {
 	double value;
@@ -270,6 +331,20 @@ static void proc_series(struct series_ctx *sc, const struct snapshot *w,
 		break;
 	case METRIC_ALLOC_RECLAIM_STALL:
 		proc_reclaim(sc, p);
+		break;
+	case METRIC_CPU_WAIT:
+		if (w->probes & PROBE_SCHED)
+			sc->fn(sc->ctx, &sc->labels,
+			       100.0 * (double)p->sched.runq.sum_ns / (double)w->duration_ns);
+		break;
+	case METRIC_TCP_CONNECT_ERRORS:
+		proc_connect_errors(sc, p);
+		break;
+	case METRIC_SYSCALL_ERROR_RATIO:
+		proc_error_ratios(sc, p);
+		break;
+	case METRIC_POOL_RECOMMENDED_SIZE:
+		proc_pool_sizes(sc, p, w->duration_ns);
 		break;
 	}
 }

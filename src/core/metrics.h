@@ -24,6 +24,10 @@ enum metric_source {
 	METRIC_MEM_RSS,
 	METRIC_ALLOC_MALLOC_LATENCY,
 	METRIC_ALLOC_RECLAIM_STALL,
+	METRIC_CPU_WAIT,	      /* % of one core spent waiting for a CPU */
+	METRIC_TCP_CONNECT_ERRORS,    /* failed connects per second */
+	METRIC_SYSCALL_ERROR_RATIO,   /* % of a syscall's calls that failed */
+	METRIC_POOL_RECOMMENDED_SIZE, /* connections a client's pool needs */
 };
 
 enum metric_stat {
@@ -42,6 +46,7 @@ enum metric_unit {
 	UNIT_BYTES,   /* sizes: 80MB */
 	UNIT_PERCENT, /* 70% (of one core) */
 	UNIT_PER_SEC, /* events per second: plain numbers */
+	UNIT_COUNT,   /* a plain number of things */
 };
 
 struct metric_id {

@@ -111,6 +111,11 @@ int parse_rate(const char *text, double *per_s)
 	return parse_number(text, "/s", per_s);
 }
 
+int parse_count(const char *text, double *count)
+{
+	return parse_number(text, "", count);
+}
+
 int parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;

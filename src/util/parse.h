@@ -18,6 +18,8 @@ int parse_size_bytes(const char *text, double *bytes);
 int parse_percent(const char *text, double *percent);
 /* "12.5/s", "12.5" -> 12.5. */
 int parse_rate(const char *text, double *per_s);
+/* "12" -> 12: a plain number of things. 0 on success. */
+int parse_count(const char *text, double *count);
 /* A decimal integer from @min to @max, digits only ("+1", " 1" are not). */
 int parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out);
 /* true/yes/on/1, false/no/off/0, any case. */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "analysis/analysis.h"
+#include "core/metrics.h"
 
 #define MS  1000000ULL
 #define SEC 1000000000ULL
@@ -222,6 +223,69 @@ static void test_findings_json(void **state)
 	json_decref(arr);
 }
 
+struct metric_match {
+	const struct finding *f;
+	bool found;
+};
+
+/* Whether the finding's series (same pid) has the finding's value. */
+static void match_value(void *ctx, const struct series_labels *l, double value)
+{
+	struct metric_match *m = ctx;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%u", m->f->pid);
+	if (!strcmp(l->pid, pid) && value >= m->f->value * 0.999999 &&
+	    value <= m->f->value * 1.000001)
+		m->found = true;
+}
+
+/* Every finding names a metric of the list, and its value is what that
+ * metric gives for the process: same unit, same number. */
+static void test_findings_speak_their_metric(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *p = proc(&fx->snap, 9, "everything");
+	struct endpoint listen = {.family = AF_INET, .port = 80},
+			db = {.family = AF_INET, .port = 5432};
+	struct tcp_request_stat *r;
+
+	fx->snap.probes = PROBES_DEFAULT;
+	p->sched.oncpu_ns = 8 * SEC;
+	record_n(&p->sched.runq, 1000, 3 * MS);
+	r = proc_tcp_request(p, TCP_ROLE_SERVER, &listen, NULL);
+	r->count = 100;
+	record_n(&r->lat, 100, 250 * MS);
+	r = proc_tcp_request(p, TCP_ROLE_CLIENT, NULL, &db);
+	r->count = 100;
+	record_n(&r->lat, 100, 120 * MS);
+	proc_tcp_connect(p, &db)->count = 10;
+	proc_tcp_connect(p, &db)->errors = 4;
+	p->tcp.retransmits = 7;
+	p->alloc.rss_bytes = 120ULL << 20;
+	p->alloc.reclaim_count = 3;
+	p->alloc.reclaim_total_ns = 30 * MS;
+	p->alloc.reclaim_max_ns = 20 * MS;
+	proc_syscall(p, 74)->count = 20;
+	record_n(&proc_syscall(p, 74)->lat, 20, 80 * MS);
+	proc_syscall(p, 62)->count = 100;
+	proc_syscall(p, 62)->errors = 100;
+	record_n(&proc_syscall(p, 62)->lat, 100, 1000);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(fx->found.n, 11);
+	for (size_t i = 0; i < fx->found.n; i++) {
+		const struct finding *f = &fx->found.items[i];
+		struct metric_match m = {.f = f};
+		struct metric_id id;
+
+		if (metric_parse(f->metric, &id))
+			fail_msg("%s: metric '%s' is not a metric", f->kind, f->metric);
+		metrics_foreach(&fx->snap, &id, match_value, &m);
+		if (!m.found)
+			fail_msg("%s: value %g is not what %s gives", f->kind, f->value, f->metric);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_size_follows_littles_law, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_findings_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_findings_speak_their_metric, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

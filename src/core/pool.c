@@ -2,7 +2,7 @@
 /* Connection-pool size recommendations from request rate and latency. */
 #include <math.h>
 
-#include "analysis/pool.h"
+#include "core/pool.h"
 
 /* Spare connections for bursts above the measured tail. */
 #define POOL_HEADROOM 1.25
