@@ -22,7 +22,6 @@
 #include "export/export.h"
 #include "cmd/ipc.h"
 #include "util/log.h"
-#include "report/report.h"
 #include "alert/spool.h"
 #include "store/store_pg.h"
 #include "core/window.h"
@@ -76,32 +75,18 @@ static int consumers_open(struct daemon *d)
 	return 0;
 }
 
-/* Slow calls top's detail view lists per process; they are most of the
- * document's bytes, and top parses the document every interval. */
-#define IPC_SLOW_CALLS 3
-
-/* The report of the interval plus the firing alerts, for `hivemon top`. */
+/* The interval plus the firing alerts, for `hivemon top`. */
 static void publish_ipc(struct daemon *d, const struct snapshot *snap)
 {
-	json_t *doc = report_to_json(snap), *proc;
-	char *text;
-	size_t i;
+	json_t *firing = alert_engine_firing_json(d->alerts);
+	struct textbuf msg = {0};
 
-	if (!doc)
-		return;
-	json_array_foreach(json_object_get(doc, "processes"), i, proc)
-	{
-		json_t *slow = json_object_get(proc, "slow_calls");
-
-		while (json_array_size(slow) > IPC_SLOW_CALLS)
-			json_array_remove(slow, json_array_size(slow) - 1);
-	}
-	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
-	text = json_dumps(doc, JSON_COMPACT);
-	if (text)
-		ipc_server_publish(d->ipc, text);
-	free(text);
-	json_decref(doc);
+	if (firing && !ipc_message_encode(snap, firing, &msg))
+		ipc_server_publish(d->ipc, msg.s, msg.len);
+	else
+		hlog(LOG_ERR, "ipc: the interval could not be encoded (out of memory)");
+	textbuf_free(&msg);
+	json_decref(firing);
 }
 
 /*
