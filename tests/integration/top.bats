@@ -317,6 +317,64 @@ daemon_frame_ready() {
 	assert_output --partial "hivemon: no hivemon daemon answers on $SOCK"
 }
 
+# Each of a real-time 20 ms sleeper's calls lands in the bucket 19.9 .. 21.0 ms
+# (16 to an octave), so a p99 read through the daemon and one measured
+# standalone, over different seconds, are that bucket's value: equal, or
+# apart by no more than its width (6.25 %) when the percentile is clamped to
+# each window's exact max. The old JSON hand-off also kept p99; what it lost
+# (buckets between its four quantiles) the unit tests of the encoding check.
+same_bucket() { # A B: two latency cells within one bucket's width
+	awk -v a="$(to_ms "$1")" -v b="$(to_ms "$2")" \
+		'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= (a < b ? a : b) * 0.0625) }'
+}
+
+@test "top through the daemon shows the percentiles top standalone measures" {
+	start_sleeper hm_dmn 20
+	start_daemon
+	local alone="$BATS_TEST_TMPDIR/alone"
+	"$HIVEMON" top --once --standalone --comm hm_dmn --interval 2s >"$alone"
+	SCREEN="$BATS_TEST_TMPDIR/once"
+	local ok=
+	for _ in $(seq 30); do
+		daemon_frame_ready && { ok=1; break; }
+		sleep 0.5
+	done
+	cat "$alone" "$SCREEN"
+	assert_equal "$ok" 1
+	grep -q "daemon $SOCK" "$SCREEN"
+	assert_equal "$(cell "$alone" hm_dmn 7)" clock_nanosleep
+	assert_equal "$(cell "$SCREEN" hm_dmn 7)" clock_nanosleep
+	assert sys_p99_near hm_dmn 20
+	run same_bucket "$(cell "$alone" hm_dmn 6)" "$(cell "$SCREEN" hm_dmn 6)"
+	assert_success
+	# ~50 calls a second either way (±1 at a window's edges).
+	assert_between "$(cell "$alone" hm_dmn 5)" 45 52
+	assert_between "$(cell "$SCREEN" hm_dmn 5)" 45 52
+}
+
+@test "a daemon of another version (a JSON document on the socket) is named as such" {
+	SOCK="$BATS_TEST_TMPDIR/old.sock"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[1] + ".up", "w").close()
+while True:
+    c, _ = s.accept()
+    c.sendall(b"{\"schema\":\"hivemon.report/v1\",\"processes\":[]}")
+    c.close()
+' "$SOCK" &
+	SLEEPERS+=($!)
+	for _ in $(seq 50); do
+		[ -e "$SOCK.up" ] && break
+		sleep 0.1
+	done
+	run "$HIVEMON" top --once --socket "$SOCK"
+	assert_equal "$status" 1
+	assert_output "hivemon: the daemon at $SOCK speaks another version"
+}
+
 @test "standalone top holds its own BPF programs" {
 	start_sleeper hm_own 20
 	start_top --comm hm_own
