@@ -190,6 +190,12 @@ static void window_free(struct top_window *w)
 	top_alerts_free(&w->alerts);
 }
 
+/* A daemon replaced by one of another version while top runs. */
+static const char *window_error(int err)
+{
+	return err == -EPROTONOSUPPORT ? "the daemon speaks another version" : strerror(-err);
+}
+
 /* Replaces @w with the daemon's latest window. */
 static int daemon_next(struct top_source *src, struct top_window *w)
 {
@@ -271,7 +277,7 @@ static int run_once(const struct top_opts *o, struct top_source *src)
 	err = src->collector ? collect_merged(src->collector, o->interval_ns, &w.snap)
 			     : daemon_window(src, o->interval_ns, &w);
 	if (err) {
-		log_error("top: cannot read a window: %s", strerror(-err));
+		log_error("top: cannot read a window: %s", window_error(err));
 		window_free(&w);
 		return EXIT_RUNTIME;
 	}
@@ -408,7 +414,7 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 
 			if (err)
 				snprintf(ui.status, sizeof(ui.status), "cannot read a window: %s",
-					 strerror(-err));
+					 window_error(err));
 			else
 				ui.status[0] = '\0';
 			next_drain = next_deadline(next_drain, drain_step);

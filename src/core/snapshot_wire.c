@@ -254,16 +254,21 @@ static const uint8_t *get_bytes(struct reader *r, size_t n)
 	return at;
 }
 
-/* @n bytes of text without NUL into @dst, which has room for the NUL. */
+/* @n bytes of text without NUL into @dst, which has room for the NUL;
+ * "" on error. */
 static void get_text(struct reader *r, char *dst, size_t n)
 {
 	const uint8_t *at = get_bytes(r, n);
 
-	if (at && memchr(at, '\0', n))
+	dst[0] = '\0';
+	if (!at)
+		return;
+	if (memchr(at, '\0', n)) {
 		fail(r, -EINVAL);
-	else if (at)
-		memcpy(dst, at, n);
-	dst[at ? n : 0] = '\0';
+		return;
+	}
+	memcpy(dst, at, n);
+	dst[n] = '\0';
 }
 
 /* A string into the fixed array @dst of @size bytes. */
