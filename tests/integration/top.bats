@@ -319,26 +319,32 @@ daemon_frame_ready() {
 	assert_output --partial "hivemon: no hivemon daemon answers on $SOCK"
 }
 
-# The end of the window in top's header ("to 10:00:03") in $SCREEN.
+# The end of the window in top's header ("to 10:00:03") in $ONCE.
 window_end() {
-	grep -o 'to [0-9:]*' "$SCREEN" | head -1
+	grep -o 'to [0-9:]*' "$ONCE" | head -1
 }
 
 daemon_once() {
-	"$HIVEMON" top --once --socket "$SOCK" >"$SCREEN" 2>/dev/null
+	"$HIVEMON" top --once --socket "$SOCK" >"$ONCE" 2>/dev/null
 }
 
-# A short-lived sleeper whose whole life lies inside one 3 s interval of the
-# daemon and inside the 10 s window of a standalone top: both histograms
-# hold exactly the same calls (--exact on both: no sampling), so the
-# percentiles must be equal strings, not merely close. With the old JSON
-# hand-off they were equal at p50/p90/p99 only by construction; the
-# buckets in between the unit tests of the encoding check.
-@test "top through the daemon shows exactly the percentiles top standalone measures" {
-	local alone="$BATS_TEST_TMPDIR/alone" err="$BATS_TEST_TMPDIR/alone.err"
-	local stats="$BATS_TEST_TMPDIR/stats" end
+# octave_count FROM: the count of the detail histogram's row "FROM .. TO".
+octave_count() {
+	awk -v from="$1" '$1 == from && $2 == ".." { print $NF; exit }' "$SCREEN"
+}
+
+# A short-lived process whose whole life lies inside one 3 s interval of
+# the daemon and inside the 10 s window of a standalone top: both
+# histograms hold exactly the same calls (--exact on both: no sampling),
+# so their p99 must be the same string, not merely close. Its sleeps of
+# 3, 5, 10 and 40 ms span four octaves: the daemon's window must bring
+# every one of them, where a histogram rebuilt from p50/p90/p99/max (the
+# JSON hand-off before) had nothing between p50 (3 ms) and p90 (10 ms).
+@test "top through the daemon shows exactly what top standalone measures, every bucket" {
+	local alone="$BATS_TEST_TMPDIR/alone" err="$BATS_TEST_TMPDIR/alone.err" end
+	ONCE="$BATS_TEST_TMPDIR/once"
+	cp "$WORKLOADS/sleep_phases" "$BATS_TEST_TMPDIR/hm_dmn"
 	start_daemon 3s "exact = true"
-	SCREEN="$BATS_TEST_TMPDIR/once"
 	for _ in $(seq 50); do
 		daemon_once && [ -n "$(window_end)" ] && break
 		sleep 0.2
@@ -351,27 +357,40 @@ daemon_once() {
 		grep -q 'probes attached' "$err" && break
 		sleep 0.05
 	done
+	start_top_on_socket
 	# Right after a daemon interval began (its latest window changed).
 	end=$(window_end)
 	for _ in $(seq 50); do
 		daemon_once && [ "$(window_end)" != "$end" ] && break
 		sleep 0.1
 	done
-	chrt -f 10 "$WORKLOADS/sleepers" 1 20 hm_dmn 25 "$stats"
+	chrt -f 10 "$BATS_TEST_TMPDIR/hm_dmn" 3:0.3 5:0.3 10:0.3 40:0.4 >/dev/null
 	# The daemon publishes that interval within 3 s, before top's 10 s end.
 	for _ in $(seq 30); do
-		daemon_once && has_row hm_dmn && break
+		daemon_once && SCREEN="$ONCE" has_row hm_dmn && break
 		sleep 0.2
 	done
+	# The live view on the socket shows it for a few refreshes: freeze it.
+	wait_screen 5 has_row hm_dmn
+	keys p
+	wait_screen 3 shows PAUSED
+	keys Enter
+	wait_screen 5 shows "clock_nanosleep latency"
 	wait "$top"
-	cat "$alone" "$SCREEN"
-	assert has_row hm_dmn
-	grep -q "daemon $SOCK" "$SCREEN"
+	cat "$alone" "$ONCE" "$SCREEN"
+	SCREEN="$ONCE" assert has_row hm_dmn
+	grep -q "daemon $SOCK" "$ONCE"
 	assert_equal "$(cell "$alone" hm_dmn 7)" clock_nanosleep
-	assert_equal "$(cell "$SCREEN" hm_dmn 7)" clock_nanosleep
-	assert_equal "$(cell "$SCREEN" hm_dmn 6)" "$(cell "$alone" hm_dmn 6)"
-	read -r count p50 p99 max <"$stats"
-	assert_within_pct "$(to_ms "$(cell "$alone" hm_dmn 6)")" "$(awk -v n="$p99" 'BEGIN { print n / 1e6 }')" 5
+	assert_equal "$(cell "$ONCE" hm_dmn 7)" clock_nanosleep
+	assert_equal "$(cell "$ONCE" hm_dmn 6)" "$(cell "$alone" hm_dmn 6)"
+	# 0.3 s of 3 ms sleeps is ~100 calls; 0.3 s of 5 ms ~60, of 10 ms ~30;
+	# 0.4 s of 40 ms 10 (fewer when the machine is slow to wake us).
+	assert_equal "$(octave_count 1.05ms)" ""
+	assert_between "$(octave_count 2.10ms)" 70 101
+	assert_between "$(octave_count 4.19ms)" 40 61
+	assert_between "$(octave_count 8.39ms)" 20 31
+	assert_equal "$(octave_count 16.8ms)" 0
+	assert_between "$(octave_count 33.6ms)" 7 10
 }
 
 @test "a daemon of another version (a JSON document on the socket) is named as such" {
