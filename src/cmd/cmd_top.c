@@ -16,7 +16,7 @@
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "cmd/ipc.h"
-#include "report/report_parse.h"
+#include "top/top_alerts.h"
 #include "top/top_model.h"
 #include "top/top_render.h"
 #include "top/top_view.h"
@@ -128,18 +128,37 @@ static void parse_opts(int argc, char **argv, struct top_opts *o)
 		die_usage("top needs a terminal (use --once for plain output)");
 }
 
+/* A daemon of another hivemon version encodes windows differently. */
+static int check_version(const char *socket, const void *msg, size_t len)
+{
+	struct snapshot snap;
+	json_t *firing;
+	int err;
+
+	snapshot_init(&snap);
+	err = ipc_message_decode(msg, len, &snap, &firing);
+	snapshot_free(&snap);
+	json_decref(firing);
+	if (err == -EPROTONOSUPPORT)
+		log_error("the daemon at %s speaks another version", socket);
+	return err == -EPROTONOSUPPORT ? -1 : 0;
+}
+
 static int source_open(struct top_source *src, const struct top_opts *o)
 {
 	memset(src, 0, sizeof(*src));
 	if (!o->standalone) {
-		char *doc = ipc_fetch(o->socket);
+		size_t len = 0;
+		void *msg = ipc_fetch(o->socket, &len);
 
 		/* ENODATA: a daemon is up but has not finished its first window. */
-		if (doc || errno == ENODATA) {
-			free(doc);
+		if (msg || errno == ENODATA) {
+			int err = msg ? check_version(o->socket, msg, len) : 0;
+
+			free(msg);
 			src->socket = o->socket;
 			snprintf(src->label, sizeof(src->label), "daemon %s", o->socket);
-			return 0;
+			return err;
 		}
 		if (errno == EACCES) { /* a daemon runs, and it is not for us */
 			log_error("the hivemon daemon's socket %s is root-only", o->socket);
@@ -171,18 +190,29 @@ static void window_free(struct top_window *w)
 	top_alerts_free(&w->alerts);
 }
 
+/* A daemon replaced by one of another version while top runs. */
+static const char *window_error(int err)
+{
+	return err == -EPROTONOSUPPORT ? "the daemon speaks another version" : strerror(-err);
+}
+
 /* Replaces @w with the daemon's latest window. */
 static int daemon_next(struct top_source *src, struct top_window *w)
 {
-	char *doc;
+	json_t *firing = NULL;
+	size_t len = 0;
+	void *msg;
 	int err;
 
 	window_free(w);
-	doc = ipc_fetch(src->socket);
-	if (!doc)
+	msg = ipc_fetch(src->socket, &len);
+	if (!msg)
 		return -errno;
-	err = report_parse_text(doc, &w->snap, &w->alerts);
-	free(doc);
+	err = ipc_message_decode(msg, len, &w->snap, &firing);
+	free(msg);
+	if (!err)
+		err = top_alerts_from_json(firing, &w->alerts);
+	json_decref(firing);
 	return err;
 }
 
@@ -247,7 +277,7 @@ static int run_once(const struct top_opts *o, struct top_source *src)
 	err = src->collector ? collect_merged(src->collector, o->interval_ns, &w.snap)
 			     : daemon_window(src, o->interval_ns, &w);
 	if (err) {
-		log_error("top: cannot read a window: %s", strerror(-err));
+		log_error("top: cannot read a window: %s", window_error(err));
 		window_free(&w);
 		return EXIT_RUNTIME;
 	}
@@ -384,7 +414,7 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 
 			if (err)
 				snprintf(ui.status, sizeof(ui.status), "cannot read a window: %s",
-					 strerror(-err));
+					 window_error(err));
 			else
 				ui.status[0] = '\0';
 			next_drain = next_deadline(next_drain, drain_step);

@@ -22,7 +22,6 @@
 #include "export/export.h"
 #include "cmd/ipc.h"
 #include "util/log.h"
-#include "report/report.h"
 #include "alert/spool.h"
 #include "store/store_pg.h"
 #include "core/window.h"
@@ -36,7 +35,11 @@ struct daemon {
 	struct probe_opts cli_probe; /* command-line options, over the config's */
 
 	struct config *cfg;
+	/* NULL only when, after a reload, no probe set could be loaded:
+	 * run_interval() retries. */
 	struct collector *collector;
+	/* Measured by probes a reload unloaded, for the interval under way. */
+	struct snapshot carry;
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
@@ -76,32 +79,18 @@ static int consumers_open(struct daemon *d)
 	return 0;
 }
 
-/* Slow calls top's detail view lists per process; they are most of the
- * document's bytes, and top parses the document every interval. */
-#define IPC_SLOW_CALLS 3
-
-/* The report of the interval plus the firing alerts, for `hivemon top`. */
+/* The interval plus the firing alerts, for `hivemon top`. */
 static void publish_ipc(struct daemon *d, const struct snapshot *snap)
 {
-	json_t *doc = report_to_json(snap), *proc;
-	char *text;
-	size_t i;
+	json_t *firing = alert_engine_firing_json(d->alerts);
+	struct textbuf msg = {0};
 
-	if (!doc)
-		return;
-	json_array_foreach(json_object_get(doc, "processes"), i, proc)
-	{
-		json_t *slow = json_object_get(proc, "slow_calls");
-
-		while (json_array_size(slow) > IPC_SLOW_CALLS)
-			json_array_remove(slow, json_array_size(slow) - 1);
-	}
-	json_object_set_new(doc, "alerts", alert_engine_firing_json(d->alerts));
-	text = json_dumps(doc, JSON_COMPACT);
-	if (text)
-		ipc_server_publish(d->ipc, text);
-	free(text);
-	json_decref(doc);
+	if (firing && !ipc_message_encode(snap, firing, &msg))
+		ipc_server_publish(d->ipc, msg.s, msg.len);
+	else
+		hlog(LOG_ERR, "ipc: the interval could not be encoded (out of memory)");
+	textbuf_free(&msg);
+	json_decref(firing);
 }
 
 /*
@@ -244,6 +233,23 @@ static void restore_alert_state(struct daemon *d)
 
 /* ---- one interval ------------------------------------------------------------ */
 
+/* The interval that just ended, with what probes unloaded by a reload
+ * measured of it. */
+static int collect_interval(struct daemon *d, struct snapshot *snap)
+{
+	if (!d->collector) {
+		d->collector = collector_open(&d->cfg->probe);
+		if (!d->collector)
+			return -EAGAIN;
+		hlog(LOG_NOTICE, "probes: loaded again");
+	}
+	if (!d->carry.n_procs && !d->carry.duration_ns)
+		return collector_collect(d->collector, snap);
+	*snap = d->carry;
+	snapshot_init(&d->carry);
+	return collector_collect_into(d->collector, snap);
+}
+
 static void run_interval(struct daemon *d)
 {
 	struct snapshot snap;
@@ -251,12 +257,13 @@ static void run_interval(struct daemon *d)
 	int err;
 
 	snapshot_init(&snap);
-	err = collector_collect(d->collector, &snap);
+	err = collect_interval(d, &snap);
 	if (!err)
 		err = windows_push(d->windows, &snap);
 	snapshot_free(&snap);
 	if (err) {
-		hlog(LOG_ERR, "interval skipped: %s", strerror(-err));
+		hlog(LOG_ERR, "interval skipped: %s",
+		     err == -EAGAIN ? "no probes loaded" : strerror(-err));
 		return;
 	}
 	now = clock_ns(CLOCK_REALTIME);
@@ -265,6 +272,67 @@ static void run_interval(struct daemon *d)
 		save_alert_state(d);
 	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
 	daemon_publish(d, windows_latest(d->windows));
+}
+
+/* ---- probes across a reload ------------------------------------------------------ */
+
+/* "syscall,sched" for the log. */
+static const char *probes_text(unsigned int probes, char *buf, size_t len)
+{
+	static const char *const names[] = {"syscall", "tcp", "sched", "mem", "alloc"};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (probes & (1u << i) && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 names[i]);
+	return buf[0] ? buf : "none";
+}
+
+/* Collects what the running probes measured of this interval into
+ * d->carry, then unloads them. */
+static void collector_stop(struct daemon *d)
+{
+	int err;
+
+	if (!d->collector)
+		return;
+	err = collector_collect_into(d->collector, &d->carry);
+	if (err)
+		hlog(LOG_ERR, "probes: the interval so far is lost: %s", strerror(-err));
+	collector_close(d->collector);
+	d->collector = NULL;
+}
+
+/*
+ * Replaces the running probes by @to's. The old set is unloaded before the
+ * new one loads, so the hooks never carry two sets of programs at once (twice
+ * the overhead, and twice the kernel memory). When @to cannot load, @from's
+ * set is loaded again. 0 when @to runs, else -1.
+ */
+static int collector_switch(struct daemon *d, const struct probe_opts *from,
+			    const struct probe_opts *to)
+{
+	char old_set[64], new_set[64];
+
+	probes_text(from->probes, old_set, sizeof(old_set));
+	probes_text(to->probes, new_set, sizeof(new_set));
+	collector_stop(d);
+	hlog(LOG_NOTICE, "probes: unloaded %s, loading %s", old_set, new_set);
+	d->collector = collector_open(to);
+	if (d->collector) {
+		hlog(LOG_NOTICE, "probes: loaded %s", new_set);
+		return 0;
+	}
+	hlog(LOG_ERR, "probes: %s could not be loaded; loading %s again", new_set, old_set);
+	d->collector = collector_open(from);
+	if (d->collector)
+		hlog(LOG_NOTICE, "probes: loaded %s", old_set);
+	else
+		hlog(LOG_ERR, "probes: %s could not be loaded either; retrying every interval",
+		     old_set);
+	return -1;
 }
 
 /* ---- start, reload, stop --------------------------------------------------------- */
@@ -337,14 +405,15 @@ static bool same_string(const char *a, const char *b)
 }
 
 /* SIGHUP: the new config replaces the old only if it is valid and its
- * parts start; otherwise the old one keeps running. */
+ * parts start; otherwise the old one keeps running (its probes loaded
+ * again if they had been swapped). */
 static void daemon_reload(struct daemon *d)
 {
 	struct backoff_policy policy = backoff_policy();
-	struct collector *collector = NULL;
 	struct windows *windows = NULL;
 	struct notifier *notifier;
 	struct config *cfg;
+	bool new_probes;
 
 	hlog(LOG_NOTICE, "reloading %s", d->config_path);
 	if (config_load(d->config_path, &cfg, stderr)) {
@@ -353,16 +422,14 @@ static void daemon_reload(struct daemon *d)
 		return;
 	}
 	apply_cli(d, cfg);
-	if (!same_probes(&cfg->probe, &d->cfg->probe)) {
-		collector = collector_open(&cfg->probe);
-		if (!collector)
-			goto rejected;
-	}
-	if (!same_windows(d, cfg) || collector) {
+	new_probes = !same_probes(&cfg->probe, &d->cfg->probe);
+	if (!same_windows(d, cfg) || new_probes) {
 		windows = new_windows(cfg);
 		if (!windows)
 			goto rejected;
 	}
+	if (new_probes && collector_switch(d, &d->cfg->probe, &cfg->probe))
+		goto rejected;
 	/* The old threads stop first so one target never has two senders;
 	 * what they had queued is in the spool and is queued again. */
 	notifier_close(d->notifier);
@@ -371,13 +438,11 @@ static void daemon_reload(struct daemon *d)
 	if (!notifier || alert_engine_reload(d->alerts, cfg)) {
 		notifier_close(notifier);
 		d->notifier = notifier_open(d->cfg, &policy);
+		if (new_probes)
+			collector_switch(d, &cfg->probe, &d->cfg->probe);
 		goto rejected;
 	}
 	d->notifier = notifier;
-	if (collector) {
-		collector_close(d->collector);
-		d->collector = collector;
-	}
 	if (windows) {
 		windows_free(d->windows);
 		d->windows = windows;
@@ -393,7 +458,6 @@ static void daemon_reload(struct daemon *d)
 	     cfg->n_targets);
 	return;
 rejected:
-	collector_close(collector);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -434,6 +498,7 @@ static void daemon_stop(struct daemon *d)
 	alert_engine_free(d->alerts);
 	windows_free(d->windows);
 	collector_close(d->collector);
+	snapshot_free(&d->carry);
 	config_free(d->cfg);
 }
 

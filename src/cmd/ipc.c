@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unix socket hand-off of the daemon's latest document to `hivemon top`.
+ * Unix socket hand-off of the daemon's latest window to `hivemon top`.
  * Protocol: a client connects and reads until EOF; the server writes the
- * current document (nothing when none is published yet) and closes.
+ * current message (nothing when none is published yet) and closes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +18,15 @@
 
 #include "cmd/cli.h"
 #include "cmd/ipc.h"
+#include "core/snapshot_wire.h"
 
 struct ipc_server {
 	int listen_fd;
 	int stop_fd; /* eventfd: wakes the thread for shutdown */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	char *doc; /* latest published document, owned, under lock */
+	void *msg; /* latest published message, owned, under lock */
+	size_t msg_len;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -74,13 +76,18 @@ static void make_parent(const char *path)
 	mkdir(dir, 0700);
 }
 
-static char *current_doc(struct ipc_server *srv)
+/* A copy, so a slow client does not hold the lock the daemon publishes under. */
+static void *current_msg(struct ipc_server *srv, size_t *len)
 {
-	char *copy = NULL;
+	void *copy = NULL;
 
 	pthread_mutex_lock(&srv->lock);
-	if (srv->doc)
-		copy = strdup(srv->doc);
+	if (srv->msg) {
+		copy = malloc(srv->msg_len);
+		if (copy)
+			memcpy(copy, srv->msg, srv->msg_len);
+		*len = srv->msg_len;
+	}
 	pthread_mutex_unlock(&srv->lock);
 	return copy;
 }
@@ -90,8 +97,8 @@ static void serve_client(struct ipc_server *srv, int fd)
 	const struct timeval timeout = {.tv_sec = 1};
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char *doc;
-	size_t off = 0, n;
+	char *msg;
+	size_t off = 0, n = 0;
 
 	/* The file mode already keeps others out; this also covers a socket
 	 * path the operator placed in a permissive directory. */
@@ -99,12 +106,11 @@ static void serve_client(struct ipc_server *srv, int fd)
 	    (cred.uid != 0 && cred.uid != geteuid()))
 		return;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	doc = current_doc(srv);
-	if (!doc)
+	msg = current_msg(srv, &n);
+	if (!msg)
 		return;
-	n = strlen(doc);
 	while (off < n) {
-		ssize_t w = send(fd, doc + off, n - off, MSG_NOSIGNAL);
+		ssize_t w = send(fd, msg + off, n - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -112,7 +118,7 @@ static void serve_client(struct ipc_server *srv, int fd)
 			break;
 		off += (size_t)w;
 	}
-	free(doc);
+	free(msg);
 }
 
 static void *serve(void *arg)
@@ -201,16 +207,18 @@ struct ipc_server *ipc_server_open(const char *path)
 	return srv;
 }
 
-int ipc_server_publish(struct ipc_server *srv, const char *json)
+int ipc_server_publish(struct ipc_server *srv, const void *msg, size_t len)
 {
-	char *copy = strdup(json);
-	char *old;
+	void *copy = malloc(len ? len : 1);
+	void *old;
 
 	if (!copy)
 		return -ENOMEM;
+	memcpy(copy, msg, len);
 	pthread_mutex_lock(&srv->lock);
-	old = srv->doc;
-	srv->doc = copy;
+	old = srv->msg;
+	srv->msg = copy;
+	srv->msg_len = len;
 	pthread_mutex_unlock(&srv->lock);
 	free(old);
 	return 0;
@@ -228,11 +236,11 @@ void ipc_server_close(struct ipc_server *srv)
 	close(srv->listen_fd);
 	unlink(srv->path);
 	pthread_mutex_destroy(&srv->lock);
-	free(srv->doc);
+	free(srv->msg);
 	free(srv);
 }
 
-char *ipc_fetch(const char *path)
+void *ipc_fetch(const char *path, size_t *out_len)
 {
 	const struct timeval timeout = {.tv_sec = 2};
 	struct sockaddr_un addr;
@@ -257,7 +265,7 @@ char *ipc_fetch(const char *path)
 	for (;;) {
 		ssize_t r;
 
-		if (len + 1 >= cap) {
+		if (len == cap) {
 			char *bigger = realloc(buf, cap * 2);
 
 			if (!bigger) {
@@ -267,7 +275,7 @@ char *ipc_fetch(const char *path)
 			buf = bigger;
 			cap *= 2;
 		}
-		r = recv(fd, buf + len, cap - len - 1, 0);
+		r = recv(fd, buf + len, cap - len, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -284,11 +292,44 @@ char *ipc_fetch(const char *path)
 		errno = ENODATA; /* a daemon runs but has no window yet */
 		return NULL;
 	}
-	buf[len] = '\0';
+	*out_len = len;
 	return buf;
 fail:
 	free(buf);
 	close(fd);
 	errno = err;
 	return NULL;
+}
+
+int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct textbuf *out)
+{
+	char *alerts;
+	int err;
+
+	err = snapshot_encode(snap, out);
+	if (err)
+		return err;
+	alerts = json_dumps(firing, JSON_COMPACT);
+	if (!alerts)
+		return -ENOMEM;
+	textbuf_puts(out, alerts);
+	free(alerts);
+	return out->oom ? -ENOMEM : 0;
+}
+
+int ipc_message_decode(const void *msg, size_t len, struct snapshot *snap, json_t **firing)
+{
+	size_t used;
+	int err;
+
+	*firing = NULL;
+	err = snapshot_decode(msg, len, snap, &used);
+	if (err)
+		return err;
+	*firing = json_loadb((const char *)msg + used, len - used, 0, NULL);
+	if (json_is_array(*firing))
+		return 0;
+	json_decref(*firing);
+	*firing = NULL;
+	return -EINVAL;
 }

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Local unix socket through which a running daemon hands its latest window
- * (hivemon.report/v1 JSON plus an "alerts" array) to `hivemon top`, so top
- * does not load a second tracer. Root-only permissions (0600).
+ * to `hivemon top`, so top does not load a second tracer. Root-only
+ * permissions (0600).
+ *
+ * The message is the interval's snapshot in its lossless binary form
+ * (core/snapshot_wire.h: histograms as buckets, so top's percentiles equal
+ * the daemon's), followed by the firing alerts as a JSON array.
  */
 #ifndef HIVEMON_IPC_H
 #define HIVEMON_IPC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/snapshot.h"
+#include "util/textbuf.h"
 
 #define IPC_DEFAULT_PATH "/run/hivemon/hivemon.sock"
 
@@ -13,11 +23,19 @@ struct ipc_server;
 
 /* Binds @path (replacing a stale socket) and serves from its own thread. */
 struct ipc_server *ipc_server_open(const char *path);
-/* Makes @json (copied) the document every next client receives. */
-int ipc_server_publish(struct ipc_server *srv, const char *json);
+/* Makes the @len bytes at @msg (copied) what every next client receives. */
+int ipc_server_publish(struct ipc_server *srv, const void *msg, size_t len);
 void ipc_server_close(struct ipc_server *srv);
 
-/* Reads the current document from a daemon; NULL (errno set) when none runs. */
-char *ipc_fetch(const char *path);
+/* Reads the current message from a daemon into a malloc'ed buffer of *@len
+ * bytes; NULL (errno set) when none runs, ENODATA when it has no window yet. */
+void *ipc_fetch(const char *path, size_t *len);
+
+/* The message of one interval: @snap, then the array @firing. 0 or -ENOMEM. */
+int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct textbuf *out);
+/* Fills @snap (initialised by the caller, who frees it on any result) and
+ * *@firing (a new reference, an array) from a message. 0, -EPROTONOSUPPORT
+ * from a daemon of another version, -EINVAL when malformed, -ENOMEM. */
+int ipc_message_decode(const void *msg, size_t len, struct snapshot *snap, json_t **firing);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report/report_parse.h"
+#include "top/top_alerts.h"
 #include "core/snapshot.h"
 
 enum top_col {

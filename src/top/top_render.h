@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "report/report_parse.h"
+#include "top/top_alerts.h"
 #include "core/snapshot.h"
 #include "top/top_model.h"
 #include "top/top_view.h"

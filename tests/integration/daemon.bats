@@ -373,6 +373,77 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook" ops
 	kill -0 "$DAEMON_PID"
 }
 
+# write_probe_conf FILE PROBES: no rules, watching phases11 with PROBES.
+write_probe_conf() {
+	cat >"$1" <<CONF
+[agent]
+interval = 1s
+state_dir = $BATS_TEST_TMPDIR/state
+socket = $BATS_TEST_TMPDIR/hivemon.sock
+filter.comm = phases11
+probes = $2
+CONF
+}
+
+# The daemon's window has a phases11 row whose run-queue p99 is measured.
+reports_runq() {
+	daemon_top && awk '$2 == "phases11" && $4 != "-" { f = 1 } END { exit !f }' \
+		"$BATS_TEST_TMPDIR/top"
+}
+
+# A window later than the one of window_end $1 was published.
+window_after() {
+	daemon_top && [ -n "$(window_end)" ] && [ "$(window_end)" != "$1" ]
+}
+
+@test "SIGHUP with other probes: the old set unloads before the new loads; one that cannot load falls back" {
+	local conf="$BATS_TEST_TMPDIR/p.conf" samples="$BATS_TEST_TMPDIR/samples" before after end
+	write_probe_conf "$conf" syscall
+	"$WORKLOADS/sleepers" 1 20 phases11 &
+	STARTED_PIDS+=($!)
+	# Room for one probe set of syscall+sched, not for that plus the
+	# syscall set beside it (~30 descriptors), nor for four sets.
+	DAEMON_FD_LIMIT=48 start_daemon "$conf"
+	wait_until 10 daemon_top || fail "no window"
+	before=$(daemon_progs)
+	assert [ "$before" -gt 0 ]
+
+	write_probe_conf "$conf" syscall,sched
+	sample_progs "$samples"
+	kill -HUP "$DAEMON_PID"
+	wait_until 20 grep -q 'reloaded' "$DAEMON_LOG" || fail "not reloaded"
+	kill "$SAMPLER_PID"
+	wait "$SAMPLER_PID" 2>/dev/null || true
+	cat "$DAEMON_LOG"
+	after=$(daemon_progs)
+	assert [ "$after" -gt "$before" ]
+	# Never both sets at once: at most the new set's programs.
+	assert [ "$(wc -l <"$samples")" -gt 10 ]
+	assert [ "$(sort -n "$samples" | tail -1)" -le "$after" ]
+	run grep -oE '(notice|error): probes: .*' "$DAEMON_LOG"
+	assert_output "notice: probes: unloaded syscall, loading syscall,sched
+notice: probes: loaded syscall,sched"
+	# It reports, with the new set: run-queue latency is measured now.
+	wait_until 10 reports_runq || fail "no window with the sched probes"
+
+	# A set the descriptor limit cannot hold: the previous one is loaded again.
+	write_probe_conf "$conf" syscall,tcp,sched,mem
+	kill -HUP "$DAEMON_PID"
+	wait_until 20 grep -q 'reload rejected' "$DAEMON_LOG" || fail "not rejected"
+	cat "$DAEMON_LOG"
+	grep -q 'load failed: Too many open files' "$DAEMON_LOG"
+	run grep -oE '(notice|error): probes: .*' "$DAEMON_LOG"
+	assert_line --index 2 "notice: probes: unloaded syscall,sched, loading syscall,tcp,sched,mem"
+	assert_line --index 3 "error: probes: syscall,tcp,sched,mem could not be loaded; loading syscall,sched again"
+	assert_line --index 4 "notice: probes: loaded syscall,sched"
+	assert_equal "$(daemon_progs)" "$after"
+	daemon_top
+	end=$(window_end)
+	wait_until 10 window_after "$end" || fail "no window after the fallback"
+	wait_until 10 reports_runq || fail "no window with the sched probes"
+	kill -0 "$DAEMON_PID"
+}
+
 # start_alertmanager: a real prometheus-alertmanager on loopback whose
 # resolve_timeout is 3 s (an alert not re-sent ends 3 s after its last push).
 start_alertmanager() {

@@ -28,12 +28,16 @@ daemon_starts_above() {
 }
 
 # start_daemon CONF: `hivemon run`, stderr in $DAEMON_LOG; returns once it runs.
+# With DAEMON_FD_LIMIT set, it runs under `ulimit -n $DAEMON_FD_LIMIT`.
 start_daemon() {
 	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
 	touch "$DAEMON_LOG"
 	local starts
 	starts=$(grep -c 'notice: running:' "$DAEMON_LOG" || true)
-	"$HIVEMON" run --config "$1" 2>>"$DAEMON_LOG" &
+	(
+		[ -z "${DAEMON_FD_LIMIT:-}" ] || ulimit -n "$DAEMON_FD_LIMIT"
+		exec "$HIVEMON" run --config "$1" 2>>"$DAEMON_LOG"
+	) &
 	DAEMON_PID=$!
 	STARTED_PIDS+=("$DAEMON_PID")
 	wait_until 20 daemon_starts_above "$starts" || {
@@ -107,4 +111,26 @@ delivered_at_least() {
 # requests_at_least NAME N: receiver NAME got at least N requests.
 requests_at_least() {
 	[ "$(received "$1" length)" -ge "$2" ]
+}
+
+# BPF programs the daemon holds (one file descriptor each).
+daemon_progs() {
+	find /proc/"$DAEMON_PID"/fd -lname 'anon_inode:bpf-prog' 2>/dev/null | wc -l
+}
+
+# sample_progs FILE: appends daemon_progs to FILE, as often as it can,
+# until stopped (its PID is in SAMPLER_PID and STARTED_PIDS).
+sample_progs() {
+	(while :; do daemon_progs >>"$1"; done) &
+	SAMPLER_PID=$!
+	STARTED_PIDS+=("$SAMPLER_PID")
+}
+
+# The end of the daemon's latest window as top shows it ("10:00:01"), its
+# row of COMM in $BATS_TEST_TMPDIR/top.
+daemon_top() {
+	"$HIVEMON" top --once --socket "$BATS_TEST_TMPDIR/hivemon.sock" >"$BATS_TEST_TMPDIR/top" 2>&1
+}
+window_end() {
+	grep -o 'to [0-9:]*' "$BATS_TEST_TMPDIR/top" | head -1
 }

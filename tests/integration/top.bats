@@ -236,16 +236,18 @@ sys_p99_near() {
 	assert_equal "$(cat "$TOP_EXIT")" "exit 0"
 }
 
-# start_daemon: `hivemon run` watching hm_dmn, with a rule that is critical
-# above 15 ms of clock_nanosleep p99, serving on $SOCK.
+# start_daemon [INTERVAL [AGENT_LINE]]: `hivemon run` watching hm_dmn every
+# INTERVAL (1s), with a rule that is critical above 15 ms of
+# clock_nanosleep p99, serving on $SOCK.
 start_daemon() {
 	SOCK="$BATS_TEST_TMPDIR/hivemon.sock"
 	cat >"$BATS_TEST_TMPDIR/hivemon.conf" <<-CONF
 		[agent]
-		interval = 1s
+		interval = ${1:-1s}
 		state_dir = $BATS_TEST_TMPDIR/state
 		socket = $SOCK
 		filter.comm = hm_dmn
+		${2:-}
 
 		[alert "sleepy"]
 		metric = syscall.latency.p99
@@ -315,6 +317,103 @@ daemon_frame_ready() {
 	run "$HIVEMON" top --once --socket "$SOCK"
 	assert_equal "$status" 1
 	assert_output --partial "hivemon: no hivemon daemon answers on $SOCK"
+}
+
+# The end of the window in top's header ("to 10:00:03") in $ONCE.
+window_end() {
+	grep -o 'to [0-9:]*' "$ONCE" | head -1
+}
+
+daemon_once() {
+	"$HIVEMON" top --once --socket "$SOCK" >"$ONCE" 2>/dev/null
+}
+
+# octave_count FROM: the count of the detail histogram's row "FROM .. TO".
+octave_count() {
+	awk -v from="$1" '$1 == from && $2 == ".." { print $NF; exit }' "$SCREEN"
+}
+
+# A short-lived process whose whole life lies inside one 3 s interval of
+# the daemon and inside the 10 s window of a standalone top: both
+# histograms hold exactly the same calls (--exact on both: no sampling),
+# so their p99 must be the same string, not merely close. Its sleeps of
+# 3, 5, 10 and 40 ms span four octaves: the daemon's window must bring
+# every one of them, where a histogram rebuilt from p50/p90/p99/max (the
+# JSON hand-off before) had nothing between p50 (3 ms) and p90 (10 ms).
+@test "top through the daemon shows exactly what top standalone measures, every bucket" {
+	local alone="$BATS_TEST_TMPDIR/alone" err="$BATS_TEST_TMPDIR/alone.err" end
+	ONCE="$BATS_TEST_TMPDIR/once"
+	cp "$WORKLOADS/sleep_phases" "$BATS_TEST_TMPDIR/hm_dmn"
+	start_daemon 3s "exact = true"
+	for _ in $(seq 50); do
+		daemon_once && [ -n "$(window_end)" ] && break
+		sleep 0.2
+	done
+	(set -o pipefail
+	 "$HIVEMON" top --once --standalone --exact --verbose --comm hm_dmn --interval 10s \
+		2>"$err" | cat >"$alone") &
+	local top=$!
+	for _ in $(seq 200); do
+		grep -q 'probes attached' "$err" && break
+		sleep 0.05
+	done
+	start_top_on_socket
+	# Right after a daemon interval began (its latest window changed).
+	end=$(window_end)
+	for _ in $(seq 50); do
+		daemon_once && [ "$(window_end)" != "$end" ] && break
+		sleep 0.1
+	done
+	chrt -f 10 "$BATS_TEST_TMPDIR/hm_dmn" 3:0.3 5:0.3 10:0.3 40:0.4 >/dev/null
+	# The daemon publishes that interval within 3 s, before top's 10 s end.
+	for _ in $(seq 30); do
+		daemon_once && SCREEN="$ONCE" has_row hm_dmn && break
+		sleep 0.2
+	done
+	# The live view on the socket shows it for a few refreshes: freeze it.
+	wait_screen 5 has_row hm_dmn
+	keys p
+	wait_screen 3 shows PAUSED
+	keys Enter
+	wait_screen 5 shows "clock_nanosleep latency"
+	wait "$top"
+	cat "$alone" "$ONCE" "$SCREEN"
+	SCREEN="$ONCE" assert has_row hm_dmn
+	grep -q "daemon $SOCK" "$ONCE"
+	assert_equal "$(cell "$alone" hm_dmn 7)" clock_nanosleep
+	assert_equal "$(cell "$ONCE" hm_dmn 7)" clock_nanosleep
+	assert_equal "$(cell "$ONCE" hm_dmn 6)" "$(cell "$alone" hm_dmn 6)"
+	# 0.3 s of 3 ms sleeps is ~100 calls; 0.3 s of 5 ms ~60, of 10 ms ~30;
+	# 0.4 s of 40 ms 10 (fewer when the machine is slow to wake us).
+	assert_equal "$(octave_count 1.05ms)" ""
+	assert_between "$(octave_count 2.10ms)" 70 101
+	assert_between "$(octave_count 4.19ms)" 40 61
+	assert_between "$(octave_count 8.39ms)" 20 31
+	assert_equal "$(octave_count 16.8ms)" 0
+	assert_between "$(octave_count 33.6ms)" 7 10
+}
+
+@test "a daemon of another version (a JSON document on the socket) is named as such" {
+	SOCK="$BATS_TEST_TMPDIR/old.sock"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[1] + ".up", "w").close()
+while True:
+    c, _ = s.accept()
+    c.sendall(b"{\"schema\":\"hivemon.report/v1\",\"processes\":[]}")
+    c.close()
+' "$SOCK" &
+	SLEEPERS+=($!)
+	for _ in $(seq 50); do
+		[ -e "$SOCK.up" ] && break
+		sleep 0.1
+	done
+	run "$HIVEMON" top --once --socket "$SOCK"
+	assert_equal "$status" 1
+	assert_output "hivemon: the daemon at $SOCK speaks another version"
 }
 
 @test "standalone top holds its own BPF programs" {
