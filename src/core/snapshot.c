@@ -253,6 +253,10 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 
 	if (s->comm[0])
 		memcpy(d->comm, s->comm, sizeof(d->comm));
+	if (s->service_key) {
+		memcpy(d->service, s->service, sizeof(d->service));
+		d->service_key = s->service_key;
+	}
 	if (s->cgroup && (!d->cgroup || !d->cgroup[0])) {
 		free(d->cgroup);
 		d->cgroup = strdup(s->cgroup);

@@ -132,6 +132,8 @@ static void put_proc(struct textbuf *b, const struct snapshot *s, const struct p
 	put_u64(b, p->pid);
 	put_str(b, p->comm);
 	put_str(b, p->cgroup);
+	put_str(b, p->service);
+	put_u64(b, p->service_key);
 	put_u64(b, p->exited);
 	put_u64(b, p->n_syscalls);
 	for (size_t i = 0; i < p->n_syscalls; i++) {
@@ -467,6 +469,8 @@ static void get_proc(struct reader *r, struct snapshot *s)
 	}
 	get_str(r, p->comm, sizeof(p->comm));
 	p->cgroup = get_strdup(r);
+	get_str(r, p->service, sizeof(p->service));
+	p->service_key = get_u64(r);
 	p->exited = get_bool(r);
 	get_syscalls(r, p);
 	get_slow(r, s, p);

@@ -89,6 +89,8 @@ static void assert_same_proc(const struct proc_snapshot *a, const struct proc_sn
 	assert_int_equal(a->pid, b->pid);
 	assert_string_equal(a->comm, b->comm);
 	assert_string_equal(a->cgroup ? a->cgroup : "", b->cgroup);
+	assert_string_equal(a->service, b->service);
+	assert_int_equal(a->service_key, b->service_key);
 	assert_int_equal(a->exited, b->exited);
 	assert_int_equal(a->n_syscalls, b->n_syscalls);
 	for (size_t i = 0; i < a->n_syscalls; i++) {
@@ -135,6 +137,8 @@ static void rich_snapshot(struct snapshot *s)
 	s->tcp_sample = 8;
 	p = snapshot_proc(s, UINT32_MAX);
 	strcpy(p->comm, "fifteen-chars-x");
+	strcpy(p->service, "postgres");
+	p->service_key = 0xfedcba9876543210ULL;
 	p->exited = true;
 	for (uint64_t v = 1; v < 5000000000ULL; v = v * 3 / 2 + 1)
 		hist_record(&proc_syscall(p, 17)->lat, v);
@@ -298,9 +302,11 @@ static void test_corrupted(void **state)
 static void test_hostile(void **state)
 {
 	/* Header, then seven zero fields, then 2^64 - 1 processes. */
-	static const uint8_t huge_procs[] = {'H',  'V',	 'S',  'W',  1,	   0,	 0,    0,
-					     0,	   0,	 0,    0,    0,	   0xff, 0xff, 0xff,
-					     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	static const uint8_t huge_procs[] = {'H',  'V',	 'S',  'W',  SNAPSHOT_WIRE_VERSION,
+					     0,	   0,	 0,    0,    0,
+					     0,	   0,	 0,    0xff, 0xff,
+					     0xff, 0xff, 0xff, 0xff, 0xff,
+					     0xff, 0xff, 0x01};
 	struct snapshot orig;
 	struct textbuf buf;
 
