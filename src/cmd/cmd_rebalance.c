@@ -10,6 +10,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/commands.h"
+#include "cmd/config.h"
 #include "probes/collector.h"
 #include "rebalance/affinity.h"
 #include "rebalance/group.h"
@@ -20,6 +21,7 @@
 
 static const char usage_text[] =
 	"usage: hivemon rebalance [--comm GLOB] [--pid PID] [--cgroup PATH] [--cpus LIST]\n"
+	"                         [--group NAME [--config FILE]]\n"
 	"                         [--interval DUR] [--windows N] [--min-gain CORES]\n"
 	"                         [--steer PORT] [--scale-out CMD] [--scale-in CMD]\n"
 	"                         [--latency-target DUR] [--apply] [--format text|json]\n"
@@ -39,6 +41,9 @@ static const char usage_text[] =
 	"  --comm GLOB        members by process name (fnmatch glob; repeatable)\n"
 	"  --pid PID          a member by pid (repeatable)\n"
 	"  --cgroup PATH      members in this cgroup v2 path or below\n"
+	"  --group NAME       the [group \"NAME\"] of the config: its match, cpus, steer,\n"
+	"                     scale_out, scale_in and latency_target (options override)\n"
+	"  --config FILE      where --group is (default /etc/hivemon/hivemon.conf)\n"
 	"  --cpus LIST        the group's CPUs, e.g. 0-3 (default: the members' cpusets)\n"
 	"  --interval DUR     length of one window (default 1s)\n"
 	"  --windows N        windows the imbalance must hold in (default 3)\n"
@@ -56,11 +61,14 @@ static const char usage_text[] =
 
 struct rebalance_args {
 	struct group_spec group;
+	const char *group_name, *config_path;
+	struct config *cfg; /* owned, with --group */
 	uint64_t interval_ns;
 	unsigned int windows;
 	double min_gain;
 	uint16_t steer_port;
 	struct scale_policy scale;
+	bool latency_given;
 	bool apply, json, verbose;
 };
 
@@ -106,6 +114,8 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 		{"windows", required_argument, NULL, 'w'},
 		{"min-gain", required_argument, NULL, 'G'},
 		{"steer", required_argument, NULL, 'S'},
+		{"group", required_argument, NULL, 'N'},
+		{"config", required_argument, NULL, 'F'},
 		{"scale-out", required_argument, NULL, 'O'},
 		{"scale-in", required_argument, NULL, 'I'},
 		{"latency-target", required_argument, NULL, 'L'},
@@ -167,6 +177,12 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 			a->steer_port = (uint16_t)port;
 			break;
 		}
+		case 'N':
+			a->group_name = optarg;
+			break;
+		case 'F':
+			a->config_path = optarg;
+			break;
 		case 'O':
 			a->scale.scale_out = optarg;
 			break;
@@ -201,8 +217,42 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 	if (optind < argc)
 		die_usage("rebalance: unexpected argument '%s'", argv[optind]);
 	a->scale.windows = a->windows;
-	if (!a->group.n_comms && !a->group.n_pids && !a->group.cgroup[0])
-		die_usage("rebalance: name the group's members with --comm, --pid or --cgroup");
+	if (a->group_name && (a->group.n_comms || a->group.n_pids || a->group.cgroup[0]))
+		die_usage("rebalance: --group or --comm/--pid/--cgroup, not both");
+	if (a->config_path && !a->group_name)
+		die_usage("rebalance: --config goes with --group");
+	if (!a->group_name && !a->group.n_comms && !a->group.n_pids && !a->group.cgroup[0])
+		die_usage("rebalance: name the group's members with --comm, --pid or --cgroup, or "
+			  "--group");
+}
+
+/* --group: the section's settings, under what the command line gave. */
+static int load_group(struct rebalance_args *a)
+{
+	const char *path = a->config_path ? a->config_path : CONFIG_DEFAULT_PATH;
+	const struct cfg_group *g;
+	struct cpu_list cli_cpus = a->group.cpus;
+	int err = config_load(path, &a->cfg, stderr);
+
+	if (err)
+		return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	g = config_group(a->cfg, a->group_name);
+	if (!g) {
+		log_error("rebalance: no [group \"%s\"] in %s", a->group_name, path);
+		return EXIT_USAGE;
+	}
+	a->group = g->spec;
+	if (cli_cpus.n)
+		a->group.cpus = cli_cpus;
+	if (!a->steer_port)
+		a->steer_port = g->steer_port;
+	if (!a->scale.scale_out)
+		a->scale.scale_out = g->scale_out;
+	if (!a->scale.scale_in)
+		a->scale.scale_in = g->scale_in;
+	if (!a->latency_given)
+		a->scale.latency_target_ns = g->latency_target_ns;
+	return 0;
 }
 
 /* Kernel-side filter: the pids when only pids are given, else everything
@@ -539,15 +589,25 @@ int cmd_rebalance(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &args);
+	if (args.group_name) {
+		rc = load_group(&args);
+		if (rc) {
+			config_free(args.cfg);
+			return rc;
+		}
+	}
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	probe_opts_for(&args, &opts);
 	c = collector_open(&opts);
-	if (!c)
+	if (!c) {
+		config_free(args.cfg);
 		return EXIT_RUNTIME;
+	}
 	rc = run(c, &args);
 	collector_close(c);
+	config_free(args.cfg);
 	return rc;
 }

@@ -90,6 +90,14 @@ const struct cfg_target *config_target(const struct config *cfg, const char *nam
 	return NULL;
 }
 
+const struct cfg_group *config_group(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (!strcmp(cfg->groups[i].spec.name, name))
+			return &cfg->groups[i];
+	return NULL;
+}
+
 static void alert_free(struct cfg_alert *a)
 {
 	free(a->name);
@@ -123,5 +131,8 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_alerts; i++)
 		alert_free(&cfg->alerts[i]);
 	free(cfg->alerts);
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		group_free(&cfg->groups[i]);
+	free(cfg->groups);
 	free(cfg);
 }

@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "core/probe_opts.h"
+#include "rebalance/group.h"
 #include "util/parse.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/hivemon/hivemon.conf"
@@ -70,6 +71,19 @@ struct cfg_alert {
 	int line;
 };
 
+enum rebalance_mode { REBALANCE_OFF, REBALANCE_PLAN, REBALANCE_APPLY };
+
+/* [group "name"]: a group of worker processes hivemon may rebalance. */
+struct cfg_group {
+	struct group_spec spec; /* name, match, cpus */
+	enum rebalance_mode mode;
+	uint64_t cooldown_ns;
+	uint16_t steer_port; /* 0: no connection steering */
+	char *scale_out, *scale_in;
+	uint64_t latency_target_ns;
+	int line;
+};
+
 struct config {
 	char *path;
 
@@ -91,6 +105,8 @@ struct config {
 	size_t n_targets;
 	struct cfg_alert *alerts;
 	size_t n_alerts;
+	struct cfg_group *groups;
+	size_t n_groups;
 };
 
 /*
@@ -105,6 +121,7 @@ int config_load_string(const char *text, const char *name, struct config **out, 
 void config_free(struct config *cfg);
 
 const struct cfg_target *config_target(const struct config *cfg, const char *name);
+const struct cfg_group *config_group(const struct config *cfg, const char *name);
 
 /* Every accepted key as "SECTION KEY" lines, sorted ("agent interval",
  * "webhook url"): the table the parser uses. 0, or -ENOMEM. */

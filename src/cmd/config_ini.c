@@ -49,6 +49,11 @@ static bool named_section_exists(struct parser *p, const char *name, int *line)
 			*line = p->cfg->alerts[i].line;
 			return true;
 		}
+	for (size_t i = 0; i < p->cfg->n_groups; i++)
+		if (!strcmp(p->cfg->groups[i].spec.name, name)) {
+			*line = p->cfg->groups[i].line;
+			return true;
+		}
 	return false;
 }
 
@@ -91,7 +96,7 @@ static void open_alert(struct parser *p, char *name)
 	alerts[p->index].line = p->section_line;
 }
 
-/* [webhook "x"], [alertmanager "x"] or [alert "x"]; @name is owned. */
+/* [webhook "x"], [alertmanager "x"], [alert "x"] or [group "x"]; @name is owned. */
 static void open_named(struct parser *p, const char *section, char *name)
 {
 	int first;
@@ -115,6 +120,9 @@ static void open_named(struct parser *p, const char *section, char *name)
 	} else if (!strncmp(section, "alertmanager", 12)) {
 		p->kind = SEC_ALERTMANAGER;
 		open_target(p, TARGET_ALERTMANAGER, name);
+	} else if (!strncmp(section, "group", 5)) {
+		p->kind = SEC_GROUP;
+		open_group(p, name);
 	} else {
 		p->kind = SEC_ALERT;
 		open_alert(p, name);
@@ -143,13 +151,14 @@ static void open_section(struct parser *p, const char *section)
 			return;
 		}
 	if ((name = section_name(section, "webhook")) || (name = section_name(section, "alert")) ||
-	    (name = section_name(section, "alertmanager"))) {
+	    (name = section_name(section, "alertmanager")) ||
+	    (name = section_name(section, "group"))) {
 		open_named(p, section, name);
 		return;
 	}
 	problem(p, p->section_line,
 		"unknown section [%s] (expected agent, export, store, webhook \"NAME\", "
-		"alertmanager \"NAME\" or alert \"NAME\")",
+		"alertmanager \"NAME\", alert \"NAME\" or group \"NAME\")",
 		section);
 }
 

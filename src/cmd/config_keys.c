@@ -251,6 +251,14 @@ static const struct config_key keys[] = {
 	{SEC_ALERT, "window", alert_raw, AK_WINDOW},
 	{SEC_ALERT, "notify", alert_raw, AK_NOTIFY},
 	{SEC_ALERT, "summary", alert_raw, AK_SUMMARY},
+	{SEC_GROUP, "match", group_match},
+	{SEC_GROUP, "cpus", group_cpus},
+	{SEC_GROUP, "rebalance", group_rebalance},
+	{SEC_GROUP, "cooldown", group_duration, GK_COOLDOWN},
+	{SEC_GROUP, "latency_target", group_duration, GK_LATENCY_TARGET},
+	{SEC_GROUP, "steer", group_steer},
+	{SEC_GROUP, "scale_out", group_command, GK_SCALE_OUT},
+	{SEC_GROUP, "scale_in", group_command, GK_SCALE_IN},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -271,6 +279,7 @@ static const char *section_word(enum section_kind kind)
 		[SEC_WEBHOOK] = "webhook",
 		[SEC_ALERTMANAGER] = "alertmanager",
 		[SEC_ALERT] = "alert",
+		[SEC_GROUP] = "group",
 	};
 
 	return words[kind];

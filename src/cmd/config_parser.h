@@ -24,6 +24,7 @@ enum section_kind {
 	SEC_WEBHOOK,
 	SEC_ALERTMANAGER,
 	SEC_ALERT,
+	SEC_GROUP,
 };
 
 /* Keys of an [alert] section; kept raw until the metric (and unit) is known. */
@@ -107,5 +108,17 @@ const struct config_key *config_key_find(enum section_kind section, const char *
 
 /* config_alert.c: checks what needs the whole file (targets' urls, alerts). */
 void config_validate(struct parser *p);
+
+/* config_group.c: [group "x"] keys and their check once the file is read. */
+void group_match(struct parser *p, const char *value, int arg);
+void group_cpus(struct parser *p, const char *value, int arg);
+void group_rebalance(struct parser *p, const char *value, int arg);
+void group_duration(struct parser *p, const char *value, int arg);
+void group_steer(struct parser *p, const char *value, int arg);
+void group_command(struct parser *p, const char *value, int arg);
+enum group_key { GK_COOLDOWN, GK_LATENCY_TARGET, GK_SCALE_OUT, GK_SCALE_IN };
+void open_group(struct parser *p, char *name);
+void validate_groups(struct parser *p);
+void group_free(struct cfg_group *g);
 
 #endif

@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/services.h"
 #include "rebalance/group.h"
 
-bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup)
+bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup,
+		   const char *service)
 {
 	size_t len = strlen(g->cgroup);
 
+	for (size_t i = 0; i < g->n_services && service; i++)
+		if (!strcmp(g->services[i], service))
+			return true;
 	for (size_t i = 0; i < g->n_pids; i++)
 		if (g->pids[i] == pid)
 			return true;
@@ -23,6 +28,44 @@ bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, c
 	/* A prefix that ends on a path component: /a matches /a and /a/b. */
 	return len && cgroup && !strncmp(cgroup, g->cgroup, len) &&
 	       (cgroup[len] == '\0' || cgroup[len] == '/' || g->cgroup[len - 1] == '/');
+}
+
+int group_spec_add_match(struct group_spec *g, const char *token)
+{
+	const char *v = strchr(token, '=');
+	size_t klen = v ? (size_t)(v - token) : 0;
+	char *end;
+
+	if (!v || !*++v)
+		return -EINVAL;
+	if (klen == 4 && !strncmp(token, "comm", 4)) {
+		if (g->n_comms == GROUP_MATCH_MAX)
+			return -E2BIG;
+		if (strlen(v) >= PROC_COMM_LEN)
+			return -EINVAL;
+		strcpy(g->comms[g->n_comms++], v);
+	} else if (klen == 3 && !strncmp(token, "pid", 3)) {
+		unsigned long pid = strtoul(v, &end, 10);
+
+		if (*end || !pid || pid > 0x3fffffff)
+			return -EINVAL;
+		if (g->n_pids == GROUP_MATCH_MAX)
+			return -E2BIG;
+		g->pids[g->n_pids++] = (uint32_t)pid;
+	} else if (klen == 7 && !strncmp(token, "service", 7)) {
+		if (g->n_services == GROUP_MATCH_MAX)
+			return -E2BIG;
+		if (strlen(v) >= SERVICE_NAME_LEN)
+			return -EINVAL;
+		strcpy(g->services[g->n_services++], v);
+	} else if (klen == 6 && !strncmp(token, "cgroup", 6)) {
+		if (v[0] != '/' || strlen(v) >= sizeof(g->cgroup) || g->cgroup[0])
+			return g->cgroup[0] ? -E2BIG : -EINVAL;
+		strcpy(g->cgroup, v);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* What membership is decided on, read from /proc: idle members have no
@@ -140,8 +183,15 @@ static struct proc_id *find_members(const struct group_spec *g, size_t *n)
 		char *end;
 		unsigned long pid = strtoul(d->d_name, &end, 10);
 
-		if (*end || !pid || !read_proc_id((uint32_t)pid, &ids[*n]) ||
-		    !group_matches(g, ids[*n].pid, ids[*n].comm, ids[*n].cgroup))
+		struct service_id svc;
+
+		if (*end || !pid || !read_proc_id((uint32_t)pid, &ids[*n]))
+			continue;
+		if (!group_matches(g, ids[*n].pid, ids[*n].comm, ids[*n].cgroup,
+				   g->n_services && !service_identify(ids[*n].pid, ids[*n].cgroup,
+								      ids[*n].comm, &svc)
+					   ? svc.name
+					   : NULL))
 			continue;
 		if (++*n == cap) {
 			struct proc_id *more = realloc(ids, 2 * cap * sizeof(*ids));

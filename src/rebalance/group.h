@@ -21,11 +21,14 @@
 #define GROUP_MATCH_MAX	 16
 #define GROUP_MEMBER_MAX 4096
 
-/* Which processes belong: any of the comm globs, pids, or cgroup prefix. */
+/* Which processes belong: any of the comm globs, pids, services or the
+ * cgroup prefix. */
 struct group_spec {
 	char name[GROUP_NAME_LEN];
 	char comms[GROUP_MATCH_MAX][PROC_COMM_LEN]; /* fnmatch globs */
 	size_t n_comms;
+	char services[GROUP_MATCH_MAX][SERVICE_NAME_LEN]; /* core/services.h names */
+	size_t n_services;
 	uint32_t pids[GROUP_MATCH_MAX];
 	size_t n_pids;
 	char cgroup[256];     /* cgroup path prefix, "" = any */
@@ -55,7 +58,13 @@ struct group_state {
 	uint64_t window_ns;
 };
 
-bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup);
+/* @service: the process's service name, NULL when not looked up (only
+ * specs with services need it). */
+bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup,
+		   const char *service);
+/* Adds one `match` token: comm=GLOB, pid=N, service=NAME or cgroup=PATH.
+ * 0, -EINVAL (syntax) or -E2BIG (too many). */
+int group_spec_add_match(struct group_spec *g, const char *token);
 /*
  * Measures @g's live members (found in /proc) in @snap, a window whose host
  * busy time per CPU went from @before to @after; a member idle in the

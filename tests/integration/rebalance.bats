@@ -204,3 +204,18 @@ start_reuseport_group() {
 	assert_failure 1
 	assert_output --partial "hivemon: rebalance: the scale-in command failed (status 4); nothing else applied"
 }
+
+@test "--group takes the group from the config; an unknown group is a usage error" {
+	start_four_on_cpu0
+	printf '[group "spin"]\nmatch = comm=rb_spin\ncpus = 0-1\n' >"$BATS_TEST_TMPDIR/g.conf"
+	run "$HIVEMON" rebalance --group spin --config "$BATS_TEST_TMPDIR/g.conf" --windows 1 --format json
+	assert_success
+	run jq -r '.groups[0] | "\(.name) \(.members | length) \(.cpus | join(","))"' <<<"$output"
+	assert_output "spin 4 0,1"
+	run "$HIVEMON" rebalance --group nope --config "$BATS_TEST_TMPDIR/g.conf"
+	assert_failure 2
+	assert_output "hivemon: rebalance: no [group \"nope\"] in $BATS_TEST_TMPDIR/g.conf"
+	run "$HIVEMON" rebalance --group spin --comm x
+	assert_failure 2
+	assert_output "hivemon: rebalance: --group or --comm/--pid/--cgroup, not both"
+}

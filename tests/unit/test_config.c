@@ -269,7 +269,7 @@ static void test_default_config_file(void **unused)
 static void section_header(const char *section, char *buf, size_t len)
 {
 	bool named = !strcmp(section, "webhook") || !strcmp(section, "alertmanager") ||
-		     !strcmp(section, "alert");
+		     !strcmp(section, "alert") || !strcmp(section, "group");
 
 	snprintf(buf, len, named ? "[%s \"w\"]" : "[%s]", section);
 }
@@ -311,10 +311,58 @@ static void test_keys_table(void **unused)
 			config_free(cfg);
 		n++;
 	}
-	assert_int_equal(n, 32);
+	assert_int_equal(n, 40);
 	free(out);
 	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
 			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");
+}
+
+/* [group] sections: defaults, every key, and the problems of bad values. */
+static void test_group_section(void **unused)
+{
+	struct config *cfg;
+	const struct cfg_group *g;
+	char *errors = load_errors("[group \"web\"]\nmatch = comm=nginx* pid=42 service=pg "
+				   "cgroup=/system.slice/web.service\ncpus = 0-1,3\n"
+				   "rebalance = apply\ncooldown = 1m\nsteer = 8080\n"
+				   "scale_out = systemctl start web@%n\nlatency_target = 150ms\n"
+				   "[group \"jobs\"]\nmatch = comm=runner\n",
+				   &cfg);
+
+	assert_null(errors);
+	assert_int_equal(cfg->n_groups, 2);
+	g = config_group(cfg, "web");
+	assert_non_null(g);
+	assert_string_equal(g->spec.comms[0], "nginx*");
+	assert_int_equal(g->spec.pids[0], 42);
+	assert_string_equal(g->spec.services[0], "pg");
+	assert_string_equal(g->spec.cgroup, "/system.slice/web.service");
+	assert_int_equal(g->spec.cpus.n, 3);
+	assert_int_equal(g->spec.cpus.cpu[2], 3);
+	assert_int_equal(g->mode, REBALANCE_APPLY);
+	assert_int_equal(g->cooldown_ns, 60000000000ULL);
+	assert_int_equal(g->steer_port, 8080);
+	assert_string_equal(g->scale_out, "systemctl start web@%n");
+	assert_null(g->scale_in);
+	assert_int_equal(g->latency_target_ns, 150000000ULL);
+	g = config_group(cfg, "jobs");
+	assert_int_equal(g->mode, REBALANCE_PLAN);
+	assert_int_equal(g->cooldown_ns, 30000000000ULL);
+	assert_int_equal(g->spec.cpus.n, 0);
+	config_free(cfg);
+	assert_single_error("[group \"g\"]\ncpus = 0-1\n", "t.conf:1: group \"g\": no match");
+	assert_single_error("[group \"g\"]\nmatch = pid=1 user=x\n",
+			    "t.conf:2: match 'user=x': expected comm=GLOB, pid=N, service=NAME or "
+			    "cgroup=PATH");
+	assert_single_error("[group \"g\"]\nmatch = pid=1\nrebalance = yes\n",
+			    "t.conf:3: rebalance 'yes': expected off, plan or apply");
+	assert_single_error("[group \"g\"]\nmatch = pid=1\ncpus = 3-1\n",
+			    "t.conf:3: cpus '3-1': expected a CPU list such as 0-3,6");
+	assert_single_error("[group \"g\"]\nmatch = pid=1\nsteer = 70000\n",
+			    "t.conf:3: steer '70000': expected a TCP port");
+	assert_single_error("[alert \"g\"]\nmetric = cpu.usage\ncritical = 90%\n"
+			    "[group \"g\"]\nmatch = pid=1\n",
+			    "t.conf:4: duplicate name \"g\" (first at line 1)");
 }
 
 int main(void)
@@ -328,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_default_config_file),
 		cmocka_unit_test(test_keys_table),
+		cmocka_unit_test(test_group_section),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
