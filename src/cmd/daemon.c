@@ -18,6 +18,7 @@
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "cmd/config.h"
+#include "rebalance/rebalancer.h"
 #include "alert/deliver.h"
 #include "export/export.h"
 #include "cmd/ipc.h"
@@ -43,7 +44,8 @@ struct daemon {
 	struct windows *windows;
 	struct alert_engine *alerts;
 	struct notifier *notifier;
-	bool alerts_changed; /* since the alert state was last saved */
+	bool alerts_changed;	       /* since the alert state was last saved */
+	struct rebalancer *rebalancer; /* [group] sections; NULL when none */
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -271,6 +273,8 @@ static void run_interval(struct daemon *d)
 	if (d->alerts_changed)
 		save_alert_state(d);
 	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
+	rebalancer_step(d->rebalancer, d->collector, windows_latest(d->windows),
+			clock_ns(CLOCK_MONOTONIC));
 	daemon_publish(d, windows_latest(d->windows));
 }
 
@@ -422,6 +426,9 @@ static void daemon_reload(struct daemon *d)
 		return;
 	}
 	apply_cli(d, cfg);
+	/* Groups start over from the new config: what was moved goes back. */
+	rebalancer_free(d->rebalancer, d->collector);
+	d->rebalancer = NULL;
 	new_probes = !same_probes(&cfg->probe, &d->cfg->probe);
 	if (!same_windows(d, cfg) || new_probes) {
 		windows = new_windows(cfg);
@@ -454,10 +461,12 @@ static void daemon_reload(struct daemon *d)
 		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
 	config_free(d->cfg);
 	d->cfg = cfg;
+	d->rebalancer = rebalancer_new(cfg);
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
 	     cfg->n_targets);
 	return;
 rejected:
+	d->rebalancer = rebalancer_new(d->cfg);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -485,6 +494,7 @@ static int daemon_start(struct daemon *d)
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
 	restore_alert_state(d);
+	d->rebalancer = rebalancer_new(d->cfg);
 	return 0;
 }
 
@@ -492,6 +502,7 @@ static void daemon_stop(struct daemon *d)
 {
 	if (d->alerts && d->alerts_changed)
 		save_alert_state(d);
+	rebalancer_free(d->rebalancer, d->collector);
 	consumers_close(d);
 	/* Pending notifications are already on disk; this only stops sending. */
 	notifier_close(d->notifier);

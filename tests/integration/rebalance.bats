@@ -13,6 +13,8 @@ setup() {
 }
 
 teardown() {
+	# The daemon tests load daemon_helpers: stop what they started first.
+	! declare -F stop_started >/dev/null || stop_started
 	for pid in "${WORKERS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -218,4 +220,66 @@ start_reuseport_group() {
 	run "$HIVEMON" rebalance --group spin --comm x
 	assert_failure 2
 	assert_output "hivemon: rebalance: --group or --comm/--pid/--cgroup, not both"
+}
+
+# A daemon config with one group of the rb_spin workers, rebalance = MODE.
+group_conf() {
+	cat >"$BATS_TEST_TMPDIR/run.conf" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		socket = $BATS_TEST_TMPDIR/hivemon.sock
+		probes = sched,tcp
+
+		[group "spin"]
+		match = comm=rb_spin
+		cpus = 0-1
+		rebalance = $1
+		cooldown = 1m
+	CONF
+}
+
+daemon_log_has() {
+	grep -q "$1" "$BATS_TEST_TMPDIR/daemon.log"
+}
+
+@test "the daemon moves an unbalanced group after it held, and puts it back on stop" {
+	load daemon_helpers
+	start_four_on_cpu0
+	group_conf apply
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 15 daemon_log_has "rebalance: group spin: moved pid" || {
+		cat "$BATS_TEST_TMPDIR/daemon.log"
+		fail "no move"
+	}
+	sleep 0.5
+	on1=0
+	for pid in "${WORKERS[@]}"; do
+		[ "$(mask_of "$pid")" = 2 ] && on1=$((on1 + 1))
+	done
+	[ "$on1" -eq 2 ] || fail "$on1 workers on CPU 1, not 2"
+	run grep -c "rebalance: group spin: moved pid" "$BATS_TEST_TMPDIR/daemon.log"
+	assert_output 2
+	grep -E "moved pid [0-9]+ from cpu 0 to cpu 1 \(busiest CPU [34]\.[0-9]+ -> [12]\.[0-9]+ cores wanted, .*held 3 intervals\)" \
+		"$BATS_TEST_TMPDIR/daemon.log"
+	stop_started
+	for pid in "${WORKERS[@]}"; do
+		[ "$(mask_of "$pid")" = 1 ] || fail "pid $pid not back on CPU 0"
+	done
+	grep -q "rebalance: group spin: 2 of 2 threads put back on their CPUs" "$BATS_TEST_TMPDIR/daemon.log"
+}
+
+@test "rebalance = plan only logs what it would move" {
+	load daemon_helpers
+	start_four_on_cpu0
+	group_conf plan
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 15 daemon_log_has "rebalance: group spin: would move (plan) pid" || {
+		cat "$BATS_TEST_TMPDIR/daemon.log"
+		fail "no plan"
+	}
+	for pid in "${WORKERS[@]}"; do
+		[ "$(mask_of "$pid")" = 1 ]
+	done
+	stop_started
 }

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Rebalancing the config's groups interval after interval, and undoing it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rebalance/affinity.h"
+#include "rebalance/rebalancer.h"
+#include "rebalance/reuseport.h"
+#include "rebalance/scale.h"
+#include "util/log.h"
+
+struct group_runtime {
+	const struct cfg_group *cfg;
+	struct scale_policy scale;
+	struct scale_state scale_state;
+	struct affinity_log moved; /* affinities before hivemon changed them */
+	unsigned int held;	   /* intervals in a row the plan asked for moves */
+	uint64_t last_move_ns;	   /* CLOCK_MONOTONIC, 0 = never */
+	struct steer_member steer[COLLECTOR_STEER_MAX];
+	size_t n_steer;
+	bool steer_reported; /* a steering problem is logged once */
+};
+
+struct rebalancer {
+	struct group_runtime *groups;
+	size_t n;
+	struct cpu_times prev; /* host busy time at the last interval */
+	bool have_prev;
+};
+
+struct rebalancer *rebalancer_new(const struct config *cfg)
+{
+	struct rebalancer *r;
+
+	if (!cfg->n_groups)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (r)
+		r->groups = calloc(cfg->n_groups, sizeof(*r->groups));
+	if (!r || !r->groups) {
+		free(r);
+		hlog(LOG_ERR, "rebalance: out of memory; groups are not rebalanced");
+		return NULL;
+	}
+	r->n = cfg->n_groups;
+	for (size_t i = 0; i < r->n; i++) {
+		struct group_runtime *g = &r->groups[i];
+
+		g->cfg = &cfg->groups[i];
+		scale_policy_default(&g->scale);
+		g->scale.scale_out = g->cfg->scale_out;
+		g->scale.scale_in = g->cfg->scale_in;
+		g->scale.cooldown_ns = g->cfg->cooldown_ns;
+		g->scale.latency_target_ns = g->cfg->latency_target_ns;
+		g->scale.windows = REBALANCE_HOLD_WINDOWS;
+	}
+	return r;
+}
+
+static bool applying(const struct group_runtime *g)
+{
+	return g->cfg->mode == REBALANCE_APPLY;
+}
+
+/* Moves the plan's members, or says what it would move. */
+static void act_on_plan(struct group_runtime *g, const struct plan *p)
+{
+	const char *name = g->cfg->spec.name;
+
+	for (size_t i = 0; i < p->n_moves; i++) {
+		const struct plan_move *m = &p->moves[i];
+		int err = applying(g) ? affinity_pin(&g->moved, m->pid, m->to) : 0;
+
+		if (err == -ENOENT || err == -ESRCH)
+			continue;
+		if (err) {
+			hlog(LOG_ERR, "rebalance: group %s: cannot move pid %u to cpu %d: %s", name,
+			     m->pid, m->to, strerror(-err));
+			return;
+		}
+		hlog(LOG_NOTICE,
+		     "rebalance: group %s: %s pid %u from cpu %d to cpu %d (busiest CPU %.2f -> "
+		     "%.2f cores wanted, cv %.2f -> %.2f, held %u intervals)",
+		     name, applying(g) ? "moved" : "would move (plan)", m->pid, m->from, m->to,
+		     p->max_before, p->max_after, p->cv_before, p->cv_after, g->held);
+	}
+}
+
+static void placement(struct group_runtime *g, const struct group_state *s, uint64_t now_ns)
+{
+	struct plan p;
+
+	if (group_plan(s, REBALANCE_MIN_GAIN, &p))
+		return;
+	g->held = strcmp(p.verdict, "move") ? 0 : g->held + 1;
+	if (g->held >= REBALANCE_HOLD_WINDOWS &&
+	    (!g->last_move_ns || now_ns - g->last_move_ns >= g->cfg->cooldown_ns)) {
+		act_on_plan(g, &p);
+		g->last_move_ns = now_ns;
+		g->held = 0;
+	}
+	plan_free(&p);
+}
+
+static void scaling(struct group_runtime *g, const struct group_state *s, uint64_t now_ns)
+{
+	enum scale_action a = scale_decide(&g->scale, &g->scale_state, s, now_ns);
+	char evidence[256];
+	int status;
+
+	if (a == SCALE_NONE)
+		return;
+	scale_evidence(s, evidence, sizeof(evidence));
+	if (!applying(g)) {
+		hlog(LOG_NOTICE, "rebalance: group %s: would run %s (plan): %s", g->cfg->spec.name,
+		     scale_action_name(a), evidence);
+		return;
+	}
+	status = scale_run(&g->scale, a, s);
+	hlog(status ? LOG_ERR : LOG_NOTICE, "rebalance: group %s: ran %s (%s): %s%s",
+	     g->cfg->spec.name, scale_action_name(a), evidence, status ? "failed, status " : "ok",
+	     status ? (status < 0 ? strerror(-status) : "non-zero") : "");
+}
+
+static void steering(struct group_runtime *g, struct collector *c, const struct group_state *s)
+{
+	int n, err;
+
+	if (!g->cfg->steer_port || !applying(g) || g->n_steer)
+		return;
+	n = reuseport_members(s, g->cfg->steer_port, g->steer, COLLECTOR_STEER_MAX);
+	err = n < 2 ? -ENOENT : collector_steer_start(c, g->steer, (size_t)n);
+	if (err) {
+		if (n > 0)
+			reuseport_members_close(g->steer, (size_t)n);
+		if (!g->steer_reported)
+			hlog(LOG_WARNING, "rebalance: group %s: cannot steer port %u yet: %s",
+			     g->cfg->spec.name, g->cfg->steer_port,
+			     err == -ENOENT ? "fewer than two members listen on it"
+					    : strerror(-err));
+		g->steer_reported = true;
+		return;
+	}
+	g->n_steer = (size_t)n;
+	hlog(LOG_NOTICE, "rebalance: group %s: steering connections to port %u over %d members",
+	     g->cfg->spec.name, g->cfg->steer_port, n);
+}
+
+void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
+		     uint64_t now_ns)
+{
+	struct cpu_times now;
+
+	if (!r || cpu_times_read(&now))
+		return;
+	for (size_t i = 0; i < r->n && r->have_prev; i++) {
+		struct group_runtime *g = &r->groups[i];
+		struct group_state s;
+
+		if (g->cfg->mode == REBALANCE_OFF ||
+		    group_measure(&g->cfg->spec, snap, &r->prev, &now, &s))
+			continue;
+		if (s.n_members) {
+			placement(g, &s, now_ns);
+			scaling(g, &s, now_ns);
+			steering(g, c, &s);
+		}
+		group_state_free(&s);
+	}
+	r->prev = now;
+	r->have_prev = true;
+}
+
+void rebalancer_free(struct rebalancer *r, struct collector *c)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		struct group_runtime *g = &r->groups[i];
+		size_t n = g->moved.n;
+
+		if (n)
+			hlog(LOG_NOTICE,
+			     "rebalance: group %s: %zu of %zu threads put back on their "
+			     "CPUs",
+			     g->cfg->spec.name, affinity_restore(&g->moved), n);
+		affinity_log_free(&g->moved);
+		if (g->n_steer) {
+			collector_steer_stop(c);
+			reuseport_members_close(g->steer, g->n_steer);
+			hlog(LOG_NOTICE,
+			     "rebalance: group %s: connections back on the kernel's hash",
+			     g->cfg->spec.name);
+		}
+	}
+	free(r->groups);
+	free(r);
+}

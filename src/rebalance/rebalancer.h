@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's side of rebalancing: every [group] of the config, judged
+ * each interval. A placement plan must hold for REBALANCE_HOLD_WINDOWS
+ * intervals in a row and the group's cooldown must have passed before it
+ * is acted on: applied with rebalance = apply, logged as a dry run with
+ * plan. Scale hooks and connection steering follow the same mode. Every
+ * action is logged with its evidence; what was changed (CPU affinities,
+ * steering) is undone when the rebalancer is freed (stop, reload).
+ */
+#ifndef HIVEMON_REBALANCE_REBALANCER_H
+#define HIVEMON_REBALANCE_REBALANCER_H
+
+#include <stdint.h>
+
+#include "cmd/config.h"
+#include "core/snapshot.h"
+#include "probes/collector.h"
+
+#define REBALANCE_HOLD_WINDOWS 3
+#define REBALANCE_MIN_GAIN     0.25 /* cores the busiest CPU must shed */
+
+struct rebalancer;
+
+/* NULL when @cfg has no group (nothing to do) or out of memory. */
+struct rebalancer *rebalancer_new(const struct config *cfg);
+/* One interval of @snap (CLOCK_MONOTONIC @now_ns) for every group. */
+void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
+		     uint64_t now_ns);
+/* Undoes what was applied (through @c for steering) and frees. */
+void rebalancer_free(struct rebalancer *r, struct collector *c);
+
+#endif
