@@ -366,6 +366,7 @@ static unsigned int metric_data(enum metric_source source)
 	case METRIC_CPU_WAIT:
 		return WDATA_SCHED;
 	case METRIC_MEM_RSS:
+	case METRIC_MEM_ANON:
 	case METRIC_ALLOC_MALLOC_LATENCY:
 	case METRIC_ALLOC_RECLAIM_STALL:
 		return WDATA_ALLOC;

@@ -256,22 +256,25 @@ static int check_network(const struct proc_snapshot *p, uint64_t window_ns, stru
 static int check_memory(const struct proc_snapshot *p, const struct analysis_limits *lim,
 			struct findings *out)
 {
-	char rss[UNITS_BUFLEN], stall[UNITS_BUFLEN];
+	char rss[UNITS_BUFLEN], anon[UNITS_BUFLEN], stall[UNITS_BUFLEN];
 	int err = 0;
 
-	if (p->alloc.rss_bytes >= lim->rss_warning) {
-		bool critical = p->alloc.rss_bytes >= lim->rss_critical;
+	/* Private memory: shared memory (a database's shared buffers) and file
+	 * pages are counted in every process mapping them. */
+	if (p->alloc.rss_anon >= lim->rss_warning) {
+		bool critical = p->alloc.rss_anon >= lim->rss_critical;
 		struct finding_spec spec = {
 			critical ? FINDING_CRITICAL : FINDING_WARNING,
 			"memory-high",
-			"mem.rss",
+			"mem.anon",
 			"look for caches without bounds and leaks (outstanding bytes of "
 			"hivemon report --alloc --pid PID)",
-			(double)p->alloc.rss_bytes,
+			(double)p->alloc.rss_anon,
 			(double)(critical ? lim->rss_critical : lim->rss_warning),
 		};
 
-		err = add(out, p, &spec, "resident memory is %s",
+		err = add(out, p, &spec, "private memory is %s (resident %s)",
+			  format_bytes(p->alloc.rss_anon, anon, sizeof(anon)),
 			  format_bytes(p->alloc.rss_bytes, rss, sizeof(rss)));
 	}
 	if (!err && p->alloc.reclaim_count) {

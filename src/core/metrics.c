@@ -29,6 +29,7 @@ static const struct metric_def {
 	{"sched.runq.latency", METRIC_SCHED_RUNQ_LATENCY, LATENCY_STATS, ""},
 	{"cpu.usage", METRIC_CPU_USAGE, STAT_BIT(STAT_NONE), ""},
 	{"mem.rss", METRIC_MEM_RSS, STAT_BIT(STAT_NONE), ""},
+	{"mem.anon", METRIC_MEM_ANON, STAT_BIT(STAT_NONE), ""},
 	{"alloc.malloc.latency", METRIC_ALLOC_MALLOC_LATENCY, LATENCY_STATS, ""},
 	/* Reclaim stalls are counted, not histogrammed: no percentiles. */
 	{"alloc.reclaim.stall", METRIC_ALLOC_RECLAIM_STALL,
@@ -86,6 +87,7 @@ enum metric_unit metric_unit(const struct metric_id *id)
 	case METRIC_SYSCALL_ERROR_RATIO:
 		return UNIT_PERCENT;
 	case METRIC_MEM_RSS:
+	case METRIC_MEM_ANON:
 		return UNIT_BYTES;
 	case METRIC_TCP_RETRANSMITS:
 	case METRIC_TCP_CONNECT_ERRORS:
@@ -324,6 +326,10 @@ static void proc_series(struct series_ctx *sc, const struct snapshot *w,
 	case METRIC_MEM_RSS:
 		if (p->alloc.rss_bytes)
 			sc->fn(sc->ctx, &sc->labels, (double)p->alloc.rss_bytes);
+		break;
+	case METRIC_MEM_ANON:
+		if (p->alloc.rss_bytes)
+			sc->fn(sc->ctx, &sc->labels, (double)p->alloc.rss_anon);
 		break;
 	case METRIC_ALLOC_MALLOC_LATENCY:
 		if (p->alloc.has_malloc)

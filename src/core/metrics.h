@@ -22,6 +22,7 @@ enum metric_source {
 	METRIC_SCHED_RUNQ_LATENCY,
 	METRIC_CPU_USAGE,
 	METRIC_MEM_RSS,
+	METRIC_MEM_ANON, /* private anonymous resident bytes */
 	METRIC_ALLOC_MALLOC_LATENCY,
 	METRIC_ALLOC_RECLAIM_STALL,
 	METRIC_CPU_WAIT,	      /* % of one core spent waiting for a CPU */

@@ -288,7 +288,13 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 		return -1;
 	d->sched.oncpu_ns += s->sched.oncpu_ns;
 	d->alloc.page_faults += s->alloc.page_faults;
-	d->alloc.rss_bytes = s->alloc.rss_bytes ? s->alloc.rss_bytes : d->alloc.rss_bytes;
+	/* RSS is a level: the latest reading wins. */
+	if (s->alloc.rss_bytes) {
+		d->alloc.rss_bytes = s->alloc.rss_bytes;
+		d->alloc.rss_anon = s->alloc.rss_anon;
+		d->alloc.rss_file = s->alloc.rss_file;
+		d->alloc.rss_shmem = s->alloc.rss_shmem;
+	}
 	d->alloc.reclaim_count += s->alloc.reclaim_count;
 	d->alloc.reclaim_total_ns += s->alloc.reclaim_total_ns;
 	if (s->alloc.reclaim_max_ns > d->alloc.reclaim_max_ns)

@@ -106,6 +106,9 @@ struct proc_snapshot {
 	struct {
 		uint64_t page_faults;
 		uint64_t rss_bytes;
+		/* RSS split (/proc/PID/status): private anonymous memory, file
+		 * pages, shared memory (PostgreSQL's shared buffers live there). */
+		uint64_t rss_anon, rss_file, rss_shmem;
 		uint64_t reclaim_count, reclaim_total_ns, reclaim_max_ns;
 		bool has_malloc;
 		struct malloc_stat malloc;

@@ -112,6 +112,9 @@ static void put_alloc(struct textbuf *b, const struct proc_snapshot *p)
 
 	put_u64(b, p->alloc.page_faults);
 	put_u64(b, p->alloc.rss_bytes);
+	put_u64(b, p->alloc.rss_anon);
+	put_u64(b, p->alloc.rss_file);
+	put_u64(b, p->alloc.rss_shmem);
 	put_u64(b, p->alloc.reclaim_count);
 	put_u64(b, p->alloc.reclaim_total_ns);
 	put_u64(b, p->alloc.reclaim_max_ns);
@@ -401,6 +404,9 @@ static void get_alloc(struct reader *r, struct proc_snapshot *p)
 
 	p->alloc.page_faults = get_u64(r);
 	p->alloc.rss_bytes = get_u64(r);
+	p->alloc.rss_anon = get_u64(r);
+	p->alloc.rss_file = get_u64(r);
+	p->alloc.rss_shmem = get_u64(r);
 	p->alloc.reclaim_count = get_u64(r);
 	p->alloc.reclaim_total_ns = get_u64(r);
 	p->alloc.reclaim_max_ns = get_u64(r);

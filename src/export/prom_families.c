@@ -33,6 +33,8 @@ const struct prom_family prom_families[N_FAMILIES] = {
 	[FAM_CPU_USAGE] = {"hivemon_cpu_usage_ratio", KIND_GAUGE,
 			   "CPU usage in the last interval, 1 = one core busy (cpu.usage / 100)."},
 	[FAM_MEM_RSS] = {"hivemon_mem_rss_bytes", KIND_GAUGE, "Resident set size (mem.rss)."},
+	[FAM_MEM_ANON] = {"hivemon_mem_anon_bytes", KIND_GAUGE,
+			  "Private anonymous resident memory (mem.anon)."},
 	[FAM_PAGE_FAULTS] = {"hivemon_alloc_page_faults_total", KIND_COUNTER, "Page faults."},
 	[FAM_RECLAIM_STALL] = {"hivemon_alloc_reclaim_stall_seconds", KIND_SUMMARY,
 			       "Time stalled in direct memory reclaim (alloc.reclaim.stall)."},

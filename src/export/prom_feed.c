@@ -219,6 +219,8 @@ static int feed_proc(struct prom_registry *r, const struct snapshot *snap,
 				 (double)p->sched.oncpu_ns / (double)snap->duration_ns);
 	if (!err && p->alloc.rss_bytes)
 		err = feed_gauge(r, FAM_MEM_RSS, who.text, (double)p->alloc.rss_bytes);
+	if (!err && p->alloc.rss_bytes)
+		err = feed_gauge(r, FAM_MEM_ANON, who.text, (double)p->alloc.rss_anon);
 	if (!err)
 		err = feed_counter(r, FAM_PAGE_FAULTS, who.text, p->alloc.page_faults, false);
 	if (!err)

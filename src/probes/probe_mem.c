@@ -22,7 +22,6 @@ struct mem_probe {
 	struct mem_bpf *skel;
 	struct flipmap stats;
 	uint64_t prev_lost;
-	uint64_t page_size;
 };
 
 static void probe_close(void *state)
@@ -44,7 +43,6 @@ static int probe_open(const struct probe_opts *opts, void **state)
 
 	if (!mp)
 		return -ENOMEM;
-	mp->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	skel = mp->skel = mem_bpf__open();
 	if (!skel) {
 		err = loader_report("mem", "open", -errno);
@@ -93,21 +91,36 @@ static int visit_stats(const void *key, const void *values, const struct flipmap
 	return 0;
 }
 
-/* Resident pages of @pid (second field of /proc/PID/statm), 0 when gone. */
-static uint64_t resident_pages(uint32_t pid)
+/*
+ * The resident memory of @p's process and its split, from /proc/PID/status
+ * (kB): private anonymous, file-backed and shared memory. Left as it was
+ * when the process is gone.
+ */
+static void read_rss(struct proc_snapshot *p)
 {
-	uint64_t size = 0, resident = 0;
-	char path[48];
+	uint64_t anon = 0, file = 0, shmem = 0, total = 0;
+	char path[48], line[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/statm", pid);
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", p->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	if (fscanf(f, "%" SCNu64 " %" SCNu64, &size, &resident) != 2)
-		resident = 0;
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %" SCNu64, &total) == 1 ||
+		    sscanf(line, "RssAnon: %" SCNu64, &anon) == 1 ||
+		    sscanf(line, "RssFile: %" SCNu64, &file) == 1)
+			continue;
+		if (sscanf(line, "RssShmem: %" SCNu64, &shmem) == 1)
+			break; /* the last of the four */
+	}
 	fclose(f);
-	return resident;
+	if (!total)
+		return;
+	p->alloc.rss_bytes = total << 10;
+	p->alloc.rss_anon = anon << 10;
+	p->alloc.rss_file = file << 10;
+	p->alloc.rss_shmem = shmem << 10;
 }
 
 static int probe_collect(void *state, struct snapshot *snap)
@@ -122,12 +135,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 	err = flipmap_drain(&mp->stats, which, visit_stats, snap);
 	/* RSS is a level: read once per interval, for whoever is in the
 	 * snapshot so far (modules before this one in the collector's table). */
-	for (size_t i = 0; i < snap->n_procs; i++) {
-		uint64_t pages = resident_pages(snap->procs[i].pid);
-
-		if (pages)
-			snap->procs[i].alloc.rss_bytes = pages * mp->page_size;
-	}
+	for (size_t i = 0; i < snap->n_procs; i++)
+		read_rss(&snap->procs[i]);
 	lost = mp->skel->bss->lost_events;
 	snap->lost_events += lost - mp->prev_lost;
 	mp->prev_lost = lost;

@@ -127,12 +127,14 @@ static json_t *malloc_json(const struct proc_snapshot *p)
 
 static json_t *alloc_json(const struct proc_snapshot *p)
 {
-	return json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "page_faults",
-			 (json_int_t)p->alloc.page_faults, "rss_bytes",
-			 (json_int_t)p->alloc.rss_bytes, "reclaim_stall", "count",
-			 (json_int_t)p->alloc.reclaim_count, "total_ns",
-			 (json_int_t)p->alloc.reclaim_total_ns, "max_ns",
-			 (json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "page_faults",
+		(json_int_t)p->alloc.page_faults, "rss_bytes", (json_int_t)p->alloc.rss_bytes,
+		"rss_anon_bytes", (json_int_t)p->alloc.rss_anon, "rss_file_bytes",
+		(json_int_t)p->alloc.rss_file, "rss_shmem_bytes", (json_int_t)p->alloc.rss_shmem,
+		"reclaim_stall", "count", (json_int_t)p->alloc.reclaim_count, "total_ns",
+		(json_int_t)p->alloc.reclaim_total_ns, "max_ns",
+		(json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
 }
 
 /* The slowest single calls of the window, slowest first. */

@@ -91,12 +91,20 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 			lat_text(&p->sched.runq, hist_quantile(&p->sched.runq, 0.5), b, sizeof(b)),
 			lat_text(&p->sched.runq, hist_quantile(&p->sched.runq, 0.99), c,
 				 sizeof(c)));
-	if (p->alloc.rss_bytes || p->alloc.page_faults)
-		fprintf(out, "  RSS %s, %llu page faults, %llu reclaim stalls (%s)\n",
+	if (p->alloc.rss_bytes || p->alloc.page_faults) {
+		char anon[UNITS_BUFLEN], file[UNITS_BUFLEN], shmem[UNITS_BUFLEN];
+
+		fprintf(out,
+			"  RSS %s (anon %s, file %s, shmem %s), %llu page faults, %llu reclaim "
+			"stalls (%s)\n",
 			format_bytes(p->alloc.rss_bytes, a, sizeof(a)),
+			format_bytes(p->alloc.rss_anon, anon, sizeof(anon)),
+			format_bytes(p->alloc.rss_file, file, sizeof(file)),
+			format_bytes(p->alloc.rss_shmem, shmem, sizeof(shmem)),
 			(unsigned long long)p->alloc.page_faults,
 			(unsigned long long)p->alloc.reclaim_count,
 			format_ns(p->alloc.reclaim_total_ns, b, sizeof(b)));
+	}
 	if (p->alloc.has_malloc)
 		fprintf(out, "  malloc: %llu calls, %llu frees, p50 %s p99 %s, outstanding %s\n",
 			(unsigned long long)p->alloc.malloc.calls,

@@ -317,8 +317,12 @@ static void emit_sched_mem(struct rows_ctx *ctx, const struct proc_snapshot *p)
 		struct stat_row r = {.metric = "mem.rss",
 				     .has_value = true,
 				     .value = (double)p->alloc.rss_bytes};
+		struct stat_row anon = {.metric = "mem.anon",
+					.has_value = true,
+					.value = (double)p->alloc.rss_anon};
 
 		emit(ctx, &r);
+		emit(ctx, &anon);
 	}
 	if (p->alloc.page_faults) {
 		struct stat_row r = {.metric = "alloc.page_faults", .count = p->alloc.page_faults};

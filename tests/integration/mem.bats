@@ -81,3 +81,31 @@ make_memcg() {
 	[ "$max" -gt 0 ]
 	[ "$max" -le "$total" ]
 }
+
+@test "RSS is split into private, file and shared memory; only private memory raises memory-high" {
+	# 120 MB of shared memory (like a database's shared buffers) and 8 MB private.
+	"$WORKLOADS/shmholder" 120 8 6 >"$BATS_TEST_TMPDIR/shared.out" &
+	PIDS+=($!)
+	# 120 MB private.
+	"$WORKLOADS/shmholder" 0 120 6 >"$BATS_TEST_TMPDIR/private.out" &
+	PIDS+=($!)
+	for f in shared private; do
+		for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/$f.out" && break; sleep 0.05; done
+	done
+	report
+	shmem=$(proc "${PIDS[0]}" .alloc.rss_shmem_bytes)
+	anon=$(proc "${PIDS[0]}" .alloc.rss_anon_bytes)
+	rss=$(proc "${PIDS[0]}" .alloc.rss_bytes)
+	echo "shared holder: rss $rss anon $anon shmem $shmem"
+	[ "$shmem" -ge $((120 << 20)) ]
+	[ "$shmem" -le $((121 << 20)) ]
+	[ "$anon" -ge $((8 << 20)) ]
+	[ "$anon" -le $((10 << 20)) ]
+	[ "$rss" -ge $((shmem + anon)) ]
+	anon=$(proc "${PIDS[1]}" .alloc.rss_anon_bytes)
+	[ "$anon" -ge $((120 << 20)) ]
+	[ "$anon" -le $((122 << 20)) ]
+	# One finding, for the private 120 MB, in mem.anon's unit (bytes).
+	run jq -r '.findings[] | select(.kind == "memory-high") | "\(.pid) \(.metric) \(.severity)"' <<<"$output"
+	[ "$output" = "${PIDS[1]} mem.anon critical" ]
+}

@@ -162,6 +162,7 @@ static void test_memory_network_and_syscalls(void **state)
 	struct syscall_stat *poll = proc_syscall(p, 7);
 
 	p->alloc.rss_bytes = 120ULL << 20;
+	p->alloc.rss_anon = 110ULL << 20;
 	p->alloc.reclaim_count = 3;
 	p->alloc.reclaim_total_ns = 30 * MS;
 	p->tcp.retransmits = 7;
@@ -263,6 +264,7 @@ static void test_findings_speak_their_metric(void **state)
 	proc_tcp_connect(p, &db)->errors = 4;
 	p->tcp.retransmits = 7;
 	p->alloc.rss_bytes = 120ULL << 20;
+	p->alloc.rss_anon = 110ULL << 20;
 	p->alloc.reclaim_count = 3;
 	p->alloc.reclaim_total_ns = 30 * MS;
 	p->alloc.reclaim_max_ns = 20 * MS;
@@ -286,6 +288,21 @@ static void test_findings_speak_their_metric(void **state)
 	}
 }
 
+/* Shared memory counted in every process mapping it (a database's shared
+ * buffers) is not the process's own: no memory finding for it. */
+static void test_shared_memory_is_not_private(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *backend = proc(&fx->snap, 10, "postgres");
+
+	backend->alloc.rss_bytes = 94ULL << 20;
+	backend->alloc.rss_shmem = 88ULL << 20;
+	backend->alloc.rss_file = 4ULL << 20;
+	backend->alloc.rss_anon = 2ULL << 20;
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_null(find(&fx->found, 10, "memory-high"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +315,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_findings_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_findings_speak_their_metric, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_memory_is_not_private, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

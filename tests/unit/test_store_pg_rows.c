@@ -43,8 +43,9 @@ static void test_syscall_and_level_rows(void **state)
 	sc->count = 40;
 	p->sched.oncpu_ns = SEC / 4;
 	p->alloc.rss_bytes = 4096;
+	p->alloc.rss_anon = 2048;
 	assert_int_equal(pg_rows_snapshot(&b, &s), 0);
-	assert_int_equal(b.rows, 3);
+	assert_int_equal(b.rows, 4);
 	/* p50/p99 are bucket midpoints (within 3 %), max and sum exact. */
 	assert_string_equal(
 		b.text.s,
@@ -57,7 +58,10 @@ static void test_syscall_and_level_rows(void **state)
 		"cpu.usage\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t25\n"
 		"2023-11-14 "
 		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
-		"mem.rss\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t4096\n");
+		"mem.rss\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t4096\n"
+		"2023-11-14 "
+		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\t/system.slice/api.service\t"
+		"mem.anon\t{}\t0\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t2048\n");
 	copybuf_free(&b);
 	snapshot_free(&s);
 }
