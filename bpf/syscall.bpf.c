@@ -8,8 +8,11 @@
  *   shared map only when the thread changes syscall, blocks, exits, or has
  *   batched FLUSH_EVERY calls;
  * - latency is timed on every call of a thread until it makes more than
- *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls is timed and weighted by
- *   SAMPLE_PERIOD so percentiles stay unbiased (--exact turns this off);
+ *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls on average is timed and
+ *   weighted by SAMPLE_PERIOD so totals and percentiles stay unbiased
+ *   (--exact turns this off). The gap to the next timed call is drawn at
+ *   random: a fixed stride aliases with loops whose period divides it (a
+ *   read/write loop had only its reads timed);
  * - a call that blocks is always timed, from the moment it goes to sleep:
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which
@@ -176,7 +179,12 @@ static __always_inline bool sample_call(struct thread_state *ts)
 		ts->sample_left--;
 		return false;
 	}
-	ts->sample_left = SAMPLE_PERIOD - 1;
+	/*
+	 * Next gap uniform over [1, 2 * SAMPLE_PERIOD - 1]: mean SAMPLE_PERIOD,
+	 * and aperiodic, so in the long run every call of any pattern is timed
+	 * with probability 1 / SAMPLE_PERIOD. Drawn on timed calls only.
+	 */
+	ts->sample_left = bpf_get_prandom_u32() % (2 * SAMPLE_PERIOD - 1);
 	ts->weight = SAMPLE_PERIOD;
 	return true;
 }
