@@ -5,6 +5,7 @@
  * deltas in the snapshot.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,12 +15,18 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/bpfmap.h"
+#include "kernel/counters.h"
 #include "kernel/dead_tgids.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
 #include "syscall.skel.h"
 #include "util/u64map.h"
 #include "bpf/hist.h"
+
+/* The leading counters of struct syscall_val: count, errors, weight, total_ns. */
+#define N_COUNTERS 4
+_Static_assert(offsetof(struct syscall_val, total_ns) == (N_COUNTERS - 1) * sizeof(__u64),
+	       "struct syscall_val no longer starts with its counters");
 
 struct syscall_probe {
 	struct syscall_bpf *skel;
@@ -164,40 +171,44 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	const struct syscall_key *key = k;
 	const struct syscall_val *val = v;
 	struct syscall_probe *sp = ctx;
-	uint64_t id = stat_key(key->tgid, key->nr);
+	uint64_t id = stat_key(key->tgid, key->nr), d[N_COUNTERS], max_before;
 	struct syscall_val *prev = u64map_upsert(&sp->prev_stats, id);
 	struct proc_snapshot *p;
 	struct syscall_stat *sc;
+	bool restart;
 
 	if (!prev) {
 		sp->err = -ENOMEM;
 		return;
 	}
 	note_liveness(sp, key->tgid, id);
-	if (val->count != prev->count || val->errors != prev->errors ||
-	    val->weight != prev->weight) {
-		p = snapshot_proc(sp->snap, key->tgid);
-		sc = p ? proc_syscall(p, key->nr) : NULL;
-		if (!sc) {
-			sp->err = -ENOMEM;
-			return;
-		}
-		sc->count += val->count - prev->count;
-		sc->errors += val->errors - prev->errors;
-		sc->lat.count += val->weight - prev->weight;
-		sc->lat.sum_ns += val->total_ns - prev->total_ns;
-		/* The kernel keeps an all-time max: exact when it grew this window. */
-		if (val->max_ns > prev->max_ns)
-			sc->lat.max_ns = val->max_ns;
+	max_before = prev->max_ns;
+	/* __u64 and uint64_t differ in name only. */
+	restart = counters_delta((const uint64_t *)&val->count, (uint64_t *)&prev->count, NULL,
+				 NULL, d, N_COUNTERS);
+	prev->max_ns = val->max_ns;
+	if (!d[0] && !d[1] && !d[2])
+		return;
+	p = snapshot_proc(sp->snap, key->tgid);
+	sc = p ? proc_syscall(p, key->nr) : NULL;
+	if (!sc) {
+		sp->err = -ENOMEM;
+		return;
 	}
-	*prev = *val;
+	sc->count += d[0];
+	sc->errors += d[1];
+	sc->lat.count += d[2];
+	sc->lat.sum_ns += d[3];
+	/* The kernel keeps an all-time max: exact when it grew this window. */
+	if (val->max_ns > (restart ? 0 : max_before))
+		sc->lat.max_ns = val->max_ns;
 }
 
 static void visit_hist(const void *k, const void *v, void *ctx)
 {
 	const struct syscall_hist_key *key = k;
 	struct syscall_probe *sp = ctx;
-	uint64_t id = hist_key(key), count = *(const uint64_t *)v;
+	uint64_t id = hist_key(key), count = *(const uint64_t *)v, d;
 	uint64_t *prev = u64map_upsert(&sp->prev_hist, id);
 	struct proc_snapshot *p;
 	struct syscall_stat *sc;
@@ -207,15 +218,13 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 		return;
 	}
 	note_liveness(sp, key->tgid, id | 1ULL << 63);
-	if (count == *prev)
+	counters_delta(&count, prev, NULL, NULL, &d, 1);
+	if (!d)
 		return;
 	p = snapshot_proc(sp->snap, key->tgid);
 	sc = p ? proc_syscall(p, key->nr) : NULL;
-	if (!sc || hist_add_slot(&sc->lat, key->slot, count - *prev)) {
+	if (!sc || hist_add_slot(&sc->lat, key->slot, d))
 		sp->err = -ENOMEM;
-		return;
-	}
-	*prev = count;
 }
 
 /* Without a new all-time max, the window's max is the top bucket's bound. */

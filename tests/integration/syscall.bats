@@ -369,3 +369,32 @@ mean_ns() {
 	assert_between "$write" "$(awk -v e="$exact_write" 'BEGIN { print e / 3 }')" \
 		"$(awk -v e="$exact_write" 'BEGIN { print e * 3 }')"
 }
+
+@test "records evicted from a tiny map and created again: no absurd count" {
+	# --max-procs 1 leaves room for 16 (process, syscall) records. The
+	# workload's getppid record grows large (during start-up too, so it is in
+	# the baseline), 40 children evict it, then 10 getppid calls create it
+	# again, below its old value: a delta without a guard wrapped to ~2^64.
+	local go="$BATS_TEST_TMPDIR/go" out="$BATS_TEST_TMPDIR/churn.out"
+	"$WORKLOADS/lru_churn" "$go" 40 >"$out" &
+	SPIN_PID=$!
+	start_report --duration 120s --format json --probes syscall,tcp,sched,mem \
+		--max-procs 1 --comm lru_churn
+	sleep 0.5
+	touch "$go"
+	wait_until 60 grep -q done "$out"
+	# One collection while the process lives, with its new record.
+	sleep 1.2
+	end_report
+	local pid=$SPIN_PID
+	wait "$pid"
+	SPIN_PID=
+	echo "getppid: $(syscall_field "$pid" getppid count)," \
+		"largest count: $(jq '[.processes[].syscalls[].count] | max' "$REPORT_OUT")"
+	# Calls may be lost with evicted records; none may be invented.
+	assert_between "$(syscall_field "$pid" getppid count)" 10 1000000000
+	run jq '[.processes[].syscalls[] | select(.count < 0 or .count > 1e9 or
+		.errors < 0 or .errors > .count or .total_ns < 0 or .total_ns > 1e12)] | length' \
+		"$REPORT_OUT"
+	assert_output 0
+}
