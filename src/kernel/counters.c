@@ -30,8 +30,13 @@ bool counters_delta(const uint64_t *now, uint64_t *seen, const uint64_t *held, u
 	for (size_t i = 0; i < n; i++) {
 		delta[i] = restart ? now[i] : now[i] - seen[i];
 		seen[i] = now[i];
-		if (held)
-			delta[i] = with_held(delta[i], held[i], &held_seen[i]);
+		if (!held)
+			continue;
+		/* Reported held calls no longer held went into the evicted
+		 * record: lost with it, not owed by the new one. */
+		if (restart && held_seen[i] > held[i])
+			held_seen[i] = held[i];
+		delta[i] = with_held(delta[i], held[i], &held_seen[i]);
 	}
 	return restart;
 }

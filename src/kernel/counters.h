@@ -27,7 +27,10 @@
  * held are not read at one instant, so their sum may drop (a batch moved
  * into the map between the two reads); the window then gets 0 and the
  * shortfall is carried in @held_seen, so a window never reports a call
- * twice and the next reads make the total exact again.
+ * twice and the next reads make the total exact again. When the record
+ * restarted, reported held calls no longer held are taken as lost with the
+ * evicted record (a batch flushed after the eviction into the new record
+ * may then count twice: eviction trades exactness for bounded errors).
  */
 bool counters_delta(const uint64_t *now, uint64_t *seen, const uint64_t *held, uint64_t *held_seen,
 		    uint64_t *delta, size_t n);

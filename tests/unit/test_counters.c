@@ -96,6 +96,20 @@ static void test_flush_between_reads_is_carried_not_negative(void **state)
 	assert_int_equal(total, 1207);
 }
 
+/* Held calls reported before an eviction and flushed into the evicted
+ * record are lost with it: the new record's calls are not swallowed. */
+static void test_restart_forgets_held_calls_gone_with_the_record(void **state)
+{
+	uint64_t seen[1] = {0}, held_seen[1] = {0}, d[1], map[1] = {5000}, held[1] = {200};
+
+	counters_delta(map, seen, held, held_seen, d, 1);
+	/* The 200 flushed, the record evicted, 10 new calls in a new record. */
+	map[0] = 10;
+	held[0] = 0;
+	assert_true(counters_delta(map, seen, held, held_seen, d, 1));
+	assert_int_equal(d[0], 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_one_counter_back_restarts_the_record),
 		cmocka_unit_test(test_held_counts_are_reported_once),
 		cmocka_unit_test(test_flush_between_reads_is_carried_not_negative),
+		cmocka_unit_test(test_restart_forgets_held_calls_gone_with_the_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
