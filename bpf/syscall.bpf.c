@@ -18,7 +18,10 @@
  * - a call that blocks is always timed, from the moment it goes to sleep:
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which
- *   keeps the estimate unbiased for both kinds.
+ *   keeps the estimate unbiased for both kinds;
+ * - the syscalls a uprobe makes (uretprobe, uprobe) are hivemon's own cost:
+ *   counted apart, before anything else, never in the process's table nor
+ *   in its call rate.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -45,6 +48,8 @@
 
 const volatile bool exact = false;
 const volatile __u64 slow_ns = 10000000;
+/* hivemon places uprobes (--alloc): their syscalls are its own cost. */
+const volatile bool own_uprobes = false;
 
 /* Timed calls of one histogram bucket not yet in syscall_hists. */
 struct pending_bucket {
@@ -98,6 +103,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } slow_events SEC(".maps");
+
+/* Syscalls made by hivemon's uprobes in traced processes (and in hivemon
+ * itself while it calibrates them), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} probe_syscalls SEC(".maps");
 
 __u64 lost_events = 0;
 
@@ -213,12 +227,38 @@ static __always_inline struct thread_state *traced_thread(void)
 	return !filter_configured() && ts->tgid == self_tgid ? 0 : ts;
 }
 
+/*
+ * A syscall of one of hivemon's uprobes. The path is the same for hivemon
+ * itself, so the allocation probes' calibration (run in hivemon) pays what
+ * a traced process pays for them.
+ */
+static __always_inline void count_probe_syscall(void)
+{
+	struct task_struct *task;
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (!own_uprobes)
+		return;
+	task = bpf_get_current_task_btf();
+	if (task->tgid != self_tgid && !filter_task(task, task->tgid))
+		return;
+	n = bpf_map_lookup_elem(&probe_syscalls, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct thread_state *ts = traced_thread();
+	struct thread_state *ts;
 	__u32 nr = (__u32)id;
 
+	if (nr == NR_URETPROBE || nr == NR_UPROBE) {
+		count_probe_syscall();
+		return 0;
+	}
+	ts = traced_thread();
 	if (!ts)
 		return 0;
 	if (nr != ts->batch_nr || ts->batch_count >= FLUSH_EVERY) {

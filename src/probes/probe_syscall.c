@@ -51,6 +51,8 @@ struct syscall_probe {
 	struct u64map prev_hist;  /* (tgid, nr, slot) -> u64 */
 	struct u64map now_stats;  /* (tgid, nr) -> struct syscall_val, this collect */
 	struct u64map held;	  /* (tgid, nr) -> uint64_t[N_COUNTERS], this collect */
+	uint64_t probe_syscalls_seen;
+	int ncpus;
 	struct dead_tgids dead;
 	uint64_t *doomed; /* keys to delete after this collect */
 	size_t n_doomed, cap_doomed;
@@ -130,6 +132,11 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	    u64map_init(&sp->now_stats, sizeof(struct syscall_val)) ||
 	    u64map_init(&sp->held, N_COUNTERS * sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
 		goto fail;
+	sp->ncpus = libbpf_num_possible_cpus();
+	if (sp->ncpus <= 0) {
+		err = sp->ncpus ? sp->ncpus : -EINVAL;
+		goto fail;
+	}
 	sp->skel = syscall_bpf__open();
 	if (!sp->skel) {
 		err = loader_report("syscall", "open", -errno);
@@ -138,6 +145,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	PROBE_SET_FILTER(sp->skel->rodata, &opts->filter);
 	sp->skel->rodata->exact = opts->exact;
 	sp->skel->rodata->slow_ns = opts->slow_ns;
+	sp->skel->rodata->own_uprobes = (opts->probes & PROBE_ALLOC) != 0;
 	/* Run on demand by each collect, not attached to an event. */
 	bpf_program__set_autoattach(sp->skel->progs.dump_batches, false);
 	bpf_map__set_max_entries(sp->skel->maps.syscall_stats, opts->max_procs * 16);
@@ -384,6 +392,27 @@ static void forget_dead(struct syscall_probe *sp)
 		sp->err = -ENOMEM;
 }
 
+/* The uprobe syscalls of the window: hivemon's cost, not the processes'. */
+static int count_probe_syscalls(struct syscall_probe *sp, struct snapshot *snap)
+{
+	uint64_t *per_cpu = calloc((size_t)sp->ncpus, sizeof(*per_cpu)), sum = 0, d;
+	uint32_t zero = 0;
+	int err = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(sp->skel->maps.probe_syscalls), &zero, per_cpu)) {
+		err = -errno;
+	} else {
+		for (int cpu = 0; cpu < sp->ncpus; cpu++)
+			sum += per_cpu[cpu];
+		counters_delta(&sum, &sp->probe_syscalls_seen, NULL, NULL, &d, 1);
+		snap->probe_syscalls += d;
+	}
+	free(per_cpu);
+	return err;
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct syscall_probe *sp = state;
@@ -406,6 +435,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 				      sizeof(struct syscall_hist_key), sizeof(uint64_t), visit_hist,
 				      sp);
 	}
+	if (!err)
+		err = count_probe_syscalls(sp, snap);
 	estimate_window_max(sp, snap);
 	forget_dead(sp);
 	snap->lost_events += sp->skel->bss->lost_events - sp->prev_lost;

@@ -194,11 +194,12 @@ json_t *report_to_json(const struct snapshot *snap)
 	for (size_t k = 0; order && k < snap->n_procs; k++)
 		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
 	free(order);
-	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
-			 "host", snap->host, "kernel", snap->kernel, "started_at",
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:o, s:o}", "schema",
+			 REPORT_SCHEMA, "host", snap->host, "kernel", snap->kernel, "started_at",
 			 format_time_utc(snap->started_at_ns, started, sizeof(started)),
 			 "duration_s", snap->duration_ns / 1e9, "lost_events",
-			 (json_int_t)snap->lost_events, "tcp_sample",
+			 (json_int_t)snap->lost_events, "probe_syscalls",
+			 (json_int_t)snap->probe_syscalls, "tcp_sample",
 			 (json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
 			 "findings", analysis_json(snap));
 }
