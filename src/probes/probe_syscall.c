@@ -10,7 +10,10 @@
  * two reads is in neither: such a window is short by that batch (at most
  * FLUSH_EVERY calls of each racing thread), never long, and the next window
  * gets it (kernel/counters.h carries the shortfall). The reverse order
- * would count such a batch twice.
+ * would count such a batch twice. Only a thread stalled inside a flush
+ * (between adding its batch to the map and emptying it) across both reads
+ * shows its batch in both: that window is long by it and the next one
+ * short, the total stays exact.
  */
 #include <errno.h>
 #include <stddef.h>
