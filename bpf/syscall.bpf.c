@@ -6,14 +6,22 @@
  * Hot path cost is the product, so:
  * - counts are batched per thread in task-local storage and flushed to the
  *   shared map only when the thread changes syscall, blocks, exits, or has
- *   batched FLUSH_EVERY calls;
+ *   batched FLUSH_EVERY calls; the task iterator (dump_batches) shows the
+ *   batches still held, so that a window's counts are exact without waiting
+ *   for a flush;
  * - latency is timed on every call of a thread until it makes more than
- *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls is timed and weighted by
- *   SAMPLE_PERIOD so percentiles stay unbiased (--exact turns this off);
+ *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls on average is timed and
+ *   weighted by SAMPLE_PERIOD so totals and percentiles stay unbiased
+ *   (--exact turns this off). The gap to the next timed call is drawn at
+ *   random: a fixed stride aliases with loops whose period divides it (a
+ *   read/write loop had only its reads timed);
  * - a call that blocks is always timed, from the moment it goes to sleep:
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which
- *   keeps the estimate unbiased for both kinds.
+ *   keeps the estimate unbiased for both kinds;
+ * - the syscalls a uprobe makes (uretprobe, uprobe) are hivemon's own cost:
+ *   counted apart, before anything else, never in the process's table nor
+ *   in its call rate.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,6 +31,7 @@
 #include "hist.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
+#include "syscall_shared.h"
 
 #define SAMPLE_PERIOD	  64
 #define FLUSH_EVERY	  256
@@ -39,6 +48,8 @@
 
 const volatile bool exact = false;
 const volatile __u64 slow_ns = 10000000;
+/* hivemon places uprobes (--alloc): their syscalls are its own cost. */
+const volatile bool own_uprobes = false;
 
 /* Timed calls of one histogram bucket not yet in syscall_hists. */
 struct pending_bucket {
@@ -92,6 +103,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } slow_events SEC(".maps");
+
+/* Syscalls made by hivemon's uprobes in traced processes (and in hivemon
+ * itself while it calibrates them), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} probe_syscalls SEC(".maps");
 
 __u64 lost_events = 0;
 
@@ -176,7 +196,12 @@ static __always_inline bool sample_call(struct thread_state *ts)
 		ts->sample_left--;
 		return false;
 	}
-	ts->sample_left = SAMPLE_PERIOD - 1;
+	/*
+	 * Next gap uniform over [1, 2 * SAMPLE_PERIOD - 1]: mean SAMPLE_PERIOD,
+	 * and aperiodic, so in the long run every call of any pattern is timed
+	 * with probability 1 / SAMPLE_PERIOD. Drawn on timed calls only.
+	 */
+	ts->sample_left = bpf_get_prandom_u32() % (2 * SAMPLE_PERIOD - 1);
 	ts->weight = SAMPLE_PERIOD;
 	return true;
 }
@@ -202,12 +227,38 @@ static __always_inline struct thread_state *traced_thread(void)
 	return !filter_configured() && ts->tgid == self_tgid ? 0 : ts;
 }
 
+/*
+ * A syscall of one of hivemon's uprobes. The path is the same for hivemon
+ * itself, so the allocation probes' calibration (run in hivemon) pays what
+ * a traced process pays for them.
+ */
+static __always_inline void count_probe_syscall(void)
+{
+	struct task_struct *task;
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (!own_uprobes)
+		return;
+	task = bpf_get_current_task_btf();
+	if (task->tgid != self_tgid && !filter_task(task, task->tgid))
+		return;
+	n = bpf_map_lookup_elem(&probe_syscalls, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct thread_state *ts = traced_thread();
+	struct thread_state *ts;
 	__u32 nr = (__u32)id;
 
+	if (nr == NR_URETPROBE || nr == NR_UPROBE) {
+		count_probe_syscall();
+		return 0;
+	}
+	ts = traced_thread();
 	if (!ts)
 		return 0;
 	if (nr != ts->batch_nr || ts->batch_count >= FLUSH_EVERY) {
@@ -321,6 +372,32 @@ int BPF_PROG(syscall_thread_exit, struct task_struct *task)
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (ts)
 		flush_batch(ts);
+	return 0;
+}
+
+/*
+ * Every thread's batch not yet flushed, read by the collector after it read
+ * syscall_stats: flushed + held is the exact count. Read only, so a flush
+ * racing with the two reads can only make a window short (see
+ * src/probes/probe_syscall.c).
+ */
+SEC("iter/task")
+int dump_batches(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct syscall_pending rec;
+	struct thread_state *ts;
+
+	if (!task)
+		return 0;
+	ts = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!ts || (!ts->batch_count && !ts->batch_errors))
+		return 0;
+	rec.tgid = ts->tgid;
+	rec.nr = ts->batch_nr;
+	rec.count = ts->batch_count;
+	rec.errors = ts->batch_errors;
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }
 

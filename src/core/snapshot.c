@@ -324,6 +324,7 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 		memcpy(dst->kernel, src->kernel, sizeof(dst->kernel));
 	dst->duration_ns += src->duration_ns;
 	dst->lost_events += src->lost_events;
+	dst->probe_syscalls += src->probe_syscalls;
 	dst->probes |= src->probes;
 	if (src->tcp_sample > dst->tcp_sample)
 		dst->tcp_sample = src->tcp_sample;

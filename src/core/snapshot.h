@@ -121,6 +121,9 @@ struct snapshot {
 	uint64_t started_at_ns; /* CLOCK_REALTIME at the window start */
 	uint64_t duration_ns;
 	uint64_t lost_events;
+	/* Syscalls hivemon's own uprobes made in the traced processes
+	 * (uretprobe, uprobe): its cost, kept out of their syscall tables. */
+	uint64_t probe_syscalls;
 	unsigned int probes; /* PROBE_* bits that were active */
 	uint32_t tcp_sample; /* 1 in this many TCP connections followed (1 = all) */
 

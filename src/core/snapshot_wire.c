@@ -173,6 +173,7 @@ int snapshot_encode(const struct snapshot *s, struct textbuf *out)
 	put_u64(out, s->started_at_ns);
 	put_u64(out, s->duration_ns);
 	put_u64(out, s->lost_events);
+	put_u64(out, s->probe_syscalls);
 	put_u64(out, s->probes);
 	put_u64(out, s->tcp_sample);
 	put_u64(out, s->n_procs);
@@ -502,6 +503,7 @@ int snapshot_decode(const void *buf, size_t len, struct snapshot *s, size_t *use
 	s->started_at_ns = get_u64(&r);
 	s->duration_ns = get_u64(&r);
 	s->lost_events = get_u64(&r);
+	s->probe_syscalls = get_u64(&r);
 	s->probes = (unsigned int)get_max(&r, UINT32_MAX);
 	s->tcp_sample = (uint32_t)get_max(&r, UINT32_MAX);
 	n = get_count(&r, MIN_PROC);

@@ -2,8 +2,10 @@
 /*
  * x86_64 syscall names by number. Generated from the kernel's unistd_64.h
  * (plus the calls added after Linux 6.1); regenerate rather than edit.
+ * tests/unit/test_syscalls.c checks it against the running kernel.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/syscalls.h"
 
@@ -343,6 +345,8 @@ static const char *const names[] = {
 	[332] = "statx",
 	[333] = "io_pgetevents",
 	[334] = "rseq",
+	[335] = "uretprobe",
+	[336] = "uprobe",
 	[424] = "pidfd_send_signal",
 	[425] = "io_uring_setup",
 	[426] = "io_uring_enter",
@@ -397,4 +401,12 @@ const char *syscall_name(unsigned int nr, char *buf, size_t len)
 		return names[nr];
 	snprintf(buf, len, "syscall_%u", nr);
 	return buf;
+}
+
+int syscall_nr(const char *name)
+{
+	for (size_t nr = 0; nr < sizeof(names) / sizeof(names[0]); nr++)
+		if (names[nr] && !strcmp(names[nr], name))
+			return (int)nr;
+	return -1;
 }

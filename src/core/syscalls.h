@@ -9,5 +9,7 @@
 
 /* The name of @nr, or "syscall_<nr>" written into @buf when unknown. */
 const char *syscall_name(unsigned int nr, char *buf, size_t len);
+/* The number of syscall @name, or -1 when the table does not know it. */
+int syscall_nr(const char *name);
 
 #endif

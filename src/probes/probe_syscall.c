@@ -3,8 +3,20 @@
  * Syscall probe module: loads bpf/syscall.bpf.c and turns its cumulative
  * per-(process, syscall) counters and histogram buckets into per-interval
  * deltas in the snapshot.
+ *
+ * Counts are exact in every window: what threads still hold in their
+ * batches (read with the task iterator) is added to what the map holds.
+ * The map is read first, the batches after, and a batch flushed between the
+ * two reads is in neither: such a window is short by that batch (at most
+ * FLUSH_EVERY calls of each racing thread), never long, and the next window
+ * gets it (kernel/counters.h carries the shortfall). The reverse order
+ * would count such a batch twice. Only a thread stalled inside a flush
+ * (between adding its batch to the map and emptying it) across both reads
+ * shows its batch in both: that window is long by it and the next one
+ * short, the total stays exact.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,18 +26,36 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/bpfmap.h"
+#include "kernel/counters.h"
 #include "kernel/dead_tgids.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
 #include "syscall.skel.h"
 #include "util/u64map.h"
 #include "bpf/hist.h"
+#include "bpf/syscall_shared.h"
+
+/* The leading counters of struct syscall_val: count, errors, weight, total_ns. */
+#define N_COUNTERS 4
+_Static_assert(offsetof(struct syscall_val, total_ns) == (N_COUNTERS - 1) * sizeof(__u64),
+	       "struct syscall_val no longer starts with its counters");
+
+/* What was read of one (process, syscall) at the last collect. */
+struct stat_seen {
+	struct syscall_val val;		/* the map's record */
+	uint64_t held_seen[N_COUNTERS]; /* batched calls already reported */
+};
 
 struct syscall_probe {
 	struct syscall_bpf *skel;
 	struct ring_buffer *events;
-	struct u64map prev_stats; /* (tgid, nr) -> struct syscall_val */
+	struct bpf_link *batches; /* task iterator over the threads' batches */
+	struct u64map prev_stats; /* (tgid, nr) -> struct stat_seen */
 	struct u64map prev_hist;  /* (tgid, nr, slot) -> u64 */
+	struct u64map now_stats;  /* (tgid, nr) -> struct syscall_val, this collect */
+	struct u64map held;	  /* (tgid, nr) -> uint64_t[N_COUNTERS], this collect */
+	uint64_t probe_syscalls_seen;
+	int ncpus;
 	struct dead_tgids dead;
 	uint64_t *doomed; /* keys to delete after this collect */
 	size_t n_doomed, cap_doomed;
@@ -82,9 +112,12 @@ static void probe_close(void *state)
 	if (!sp)
 		return;
 	ring_buffer__free(sp->events);
+	bpf_link__destroy(sp->batches);
 	syscall_bpf__destroy(sp->skel);
 	u64map_free(&sp->prev_stats);
 	u64map_free(&sp->prev_hist);
+	u64map_free(&sp->now_stats);
+	u64map_free(&sp->held);
 	dead_tgids_free(&sp->dead);
 	free(sp->doomed);
 	free(sp);
@@ -97,9 +130,16 @@ static int probe_open(const struct probe_opts *opts, void **state)
 
 	if (!sp)
 		return -ENOMEM;
-	if (u64map_init(&sp->prev_stats, sizeof(struct syscall_val)) ||
-	    u64map_init(&sp->prev_hist, sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
+	if (u64map_init(&sp->prev_stats, sizeof(struct stat_seen)) ||
+	    u64map_init(&sp->prev_hist, sizeof(uint64_t)) ||
+	    u64map_init(&sp->now_stats, sizeof(struct syscall_val)) ||
+	    u64map_init(&sp->held, N_COUNTERS * sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
 		goto fail;
+	sp->ncpus = libbpf_num_possible_cpus();
+	if (sp->ncpus <= 0) {
+		err = sp->ncpus ? sp->ncpus : -EINVAL;
+		goto fail;
+	}
 	sp->skel = syscall_bpf__open();
 	if (!sp->skel) {
 		err = loader_report("syscall", "open", -errno);
@@ -108,6 +148,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	PROBE_SET_FILTER(sp->skel->rodata, &opts->filter);
 	sp->skel->rodata->exact = opts->exact;
 	sp->skel->rodata->slow_ns = opts->slow_ns;
+	sp->skel->rodata->own_uprobes = (opts->probes & PROBE_ALLOC) != 0;
+	/* Run on demand by each collect, not attached to an event. */
+	bpf_program__set_autoattach(sp->skel->progs.dump_batches, false);
 	bpf_map__set_max_entries(sp->skel->maps.syscall_stats, opts->max_procs * 16);
 	bpf_map__set_max_entries(sp->skel->maps.syscall_hists, opts->max_procs * 128);
 	err = syscall_bpf__load(sp->skel);
@@ -118,6 +161,11 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	err = syscall_bpf__attach(sp->skel);
 	if (err) {
 		err = loader_report("syscall", "attach", err);
+		goto fail;
+	}
+	sp->batches = bpf_program__attach_iter(sp->skel->progs.dump_batches, NULL);
+	if (!sp->batches) {
+		err = loader_report("syscall", "task iterator", -errno);
 		goto fail;
 	}
 	sp->events =
@@ -159,45 +207,125 @@ static void note_liveness(struct syscall_probe *sp, uint32_t tgid, uint64_t key)
 	}
 }
 
-static void visit_stat(const void *k, const void *v, void *ctx)
+/* Keeps a record of syscall_stats for accounting once the batches are read. */
+static void store_stat(const void *k, const void *v, void *ctx)
 {
 	const struct syscall_key *key = k;
-	const struct syscall_val *val = v;
 	struct syscall_probe *sp = ctx;
-	uint64_t id = stat_key(key->tgid, key->nr);
-	struct syscall_val *prev = u64map_upsert(&sp->prev_stats, id);
+	struct syscall_val *val = u64map_upsert(&sp->now_stats, stat_key(key->tgid, key->nr));
+
+	if (!val)
+		sp->err = -ENOMEM;
+	else
+		*val = *(const struct syscall_val *)v;
+}
+
+/* Adds one thread's batch (from the task iterator) to the held counts. */
+static int add_held(struct syscall_probe *sp, const struct syscall_pending *rec)
+{
+	uint64_t *held = u64map_upsert(&sp->held, stat_key(rec->tgid, rec->nr));
+
+	if (!held)
+		return -ENOMEM;
+	held[0] += rec->count;
+	held[1] += rec->errors;
+	return 0;
+}
+
+/* Runs the task iterator: every thread's batch not yet in syscall_stats. */
+static int read_held(struct syscall_probe *sp)
+{
+	struct syscall_pending recs[256];
+	size_t have = 0;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(sp->batches));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got = read(fd, (char *)recs + have, sizeof(recs) - have);
+		size_t n;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			err = got < 0 ? -errno : 0;
+			break;
+		}
+		have += (size_t)got;
+		n = have / sizeof(recs[0]);
+		for (size_t i = 0; i < n && !err; i++)
+			err = add_held(sp, &recs[i]);
+		if (err)
+			break;
+		/* A record split between two reads waits for its end. */
+		have -= n * sizeof(recs[0]);
+		memmove(recs, &recs[n], have);
+	}
+	close(fd);
+	return err;
+}
+
+/* The window's share of one (process, syscall): map + batches, as deltas. */
+static void account_stat(struct syscall_probe *sp, uint64_t id, const struct syscall_val *val)
+{
+	struct stat_seen *seen = u64map_upsert(&sp->prev_stats, id);
+	const uint64_t *held = u64map_get(&sp->held, id);
+	static const uint64_t none[N_COUNTERS];
+	uint32_t tgid = (uint32_t)(id >> 32), nr = (uint32_t)id;
+	uint64_t d[N_COUNTERS], max_before;
 	struct proc_snapshot *p;
 	struct syscall_stat *sc;
+	bool restart;
 
-	if (!prev) {
+	if (!seen) {
 		sp->err = -ENOMEM;
 		return;
 	}
-	note_liveness(sp, key->tgid, id);
-	if (val->count != prev->count || val->errors != prev->errors ||
-	    val->weight != prev->weight) {
-		p = snapshot_proc(sp->snap, key->tgid);
-		sc = p ? proc_syscall(p, key->nr) : NULL;
-		if (!sc) {
-			sp->err = -ENOMEM;
-			return;
-		}
-		sc->count += val->count - prev->count;
-		sc->errors += val->errors - prev->errors;
-		sc->lat.count += val->weight - prev->weight;
-		sc->lat.sum_ns += val->total_ns - prev->total_ns;
-		/* The kernel keeps an all-time max: exact when it grew this window. */
-		if (val->max_ns > prev->max_ns)
-			sc->lat.max_ns = val->max_ns;
+	note_liveness(sp, tgid, id);
+	max_before = seen->val.max_ns;
+	/* __u64 and uint64_t differ in name only. */
+	restart = counters_delta((const uint64_t *)&val->count, (uint64_t *)&seen->val.count,
+				 held ? held : none, seen->held_seen, d, N_COUNTERS);
+	seen->val.max_ns = val->max_ns;
+	if (!d[0] && !d[1] && !d[2])
+		return;
+	p = snapshot_proc(sp->snap, tgid);
+	sc = p ? proc_syscall(p, nr) : NULL;
+	if (!sc) {
+		sp->err = -ENOMEM;
+		return;
 	}
-	*prev = *val;
+	sc->count += d[0];
+	sc->errors += d[1];
+	sc->lat.count += d[2];
+	sc->lat.sum_ns += d[3];
+	/* The kernel keeps an all-time max: exact when it grew this window. */
+	if (val->max_ns > (restart ? 0 : max_before))
+		sc->lat.max_ns = val->max_ns;
+}
+
+/* Accounts every record of the map, then the batches of calls whose
+ * record the map does not have yet. */
+static void account_stats(struct syscall_probe *sp)
+{
+	static const struct syscall_val zero;
+
+	for (size_t i = 0; i < sp->now_stats.cap; i++)
+		if (sp->now_stats.used[i])
+			account_stat(sp, sp->now_stats.keys[i],
+				     (const struct syscall_val *)(sp->now_stats.values +
+								  i * sp->now_stats.value_size));
+	for (size_t i = 0; i < sp->held.cap; i++)
+		if (sp->held.used[i] && !u64map_get(&sp->now_stats, sp->held.keys[i]))
+			account_stat(sp, sp->held.keys[i], &zero);
 }
 
 static void visit_hist(const void *k, const void *v, void *ctx)
 {
 	const struct syscall_hist_key *key = k;
 	struct syscall_probe *sp = ctx;
-	uint64_t id = hist_key(key), count = *(const uint64_t *)v;
+	uint64_t id = hist_key(key), count = *(const uint64_t *)v, d;
 	uint64_t *prev = u64map_upsert(&sp->prev_hist, id);
 	struct proc_snapshot *p;
 	struct syscall_stat *sc;
@@ -207,15 +335,13 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 		return;
 	}
 	note_liveness(sp, key->tgid, id | 1ULL << 63);
-	if (count == *prev)
+	counters_delta(&count, prev, NULL, NULL, &d, 1);
+	if (!d)
 		return;
 	p = snapshot_proc(sp->snap, key->tgid);
 	sc = p ? proc_syscall(p, key->nr) : NULL;
-	if (!sc || hist_add_slot(&sc->lat, key->slot, count - *prev)) {
+	if (!sc || hist_add_slot(&sc->lat, key->slot, d))
 		sp->err = -ENOMEM;
-		return;
-	}
-	*prev = count;
 }
 
 /* Without a new all-time max, the window's max is the top bucket's bound. */
@@ -226,7 +352,7 @@ static void estimate_window_max(struct syscall_probe *sp, struct snapshot *snap)
 
 		for (size_t j = 0; j < p->n_syscalls; j++) {
 			struct syscall_stat *sc = &p->syscalls[j];
-			const struct syscall_val *cum;
+			const struct stat_seen *cum;
 			uint32_t top;
 			uint64_t bound;
 
@@ -235,7 +361,7 @@ static void estimate_window_max(struct syscall_probe *sp, struct snapshot *snap)
 			top = sc->lat.bins[sc->lat.n - 1].slot;
 			bound = hist_slot_high(top);
 			cum = u64map_get(&sp->prev_stats, stat_key(p->pid, sc->nr));
-			sc->lat.max_ns = cum && cum->max_ns < bound ? cum->max_ns : bound;
+			sc->lat.max_ns = cum && cum->val.max_ns < bound ? cum->val.max_ns : bound;
 		}
 	}
 }
@@ -269,6 +395,27 @@ static void forget_dead(struct syscall_probe *sp)
 		sp->err = -ENOMEM;
 }
 
+/* The uprobe syscalls of the window: hivemon's cost, not the processes'. */
+static int count_probe_syscalls(struct syscall_probe *sp, struct snapshot *snap)
+{
+	uint64_t *per_cpu = calloc((size_t)sp->ncpus, sizeof(*per_cpu)), sum = 0, d;
+	uint32_t zero = 0;
+	int err = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(sp->skel->maps.probe_syscalls), &zero, per_cpu)) {
+		err = -errno;
+	} else {
+		for (int cpu = 0; cpu < sp->ncpus; cpu++)
+			sum += per_cpu[cpu];
+		counters_delta(&sum, &sp->probe_syscalls_seen, NULL, NULL, &d, 1);
+		snap->probe_syscalls += d;
+	}
+	free(per_cpu);
+	return err;
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct syscall_probe *sp = state;
@@ -276,14 +423,23 @@ static int probe_collect(void *state, struct snapshot *snap)
 
 	sp->snap = snap;
 	sp->err = 0;
+	u64map_clear(&sp->now_stats);
+	u64map_clear(&sp->held);
 	if (ring_buffer__consume(sp->events) < 0)
 		sp->err = -EIO;
+	/* The map before the batches: see the top of this file. */
 	err = bpfmap_for_each(bpf_map__fd(sp->skel->maps.syscall_stats), sizeof(struct syscall_key),
-			      sizeof(struct syscall_val), visit_stat, sp);
+			      sizeof(struct syscall_val), store_stat, sp);
 	if (!err)
+		err = read_held(sp);
+	if (!err) {
+		account_stats(sp);
 		err = bpfmap_for_each(bpf_map__fd(sp->skel->maps.syscall_hists),
 				      sizeof(struct syscall_hist_key), sizeof(uint64_t), visit_hist,
 				      sp);
+	}
+	if (!err)
+		err = count_probe_syscalls(sp, snap);
 	estimate_window_max(sp, snap);
 	forget_dead(sp);
 	snap->lost_events += sp->skel->bss->lost_events - sp->prev_lost;

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/bpfmap.h"
+#include "kernel/counters.h"
 #include "kernel/dead_tgids.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
@@ -49,6 +51,11 @@ struct tcp_probe_state {
 	struct snapshot *snap; /* valid during collect only */
 	int err;
 };
+
+/* The leading counters of struct tcp_stat_val: count, errors, sum_ns. */
+#define N_COUNTERS 3
+_Static_assert(offsetof(struct tcp_stat_val, sum_ns) == (N_COUNTERS - 1) * sizeof(__u64),
+	       "struct tcp_stat_val no longer starts with its counters");
 
 /* A doomed entry of the stats map (not the hists map) has this slot. */
 #define DOOMED_STAT UINT32_MAX
@@ -240,7 +247,8 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	struct tcp_probe_state *tp = ctx;
 	struct tcp_stat_val sum = cpus[0], *val = &sum;
 	struct prev_stat *prev = prev_record(&tp->prev_stats, key, sizeof(*key));
-	uint64_t count, errors;
+	struct tcp_stat_val before;
+	uint64_t d[N_COUNTERS];
 	struct stat_ref ref;
 
 	if (!prev) {
@@ -257,26 +265,26 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 			sum.min_ns = cpus[i].min_ns;
 	}
 	note_liveness(tp, key, DOOMED_STAT);
-	/* An entry evicted by the LRU and created again starts from zero. */
-	if (val->count < prev->val.count)
-		memset(&prev->val, 0, sizeof(prev->val));
-	count = val->count - prev->val.count;
-	if (count) {
+	before = prev->val;
+	/* __u64 and uint64_t differ in name only. */
+	if (counters_delta((const uint64_t *)&val->count, (uint64_t *)&prev->val.count, NULL, NULL,
+			   d, N_COUNTERS))
+		memset(&before, 0, sizeof(before)); /* evicted, created again */
+	prev->val = *val;
+	if (d[0]) {
 		if (!stat_of(tp->snap, key, &ref)) {
 			tp->err = -ENOMEM;
 			return;
 		}
-		errors = val->errors - prev->val.errors;
-		*ref.count += count;
+		*ref.count += d[0];
 		if (ref.errors)
-			*ref.errors += errors;
+			*ref.errors += d[1];
 		if (ref.lat) {
-			ref.lat->count += count - errors;
-			ref.lat->sum_ns += val->sum_ns - prev->val.sum_ns;
-			window_extremes(ref.lat, val, &prev->val);
+			ref.lat->count += d[0] - d[1];
+			ref.lat->sum_ns += d[2];
+			window_extremes(ref.lat, val, &before);
 		}
 	}
-	prev->val = *val;
 }
 
 static void visit_hist(const void *k, const void *v, void *ctx)
@@ -295,8 +303,7 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 	for (int i = 0; i < tp->ncpus; i++)
 		count += cpus[i];
 	note_liveness(tp, &key->key, key->slot);
-	d = count >= prev->count ? count - prev->count : count;
-	prev->count = count;
+	counters_delta(&count, &prev->count, NULL, NULL, &d, 1);
 	if (!d)
 		return;
 	if (!stat_of(tp->snap, &key->key, &ref) || !ref.lat || hist_add_slot(ref.lat, key->slot, d))

@@ -199,12 +199,13 @@ json_t *report_to_json(const struct snapshot *snap)
 		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
 	free(order);
 	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA, "host",
-		snap->host, "kernel", snap->kernel, "started_at",
+		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
+		"host", snap->host, "kernel", snap->kernel, "started_at",
 		rfc3339_format(snap->started_at_ns, RFC3339_SECONDS, started, sizeof(started)),
 		"duration_s", snap->duration_ns / 1e9, "lost_events", (json_int_t)snap->lost_events,
-		"tcp_sample", (json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes",
-		procs, "findings", analysis_json(snap));
+		"probe_syscalls", (json_int_t)snap->probe_syscalls, "tcp_sample",
+		(json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
+		"findings", analysis_json(snap));
 }
 
 int report_print_json(const struct snapshot *snap, FILE *out)

@@ -149,6 +149,11 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 		snap->host, snap->kernel,
 		rfc3339_format(snap->started_at_ns, RFC3339_SECONDS, started, sizeof(started)),
 		snap->duration_ns / 1e9, snap->n_procs, (unsigned long long)snap->lost_events);
+	if (snap->probe_syscalls)
+		fprintf(out,
+			"hivemon's uprobes: %llu uretprobe/uprobe syscalls in the traced processes "
+			"(not in their tables)\n",
+			(unsigned long long)snap->probe_syscalls);
 	if (snap->tcp_sample > 1)
 		fprintf(out,
 			"TCP: 1 in %u connections followed; request counts are estimates "

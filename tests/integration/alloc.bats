@@ -130,3 +130,28 @@ counts_in_preloaded_allocator() { # lib
 		[[ "$output" == "hivemon: invalid --alloc-duty"* ]]
 	done
 }
+
+@test "the syscalls of hivemon's uretprobes are its own cost, not the process's" {
+	# Since Linux 6.11 every uretprobe return enters the kernel through
+	# syscall 335 (uretprobe): 100,000 mallocs made a syscall_335 row of
+	# 100,000 calls. They are counted once, at the top of the report.
+	n=100000
+	"$WORKLOADS/mallocer" "$n" 64 "$START" 30 >"$OUT" &
+	WORKLOAD_PID=$!
+	start_report --duration 60s --format json --alloc --pid "$WORKLOAD_PID"
+	touch "$START"
+	wait_output "$OUT"
+	end_report
+	echo "syscalls: $(proc_jq "$WORKLOAD_PID" '[.syscalls[] | [.name, .count]]' | jq -c .)"
+	echo "probe_syscalls: $(jq .probe_syscalls "$REPORT_OUT")"
+	run proc_jq "$WORKLOAD_PID" '[.syscalls[] | select(.nr == 335 or .nr == 336 or
+		(.name | test("uprobe|syscall_33[56]")))] | length'
+	assert_output 0
+	calls=$(proc_jq "$WORKLOAD_PID" .alloc.malloc.calls)
+	if grep -q ' __x64_sys_uretprobe$' /proc/kallsyms; then
+		# One per return of a probed allocation call (free has no return probe).
+		assert_between "$(jq .probe_syscalls "$REPORT_OUT")" "$n" "$calls"
+	else
+		assert_equal "$(jq .probe_syscalls "$REPORT_OUT")" 0
+	fi
+}

@@ -114,6 +114,7 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 	assert_int_equal(a->started_at_ns, b->started_at_ns);
 	assert_int_equal(a->duration_ns, b->duration_ns);
 	assert_int_equal(a->lost_events, b->lost_events);
+	assert_int_equal(a->probe_syscalls, b->probe_syscalls);
 	assert_int_equal(a->probes, b->probes);
 	assert_int_equal(a->tcp_sample, b->tcp_sample);
 	assert_int_equal(a->n_procs, b->n_procs);
@@ -301,12 +302,12 @@ static void test_corrupted(void **state)
 /* Counts larger than the message, unsorted buckets and a pid twice. */
 static void test_hostile(void **state)
 {
-	/* Header, then seven zero fields, then 2^64 - 1 processes. */
+	/* Header, then eight zero fields, then 2^64 - 1 processes. */
 	static const uint8_t huge_procs[] = {'H',  'V',	 'S',  'W',  SNAPSHOT_WIRE_VERSION,
 					     0,	   0,	 0,    0,    0,
-					     0,	   0,	 0,    0xff, 0xff,
+					     0,	   0,	 0,    0,    0xff,
 					     0xff, 0xff, 0xff, 0xff, 0xff,
-					     0xff, 0xff, 0x01};
+					     0xff, 0xff, 0xff, 0x01};
 	struct snapshot orig;
 	struct textbuf buf;
 

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What bpf/syscall.bpf.c and src/probes/probe_syscall.c share beyond the
+ * map records of hivemon.h: the batch records of the task iterator and the
+ * syscalls the kernel makes for uprobes, which belong to the tracer.
+ */
+#ifndef HIVEMON_SYSCALL_SHARED_H
+#define HIVEMON_SYSCALL_SHARED_H
+
+/*
+ * x86_64 syscalls a uprobe makes in the probed process (Linux >= 6.11:
+ * every uretprobe return, and on newer kernels an optimised uprobe, enter
+ * the kernel through them). They are the tracer's cost, not the process's.
+ */
+#define NR_URETPROBE 335
+#define NR_UPROBE    336
+
+/* One thread's batch not yet in syscall_stats, as the task iterator
+ * writes it (bpf_seq_write) for the collector to add. */
+struct syscall_pending {
+	__u32 tgid;
+	__u32 nr;
+	__u32 count;
+	__u32 errors;
+};
+
+#endif
