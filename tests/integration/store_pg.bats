@@ -26,6 +26,7 @@ setup() {
 
 teardown() {
 	stop_daemon
+	[ -z "${PGSAFE_DEBUG:-}" ] || cat "$DAEMON_ERR" >>"$PGSAFE_DEBUG"
 	# A test that stopped the server must not leave it down for the next one.
 	[ -f "$PG_DIR/data/postmaster.pid" ] || pg_start
 	true
@@ -55,7 +56,7 @@ calls_are() { # COMM SYSCALL EXPECTED
 }
 
 schema_ready() {
-	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = 1 ]
+	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = 2 ]
 }
 
 @test "schema is created at start and versioned; the views answer" {
@@ -69,7 +70,7 @@ schema_ready() {
 	stop_daemon
 	start_daemon "$CONF"
 	sleep 1.5
-	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" 1
+	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" 2
 }
 
 @test "rows for known workloads: exact getppid and clock_nanosleep counts, p50 of 20 ms" {
