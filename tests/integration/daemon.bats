@@ -512,3 +512,38 @@ url = http://127.0.0.1:$port/hook" ops
 	rss=$(daemon_rss_kb)
 	[ "$rss" -lt $((base + 15000)) ] || fail "resident $rss kB after delivery"
 }
+
+# ---- Bounded memory: the scheduler's per-CPU maps -------------------------
+
+# The BPF maps PID holds, one JSON object per line (bpftool's view).
+held_maps() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '$1 == "map_id:" { print $2 }' "$f" 2>/dev/null)
+		[ -z "$id" ] || bpftool -j map show id "$id" 2>/dev/null
+		echo
+	done
+}
+
+@test "the scheduler's histogram maps fit a 16 MB budget each at the default max_procs" {
+	command -v bpftool >/dev/null || skip "no bpftool"
+	local cpus pid
+	cpus=$(python3 -c 'import sys; print(sum(int(b) - int(a) + 1 if b else 1 for a, _, b in
+		(r.partition("-") for r in open("/sys/devices/system/cpu/possible").read().strip().split(","))))')
+	"$HIVEMON" report --probes sched --duration 4s --format json >/dev/null 2>&1 &
+	pid=$!
+	STARTED_PIDS+=("$pid")
+	loaded() { held_maps "$pid" | grep -q '"name":"hists_b"'; }
+	wait_until 10 loaded || fail "the sched maps did not load"
+	# Filled, a per-CPU hash entry costs its key and node (~112 B) and a value per CPU.
+	held_maps "$pid" | jq -c --argjson cpus "$cpus" 'select(.name? | test("^(hists|stats)_[ab]$"))
+		| {name, max_entries, worst: (.max_entries * (112 + .bytes_value * $cpus))}' \
+		>"$BATS_TEST_TMPDIR/maps"
+	cat "$BATS_TEST_TMPDIR/maps" >&3
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/maps")" 4
+	run jq -s '[.[] | select(.worst > 16777216)] | length' "$BATS_TEST_TMPDIR/maps"
+	assert_output 0
+	# The on-CPU maps keep one entry per process up to max_procs.
+	run jq -s '[.[] | select(.name | startswith("stats")) | .max_entries] | unique' "$BATS_TEST_TMPDIR/maps"
+	assert_output "$(jq -n '[4096]')"
+}
