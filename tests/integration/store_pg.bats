@@ -2,7 +2,9 @@
 # PostgreSQL history of `hivemon run` against a real, temporary PostgreSQL
 # cluster (Debian's initdb/pg_ctl as the postgres user, unix socket in a
 # temporary directory): schema, rows of workloads with known call counts,
-# rows of a database outage arriving afterwards, alert transitions, retention.
+# rows of a database outage arriving afterwards, alert transitions, retention;
+# batches stored whole and once whatever the server does (the answer to COMMIT
+# lost, a disk-full error, killed mid-COPY, paused with SIGSTOP).
 
 load helpers
 load export_helper
