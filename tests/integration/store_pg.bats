@@ -265,7 +265,7 @@ make_trigger() {
 	# Three seconds of failing transactions (the first comes within a second).
 	sleep 3
 	pg_sql "DROP TRIGGER hivemon_test ON hivemon.process_stats"
-	wait_until 20 calls_are pgfull getppid 4000
+	wait_until 20 calls_are pgfull getppid 4000 || fail "$(calls pgfull getppid) of 4000 calls stored"
 	grep -q 'no room left (test)' "$DAEMON_ERR"
 	assert_equal "$(duplicates pgfull)" 0
 	run grep -c 'rejected' "$DAEMON_ERR"
@@ -360,6 +360,8 @@ make_trigger() {
 	local first_run_stored
 	sleep 1
 	first_run_stored=$(pg_sql "SELECT count(*) FROM hivemon.process_stats WHERE comm = 'pgpause'")
+	echo "first run: $written_before rows written before the pause, $first_run_stored stored," \
+		"${unwritten:-no} rows said unwritten at exit" >&3
 	[ "$first_run_stored" -ge "$written_before" ]
 	[ -n "$unwritten" ]
 	# A new run stores its own rows, none twice.
