@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cgroup_names.h"
@@ -22,6 +23,7 @@ void cgroup_names_init(struct cgroup_names *cn)
 	u64map_init(&cn->by_id, sizeof(char *));
 	cn->max_pids = CGROUP_NAMES_MAX_PIDS;
 	cn->max_ids = CGROUP_NAMES_MAX_IDS;
+	cn->max_age_s = CGROUP_NAMES_MAX_AGE_S;
 }
 
 static void free_strings(struct u64map *m)
@@ -99,20 +101,48 @@ static bool read_cgroup(uint32_t pid, char *buf, size_t len)
 	return found;
 }
 
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Which process @pid names now: procfs gives each instance of /proc/PID a
+ * new inode number, and a pid reused by a new process gets a new instance
+ * (the old one's dentry is dropped once its task is gone). 0 when gone.
+ */
+static uint64_t process_instance(uint32_t pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
 const char *cgroup_names_of_pid(struct cgroup_names *cn, uint32_t pid)
 {
-	struct cgroup_pid_entry *e;
+	struct cgroup_pid_entry *e = u64map_get(&cn->by_pid, pid);
+	uint64_t ino = process_instance(pid);
+	time_t now = mono_s();
 	char path[4096];
 
 	cn->tick++;
-	if (!read_cgroup(pid, path, sizeof(path))) {
-		e = u64map_get(&cn->by_pid, pid);
-		return e ? e->path : NULL;
+	if (e && (!ino || (ino == e->ino && now - e->read_at < cn->max_age_s))) {
+		e->seen = cn->tick;
+		return e->path;
 	}
+	if (!ino || !read_cgroup(pid, path, sizeof(path)))
+		return e && e->ino == ino ? e->path : NULL; /* it just exited */
 	e = u64map_upsert(&cn->by_pid, pid);
 	if (!e)
 		return NULL;
 	e->seen = cn->tick;
+	e->ino = ino;
+	e->read_at = now;
 	if (!e->path || strcmp(e->path, path)) {
 		free(e->path);
 		e->path = strdup(path);

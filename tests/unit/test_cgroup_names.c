@@ -137,7 +137,8 @@ static void test_reused_pid_gets_its_own_cgroup(void **state)
 	cgroup_names_free(&cn);
 }
 
-/* A process moved to another cgroup shows the new one. */
+/* A process moved to another cgroup shows the new one once its cached
+ * name is max_age_s old (0 here: at once). */
 static void test_moved_process_shows_new_cgroup(void **state)
 {
 	struct fixture *fx = *state;
@@ -147,6 +148,7 @@ static void test_moved_process_shows_new_cgroup(void **state)
 	if (!fx)
 		skip();
 	cgroup_names_init(&cn);
+	cn.max_age_s = 0;
 	pid = sleeper();
 	assert_string_equal(cgroup_names_of_pid(&cn, (uint32_t)pid), fx->own);
 	assert_int_equal(move_to(fx, pid), 0);
