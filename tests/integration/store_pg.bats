@@ -383,3 +383,25 @@ settled_since() { # PORT FIRST_RUN_ROWS
 	stored=$(pg_sql "SELECT count(*) FROM hivemon.process_stats WHERE comm = 'pgpause'")
 	[ "$queued" = 0 ] && [ "$((stored - $2))" = "$written" ]
 }
+
+@test "rows the server refuses (a data error) are dropped alone: the batches queued with them are stored" {
+	make_conf "pgbad pggood"
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	pg_sql "CREATE OR REPLACE FUNCTION public.hivemon_test() RETURNS trigger LANGUAGE plpgsql
+		AS \$\$ BEGIN IF NEW.comm = 'pgbad' THEN
+			RAISE EXCEPTION 'bad row (test)' USING ERRCODE = 'invalid_parameter_value';
+		END IF; RETURN NEW; END \$\$;
+		CREATE TRIGGER hivemon_test BEFORE INSERT ON hivemon.process_stats
+		FOR EACH ROW EXECUTE FUNCTION public.hivemon_test()"
+	# Database away: the intervals of both workloads queue up, then go in one transaction.
+	pg_stop
+	workload pgbad getppid 1000
+	sleep 1.5
+	workload pggood getppid 2000
+	sleep 1.5
+	pg_start
+	wait_until 20 calls_are pggood getppid 2000 || fail "$(calls pggood getppid) of 2000 calls stored"
+	assert_equal "$(calls pgbad getppid)" 0
+	grep -q 'store: PostgreSQL rejected .* bad row (test)' "$DAEMON_ERR"
+}
