@@ -42,6 +42,16 @@ struct worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct item *head, *tail; /* under lock */
+	size_t queued;		  /* items in memory, under lock */
+
+	/* The spool is the durable copy: memory holds at most
+	 * DELIVER_QUEUE_MAX notifications, the rest are read back from the
+	 * spool as room frees up, oldest first. Guarded by spool_lock (taken
+	 * before lock), so a file is never both queued by its submitter and
+	 * read back. */
+	pthread_mutex_t spool_lock;
+	size_t on_disk_only; /* spooled, not in memory */
+	char *loaded_upto;   /* newest spool file ever queued (they sort by age) */
 	atomic_bool stop;
 	uint64_t rng;
 };
@@ -86,9 +96,26 @@ static void item_free(struct item *it)
 	free(it);
 }
 
+static struct item *item_new(const char *path, const char *delivery_id, const char *body)
+{
+	struct item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return NULL;
+	it->path = path ? strdup(path) : NULL;
+	it->delivery_id = strdup(delivery_id);
+	it->body = strdup(body);
+	if ((path && !it->path) || !it->delivery_id || !it->body) {
+		item_free(it);
+		return NULL;
+	}
+	return it;
+}
+
 static void enqueue(struct worker *w, struct item *it)
 {
 	pthread_mutex_lock(&w->lock);
+	w->queued++;
 	if (w->tail)
 		w->tail->next = it;
 	else
@@ -131,8 +158,92 @@ static void pop(struct worker *w)
 	w->head = it->next;
 	if (!w->head)
 		w->tail = NULL;
+	w->queued--;
 	pthread_mutex_unlock(&w->lock);
 	item_free(it);
+}
+
+static size_t queued_now(struct worker *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->queued;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+/* Marks @path the newest spool file queued (spool_lock held). */
+static void loaded(struct worker *w, const char *path)
+{
+	if (w->loaded_upto && strcmp(path, w->loaded_upto) <= 0)
+		return;
+	free(w->loaded_upto);
+	w->loaded_upto = strdup(path);
+}
+
+/* Queues the notification spooled at @path: 0, -EINVAL (unreadable), -ENOMEM. */
+static int queue_file(struct worker *w, const char *path)
+{
+	struct spool_entry e;
+	struct item *it;
+
+	if (spool_read(path, &e)) {
+		hlog(LOG_ERR, "%s: unreadable spool file %s left in place", w->name, path);
+		return -EINVAL;
+	}
+	it = item_new(e.path, e.delivery_id, e.body);
+	spool_entry_free(&e);
+	if (!it)
+		return -ENOMEM;
+	enqueue(w, it);
+	return 0;
+}
+
+/*
+ * Queues the spool files newer than any queued so far, oldest first, while
+ * there is room; counts the ones left on disk (spool_lock held). A file
+ * older than loaded_upto is queued already, delivered, or unreadable.
+ */
+static size_t load_spool_locked(struct worker *w)
+{
+	size_t n = 0, room, queued = 0, held = queued_now(w);
+	char **paths = NULL;
+	bool full;
+
+	if (spool_list(w->spool_dir, &paths, &n))
+		return 0;
+	room = held < DELIVER_QUEUE_MAX ? DELIVER_QUEUE_MAX - held : 0;
+	full = !room;
+	w->on_disk_only = 0;
+	for (size_t i = 0; i < n; i++) {
+		int err;
+
+		if (paths[i] && (!w->loaded_upto || strcmp(paths[i], w->loaded_upto) > 0)) {
+			err = full ? -ENOSPC : queue_file(w, paths[i]);
+			if (err == -ENOSPC || err == -ENOMEM) {
+				full = true;
+				w->on_disk_only++;
+			} else {
+				/* Unreadable files are passed over for good. */
+				loaded(w, paths[i]);
+				queued += !err;
+				full = queued >= room;
+			}
+		}
+		free(paths[i]);
+	}
+	free(paths);
+	return queued;
+}
+
+/* Reads back from the spool once half the room is free. */
+static void refill(struct worker *w)
+{
+	pthread_mutex_lock(&w->spool_lock);
+	if (w->on_disk_only && queued_now(w) <= DELIVER_QUEUE_MAX / 2)
+		load_spool_locked(w);
+	pthread_mutex_unlock(&w->spool_lock);
 }
 
 /* Sleeps @ns unless told to stop. */
@@ -282,6 +393,7 @@ static void *worker_main(void *arg)
 		if (it->path)
 			spool_done(it->path);
 		pop(w);
+		refill(w);
 		attempt = 0;
 	}
 	curl_easy_cleanup(curl);
@@ -290,50 +402,18 @@ static void *worker_main(void *arg)
 
 /* ---- notifier ------------------------------------------------------------------ */
 
-static struct item *item_new(const char *path, const char *delivery_id, const char *body)
-{
-	struct item *it = calloc(1, sizeof(*it));
-
-	if (!it)
-		return NULL;
-	it->path = path ? strdup(path) : NULL;
-	it->delivery_id = strdup(delivery_id);
-	it->body = strdup(body);
-	if ((path && !it->path) || !it->delivery_id || !it->body) {
-		item_free(it);
-		return NULL;
-	}
-	return it;
-}
-
-/* Queues what a previous run left in the spool, oldest first. */
+/* Queues what a previous run left in the spool, oldest first, as much as
+ * memory may hold; the rest is read back as deliveries free room. */
 static void load_spool(struct worker *w)
 {
-	char **paths = NULL;
-	size_t n = 0, queued = 0;
+	size_t queued;
 
-	if (spool_list(w->spool_dir, &paths, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct spool_entry e;
-		struct item *it;
-
-		if (paths[i] && !spool_read(paths[i], &e)) {
-			it = item_new(e.path, e.delivery_id, e.body);
-			if (it) {
-				enqueue(w, it);
-				queued++;
-			}
-			spool_entry_free(&e);
-		} else if (paths[i]) {
-			hlog(LOG_ERR, "%s: unreadable spool file %s left in place", w->name,
-			     paths[i]);
-		}
-		free(paths[i]);
-	}
-	free(paths);
-	if (queued)
-		hlog(LOG_NOTICE, "%s: %zu spooled notifications to deliver", w->name, queued);
+	pthread_mutex_lock(&w->spool_lock);
+	queued = load_spool_locked(w);
+	if (queued || w->on_disk_only)
+		hlog(LOG_NOTICE, "%s: %zu spooled notifications to deliver", w->name,
+		     queued + w->on_disk_only);
+	pthread_mutex_unlock(&w->spool_lock);
 }
 
 static int worker_init(struct notifier *n, struct worker *w, const struct cfg_target *t)
@@ -364,6 +444,7 @@ static int worker_init(struct notifier *n, struct worker *w, const struct cfg_ta
 	pthread_cond_init(&w->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->spool_lock, NULL);
 	if (!w->name || !w->url || (t->secret && !w->secret))
 		return -ENOMEM;
 	return spool_dir(n->state_dir, t->name, &w->spool_dir);
@@ -382,6 +463,8 @@ static void worker_fini(struct worker *w)
 		pop(w);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->spool_lock);
+	free(w->loaded_upto);
 	free(w->name);
 	free(w->url);
 	free(w->secret);
@@ -480,6 +563,17 @@ static char *render_body(const struct worker *w, const struct alert_notice *noti
 	return body;
 }
 
+/* A notification spooled at @path waits on disk (spool_lock held) when
+ * memory is full or older ones wait there: they go first. One that sorts
+ * before what was read back (the clock went back) would never be read
+ * back, so it is queued whatever the bound. */
+static bool stays_on_disk(struct worker *w, const char *path)
+{
+	if (w->loaded_upto && strcmp(path, w->loaded_upto) <= 0)
+		return false;
+	return w->on_disk_only || queued_now(w) >= DELIVER_QUEUE_MAX;
+}
+
 int notifier_submit(struct notifier *n, const struct alert_notice *notice)
 {
 	int failures = 0;
@@ -494,18 +588,26 @@ int notifier_submit(struct notifier *n, const struct alert_notice *notice)
 			failures++;
 			continue;
 		}
+		pthread_mutex_lock(&w->spool_lock);
 		err = spool_put(w->spool_dir, id, body, &path);
 		if (err)
 			hlog(LOG_ERR, "%s: cannot spool %s (%s); sending it without a copy on disk",
 			     w->name, id, strerror(-err));
-		it = item_new(path, id, body);
+		if (!err && stays_on_disk(w, path)) {
+			w->on_disk_only++;
+			/* Memory emptied while a read-back failed: read back now. */
+			if (!queued_now(w))
+				load_spool_locked(w);
+		} else if ((it = item_new(path, id, body))) {
+			enqueue(w, it);
+			if (path)
+				loaded(w, path);
+		} else {
+			failures++;
+		}
+		pthread_mutex_unlock(&w->spool_lock);
 		free(path);
 		free(body);
-		if (!it) {
-			failures++;
-			continue;
-		}
-		enqueue(w, it);
 	}
 	return failures ? -EIO : 0;
 }

@@ -6,6 +6,8 @@
  * spooled (fsync'd) before it is queued; network errors, 5xx and 429 are
  * retried with capped exponential backoff and jitter, other 4xx go to the
  * dead letters. Whatever was spooled is sent again after a restart.
+ * Memory holds at most DELIVER_QUEUE_MAX notifications per target; the
+ * rest wait in the spool and are read back, in order, as room frees up.
  */
 #ifndef HIVEMON_DELIVER_H
 #define HIVEMON_DELIVER_H
@@ -16,6 +18,9 @@
 #include "cmd/config.h"
 
 struct notifier;
+
+/* Notifications of one target held in memory; the spool holds the rest. */
+#define DELIVER_QUEUE_MAX 256
 
 /* Backoff of retries: base * 2^attempt, capped, with jitter. */
 struct backoff_policy {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Resolves cgroup v2 paths from /proc/PID/cgroup and from cgroup ids. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cgroup_names.h"
@@ -17,8 +19,11 @@
 void cgroup_names_init(struct cgroup_names *cn)
 {
 	memset(cn, 0, sizeof(*cn));
-	u64map_init(&cn->by_pid, sizeof(char *));
+	u64map_init(&cn->by_pid, sizeof(struct cgroup_pid_entry));
 	u64map_init(&cn->by_id, sizeof(char *));
+	cn->max_pids = CGROUP_NAMES_MAX_PIDS;
+	cn->max_ids = CGROUP_NAMES_MAX_IDS;
+	cn->max_age_s = CGROUP_NAMES_MAX_AGE_S;
 }
 
 static void free_strings(struct u64map *m)
@@ -26,13 +31,16 @@ static void free_strings(struct u64map *m)
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->used[i])
 			free(*(char **)(m->values + i * m->value_size));
-	u64map_free(m);
+	u64map_clear(m);
 }
 
 void cgroup_names_free(struct cgroup_names *cn)
 {
+	/* The path is the first member of a pid entry. */
 	free_strings(&cn->by_pid);
 	free_strings(&cn->by_id);
+	u64map_free(&cn->by_pid);
+	u64map_free(&cn->by_id);
 }
 
 static const char *remember(struct u64map *m, uint64_t key, const char *path)
@@ -46,42 +54,121 @@ static const char *remember(struct u64map *m, uint64_t key, const char *path)
 	return *slot;
 }
 
-const char *cgroup_names_of_pid(struct cgroup_names *cn, uint32_t pid)
+/* Forgets the processes not looked up in the last max_pids / 2 lookups: at
+ * least half the entries go, so the scans cost O(1) per lookup overall. */
+static void evict_pids(struct cgroup_names *cn)
 {
-	char **cached = u64map_get(&cn->by_pid, pid), path[128], line[4096];
-	const char *found = NULL;
+	uint64_t keep_from = cn->tick - cn->max_pids / 2;
+	struct u64map *m = &cn->by_pid;
+	uint64_t *gone = malloc(m->n * sizeof(*gone));
+	size_t n = 0;
+
+	if (!gone)
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		struct cgroup_pid_entry *e = (void *)(m->values + i * m->value_size);
+
+		if (m->used[i] && e->seen <= keep_from) {
+			free(e->path);
+			gone[n++] = m->keys[i];
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		u64map_delete(m, gone[i]);
+	free(gone);
+}
+
+/* The cgroup v2 line of /proc/@pid/cgroup into @buf; false if unreadable. */
+static bool read_cgroup(uint32_t pid, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	bool found = false;
 	FILE *f;
 
-	if (cached)
-		return *cached;
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
 		/* cgroup v2 is the "0::" line; v1 hierarchies are ignored. */
 		if (strncmp(line, "0::", 3))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		found = remember(&cn->by_pid, pid, line + 3);
-		break;
+		snprintf(buf, len, "%s", line + 3);
+		found = true;
 	}
 	fclose(f);
 	return found;
 }
 
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Which process @pid names now: procfs gives each instance of /proc/PID a
+ * new inode number, and a pid reused by a new process gets a new instance
+ * (the old one's dentry is dropped once its task is gone). 0 when gone.
+ */
+static uint64_t process_instance(uint32_t pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+const char *cgroup_names_of_pid(struct cgroup_names *cn, uint32_t pid)
+{
+	struct cgroup_pid_entry *e = u64map_get(&cn->by_pid, pid);
+	uint64_t ino = process_instance(pid);
+	time_t now = mono_s();
+	char path[4096];
+
+	cn->tick++;
+	if (e && (!ino || (ino == e->ino && now - e->read_at < cn->max_age_s))) {
+		e->seen = cn->tick;
+		return e->path;
+	}
+	if (!ino || !read_cgroup(pid, path, sizeof(path)))
+		return e && e->ino == ino ? e->path : NULL; /* it just exited */
+	e = u64map_upsert(&cn->by_pid, pid);
+	if (!e)
+		return NULL;
+	e->seen = cn->tick;
+	e->ino = ino;
+	e->read_at = now;
+	if (!e->path || strcmp(e->path, path)) {
+		free(e->path);
+		e->path = strdup(path);
+	}
+	if (cn->by_pid.n > cn->max_pids) {
+		char *kept = e->path;
+
+		/* The entry just looked up survives; its slot may move. */
+		evict_pids(cn);
+		return kept;
+	}
+	return e->path;
+}
+
 void cgroup_names_forget_pid(struct cgroup_names *cn, uint32_t pid)
 {
-	char **cached = u64map_get(&cn->by_pid, pid);
+	struct cgroup_pid_entry *e = u64map_get(&cn->by_pid, pid);
 
-	if (!cached)
+	if (!e)
 		return;
-	free(*cached);
+	free(e->path);
 	u64map_delete(&cn->by_pid, pid);
 }
 
 /* Records every cgroup directory below @dir (path @rel) by inode. */
-static void walk(struct u64map *by_id, int dirfd, const char *rel, int depth)
+static void walk(struct u64map *by_id, size_t max, int dirfd, const char *rel, int depth)
 {
 	struct dirent *de;
 	DIR *dir;
@@ -93,7 +180,7 @@ static void walk(struct u64map *by_id, int dirfd, const char *rel, int depth)
 		close(dirfd);
 		return;
 	}
-	while ((de = readdir(dir))) {
+	while (by_id->n < max && (de = readdir(dir))) {
 		char child[4096];
 		struct stat st;
 		int fd;
@@ -106,7 +193,7 @@ static void walk(struct u64map *by_id, int dirfd, const char *rel, int depth)
 		snprintf(child, sizeof(child), "%s/%s", rel, de->d_name);
 		if (!fstat(fd, &st))
 			remember(by_id, st.st_ino, child);
-		walk(by_id, fd, child, depth + 1);
+		walk(by_id, max, fd, child, depth + 1);
 	}
 	closedir(dir);
 }
@@ -130,9 +217,11 @@ const char *cgroup_names_of_id(struct cgroup_names *cn, uint64_t id)
 
 		if (fd < 0)
 			return NULL;
+		/* Rebuilt from the tree of now: removed cgroups are forgotten. */
+		free_strings(&cn->by_id);
 		if (!fstat(fd, &st))
 			remember(&cn->by_id, st.st_ino, "/");
-		walk(&cn->by_id, fd, "", 0);
+		walk(&cn->by_id, cn->max_ids, fd, "", 0);
 	}
 	cached = u64map_get(&cn->by_id, id);
 	return cached ? *cached : NULL;

@@ -24,6 +24,25 @@ struct sched_probe {
 	uint64_t prev_lost;
 };
 
+/*
+ * Each buffer of per-CPU values costs (key + hash node + value x CPUs) per
+ * entry once filled: max_procs x 64 buckets x CPUs grew to hundreds of MB
+ * on big hosts (4096 x 64 x 24 B x 64 CPUs = 400 MB a buffer, and there are
+ * two). Like the TCP maps, each map gets a fixed budget; a fuller map counts
+ * lost events instead.
+ */
+#define MAP_BUDGET   (16u << 20)
+#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
+
+static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
+{
+	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
+
+	if (fit < 1024)
+		fit = 1024;
+	return wanted < fit ? wanted : (uint32_t)fit;
+}
+
 static void probe_close(void *state)
 {
 	struct sched_probe *sp = state;
@@ -54,11 +73,17 @@ static void flush_running(struct sched_probe *sp, int ncpus)
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct sched_probe *sp = calloc(1, sizeof(*sp));
+	uint32_t procs = opts->max_procs ? opts->max_procs : 1024, stats, hists;
+	int ncpus = libbpf_num_possible_cpus();
 	struct sched_bpf *skel;
 	int err;
 
 	if (!sp)
 		return -ENOMEM;
+	if (ncpus <= 0) {
+		err = loader_report("sched", "counting CPUs", ncpus ? ncpus : -EINVAL);
+		goto fail;
+	}
 	skel = sp->skel = sched_bpf__open();
 	if (!skel) {
 		err = loader_report("sched", "open", -errno);
@@ -66,11 +91,13 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(skel->rodata, &opts->filter);
 	skel->rodata->started_ns = mono_ns();
-	bpf_map__set_max_entries(skel->maps.stats_a, opts->max_procs);
-	bpf_map__set_max_entries(skel->maps.stats_b, opts->max_procs);
+	stats = map_entries(procs, sizeof(struct sched_val), ncpus);
 	/* Run-queue delays of one process span ~10-40 buckets. */
-	bpf_map__set_max_entries(skel->maps.hists_a, opts->max_procs * 64);
-	bpf_map__set_max_entries(skel->maps.hists_b, opts->max_procs * 64);
+	hists = map_entries(procs * 64, sizeof(struct hist_bucket), ncpus);
+	bpf_map__set_max_entries(skel->maps.stats_a, stats);
+	bpf_map__set_max_entries(skel->maps.stats_b, stats);
+	bpf_map__set_max_entries(skel->maps.hists_a, hists);
+	bpf_map__set_max_entries(skel->maps.hists_b, hists);
 	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
 	err = sched_bpf__load(skel);
 	if (err) {

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "util/log.h"
 #include "store/store_pg.h"
 #include "store/store_pg_rows.h"
+#include "store/store_pg_io.h"
 #include "store/store_pg_schema.h"
 
 #define NS_PER_MS	    1000000ULL
@@ -24,6 +27,13 @@
 #define BACKOFF_MIN_MS	    250
 #define BACKOFF_MAX_MS	    10000
 #define RETENTION_PERIOD_NS (3600ULL * 1000 * NS_PER_MS)
+/* The server ends a statement it works on longer than STATEMENT_TIMEOUT;
+ * this side waits IO_TIMEOUT_MS of silence before it gives a server up,
+ * STOP_SILENCE_MS once stopping (a server that says nothing for that long
+ * while the daemon stops is taken for hung). */
+#define STATEMENT_TIMEOUT "20s"
+#define IO_TIMEOUT_MS	  30000
+#define STOP_SILENCE_MS	  1000
 
 enum pg_table { TABLE_STATS, TABLE_ALERTS };
 
@@ -31,6 +41,8 @@ enum pg_table { TABLE_STATS, TABLE_ALERTS };
 struct batch {
 	struct batch *next;
 	enum pg_table table;
+	uint64_t seq; /* the writer's number for it, unique in hivemon.stored_batches */
+	bool stored;  /* found stored by an earlier attempt */
 	struct copybuf rows;
 };
 
@@ -38,11 +50,14 @@ struct store_pg {
 	char *conninfo;
 	unsigned int retention_days;
 	char host[64];
+	char writer_id[33]; /* random: names this run in hivemon.stored_batches */
+	struct pg_timer timer;
 	pthread_t thread;
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t wake;
 	struct batch *head, *tail;
+	uint64_t next_seq;
 	uint64_t queued, written, dropped;
 	uint64_t in_flight; /* taken by the writer, not yet committed */
 	bool connected;
@@ -113,6 +128,7 @@ static void queue_push(struct store_pg *s, struct batch *b)
 {
 	pthread_mutex_lock(&s->lock);
 	b->next = NULL;
+	b->seq = ++s->next_seq;
 	if (s->tail)
 		s->tail->next = b;
 	else
@@ -124,14 +140,14 @@ static void queue_push(struct store_pg *s, struct batch *b)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Takes the oldest batches, up to about TXN_MAX_ROWS rows, counted in @rows_out. */
-static struct batch *queue_take(struct store_pg *s, size_t *rows_out)
+/* Takes the oldest batches, up to about @max_rows rows, counted in @rows_out. */
+static struct batch *queue_take(struct store_pg *s, size_t max_rows, size_t *rows_out)
 {
 	struct batch *first = s->head, *last = NULL;
 	size_t rows = 0;
 
 	*rows_out = 0;
-	for (struct batch *b = s->head; b && (rows == 0 || rows + b->rows.rows <= TXN_MAX_ROWS);
+	for (struct batch *b = s->head; b && (rows == 0 || rows + b->rows.rows <= max_rows);
 	     b = b->next) {
 		rows += b->rows.rows;
 		last = b;
@@ -179,79 +195,161 @@ static void list_free(struct batch *list)
 
 /* ---- writing (writer thread only) ---- */
 
-static int copy_table(PGconn *conn, enum pg_table table, const struct batch *list)
+/* The copy text of the batches of one table not yet stored, in turn. */
+struct copy_walk {
+	const struct batch *next;
+	enum pg_table table;
+};
+
+static const char *copy_next(void *ctx, size_t *len)
+{
+	struct copy_walk *walk = ctx;
+
+	for (const struct batch *b = walk->next; b; b = b->next)
+		if (b->table == walk->table && !b->stored) {
+			walk->next = b->next;
+			*len = b->rows.text.len;
+			return b->rows.text.s;
+		}
+	walk->next = NULL;
+	return NULL;
+}
+
+static int copy_table(struct store_pg *s, PGconn *conn, enum pg_table table,
+		      const struct batch *list, struct pg_outcome *out)
 {
 	const char *sql = table == TABLE_STATS
 				  ? "COPY " PG_STATS_TABLE " (" PG_STATS_COLUMNS ") FROM STDIN"
 				  : "COPY " PG_ALERTS_TABLE " (" PG_ALERTS_COLUMNS ") FROM STDIN";
-	PGresult *res;
-	bool any = false, ok;
+	struct copy_walk walk = {.next = list, .table = table};
+	size_t len;
 
-	for (const struct batch *b = list; b; b = b->next)
-		any = any || b->table == table;
-	if (!any)
+	if (!copy_next(&walk, &len))
 		return 0;
-	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COPY_IN;
-	PQclear(res);
-	if (!ok)
-		return -1;
-	for (const struct batch *b = list; b; b = b->next)
-		if (b->table == table &&
-		    PQputCopyData(conn, b->rows.text.s, (int)b->rows.text.len) != 1)
-			break;
-	if (PQputCopyEnd(conn, NULL) != 1)
-		return -1;
-	ok = true;
-	while ((res = PQgetResult(conn))) {
-		ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-	}
-	return ok ? 0 : -1;
+	walk.next = list;
+	return pg_io_copy(&s->timer, conn, sql, copy_next, &walk, out);
 }
 
-/* Writes @list in one transaction. */
-static int write_batches(PGconn *conn, const struct batch *list)
+/*
+ * Records the batches of @list as stored, in the transaction that stores
+ * them; a batch already recorded (an earlier attempt committed, but its
+ * answer was lost) is marked stored and not sent again.
+ */
+static int claim_batches(struct store_pg *s, PGconn *conn, struct batch *list,
+			 struct pg_outcome *out)
 {
-	PGresult *res = PQexec(conn, "BEGIN");
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	struct textbuf seqs = {0};
+	const char *params[2] = {s->writer_id, NULL};
+	PGresult *res = NULL;
+	int err;
 
-	PQclear(res);
-	if (!ok)
-		return -1;
-	if (copy_table(conn, TABLE_STATS, list) || copy_table(conn, TABLE_ALERTS, list)) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+	textbuf_puts(&seqs, "{");
+	for (struct batch *b = list; b; b = b->next) {
+		if (b != list)
+			textbuf_puts(&seqs, ",");
+		textbuf_u64(&seqs, b->seq);
+		b->stored = true;
+	}
+	textbuf_puts(&seqs, "}");
+	if (seqs.oom) {
+		textbuf_free(&seqs);
+		snprintf(out->message, sizeof(out->message), "out of memory");
+		out->status = PG_LOST;
 		return -1;
 	}
-	res = PQexec(conn, "COMMIT");
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	params[1] = seqs.s;
+	err = pg_io_exec(&s->timer, conn,
+			 "INSERT INTO hivemon.stored_batches (writer, seq)"
+			 " SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING RETURNING seq",
+			 2, params, &res, out);
+	for (int i = 0; !err && res && i < PQntuples(res); i++) {
+		uint64_t seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+
+		for (struct batch *b = list; b; b = b->next)
+			if (b->seq == seq)
+				b->stored = false;
+	}
 	PQclear(res);
-	return ok ? 0 : -1;
+	textbuf_free(&seqs);
+	return err;
+}
+
+static size_t rows_already_stored(const struct batch *list)
+{
+	size_t rows = 0;
+
+	for (const struct batch *b = list; b; b = b->next)
+		rows += b->stored ? b->rows.rows : 0;
+	return rows;
+}
+
+/* Writes @list in one transaction: all of it is stored, or none. */
+static int write_batches(struct store_pg *s, PGconn *conn, struct batch *list,
+			 struct pg_outcome *out)
+{
+	size_t again;
+
+	if (pg_io_exec(&s->timer, conn, "BEGIN", 0, NULL, NULL, out) ||
+	    claim_batches(s, conn, list, out) || copy_table(s, conn, TABLE_STATS, list, out) ||
+	    copy_table(s, conn, TABLE_ALERTS, list, out) ||
+	    pg_io_exec(&s->timer, conn, "COMMIT", 0, NULL, NULL, out))
+		return -1;
+	again = rows_already_stored(list);
+	if (again)
+		hlog(LOG_NOTICE,
+		     "store: %zu rows were stored already (the answer to their COMMIT was lost); "
+		     "not stored twice",
+		     again);
+	return 0;
+}
+
+/* Errors in the rows themselves: sending them again cannot help. The rest
+ * (timeouts, resources, shutdowns, lost connections) are retried. */
+static bool rows_rejected(const struct pg_outcome *out)
+{
+	return out->status == PG_ERROR &&
+	       (!strncmp(out->sqlstate, "22", 2) || !strncmp(out->sqlstate, "23", 2));
 }
 
 static PGconn *connect_db(struct store_pg *s, bool report)
 {
-	/* Earlier keywords are defaults the user's conninfo may override. */
-	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *vals[] = {"3", "hivemon", s->conninfo, NULL};
+	/* Earlier keywords are defaults the user's conninfo may override;
+	 * keepalives find a dead peer on TCP, the timer covers the rest. */
+	const char *keys[] = {"connect_timeout",
+			      "application_name",
+			      "keepalives",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "tcp_user_timeout",
+			      "dbname",
+			      NULL};
+	const char *vals[] = {"5", "hivemon", "1", "10", "5", "3", "30000", s->conninfo, NULL};
+	struct pg_outcome out;
 	char err[512], line[256];
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	PGconn *conn = pg_io_connect(&s->timer, keys, vals, &out);
 
-	if (PQstatus(conn) != CONNECTION_OK) {
+	if (!conn) {
 		if (report)
 			hlog(LOG_WARNING, "store: cannot connect to PostgreSQL (will retry): %s",
-			     first_line(PQerrorMessage(conn), line, sizeof(line)));
-		PQfinish(conn);
+			     out.message);
 		return NULL;
 	}
-	if (pg_schema_migrate(conn, err, sizeof(err))) {
-		if (report)
-			hlog(LOG_ERR, "store: schema migration failed (will retry): %s",
-			     first_line(err, line, sizeof(line)));
-		PQfinish(conn);
-		return NULL;
+	/* A statement the server works on longer than this gives up there,
+	 * before this side stops waiting (IO_TIMEOUT_MS). */
+	if (pg_io_exec(&s->timer, conn,
+		       "SET statement_timeout = '" STATEMENT_TIMEOUT "';"
+		       "SET idle_in_transaction_session_timeout = '60s'",
+		       0, NULL, NULL, &out)) {
+		snprintf(err, sizeof(err), "%s", out.message);
+	} else if (!pg_schema_migrate(&s->timer, conn, err, sizeof(err))) {
+		return conn;
 	}
-	return conn;
+	if (report)
+		hlog(LOG_ERR, "store: schema migration failed (will retry): %s",
+		     first_line(err, line, sizeof(line)));
+	PQfinish(conn);
+	return NULL;
 }
 
 /* Sleeps up to @ms unless stopped; returns with the lock held. */
@@ -271,48 +369,11 @@ static void retain(struct store_pg *s, PGconn *conn, uint64_t *next_ns)
 {
 	char err[512], line[256];
 
-	if (!s->retention_days || clock_ns(CLOCK_MONOTONIC) < *next_ns)
+	if (clock_ns(CLOCK_MONOTONIC) < *next_ns)
 		return;
 	*next_ns = clock_ns(CLOCK_MONOTONIC) + RETENTION_PERIOD_NS;
-	if (pg_schema_retain(conn, s->retention_days, err, sizeof(err)))
+	if (pg_schema_retain(&s->timer, conn, s->retention_days, err, sizeof(err)))
 		hlog(LOG_ERR, "store: retention failed: %s", first_line(err, line, sizeof(line)));
-}
-
-/* One pass: write a transaction's worth of batches; false when disconnected. */
-static bool drain_once(struct store_pg *s, PGconn *conn)
-{
-	struct batch *list;
-	char line[256];
-	size_t rows;
-
-	pthread_mutex_lock(&s->lock);
-	list = queue_take(s, &rows);
-	s->in_flight = rows;
-	pthread_mutex_unlock(&s->lock);
-	if (!list)
-		return true;
-	if (!write_batches(conn, list)) {
-		pthread_mutex_lock(&s->lock);
-		s->written += rows;
-		s->in_flight = 0;
-		pthread_mutex_unlock(&s->lock);
-		list_free(list);
-		return true;
-	}
-	pthread_mutex_lock(&s->lock);
-	s->in_flight = 0;
-	if (PQstatus(conn) == CONNECTION_OK) {
-		/* The server refused the rows themselves: retrying cannot help. */
-		hlog(LOG_ERR, "store: PostgreSQL rejected %zu rows: %s", rows,
-		     first_line(PQerrorMessage(conn), line, sizeof(line)));
-		s->dropped += rows;
-		list_free(list);
-		pthread_mutex_unlock(&s->lock);
-		return true;
-	}
-	queue_requeue(s, list);
-	pthread_mutex_unlock(&s->lock);
-	return false;
 }
 
 /* The writer thread's own state. */
@@ -321,23 +382,81 @@ struct writer {
 	unsigned int backoff_ms;
 	uint64_t next_retention_ns;
 	bool reported_down;
+	unsigned int one_by_one; /* batches to write alone, to find a rejected one */
 };
+
+static size_t list_batches(const struct batch *list)
+{
+	size_t n = 0;
+
+	for (; list; list = list->next)
+		n++;
+	return n;
+}
+
+/* One pass: write a transaction's worth of batches; false when the
+ * connection has to be given up (the batches are queued again). */
+static bool drain_once(struct store_pg *s, struct writer *w)
+{
+	struct pg_outcome out;
+	struct batch *list;
+	size_t rows;
+
+	pthread_mutex_lock(&s->lock);
+	list = queue_take(s, w->one_by_one ? 1 : TXN_MAX_ROWS, &rows);
+	s->in_flight = rows;
+	pthread_mutex_unlock(&s->lock);
+	if (!list)
+		return true;
+	if (!write_batches(s, w->conn, list, &out)) {
+		pthread_mutex_lock(&s->lock);
+		s->written += rows;
+		s->in_flight = 0;
+		pthread_mutex_unlock(&s->lock);
+		list_free(list);
+		w->one_by_one -= w->one_by_one ? 1 : 0;
+		return true;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->in_flight = 0;
+	if (rows_rejected(&out) && !list->next) {
+		hlog(LOG_ERR, "store: PostgreSQL rejected %zu rows: %s", rows, out.message);
+		s->dropped += rows;
+		list_free(list);
+		w->one_by_one -= w->one_by_one ? 1 : 0;
+		pthread_mutex_unlock(&s->lock);
+		/* The transaction failed: start the next one on a clean connection. */
+		return false;
+	}
+	if (rows_rejected(&out))
+		w->one_by_one = (unsigned int)list_batches(list);
+	else
+		hlog(LOG_WARNING, "store: writing %zu rows failed (kept, will retry): %s", rows,
+		     out.message);
+	queue_requeue(s, list);
+	pthread_mutex_unlock(&s->lock);
+	return false;
+}
 
 /* Connects if needed (lock held, released meanwhile); false after a backoff
  * wait when the database is away. */
 static bool writer_connect(struct store_pg *s, struct writer *w)
 {
+	bool stopping;
+
 	if (w->conn)
 		return true;
+	stopping = s->stop;
 	pthread_mutex_unlock(&s->lock);
 	w->conn = connect_db(s, !w->reported_down);
-	if (w->conn)
+	if (w->conn && !stopping)
 		retain(s, w->conn, &w->next_retention_ns);
 	pthread_mutex_lock(&s->lock);
 	s->connected = w->conn != NULL;
 	if (!w->conn) {
 		w->reported_down = true;
-		wait_locked(s, w->backoff_ms);
+		if (!s->stop)
+			wait_locked(s, w->backoff_ms);
 		w->backoff_ms =
 			w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 		return false;
@@ -346,37 +465,59 @@ static bool writer_connect(struct store_pg *s, struct writer *w)
 		hlog(LOG_NOTICE, "store: connected to PostgreSQL again, %llu rows pending",
 		     (unsigned long long)s->queued);
 	w->reported_down = false;
-	w->backoff_ms = BACKOFF_MIN_MS;
 	return true;
+}
+
+/* Gives the connection up after a failed transaction; backs off before the
+ * next one unless stopping (then the writer ends). Lock held. */
+static void writer_failed(struct store_pg *s, struct writer *w)
+{
+	pthread_mutex_unlock(&s->lock);
+	PQfinish(w->conn);
+	pthread_mutex_lock(&s->lock);
+	w->conn = NULL;
+	s->connected = false;
+	if (s->stop)
+		return;
+	wait_locked(s, w->backoff_ms);
+	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 }
 
 static void *writer_main(void *arg)
 {
 	struct store_pg *s = arg;
 	struct writer w = {.backoff_ms = BACKOFF_MIN_MS};
+	bool given_up = false, stopping;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		bool expired = s->stop && clock_ns(CLOCK_MONOTONIC) >= s->stop_deadline_ns;
 
-		if ((s->stop && !s->head) || expired)
+		/* Stopping: what failed once is not tried again. */
+		if ((s->stop && (!s->head || given_up)) || expired)
 			break;
-		if (!writer_connect(s, &w))
+		if (!writer_connect(s, &w)) {
+			given_up = s->stop;
 			continue;
+		}
 		if (!s->head) {
 			/* Idle: wake up for new rows, stop, or the hourly retention. */
 			wait_locked(s, 60000);
 			if (s->head || s->stop)
 				continue;
 		}
+		stopping = s->stop;
 		pthread_mutex_unlock(&s->lock);
-		retain(s, w.conn, &w.next_retention_ns);
-		if (!drain_once(s, w.conn)) {
-			PQfinish(w.conn);
-			w.conn = NULL;
+		if (!stopping)
+			retain(s, w.conn, &w.next_retention_ns);
+		if (drain_once(s, &w)) {
+			pthread_mutex_lock(&s->lock);
+			w.backoff_ms = BACKOFF_MIN_MS;
+			continue;
 		}
 		pthread_mutex_lock(&s->lock);
-		s->connected = w.conn != NULL;
+		given_up = s->stop;
+		writer_failed(s, &w);
 	}
 	if (s->queued)
 		hlog(LOG_WARNING, "store: %llu rows not written to PostgreSQL at exit",
@@ -440,12 +581,27 @@ void store_pg_get_stats(struct store_pg *s, struct store_pg_stats *out)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* 128 random bits in hex: no two runs (of any host) share it. */
+static void writer_name(char out[33])
+{
+	unsigned char bits[16];
+	uint64_t fallback[2] = {clock_ns(CLOCK_REALTIME), (uint64_t)getpid()};
+
+	if (getrandom(bits, sizeof(bits), 0) != (ssize_t)sizeof(bits))
+		memcpy(bits, fallback, sizeof(bits));
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", bits[i]);
+}
+
 struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days)
 {
 	struct store_pg *s = calloc(1, sizeof(*s));
 	pthread_condattr_t attr;
 
-	if (!s || !(s->conninfo = strdup(conninfo))) {
+	if (!s || !(s->conninfo = strdup(conninfo)) ||
+	    pg_timer_init(&s->timer, IO_TIMEOUT_MS, STOP_SILENCE_MS)) {
+		if (s)
+			free(s->conninfo);
 		free(s);
 		log_error("store: out of memory");
 		return NULL;
@@ -453,6 +609,7 @@ struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days
 	s->retention_days = retention_days;
 	if (gethostname(s->host, sizeof(s->host) - 1))
 		strcpy(s->host, "unknown");
+	writer_name(s->writer_id);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -460,6 +617,7 @@ struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days
 	pthread_condattr_destroy(&attr);
 	if (pthread_create(&s->thread, NULL, writer_main, s)) {
 		log_error("store: cannot start the writer thread");
+		pg_timer_free(&s->timer);
 		pthread_cond_destroy(&s->wake);
 		pthread_mutex_destroy(&s->lock);
 		free(s->conninfo);
@@ -477,9 +635,11 @@ void store_pg_close(struct store_pg *s, int timeout_ms)
 	s->stop = true;
 	s->stop_deadline_ns =
 		clock_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
+	pg_timer_stop(&s->timer, s->stop_deadline_ns);
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
+	pg_timer_free(&s->timer);
 	list_free(s->head);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);

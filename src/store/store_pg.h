@@ -41,7 +41,11 @@ struct store_pg_stats {
 };
 
 void store_pg_get_stats(struct store_pg *s, struct store_pg_stats *out);
-/* Flushes what it can within @timeout_ms, then stops the thread. */
+/* Flushes what it can within @timeout_ms, then stops the thread. A server
+ * that says nothing for a second meanwhile is taken for hung and given up:
+ * the rows still queued are lost (and logged); none is ever stored twice,
+ * since a batch is retried only by the run that queued it, and recognised
+ * (hivemon.stored_batches) if an attempt whose answer was lost committed. */
 void store_pg_close(struct store_pg *s, int timeout_ms);
 
 #endif

@@ -6,6 +6,10 @@
 
 #include "store/store_pg_schema.h"
 
+/* A batch is sent again within a run only while it is queued: a week covers
+ * any outage the queue outlives. */
+#define BATCH_MEMORY "interval '7 days'"
+
 /* Migration N+1 is migrations[N]; never edit one that has shipped, add one. */
 static const char *const migrations[] = {
 	/* 1: per-interval process statistics, alert transitions, views. */
@@ -68,6 +72,15 @@ static const char *const migrations[] = {
 	"         END AS fired_for"
 	"  FROM hivemon.alerts a"
 	"  ORDER BY a.ts DESC;",
+	/* 2: the batches already stored, so that a batch sent again after a
+	 * COMMIT whose answer was lost (the server committed, the connection
+	 * broke before it said so) is recognised and not stored twice. */
+	"CREATE TABLE hivemon.stored_batches ("
+	"  writer text NOT NULL," /* one writer (a daemon run), random */
+	"  seq bigint NOT NULL,"  /* the writer's batch number */
+	"  stored_at timestamptz NOT NULL DEFAULT now(),"
+	"  PRIMARY KEY (writer, seq));"
+	"CREATE INDEX stored_batches_stored_at ON hivemon.stored_batches (stored_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -77,51 +90,51 @@ int pg_schema_latest(void)
 	return N_MIGRATIONS;
 }
 
-static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
+static int exec_ok(const struct pg_timer *t, PGconn *conn, const char *sql, char *err,
+		   size_t errlen)
 {
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	struct pg_outcome out;
 
-	if (!ok)
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
-	PQclear(res);
-	return ok ? 0 : -1;
+	if (!pg_io_exec(t, conn, sql, 0, NULL, NULL, &out))
+		return 0;
+	snprintf(err, errlen, "%s", out.message);
+	return -1;
 }
 
-static int current_version(PGconn *conn, char *err, size_t errlen)
+static int current_version(const struct pg_timer *t, PGconn *conn, char *err, size_t errlen)
 {
-	PGresult *res =
-		PQexec(conn, "SELECT coalesce(max(version), 0) FROM hivemon.schema_version");
+	struct pg_outcome out;
+	PGresult *res = NULL;
 	int version = -1;
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	if (pg_io_exec(t, conn, "SELECT coalesce(max(version), 0) FROM hivemon.schema_version", 0,
+		       NULL, &res, &out))
+		snprintf(err, errlen, "%s", out.message);
+	else if (res && PQntuples(res) == 1)
 		version = atoi(PQgetvalue(res, 0, 0));
-	else
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 	PQclear(res);
 	return version;
 }
 
-int pg_schema_migrate(PGconn *conn, char *err, size_t errlen)
+int pg_schema_migrate(const struct pg_timer *t, PGconn *conn, char *err, size_t errlen)
 {
-	char record[96];
+	char record[96], rollback_err[256];
 	int version;
 
-	if (exec_ok(conn, "SET client_min_messages = warning", err, errlen) ||
-	    exec_ok(conn, "BEGIN", err, errlen))
+	if (exec_ok(t, conn, "SET client_min_messages = warning", err, errlen) ||
+	    exec_ok(t, conn, "BEGIN", err, errlen))
 		return -1;
 	/* Hosts of a fleet start together against one database. */
-	if (exec_ok(conn, "SELECT pg_advisory_xact_lock(hashtext('hivemon schema'))", err,
+	if (exec_ok(t, conn, "SELECT pg_advisory_xact_lock(hashtext('hivemon schema'))", err,
 		    errlen) ||
-	    exec_ok(conn,
+	    exec_ok(t, conn,
 		    "CREATE SCHEMA IF NOT EXISTS hivemon;"
 		    "CREATE TABLE IF NOT EXISTS hivemon.schema_version ("
 		    "  version integer PRIMARY KEY,"
 		    "  applied_at timestamptz NOT NULL DEFAULT now())",
 		    err, errlen))
 		goto rollback;
-	version = current_version(conn, err, errlen);
+	version = current_version(t, conn, err, errlen);
 	if (version < 0)
 		goto rollback;
 	if (version > N_MIGRATIONS) {
@@ -132,25 +145,31 @@ int pg_schema_migrate(PGconn *conn, char *err, size_t errlen)
 	for (; version < N_MIGRATIONS; version++) {
 		snprintf(record, sizeof(record),
 			 "INSERT INTO hivemon.schema_version (version) VALUES (%d)", version + 1);
-		if (exec_ok(conn, migrations[version], err, errlen) ||
-		    exec_ok(conn, record, err, errlen))
+		if (exec_ok(t, conn, migrations[version], err, errlen) ||
+		    exec_ok(t, conn, record, err, errlen))
 			goto rollback;
 	}
-	return exec_ok(conn, "COMMIT", err, errlen);
+	return exec_ok(t, conn, "COMMIT", err, errlen);
 rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
+	/* The first error is the one to report. */
+	exec_ok(t, conn, "ROLLBACK", rollback_err, sizeof(rollback_err));
 	return -1;
 }
 
-int pg_schema_retain(PGconn *conn, unsigned int days, char *err, size_t errlen)
+int pg_schema_retain(const struct pg_timer *t, PGconn *conn, unsigned int days, char *err,
+		     size_t errlen)
 {
 	char sql[256];
 
+	if (exec_ok(t, conn,
+		    "DELETE FROM hivemon.stored_batches WHERE stored_at < now() - " BATCH_MEMORY,
+		    err, errlen))
+		return -1;
 	if (!days)
 		return 0;
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM hivemon.process_stats WHERE ts < now() - make_interval(days => %u);"
 		 "DELETE FROM hivemon.alerts WHERE ts < now() - make_interval(days => %u)",
 		 days, days);
-	return exec_ok(conn, sql, err, errlen);
+	return exec_ok(t, conn, sql, err, errlen);
 }

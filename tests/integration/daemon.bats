@@ -522,3 +522,99 @@ refresh = 1h" am
 	wait_until 8 am_none || { am_alerts >&2; fail "resolve_timeout did not apply"; }
 	kill -0 "${STARTED_PIDS[-1]}"
 }
+
+# ---- Bounded memory: notifications beyond the bound wait in the spool ------
+
+# spool_fill DIR N: N notifications of 20 kB each, as a run that could not
+# deliver them leaves them (the spool's own file format, oldest first).
+spool_fill() {
+	mkdir -p "$1"
+	python3 - "$1" "$2" <<'PY'
+import json, sys, uuid
+d, n = sys.argv[1], int(sys.argv[2])
+pad = "x" * 20000
+for i in range(n):
+    did = str(uuid.UUID(int=i + 1))
+    with open(f"{d}/{1700000000000000000 + i:020d}-{did}.json", "w") as f:
+        json.dump({"delivery_id": did, "body": json.dumps({"seq": i, "pad": pad})}, f)
+PY
+}
+
+# kB of the daemon's resident memory (its peak is start-up: BTF, verifier logs).
+daemon_rss_kb() {
+	awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"
+}
+
+@test "a backlog of 1500 notifications with the receiver down: memory bounded, all delivered in order" {
+	local port n=1500 base rss
+	port=$(free_port)
+	write_conf "$BATS_TEST_TMPDIR/d.conf" phases13 \
+		"[webhook \"ops\"]
+url = http://127.0.0.1:$port/hook" ops
+	# The same daemon with an empty spool, for its own resident memory.
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	sleep 2
+	base=$(daemon_rss_kb)
+	stop_started
+	# 1500 x 20 kB = 30 MB of notifications left by a run the receiver was down for.
+	spool_fill "$BATS_TEST_TMPDIR/state/spool/ops" "$n"
+	start_daemon "$BATS_TEST_TMPDIR/d.conf"
+	grep -q "ops: $n spooled notifications to deliver" "$DAEMON_LOG" || fail "no spool log line"
+	wait_until 10 grep -q 'ops: delivery .* failed' "$DAEMON_LOG" || fail "no failed attempt"
+	# Two more while the receiver is down (firing, resolved): they queue behind.
+	"$(workload phases13)" 30:2 >/dev/null
+	sleep 1
+	rss=$(daemon_rss_kb)
+	echo "resident memory: $base kB with an empty spool, $rss kB with $n spooled" >&3
+	# 256 notifications of 20 kB in memory at most: 5 MB, well under 30.
+	[ "$rss" -lt $((base + 15000)) ] || fail "resident $rss kB, $base kB without the backlog"
+	start_receiver ops "$port"
+	wait_until 90 delivered_at_least ops $((n + 2)) || fail "$(delivered_count ops) of $((n + 2)) delivered"
+	sleep 1
+	assert_equal "$(delivered_count ops)" $((n + 2))
+	# Each once, the backlog in order, then the two alerts of this run.
+	run received ops '[.[] | select(.code == 200) | .headers["x-hivemon-delivery"]] | unique | length'
+	assert_output $((n + 2))
+	run received ops '[.[] | select(.code == 200) | .body | fromjson | .seq // empty] == [range(0; '"$n"')]'
+	assert_output true
+	run received ops '[.[] | select(.code == 200) | .body | fromjson | .alerts[0].status // empty]'
+	assert_output "$(jq -n '["firing", "resolved"]')"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/state/spool/ops" | wc -l)" 0
+	rss=$(daemon_rss_kb)
+	[ "$rss" -lt $((base + 15000)) ] || fail "resident $rss kB after delivery"
+}
+
+# ---- Bounded memory: the scheduler's per-CPU maps -------------------------
+
+# The BPF maps PID holds, one JSON object per line (bpftool's view).
+held_maps() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '$1 == "map_id:" { print $2 }' "$f" 2>/dev/null)
+		[ -z "$id" ] || bpftool -j map show id "$id" 2>/dev/null
+		echo
+	done
+}
+
+@test "the scheduler's histogram maps fit a 16 MB budget each at the default max_procs" {
+	command -v bpftool >/dev/null || skip "no bpftool"
+	local cpus pid
+	cpus=$(python3 -c 'import sys; print(sum(int(b) - int(a) + 1 if b else 1 for a, _, b in
+		(r.partition("-") for r in open("/sys/devices/system/cpu/possible").read().strip().split(","))))')
+	"$HIVEMON" report --probes sched --duration 4s --format json >/dev/null 2>&1 &
+	pid=$!
+	STARTED_PIDS+=("$pid")
+	loaded() { held_maps "$pid" | grep -q '"name":"hists_b"'; }
+	wait_until 10 loaded || fail "the sched maps did not load"
+	# Filled, a per-CPU hash entry costs its key and node (~112 B) and a value per CPU.
+	held_maps "$pid" | jq -c --argjson cpus "$cpus" 'select(.name? | test("^(hists|stats)_[ab]$"))
+		| {name, max_entries, worst: (.max_entries * (112 + .bytes_value * $cpus))}' \
+		>"$BATS_TEST_TMPDIR/maps"
+	cat "$BATS_TEST_TMPDIR/maps" >&3
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/maps")" 4
+	run jq -s '[.[] | select(.worst > 16777216)] | length' "$BATS_TEST_TMPDIR/maps"
+	assert_output 0
+	# The on-CPU maps keep one entry per process up to max_procs.
+	run jq -s '[.[] | select(.name | startswith("stats")) | .max_entries] | unique' "$BATS_TEST_TMPDIR/maps"
+	assert_output "$(jq -n '[4096]')"
+}

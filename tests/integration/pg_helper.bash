@@ -42,3 +42,28 @@ pg_stop() {
 pg_sql() {
 	psql "$PG_CONNINFO" -X -v ON_ERROR_STOP=1 -qAt -c "$1"
 }
+
+# pg_kill: immediate shutdown, as a crash would be (no checkpoint, open
+# transactions lost, what was committed kept).
+pg_kill() {
+	pg_as_user "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w -t 30 stop >/dev/null
+}
+
+# pg_postmaster_pid: the server's main process.
+pg_postmaster_pid() {
+	head -1 "$PG_DIR/data/postmaster.pid"
+}
+
+# pg_pause / pg_resume: the server and all its backends stop answering (a hung
+# server, not a refusing one), then go on.
+pg_pause() {
+	local pm
+	pm=$(pg_postmaster_pid)
+	kill -STOP "$pm" $(pgrep -P "$pm")
+}
+
+pg_resume() {
+	local pm
+	pm=$(pg_postmaster_pid)
+	kill -CONT "$pm" $(pgrep -P "$pm")
+}

@@ -2,7 +2,9 @@
 # PostgreSQL history of `hivemon run` against a real, temporary PostgreSQL
 # cluster (Debian's initdb/pg_ctl as the postgres user, unix socket in a
 # temporary directory): schema, rows of workloads with known call counts,
-# rows of a database outage arriving afterwards, alert transitions, retention.
+# rows of a database outage arriving afterwards, alert transitions, retention;
+# batches stored whole and once whatever the server does (the answer to COMMIT
+# lost, a disk-full error, killed mid-COPY, paused with SIGSTOP).
 
 load helpers
 load export_helper
@@ -25,9 +27,14 @@ setup() {
 }
 
 teardown() {
+	[ -z "${SWARM_PID:-}" ] || { kill "$SWARM_PID"; wait "$SWARM_PID"; } 2>/dev/null
+	[ -z "${CUTTER_PID:-}" ] || { kill "$CUTTER_PID"; wait "$CUTTER_PID"; } 2>/dev/null
+	# A paused server (a failed test) must not hang the next test.
+	[ ! -f "$PG_DIR/data/postmaster.pid" ] || pg_resume 2>/dev/null
 	stop_daemon
 	# A test that stopped the server must not leave it down for the next one.
 	[ -f "$PG_DIR/data/postmaster.pid" ] || pg_start
+	pg_sql "DROP TRIGGER IF EXISTS hivemon_test ON hivemon.process_stats" 2>/dev/null
 	true
 }
 
@@ -55,7 +62,7 @@ calls_are() { # COMM SYSCALL EXPECTED
 }
 
 schema_ready() {
-	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = 1 ]
+	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = 2 ]
 }
 
 @test "schema is created at start and versioned; the views answer" {
@@ -69,7 +76,7 @@ schema_ready() {
 	stop_daemon
 	start_daemon "$CONF"
 	sleep 1.5
-	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" 1
+	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" 2
 }
 
 @test "rows for known workloads: exact getppid and clock_nanosleep counts, p50 of 20 ms" {
@@ -189,4 +196,212 @@ schema_ready() {
 	local t0=$SECONDS
 	stop_daemon
 	[ $((SECONDS - t0)) -le 5 ]
+}
+
+# ---- Batches stored whole and once, whatever the server does ----------------
+
+# Any schema version: the tests below also run against builds before version 2.
+schema_any() {
+	[ "$(pg_sql 'SELECT max(version) >= 1 FROM hivemon.schema_version' 2>/dev/null)" = t ]
+}
+
+# Rows of COMM stored more than once (same host, interval, process, metric, labels).
+duplicates() {
+	pg_sql "SELECT count(*) FROM (SELECT 1 FROM hivemon.process_stats WHERE comm = '$1'
+		GROUP BY host, ts, pid, metric, labels HAVING count(*) > 1) d"
+}
+
+# store_figure PORT NAME: the daemon's own store counter from /metrics.
+store_figure() {
+	curl -sf "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# Nothing queued, and every row the daemon says it wrote is in the table.
+settled() { # PORT COMM
+	local queued written stored
+	queued=$(store_figure "$1" hivemon_store_rows_queued)
+	written=$(store_figure "$1" hivemon_store_rows_written_total)
+	stored=$(pg_sql "SELECT count(*) FROM hivemon.process_stats WHERE comm = '$2'")
+	[ "$queued" = 0 ] && [ "$written" = "$stored" ]
+}
+
+# make_trigger SQL: a statement trigger on the statistics running SQL (plpgsql).
+make_trigger() {
+	pg_sql "CREATE OR REPLACE FUNCTION public.hivemon_test() RETURNS trigger LANGUAGE plpgsql
+		AS \$\$ BEGIN $1; RETURN NULL; END \$\$;
+		CREATE TRIGGER hivemon_test $2 ON hivemon.process_stats
+		FOR EACH STATEMENT EXECUTE FUNCTION public.hivemon_test()"
+}
+
+@test "the answer to COMMIT lost after the server committed: the batch is not stored twice" {
+	local port
+	port=$(free_port)
+	# The relay loses the answers to the first two COMMITs that carried rows.
+	python3 "$ROOT/tests/helpers/pg_commit_cutter.py" "$port" \
+		"$PG_DIR/sock/.s.PGSQL.$PG_PORT" 2 >"$BATS_TEST_TMPDIR/cutter.out" &
+	CUTTER_PID=$!
+	wait_until 5 grep -q listening "$BATS_TEST_TMPDIR/cutter.out"
+	make_conf pgcut "host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=disable gssencmode=disable"
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	# 150 sleeps of 20 ms: three or four intervals, so four or so transactions.
+	workload pgcut sleep 150 20
+	cut_twice() { [ "$(grep -c '^cut' "$BATS_TEST_TMPDIR/cutter.out")" = 2 ]; }
+	wait_until 20 cut_twice
+	at_least() { [ "$(calls pgcut clock_nanosleep)" -ge 150 ]; }
+	wait_until 20 at_least
+	sleep 2 # any second copy would have arrived by now
+	assert_equal "$(calls pgcut clock_nanosleep)" 150
+	assert_equal "$(duplicates pgcut)" 0
+	grep -q 'were stored already (the answer to their COMMIT was lost)' "$DAEMON_ERR"
+}
+
+@test "an error of a live server (disk full) keeps the rows until it passes" {
+	make_conf pgfull
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	make_trigger "RAISE EXCEPTION 'no room left (test)' USING ERRCODE = 'disk_full'" "BEFORE INSERT"
+	workload pgfull getppid 4000
+	# Three seconds of failing transactions (the first comes within a second).
+	sleep 3
+	pg_sql "DROP TRIGGER hivemon_test ON hivemon.process_stats"
+	wait_until 20 calls_are pgfull getppid 4000 || fail "$(calls pgfull getppid) of 4000 calls stored"
+	grep -q 'no room left (test)' "$DAEMON_ERR"
+	assert_equal "$(duplicates pgfull)" 0
+	run grep -c 'rejected' "$DAEMON_ERR"
+	assert_output 0
+}
+
+@test "PostgreSQL killed (immediate) while a COPY runs, then started: no row lost, none twice" {
+	local port
+	port=$(free_port)
+	make_conf pgkill
+	printf '[export]\nlisten = 127.0.0.1:%s\n' "$port" >>"$CONF"
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	cp "$WORKLOADS/proc_swarm" "$BATS_TEST_TMPDIR/pgkill"
+	# 200 processes calling getppid every 20 ms for 16 s.
+	"$BATS_TEST_TMPDIR/pgkill" 200 16 20 >"$BATS_TEST_TMPDIR/swarm.out" &
+	SWARM_PID=$!
+	wait_until 10 grep -q ready "$BATS_TEST_TMPDIR/swarm.out"
+	# A backlog of several intervals, then one big COPY that the server is
+	# killed in the middle of: the trigger holds the COPY open after its rows.
+	pg_stop
+	sleep 5
+	pg_start
+	make_trigger "PERFORM pg_sleep(3)" "AFTER INSERT"
+	copying() {
+		[ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hivemon'
+			AND state = 'active' AND query LIKE 'COPY%'")" = 1 ]
+	}
+	wait_until 15 copying
+	sleep 0.5
+	pg_kill
+	pg_start
+	pg_sql "DROP TRIGGER hivemon_test ON hivemon.process_stats"
+	wait "$SWARM_PID"
+	SWARM_PID=
+	wait_until 40 settled "$port" pgkill
+	assert_equal "$(store_figure "$port" hivemon_store_rows_dropped_total)" 0
+	assert_equal "$(duplicates pgkill)" 0
+	# Every whole interval of the swarm has its 200 getppid rows, the outage's too.
+	run pg_sql "SELECT count(*), min(n), max(n), extract(epoch FROM max(ts) - min(ts)) FROM (
+		SELECT ts, count(*) AS n FROM hivemon.process_stats
+		WHERE comm = 'pgkill' AND labels->>'syscall' = 'getppid' GROUP BY ts) i
+		WHERE n > 10 AND ts > (SELECT min(ts) FROM hivemon.process_stats WHERE comm = 'pgkill')
+		AND ts < (SELECT max(ts) FROM hivemon.process_stats WHERE comm = 'pgkill')"
+	assert_success
+	IFS='|' read -r intervals least most span <<<"$output"
+	assert_between "$intervals" 12 17
+	assert_equal "$least" 200
+	assert_equal "$most" 200
+	# No interval missing in between.
+	assert_equal "$((intervals - 1))" "${span%.*}"
+}
+
+@test "PostgreSQL paused (SIGSTOP) mid-batch: SIGTERM stops the daemon within 2 s; nothing stored twice" {
+	local port
+	port=$(free_port)
+	make_conf pgpause
+	printf '[export]\nlisten = 127.0.0.1:%s\n' "$port" >>"$CONF"
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	cp "$WORKLOADS/proc_swarm" "$BATS_TEST_TMPDIR/pgpause"
+	"$BATS_TEST_TMPDIR/pgpause" 100 30 20 >"$BATS_TEST_TMPDIR/swarm.out" &
+	SWARM_PID=$!
+	wait_until 10 grep -q ready "$BATS_TEST_TMPDIR/swarm.out"
+	sleep 3
+	pg_pause
+	sleep 2.5 # the writer is now waiting for the paused server
+	local written_before t0 t1
+	written_before=$(store_figure "$port" hivemon_store_rows_written_total)
+	t0=$(date +%s%N)
+	kill -TERM "$DAEMON_PID"
+	for _ in $(seq 50); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	t1=$(date +%s%N)
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -KILL "$DAEMON_PID"
+		wait "$DAEMON_PID" 2>/dev/null || true
+		DAEMON_PID=
+		pg_resume
+		fail "hivemon still running 5 s after SIGTERM with the server paused"
+	fi
+	wait "$DAEMON_PID"
+	DAEMON_PID=
+	echo "stopped in $(((t1 - t0) / 1000000)) ms" >&3
+	[ $((t1 - t0)) -le 2000000000 ]
+	# What was queued at exit is said, and is all that can be missing.
+	local unwritten
+	unwritten=$(sed -n 's/.*store: \([0-9]*\) rows not written to PostgreSQL at exit.*/\1/p' "$DAEMON_ERR")
+	pg_resume
+	local first_run_stored
+	sleep 1
+	first_run_stored=$(pg_sql "SELECT count(*) FROM hivemon.process_stats WHERE comm = 'pgpause'")
+	echo "first run: $written_before rows written before the pause, $first_run_stored stored," \
+		"${unwritten:-no} rows said unwritten at exit" >&3
+	[ "$first_run_stored" -ge "$written_before" ]
+	[ -n "$unwritten" ]
+	# A new run stores its own rows, none twice.
+	cp "$DAEMON_ERR" "$BATS_TEST_TMPDIR/first.err"
+	start_daemon "$CONF"
+	sleep 4
+	kill "$SWARM_PID"
+	wait "$SWARM_PID" 2>/dev/null
+	SWARM_PID=
+	wait_until 10 settled_since "$port" "$first_run_stored"
+	assert_equal "$(duplicates pgpause)" 0
+}
+
+# The second run's rows all stored: stored = first run's + written.
+settled_since() { # PORT FIRST_RUN_ROWS
+	local queued written stored
+	queued=$(store_figure "$1" hivemon_store_rows_queued)
+	written=$(store_figure "$1" hivemon_store_rows_written_total)
+	stored=$(pg_sql "SELECT count(*) FROM hivemon.process_stats WHERE comm = 'pgpause'")
+	[ "$queued" = 0 ] && [ "$((stored - $2))" = "$written" ]
+}
+
+@test "rows the server refuses (a data error) are dropped alone: the batches queued with them are stored" {
+	make_conf "pgbad pggood"
+	start_daemon "$CONF"
+	wait_until 10 schema_any
+	pg_sql "CREATE OR REPLACE FUNCTION public.hivemon_test() RETURNS trigger LANGUAGE plpgsql
+		AS \$\$ BEGIN IF NEW.comm = 'pgbad' THEN
+			RAISE EXCEPTION 'bad row (test)' USING ERRCODE = 'invalid_parameter_value';
+		END IF; RETURN NEW; END \$\$;
+		CREATE TRIGGER hivemon_test BEFORE INSERT ON hivemon.process_stats
+		FOR EACH ROW EXECUTE FUNCTION public.hivemon_test()"
+	# Database away: the intervals of both workloads queue up, then go in one transaction.
+	pg_stop
+	workload pgbad getppid 1000
+	sleep 1.5
+	workload pggood getppid 2000
+	sleep 1.5
+	pg_start
+	wait_until 20 calls_are pggood getppid 2000 || fail "$(calls pggood getppid) of 2000 calls stored"
+	assert_equal "$(calls pgbad getppid)" 0
+	grep -q 'store: PostgreSQL rejected .* bad row (test)' "$DAEMON_ERR"
 }
