@@ -72,3 +72,15 @@ bool proc_alive(uint32_t pid)
 {
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
+
+#define MAP_BUDGET   (16u << 20)
+#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
+
+uint32_t bpfmap_budget_entries(uint32_t wanted, size_t value_size, int ncpus)
+{
+	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
+
+	if (fit < 1024)
+		fit = 1024;
+	return wanted < fit ? wanted : (uint32_t)fit;
+}

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "util/clock.h"
+#include "kernel/bpfmap.h"
 #include "kernel/flipmap.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
@@ -28,20 +29,9 @@ struct sched_probe {
  * Each buffer of per-CPU values costs (key + hash node + value x CPUs) per
  * entry once filled: max_procs x 64 buckets x CPUs grew to hundreds of MB
  * on big hosts (4096 x 64 x 24 B x 64 CPUs = 400 MB a buffer, and there are
- * two). Like the TCP maps, each map gets a fixed budget; a fuller map counts
- * lost events instead.
+ * two). Like the TCP maps, each map gets a fixed budget
+ * (bpfmap_budget_entries); a fuller map counts lost events instead.
  */
-#define MAP_BUDGET   (16u << 20)
-#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
-
-static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
-{
-	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
-
-	if (fit < 1024)
-		fit = 1024;
-	return wanted < fit ? wanted : (uint32_t)fit;
-}
 
 static void probe_close(void *state)
 {
@@ -91,9 +81,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(skel->rodata, &opts->filter);
 	skel->rodata->started_ns = mono_ns();
-	stats = map_entries(procs, sizeof(struct sched_val), ncpus);
+	stats = bpfmap_budget_entries(procs, sizeof(struct sched_val), ncpus);
 	/* Run-queue delays of one process span ~10-40 buckets. */
-	hists = map_entries(procs * 64, sizeof(struct hist_bucket), ncpus);
+	hists = bpfmap_budget_entries(procs * 64, sizeof(struct hist_bucket), ncpus);
 	bpf_map__set_max_entries(skel->maps.stats_a, stats);
 	bpf_map__set_max_entries(skel->maps.stats_b, stats);
 	bpf_map__set_max_entries(skel->maps.hists_a, hists);

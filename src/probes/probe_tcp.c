@@ -421,22 +421,6 @@ static int seed_listeners(struct tcp_probe_state *tp)
 	return err;
 }
 
-/* Most processes have no TCP rows; one that has talks to a few endpoints,
- * each filling ~10-30 buckets. Per-CPU values cost memory on every CPU, so
- * past MAP_BUDGET bytes a map gets fewer entries (the LRU then drops the
- * least recently used). */
-#define MAP_BUDGET   (16u << 20)
-#define ENTRY_OVERHD 112u /* key, hash node, LRU links, as measured */
-
-static uint32_t map_entries(uint32_t wanted, size_t value_size, int ncpus)
-{
-	uint64_t fit = MAP_BUDGET / (ENTRY_OVERHD + value_size * (uint64_t)ncpus);
-
-	if (fit < 1024)
-		fit = 1024;
-	return wanted < fit ? wanted : (uint32_t)fit;
-}
-
 static void probe_close(void *state)
 {
 	struct tcp_probe_state *tp = state;
@@ -506,10 +490,13 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
 	tp->skel->rodata->sample_period = opts->tcp_sample > 1 ? opts->tcp_sample : 1;
-	bpf_map__set_max_entries(tp->skel->maps.tcp_stats,
-				 map_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
+	/* Most processes have no TCP rows; one that has talks to a few
+	 * endpoints, each filling ~10-30 buckets. */
+	bpf_map__set_max_entries(
+		tp->skel->maps.tcp_stats,
+		bpfmap_budget_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,
-				 map_entries(procs * 32, sizeof(uint64_t), tp->ncpus));
+				 bpfmap_budget_entries(procs * 32, sizeof(uint64_t), tp->ncpus));
 	err = tcp_bpf__load(tp->skel);
 	if (err) {
 		err = loader_report("tcp", "load", err);
