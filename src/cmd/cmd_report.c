@@ -159,13 +159,13 @@ static bool window_over(int sig, struct child *cmd)
 /*
  * Drains the probes every second so ring buffers never fill and exited
  * processes are released, merging the intervals into @total. Ends after
- * @duration_ns (0: only when the command exits), on Ctrl-C or SIGTERM, or
- * when the command (cmd->pid != 0) exits.
+ * @duration_ns (UINT64_MAX: only when the command exits), on Ctrl-C or
+ * SIGTERM, or when the command (cmd->pid != 0) exits.
  */
 static int measure(struct collector *c, uint64_t duration_ns, const sigset_t *stop,
 		   struct child *cmd, struct snapshot *total)
 {
-	uint64_t end = duration_ns ? mono_ns() + duration_ns : UINT64_MAX;
+	uint64_t end = duration_ns == UINT64_MAX ? UINT64_MAX : mono_ns() + duration_ns;
 	bool over = false;
 
 	for (;;) {
@@ -242,8 +242,8 @@ static int run_report(const struct report_args *args, const struct config *check
 		return EXIT_RUNTIME;
 	}
 	snapshot_init(&total);
-	err = measure(c, args->command && !args->duration_given ? 0 : args->duration_ns, &stop,
-		      &cmd, &total);
+	err = measure(c, args->command && !args->duration_given ? UINT64_MAX : args->duration_ns,
+		      &stop, &cmd, &total);
 	collector_close(c);
 	if (!err)
 		err = print_report(args, &total, checks, &status);

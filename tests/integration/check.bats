@@ -87,3 +87,10 @@ slo() {
 	assert_failure 2
 	assert_output "hivemon: report: '--' must be followed by a command to run"
 }
+
+@test "--duration 0s is one collection, not a wait for a command" {
+	run timeout 20 "$HIVEMON" report --probes syscall --duration 0s --format json
+	assert_success
+	run jq -r .schema <<<"$output"
+	assert_output hivemon.report/v1
+}
