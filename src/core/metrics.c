@@ -45,8 +45,8 @@ static const char *const stat_suffixes[] = {
 	[STAT_MAX] = "max", [STAT_AVG] = "avg", [STAT_RATE] = "rate",
 };
 
-const char *const metric_label_names[METRIC_LABELS_MAX] = {"comm", "pid", "syscall", "role",
-							   "endpoint"};
+const char *const metric_label_names[METRIC_LABELS_MAX] = {"comm",    "pid",  "service",
+							   "syscall", "role", "endpoint"};
 
 static const struct metric_def *metric_def(enum metric_source source)
 {
@@ -105,7 +105,7 @@ bool metric_has_label(const struct metric_id *id, const char *label)
 	size_t len = strlen(label);
 	const char *p;
 
-	if (!strcmp(label, "comm") || !strcmp(label, "pid"))
+	if (!strcmp(label, "comm") || !strcmp(label, "pid") || !strcmp(label, "service"))
 		return true;
 	for (p = d->labels; (p = strstr(p, label)); p += len)
 		if ((p == d->labels || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
@@ -119,6 +119,8 @@ const char *series_label(const struct series_labels *l, const char *name)
 		return l->comm;
 	if (!strcmp(name, "pid"))
 		return l->pid;
+	if (!strcmp(name, "service"))
+		return l->service;
 	if (!strcmp(name, "syscall"))
 		return l->syscall;
 	if (!strcmp(name, "role"))
@@ -372,6 +374,7 @@ void metrics_foreach(const struct snapshot *window, const struct metric_id *id, 
 		snprintf(pid, sizeof(pid), "%u", p->pid);
 		sc.labels.comm = p->comm;
 		sc.labels.pid = pid;
+		sc.labels.service = p->service[0] ? p->service : p->comm;
 		proc_series(&sc, window, p);
 	}
 }

@@ -59,17 +59,18 @@ struct metric_id {
 struct series_labels {
 	const char *comm;
 	const char *pid;
+	const char *service; /* core/services.h */
 	const char *syscall;
 	const char *role;
 	const char *endpoint;
 };
 
-#define METRIC_LABELS_MAX 5
+#define METRIC_LABELS_MAX 6
 
 /* Parses "syscall.latency.p99"; 0 on success, -EINVAL for an unknown name. */
 int metric_parse(const char *name, struct metric_id *id);
 enum metric_unit metric_unit(const struct metric_id *id);
-/* Whether series of @id carry label @label (comm and pid always). */
+/* Whether series of @id carry label @label (comm, pid and service always). */
 bool metric_has_label(const struct metric_id *id, const char *label);
 /* Value of label @name, NULL when the series has none. */
 const char *series_label(const struct series_labels *l, const char *name);

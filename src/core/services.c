@@ -83,12 +83,11 @@ int service_identify(uint32_t pid, const char *cgroup, const char *comm, struct 
 		return 0;
 	}
 	if (!exe_and_parent(pid, exe, sizeof(exe), &ppid)) {
-		if (kill((pid_t)pid, 0) && errno == ESRCH)
-			return -ESRCH;
-		/* A kernel thread, or hidden from us: its name is all there is. */
+		/* A kernel thread, hidden from us, or gone: its name is all
+		 * there is. */
 		snprintf(out->name, sizeof(out->name), "%s", comm && *comm ? comm : "?");
 		out->key = fnv1a(out->name, 0x84222325cbf29ce4ULL);
-		return 0;
+		return kill((pid_t)pid, 0) && errno == ESRCH ? -ESRCH : 0;
 	}
 	/* Climb while the parent runs the same executable. */
 	for (int depth = 0; depth < CHAIN_MAX && ppid > 1; depth++) {

@@ -28,8 +28,9 @@ struct service_id {
  * sessions, init.scope). @buf has SERVICE_NAME_LEN bytes. */
 const char *service_name_of_cgroup(const char *cgroup, char *buf);
 /* Reads /proc for @pid (in @cgroup, NULL when unknown; @comm names kernel
- * threads and processes whose executable cannot be read). 0, or -ESRCH
- * when the process is gone. */
+ * threads and processes whose executable cannot be read). Always fills
+ * @out; returns -ESRCH when the process is gone (@out is then a guess from
+ * the cgroup or comm, not to be cached), else 0. */
 int service_identify(uint32_t pid, const char *cgroup, const char *comm, struct service_id *out);
 
 struct service {

@@ -12,6 +12,7 @@
 
 #include "kernel/bpfmap.h"
 #include "core/cgroup_names.h"
+#include "core/services.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
 #include "probes/collector.h"
@@ -37,6 +38,7 @@ struct collector {
 	struct proc_bpf *names; /* comm/cgroup of exited processes */
 	void *states[N_MODULES];
 	struct cgroup_names cgroups;
+	struct u64map services; /* pid -> struct service_id, while it lives */
 	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
 	uint64_t window_start_real, window_start_mono;
 	unsigned int probes;
@@ -96,6 +98,10 @@ struct collector *collector_open(const struct probe_opts *opts)
 		return NULL;
 	}
 	cgroup_names_init(&c->cgroups);
+	if (u64map_init(&c->services, sizeof(struct service_id))) {
+		log_error("out of memory");
+		goto fail;
+	}
 	if (open_names(c, opts))
 		goto fail;
 	for (size_t i = 0; i < N_MODULES; i++) {
@@ -138,6 +144,29 @@ static void read_comm(uint32_t pid, char comm[COMM_LEN])
 	fclose(f);
 }
 
+/* Bound on the services remembered; past it the cache starts over. */
+#define SERVICE_CACHE_MAX 16384
+
+/* A process's service is read from /proc once, while it lives. */
+static void name_service(struct collector *c, struct proc_snapshot *p)
+{
+	struct service_id *cached = u64map_get(&c->services, p->pid), id;
+
+	if (!cached && !service_identify(p->pid, p->cgroup, p->comm, &id)) {
+		if (c->services.n >= SERVICE_CACHE_MAX)
+			u64map_clear(&c->services);
+		cached = u64map_upsert(&c->services, p->pid);
+		if (cached)
+			*cached = id;
+	}
+	if (cached)
+		id = *cached;
+	memcpy(p->service, id.name, sizeof(p->service));
+	p->service_key = id.key;
+	if (p->exited)
+		u64map_delete(&c->services, p->pid);
+}
+
 /* Names every process of @snap: /proc while it lives, else what the kernel
  * kept at its exit. */
 static int name_processes(struct collector *c, struct snapshot *snap)
@@ -164,6 +193,7 @@ static int name_processes(struct collector *c, struct snapshot *snap)
 			cgroup_names_forget_pid(&c->cgroups, p->pid);
 		if (!p->cgroup)
 			return -ENOMEM;
+		name_service(c, p);
 	}
 	return 0;
 }
@@ -219,6 +249,7 @@ void collector_close(struct collector *c)
 			modules[i]->close(c->states[i]);
 	proc_bpf__destroy(c->names);
 	cgroup_names_free(&c->cgroups);
+	u64map_free(&c->services);
 	free(c);
 }
 

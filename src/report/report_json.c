@@ -5,6 +5,8 @@
 #include "analysis/analysis.h"
 #include "report/report.h"
 #include "report/report_order.h"
+#include "report/report_services.h"
+#include "core/services.h"
 #include "core/syscalls.h"
 #include "util/rfc3339.h"
 #include "util/units.h"
@@ -168,12 +170,13 @@ static json_t *slow_calls_json(const struct proc_snapshot *p)
 	return arr;
 }
 
-static json_t *process_json(const struct proc_snapshot *p)
+static json_t *process_json(const struct proc_snapshot *p, const struct service *svc)
 {
-	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "pid", (json_int_t)p->pid,
-			 "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "", "exited", p->exited,
-			 "syscalls", syscalls_json(p), "slow_calls", slow_calls_json(p), "tcp",
-			 tcp_json(p), "sched", sched_json(p), "alloc", alloc_json(p));
+	return json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "pid",
+			 (json_int_t)p->pid, "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "",
+			 "service", svc ? svc->name : p->comm, "exited", p->exited, "syscalls",
+			 syscalls_json(p), "slow_calls", slow_calls_json(p), "tcp", tcp_json(p),
+			 "sched", sched_json(p), "alloc", alloc_json(p));
 }
 
 /* The findings of the default limits; an empty array if analysis fails. */
@@ -193,19 +196,27 @@ json_t *report_to_json(const struct snapshot *snap)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
-	json_t *procs = json_array();
+	json_t *procs = json_array(), *doc;
+	struct services svcs;
+	bool grouped = !services_build(snap, &svcs);
 
 	for (size_t k = 0; order && k < snap->n_procs; k++)
-		json_array_append_new(procs, process_json(&snap->procs[order[k]]));
+		json_array_append_new(
+			procs, process_json(&snap->procs[order[k]],
+					    grouped ? services_of_proc(&svcs, order[k]) : NULL));
 	free(order);
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:o, s:o}", "schema", REPORT_SCHEMA,
+	doc = json_pack(
+		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:o, s:o, s:o}", "schema", REPORT_SCHEMA,
 		"host", snap->host, "kernel", snap->kernel, "started_at",
 		rfc3339_format(snap->started_at_ns, RFC3339_SECONDS, started, sizeof(started)),
 		"duration_s", snap->duration_ns / 1e9, "lost_events", (json_int_t)snap->lost_events,
 		"probe_syscalls", (json_int_t)snap->probe_syscalls, "tcp_sample",
 		(json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
-		"findings", analysis_json(snap));
+		"services", grouped ? report_services_json(snap, &svcs) : json_array(), "findings",
+		analysis_json(snap));
+	if (grouped)
+		services_free(&svcs);
+	return doc;
 }
 
 int report_print_json(const struct snapshot *snap, FILE *out)

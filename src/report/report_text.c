@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report as text for a terminal: per process, where its time went. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis/analysis.h"
 #include "report/report.h"
 #include "report/report_order.h"
+#include "report/report_services.h"
 #include "core/syscalls.h"
 #include "util/rfc3339.h"
 #include "util/units.h"
@@ -142,6 +144,8 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
+	struct services svcs;
+	bool grouped;
 
 	fprintf(out,
 		"hivemon report: host %s, kernel %s, from %s for %.1fs, %zu processes, "
@@ -160,16 +164,24 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 			"(--tcp-sample)\n",
 			snap->tcp_sample);
 	print_findings(snap, out);
+	grouped = !services_build(snap, &svcs);
+	if (grouped)
+		report_print_services(snap, &svcs, out);
 	for (size_t k = 0; order && k < snap->n_procs; k++) {
 		const struct proc_snapshot *p = &snap->procs[order[k]];
+		const struct service *svc = grouped ? services_of_proc(&svcs, order[k]) : NULL;
+		const char *service = svc && strcmp(svc->name, p->comm) ? svc->name : NULL;
 
-		fprintf(out, "\nPID %u %s%s%s%s\n", p->pid, p->comm,
+		fprintf(out, "\nPID %u %s%s%s%s%s%s\n", p->pid, p->comm,
 			p->cgroup && *p->cgroup ? " " : "", p->cgroup ? p->cgroup : "",
+			service ? " service " : "", service ? service : "",
 			p->exited ? " (exited)" : "");
 		print_syscalls(p, out);
 		print_tcp(p, out);
 		print_sched_alloc(p, out);
 	}
 	free(order);
+	if (grouped)
+		services_free(&svcs);
 	return ferror(out) ? -1 : 0;
 }

@@ -108,6 +108,7 @@ static void test_names(void **unused)
 	assert_int_equal(metric_parse("cpu.usage", &id), 0);
 	assert_int_equal(metric_unit(&id), UNIT_PERCENT);
 	assert_true(metric_has_label(&id, "comm"));
+	assert_true(metric_has_label(&id, "service"));
 	assert_false(metric_has_label(&id, "endpoint"));
 	assert_int_equal(metric_parse("tcp.request.latency.p50", &id), 0);
 	assert_true(metric_has_label(&id, "role"));
@@ -128,15 +129,17 @@ static void test_series(void **unused)
 	build(&w);
 	s = series_of(&w, "tcp.request.latency.p99");
 	assert_int_equal(s.n, 2);
-	assert_string_equal(s.line[0], "comm=api pid=7 role=server endpoint=0.0.0.0:8080 ");
+	assert_string_equal(s.line[0],
+			    "comm=api pid=7 service=api role=server endpoint=0.0.0.0:8080 ");
 	assert_true(s.value[0] > 99e6 * 0.95 && s.value[0] < 99e6 * 1.05);
-	assert_string_equal(s.line[1], "comm=api pid=7 role=client endpoint=127.0.0.1:5432 ");
+	assert_string_equal(s.line[1],
+			    "comm=api pid=7 service=api role=client endpoint=127.0.0.1:5432 ");
 	s = series_of(&w, "tcp.request.latency.rate");
 	assert_true(s.value[0] == 50.0); /* 100 in 2 s */
 	s = series_of(&w, "tcp.request.latency.max");
 	assert_true(s.value[0] == 100e6);
 	s = series_of(&w, "syscall.latency.rate");
-	assert_string_equal(s.line[0], "comm=api pid=7 syscall=clock_nanosleep ");
+	assert_string_equal(s.line[0], "comm=api pid=7 service=api syscall=clock_nanosleep ");
 	assert_true(s.value[0] == 1.5); /* exact count, not the timed samples */
 	s = series_of(&w, "cpu.usage");
 	assert_int_equal(s.n, 1);
