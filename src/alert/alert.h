@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: alert. Rules, notifications (bodies, spool, delivery) and the SLO
+ * checks of report --check. Includes core, util and cmd/config.h.
+ *
  * The alert engine: each [alert] rule is evaluated every interval on its
  * rolling window, with one instance (state machine) per matching series.
  * Tiers INFO < WARNING < CRITICAL < EMERGENCY; a tier is entered once its

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: analysis. Pure judgement over snapshots: what is wrong and what to do.
+ * No I/O; includes core and util.
+ *
  * Bottleneck analysis: reads one snapshot and says, per process, what is
  * wrong and what to do about it. Pure: no I/O, no global state, so it is
  * tested on fixed snapshots.

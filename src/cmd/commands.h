@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Subcommand entry points; each parses its own options (argv[0] = name). */
+/*
+ * Layer: cmd. The entry points: dispatch, options, configuration, one file per
+ * subcommand, the daemon and its socket to top. May include every layer.
+ *
+ * Subcommand entry points; each parses its own options (argv[0] = name).
+ */
 #ifndef HIVEMON_COMMANDS_H
 #define HIVEMON_COMMANDS_H
 

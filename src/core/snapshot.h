@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: core. The vocabulary every layer shares: the snapshot below, histograms,
+ * windows, metric names, services, syscall and cgroup names, probe options.
+ * No BPF: only core/hist.c reads the kernel's bucket math.
+ *
  * The snapshot: everything measured in one interval, per process. It is the
  * hub of hivemon: probes fill it, every consumer (report, top, analysis,
  * alerts, exporters, store) reads it, and none of them touches BPF maps.

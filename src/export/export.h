@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: export. What the daemon serves over HTTP: /metrics, /api/v1/report,
+ * /healthz. Includes report, core, util.
+ *
  * HTTP exporter on [export] listen: GET /metrics (Prometheus text),
  * GET /api/v1/report (hivemon.report/v1 of the latest window), GET /healthz.
  * Served from libmicrohttpd's own thread; publish() swaps in the latest

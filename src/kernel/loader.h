@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: kernel. libbpf plumbing that knows no probe domain: loading, batched
+ * map reads, double-buffered maps, counter deltas, ELF symbols. Only this
+ * layer and probes/ include libbpf or bpf/ headers.
+ *
  * libbpf set-up and load errors a user can act on. The only process-wide
  * state of hivemon lives here: libbpf's print callback and its verbosity.
  */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: probes. One module per BPF domain and the collector that owns them;
+ * this header is the layer's public face (probe_opts in, snapshots out) and
+ * includes no BPF header, so every other layer can use it.
+ *
  * The collector owns the probe modules and turns what they measured since
  * the previous call into one snapshot per interval. Modules are listed in
  * collector.c's module table; each is opened only when its PROBE_* bit is

@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Layer: rebalance. Acts on a declared group of worker processes ("agents"):
- * measures how their CPU demand is spread over the group's CPUs, proposes a
- * better placement, and (only when configured to) applies it and undoes it
- * on stop. It reads snapshots and /proc, never BPF.
- *
- * This file: the placement plan, pure arithmetic over loads so it is tested
- * on fixed numbers. A member's demand is the CPU time it wanted in the
+ * The placement plan of a group of worker processes ("agents"): how their
+ * CPU demand is spread over the group's CPUs and a better placement. Pure
+ * arithmetic over loads, so it is tested on fixed numbers. A member's demand is the CPU time it wanted in the
  * window (on a CPU + waiting in a run queue), in cores. Loads per CPU are
  * the demand placed there plus what other processes used there.
  */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: rebalance. Acting on groups of worker processes: CPU placement,
+ * connection steering, scale hooks, always undone on stop. Reads snapshots
+ * and /proc; reaches BPF only through probes/collector.h.
+ *
  * The daemon's side of rebalancing: every [group] of the config, judged
  * each interval. A placement plan must hold for REBALANCE_HOLD_WINDOWS
  * intervals in a row and the group's cooldown must have passed before it

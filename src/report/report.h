@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hivemon.report/v1 document (JSON) and its text rendering. */
+/*
+ * Layer: report. The hivemon.report/v1 document and its text: what `hivemon
+ * report` prints and /api/v1/report serves. Includes analysis, core, util.
+ */
 #ifndef HIVEMON_REPORT_H
 #define HIVEMON_REPORT_H
 

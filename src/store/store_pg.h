@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: store. The PostgreSQL history of intervals and alert transitions.
+ * Includes core and util.
+ *
  * PostgreSQL history: per-interval process statistics and alert transitions.
  * Writes never block the caller: rows go to a bounded in-memory queue drained
  * by the store's own thread, which reconnects with backoff.

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: top. The live view: rows, view state, drawing (text first, ncurses
+ * last). Includes report and core.
+ *
  * Drawing of `hivemon top`. Every screen is first laid out as styled text
  * lines (testable, and printed as-is by --once); the ncurses part only
  * places those lines, clips them to the terminal and colours them.

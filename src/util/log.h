@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Layer: util. Small tools with no hivemon knowledge (clocks, this logger, value
+ * parsers, RFC 3339 times, human units, a text buffer, a u64 hash map, UTF-8
+ * checks); they include only the C library.
+ *
  * hivemon's one way to write to stderr. Every line goes out with a single
  * write(2), so lines from the delivery, export and main threads never
  * interleave.
