@@ -8,6 +8,7 @@
 
 #include "analysis/analysis.h"
 #include "core/pool.h"
+#include "core/services.h"
 #include "core/syscalls.h"
 #include "util/units.h"
 
@@ -29,6 +30,7 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->min_errors = 100;
 	lim->pool_min = POOL_MIN_DEFAULT;
 	lim->pool_max = POOL_MAX_DEFAULT;
+	lim->starved_for_host = 2;
 }
 
 const char *finding_severity_name(enum finding_severity s)
@@ -68,8 +70,13 @@ static int add(struct findings *out, const struct proc_snapshot *p, const struct
 	}
 	f = &out->items[out->n++];
 	memset(f, 0, sizeof(*f));
-	f->pid = p->pid;
-	memcpy(f->comm, p->comm, PROC_COMM_LEN);
+	if (p) {
+		f->pid = p->pid;
+		memcpy(f->comm, p->comm, PROC_COMM_LEN);
+		memcpy(f->service, p->service[0] ? p->service : p->comm, SERVICE_NAME_LEN);
+	} else {
+		snprintf(f->comm, sizeof(f->comm), "host");
+	}
 	f->severity = spec->severity;
 	f->kind = spec->kind;
 	f->metric = spec->metric;
@@ -82,8 +89,16 @@ static int add(struct findings *out, const struct proc_snapshot *p, const struct
 	return 0;
 }
 
+/* Share of the window @p spent waiting for a CPU (1.0: a whole core). */
+static double waiting_share(const struct proc_snapshot *p, uint64_t window_ns)
+{
+	return window_ns && !p->exited ? (double)p->sched.runq.sum_ns / (double)window_ns : 0;
+}
+
+/* @host_saturated: the wait is the host's (one cpu-saturated finding), not
+ * the process's own. */
 static int check_cpu(const struct proc_snapshot *p, const struct analysis_limits *lim,
-		     uint64_t window_ns, struct findings *out)
+		     uint64_t window_ns, bool host_saturated, struct findings *out)
 {
 	double cpu = window_ns ? 100.0 * p->sched.oncpu_ns / window_ns : 0;
 	double waiting = window_ns ? (double)p->sched.runq.sum_ns / window_ns : 0;
@@ -103,7 +118,7 @@ static int check_cpu(const struct proc_snapshot *p, const struct analysis_limits
 
 		err = add(out, p, &spec, "uses %.0f%% of a CPU core", cpu);
 	}
-	if (!err && waiting >= lim->runq_share_warning) {
+	if (!err && !host_saturated && waiting >= lim->runq_share_warning) {
 		struct finding_spec spec = {
 			waiting >= 2 * lim->runq_share_warning ? FINDING_CRITICAL : FINDING_WARNING,
 			"cpu-starved",
@@ -401,15 +416,122 @@ static int by_severity_desc(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+struct consumer {
+	const char *service;
+	double cpu, wait; /* cores */
+	size_t procs;
+};
+
+static int by_cpu_desc(const void *a, const void *b)
+{
+	const struct consumer *x = a, *y = b;
+
+	return (x->cpu < y->cpu) - (x->cpu > y->cpu);
+}
+
+/* The services' CPU use and wait, busiest first; NULL on ENOMEM. */
+static struct consumer *consumers_of(const struct snapshot *snap, const struct services *svcs)
+{
+	struct consumer *c = calloc(svcs->n + 1, sizeof(*c));
+	double window = (double)snap->duration_ns;
+
+	for (size_t i = 0; c && i < svcs->n; i++) {
+		c[i].service = svcs->items[i].name;
+		c[i].procs = svcs->items[i].n_procs;
+		for (size_t k = 0; k < svcs->items[i].n_procs; k++) {
+			const struct proc_snapshot *p = &snap->procs[svcs->items[i].procs[k]];
+
+			c[i].cpu += (double)p->sched.oncpu_ns / window;
+			c[i].wait += waiting_share(p, snap->duration_ns);
+		}
+	}
+	if (c)
+		qsort(c, svcs->n, sizeof(*c), by_cpu_desc);
+	return c;
+}
+
+/* "pgbench 1.1 cores, postgres 0.8 cores (10 processes)" of the top three. */
+static void describe_consumers(const struct consumer *c, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 3 && used < len; i++) {
+		char procs[48] = "";
+
+		if (c[i].procs > 1)
+			snprintf(procs, sizeof(procs), " (%zu processes)", c[i].procs);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s %.1f cores%s", i ? ", " : "",
+					 c[i].service, c[i].cpu, procs);
+	}
+}
+
+/*
+ * Several processes waiting for a CPU at once is the host's problem, not
+ * each process's: one finding that says how much CPU is missing and who
+ * uses it, instead of one cpu-starved finding per process.
+ */
+static int check_host_cpu(const struct snapshot *snap, const struct analysis_limits *lim,
+			  bool *saturated, struct findings *out)
+{
+	double total_wait = 0, worst = 0;
+	unsigned int starved = 0;
+	struct services svcs;
+	struct consumer *c;
+	char top[160];
+	int err;
+
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		double w = waiting_share(&snap->procs[i], snap->duration_ns);
+
+		total_wait += w;
+		if (w >= lim->runq_share_warning) {
+			starved++;
+			worst = w > worst ? w : worst;
+		}
+	}
+	*saturated = starved >= lim->starved_for_host;
+	if (!*saturated)
+		return 0;
+	if (services_build(snap, &svcs))
+		return -ENOMEM;
+	c = consumers_of(snap, &svcs);
+	if (!c) {
+		services_free(&svcs);
+		return -ENOMEM;
+	}
+	describe_consumers(c, svcs.n, top, sizeof(top));
+	struct finding_spec spec = {
+		total_wait >= 1.0 ? FINDING_CRITICAL : FINDING_WARNING,
+		"cpu-saturated",
+		"cpu.wait",
+		"the host is short of CPU: add CPUs, or take work off it (limit, move or "
+		"reschedule the top consumers)",
+		worst * 100,
+		lim->runq_share_warning * 100,
+	};
+	err = add(out, NULL, &spec,
+		  "the CPUs are saturated: %u processes wait for a CPU, %.1f cores' worth in "
+		  "all (%.0f more CPUs would absorb it); top consumers: %s",
+		  starved, total_wait, total_wait < 1 ? 1 : total_wait + 0.5, top);
+	free(c);
+	services_free(&svcs);
+	return err;
+}
+
 int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		 struct findings *out)
 {
+	bool host_saturated;
+
 	out->n = 0;
+	if (check_host_cpu(snap, lim, &host_saturated, out))
+		return -ENOMEM;
 	for (size_t i = 0; i < snap->n_procs; i++) {
 		const struct proc_snapshot *p = &snap->procs[i];
 
-		if (check_cpu(p, lim, snap->duration_ns, out) || check_requests(p, lim, out) ||
-		    check_pools(p, lim, snap->duration_ns, out) ||
+		if (check_cpu(p, lim, snap->duration_ns, host_saturated, out) ||
+		    check_requests(p, lim, out) || check_pools(p, lim, snap->duration_ns, out) ||
 		    check_network(p, snap->duration_ns, out) || check_memory(p, lim, out) ||
 		    check_syscalls(p, lim, out))
 			return -ENOMEM;
@@ -427,11 +549,13 @@ json_t *findings_to_json(const struct findings *f)
 		const struct finding *x = &f->items[i];
 
 		json_array_append_new(
-			arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
-				       (json_int_t)x->pid, "comm", x->comm, "kind", x->kind,
-				       "severity", finding_severity_name(x->severity), "summary",
-				       x->summary, "recommendation", x->recommendation, "metric",
-				       x->metric, "value", x->value, "threshold", x->threshold));
+			arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
+				       (json_int_t)x->pid, "comm", x->comm, "service",
+				       x->service[0] ? json_string(x->service) : json_null(),
+				       "kind", x->kind, "severity",
+				       finding_severity_name(x->severity), "summary", x->summary,
+				       "recommendation", x->recommendation, "metric", x->metric,
+				       "value", x->value, "threshold", x->threshold));
 	}
 	return arr;
 }

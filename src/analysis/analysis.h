@@ -28,15 +28,17 @@ struct analysis_limits {
 	double error_ratio_warning;		  /* failed / all calls of a syscall */
 	uint64_t min_calls;			  /* fewer calls are not judged */
 	unsigned int pool_min, pool_max;	  /* bounds of recommended pool sizes */
+	unsigned int starved_for_host;		  /* processes starved at once: a host finding */
 	uint64_t min_errors;			  /* fewer failures are not judged */
 };
 
 struct finding {
-	uint32_t pid;
+	uint32_t pid; /* 0: a finding about the host */
 	char comm[PROC_COMM_LEN];
+	char service[SERVICE_NAME_LEN]; /* the process's service; "" for the host */
 	enum finding_severity severity;
 	const char *kind;	    /* stable identifier, e.g. "cpu-starved" */
-	char summary[192];	    /* what is wrong, with the numbers */
+	char summary[320];	    /* what is wrong, with the numbers */
 	const char *recommendation; /* what to do about it */
 	/* The evidence, in the unit of @metric (core/metrics.h: ns, bytes, %,
 	 * per second, a count), so it compares with an alert rule on it. */

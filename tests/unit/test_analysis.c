@@ -303,6 +303,41 @@ static void test_shared_memory_is_not_private(void **state)
 	assert_null(find(&fx->found, 10, "memory-high"));
 }
 
+/* Three processes of two services wait for a CPU at once: one host finding
+ * naming the services by CPU use, and no finding per process. */
+static void test_host_cpu_saturation(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *a = proc(&fx->snap, 11, "postgres"),
+			     *b = proc(&fx->snap, 12, "postgres");
+	struct proc_snapshot *c = proc(&fx->snap, 13, "pgbench");
+	const struct finding *f;
+
+	strcpy(a->service, "postgres");
+	a->service_key = b->service_key = 1;
+	strcpy(b->service, "postgres");
+	strcpy(c->service, "pgbench");
+	c->service_key = 2;
+	a->sched.oncpu_ns = b->sched.oncpu_ns = 4 * SEC;
+	c->sched.oncpu_ns = 9 * SEC;
+	record_n(&a->sched.runq, 1000, 3 * MS); /* 30 % waiting each */
+	record_n(&b->sched.runq, 1000, 3 * MS);
+	record_n(&c->sched.runq, 1000, 5 * MS); /* 50 % */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	f = find(&fx->found, 0, "cpu-saturated");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_CRITICAL); /* 1.1 cores waiting in all */
+	assert_string_equal(f->comm, "host");
+	assert_string_equal(f->metric, "cpu.wait");
+	assert_true(f->value > 49.9 && f->value < 50.1); /* the worst process's wait */
+	assert_non_null(strstr(f->summary, "3 processes wait for a CPU, 1.1 cores' worth"));
+	assert_non_null(strstr(
+		f->summary, "top consumers: pgbench 0.9 cores, postgres 0.8 cores (2 processes)"));
+	assert_null(find(&fx->found, 11, "cpu-starved"));
+	assert_null(find(&fx->found, 13, "cpu-starved"));
+	assert_string_equal(find(&fx->found, 13, "cpu-bound")->service, "pgbench");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_findings_speak_their_metric, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_memory_is_not_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_cpu_saturation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
