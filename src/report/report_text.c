@@ -132,8 +132,14 @@ static void print_findings(const struct snapshot *snap, FILE *out)
 		for (size_t i = 0; i < found.n; i++) {
 			const struct finding *f = &found.items[i];
 
-			fprintf(out, "  %-8s %s[%u] %s\n           -> %s\n",
-				finding_severity_name(f->severity), f->comm, f->pid, f->summary,
+			char who[48];
+
+			if (f->pid)
+				snprintf(who, sizeof(who), "%s[%u]", f->comm, f->pid);
+			else
+				snprintf(who, sizeof(who), "%s", f->comm);
+			fprintf(out, "  %-8s %s %s\n           -> %s\n",
+				finding_severity_name(f->severity), who, f->summary,
 				f->recommendation);
 		}
 	}
