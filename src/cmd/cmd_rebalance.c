@@ -17,6 +17,7 @@
 #include "rebalance/reuseport.h"
 #include "rebalance/scale.h"
 #include "util/clock.h"
+#include "util/parse.h"
 #include "util/units.h"
 
 static const char usage_text[] =
@@ -72,34 +73,30 @@ struct rebalance_args {
 	bool apply, json, verbose;
 };
 
-static void add_comm(struct group_spec *g, const char *arg)
+/* --comm, --pid, --cgroup: the same tokens as a [group]'s match. */
+static void add_match(struct group_spec *g, const char *kind, const char *arg)
 {
-	if (g->n_comms == GROUP_MATCH_MAX)
-		die_usage("too many --comm (at most %d)", GROUP_MATCH_MAX);
-	if (!*arg || strlen(arg) >= PROC_COMM_LEN)
-		die_usage("invalid --comm '%s': 1 to %d characters", arg, PROC_COMM_LEN - 1);
-	strcpy(g->comms[g->n_comms++], arg);
+	char token[300];
+	int err;
+
+	snprintf(token, sizeof(token), "%s=%s", kind, arg);
+	err = group_spec_add_match(g, token);
+	if (err == -E2BIG)
+		die_usage("too many --%s (at most %d)", kind, GROUP_MATCH_MAX);
+	if (err)
+		die_usage("invalid --%s '%s': expected %s", kind, arg,
+			  !strcmp(kind, "comm") ? "a name or glob of 1 to 15 characters"
+			  : !strcmp(kind, "pid")
+				  ? "a positive process id"
+				  : "a cgroup v2 path such as /system.slice/web.service");
 }
 
-static void add_pid(struct group_spec *g, const char *arg)
+static unsigned long number(const char *opt, const char *arg, unsigned long min, unsigned long max)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
+	unsigned long v;
 
-	if (*end || end == arg || v <= 0 || v > 0x3fffffff)
-		die_usage("invalid --pid '%s': expected a positive process id", arg);
-	if (g->n_pids == GROUP_MATCH_MAX)
-		die_usage("too many --pid (at most %d)", GROUP_MATCH_MAX);
-	g->pids[g->n_pids++] = (uint32_t)v;
-}
-
-static double parse_cores(const char *arg)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (*end || end == arg || !(v > 0) || v > CPUS_MAX)
-		die_usage("invalid --min-gain '%s': expected a number of cores, e.g. 0.25", arg);
+	if (parse_uint(arg, min, max, &v))
+		die_usage("invalid --%s '%s': expected %lu to %lu", opt, arg, min, max);
 	return v;
 }
 
@@ -125,7 +122,6 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
 	int opt;
 
 	memset(a, 0, sizeof(*a));
@@ -138,17 +134,13 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 	while ((opt = getopt_long(argc, argv, "+c:p:g:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			add_comm(&a->group, optarg);
+			add_match(&a->group, "comm", optarg);
 			break;
 		case 'p':
-			add_pid(&a->group, optarg);
+			add_match(&a->group, "pid", optarg);
 			break;
 		case 'g':
-			if (optarg[0] != '/' || strlen(optarg) >= sizeof(a->group.cgroup))
-				die_usage("invalid --cgroup '%s': expected a cgroup v2 path such "
-					  "as /system.slice/web.service",
-					  optarg);
-			snprintf(a->group.cgroup, sizeof(a->group.cgroup), "%s", optarg);
+			add_match(&a->group, "cgroup", optarg);
 			break;
 		case 'C':
 			if (cpu_list_parse(optarg, &a->group.cpus))
@@ -162,21 +154,17 @@ static void parse_args(int argc, char **argv, struct rebalance_args *a)
 					  optarg);
 			break;
 		case 'w':
-			a->windows = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || a->windows < 1 || a->windows > 60)
-				die_usage("invalid --windows '%s': expected 1 to 60", optarg);
+			a->windows = (unsigned int)number("windows", optarg, 1, 60);
 			break;
 		case 'G':
-			a->min_gain = parse_cores(optarg);
+			if (parse_count(optarg, &a->min_gain) || !(a->min_gain > 0))
+				die_usage("invalid --min-gain '%s': expected a number of cores, "
+					  "e.g. 0.25",
+					  optarg);
 			break;
-		case 'S': {
-			unsigned long port = strtoul(optarg, &end, 10);
-
-			if (*end || port < 1 || port > 65535)
-				die_usage("invalid --steer '%s': expected a TCP port", optarg);
-			a->steer_port = (uint16_t)port;
+		case 'S':
+			a->steer_port = (uint16_t)number("steer", optarg, 1, 65535);
 			break;
-		}
 		case 'N':
 			a->group_name = optarg;
 			break;
