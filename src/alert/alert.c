@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "core/trend.h"
 #include "util/rfc3339.h"
 
 /* One alert instance: a rule applied to one series. */
@@ -15,7 +16,8 @@ struct instance {
 	json_t *labels; /* without severity */
 	char fingerprint[17];
 	struct alert_state st;
-	unsigned int seen; /* generation of the last evaluation that saw it */
+	unsigned int seen;   /* generation of the last evaluation that saw it */
+	struct trend *trend; /* rules with `predict` only */
 };
 
 struct rule_instances {
@@ -152,6 +154,7 @@ static int rehash(struct rule_instances *ri, size_t cap)
 
 static void instance_free(struct instance *in)
 {
+	free(in->trend);
 	free(in->key);
 	json_decref(in->labels);
 	free(in);
@@ -258,6 +261,20 @@ static void notify(struct eval_ctx *ec, struct instance *in, enum alert_change c
 	json_decref(notice.labels);
 }
 
+/* The value @predict_ns ahead of the series' trend; false until the trend
+ * has enough points. */
+static bool predicted(struct instance *in, uint64_t now_ns, uint64_t predict_ns, double *value)
+{
+	double slope;
+
+	if (!in->trend)
+		in->trend = calloc(1, sizeof(*in->trend));
+	if (!in->trend)
+		return false;
+	trend_add(in->trend, now_ns, *value);
+	return trend_predict(in->trend, now_ns + predict_ns, value, &slope);
+}
+
 static void on_series(void *ctx, const struct series_labels *l, double value)
 {
 	struct eval_ctx *ec = ctx;
@@ -289,6 +306,8 @@ static void on_series(void *ctx, const struct series_labels *l, double value)
 	}
 	in = *slot;
 	in->seen = ri->generation;
+	if (ri->rule->predict_ns && !predicted(in, ec->now_ns, ri->rule->predict_ns, &value))
+		return;
 	change = alert_step(ri->rule, &in->st, true, value, ec->now_ns, &previous);
 	if (change != ALERT_NO_CHANGE)
 		notify(ec, in, change, previous, false);

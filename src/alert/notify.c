@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert/notify.h"
+#include "util/units.h"
 #include "util/rfc3339.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -36,7 +37,7 @@ static void describe_series(const json_t *labels, char *buf, size_t len)
 static json_t *annotations(const struct alert_notice *n)
 {
 	enum metric_unit unit = metric_unit(&n->rule->metric);
-	char value[32], threshold[32], series[256], summary[512];
+	char value[32], threshold[32], series[256], summary[512], ahead[32];
 
 	metric_format(unit, n->value, value, sizeof(value));
 	metric_format(unit, n->threshold, threshold, sizeof(threshold));
@@ -49,6 +50,11 @@ static json_t *annotations(const struct alert_notice *n)
 		snprintf(summary, sizeof(summary), "%s resolved: %s %s on %s (%s was %s)",
 			 n->rule->name, n->rule->metric_name, value, series,
 			 severity_name(n->severity), threshold);
+	else if (n->rule->predict_ns)
+		snprintf(summary, sizeof(summary), "%s %s: %s predicted %s in %s >= %s on %s",
+			 n->rule->name, severity_name(n->severity), n->rule->metric_name, value,
+			 units_ns((double)n->rule->predict_ns, UNITS_METRIC, ahead, sizeof(ahead)),
+			 threshold, series);
 	else
 		snprintf(summary, sizeof(summary), "%s %s: %s %s >= %s on %s", n->rule->name,
 			 severity_name(n->severity), n->rule->metric_name, value, threshold,

@@ -62,11 +62,12 @@ struct cfg_alert {
 	double threshold[SEV_COUNT];
 	bool has_threshold[SEV_COUNT];
 	uint64_t for_ns;
-	double hysteresis;  /* fraction: 0.10 = clear 10 % below the threshold */
-	uint64_t repeat_ns; /* 0 = no repeats */
-	uint64_t window_ns; /* 0 = chosen from `for` */
-	char *summary;	    /* optional text for the notification */
-	char **notify;	    /* target names */
+	double hysteresis;   /* fraction: 0.10 = clear 10 % below the threshold */
+	uint64_t repeat_ns;  /* 0 = no repeats */
+	uint64_t window_ns;  /* 0 = chosen from `for` */
+	uint64_t predict_ns; /* 0; else judge the value predicted this far ahead */
+	char *summary;	     /* optional text for the notification */
+	char **notify;	     /* target names */
 	size_t n_notify;
 	int line;
 };

@@ -139,6 +139,9 @@ static void alert_durations(struct parser *p, struct cfg_alert *a, const struct 
 	a->hysteresis = DEFAULT_HYSTERESIS;
 	if ((rv = &raw->v[AK_FOR])->text && parse_duration_ns(rv->text, &a->for_ns))
 		problem(p, rv->line, "for '%s': expected a duration such as 10s", rv->text);
+	if ((rv = &raw->v[AK_PREDICT])->text &&
+	    (parse_duration_ns(rv->text, &a->predict_ns) || !a->predict_ns))
+		problem(p, rv->line, "predict '%s': expected a duration such as 15m", rv->text);
 	if ((rv = &raw->v[AK_REPEAT])->text && parse_duration_ns(rv->text, &a->repeat_ns))
 		problem(p, rv->line, "repeat '%s': expected a duration such as 1h", rv->text);
 	if ((rv = &raw->v[AK_WINDOW])->text &&

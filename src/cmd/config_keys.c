@@ -251,6 +251,7 @@ static const struct config_key keys[] = {
 	{SEC_ALERT, "window", alert_raw, AK_WINDOW},
 	{SEC_ALERT, "notify", alert_raw, AK_NOTIFY},
 	{SEC_ALERT, "summary", alert_raw, AK_SUMMARY},
+	{SEC_ALERT, "predict", alert_raw, AK_PREDICT},
 	{SEC_GROUP, "match", group_match},
 	{SEC_GROUP, "cpus", group_cpus},
 	{SEC_GROUP, "rebalance", group_rebalance},

@@ -41,6 +41,7 @@ enum alert_key {
 	AK_WINDOW,
 	AK_NOTIFY,
 	AK_SUMMARY,
+	AK_PREDICT,
 	AK_COUNT,
 };
 

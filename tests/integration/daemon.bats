@@ -618,3 +618,42 @@ held_maps() {
 	run jq -s '[.[] | select(.name | startswith("stats")) | .max_entries] | unique' "$BATS_TEST_TMPDIR/maps"
 	assert_output "$(jq -n '[4096]')"
 }
+
+@test "predict: a 1 MB/s leak fires on the value predicted 5 min ahead, long before its threshold" {
+	start_receiver ops
+	local conf="$BATS_TEST_TMPDIR/leak.conf"
+	cat >"$conf" <<CONF
+[agent]
+interval = 1s
+state_dir = $BATS_TEST_TMPDIR/state
+socket = $BATS_TEST_TMPDIR/hivemon.sock
+filter.comm = hm_leak
+probes = syscall,mem
+
+[webhook "ops"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook
+
+[alert "leak"]
+metric = mem.anon
+critical = 200MB
+predict = 5m
+window = 1s
+notify = ops
+CONF
+	start_daemon "$conf"
+	cp "$WORKLOADS/leaker" "$BATS_TEST_TMPDIR/hm_leak"
+	"$BATS_TEST_TMPDIR/hm_leak" 1024 40 &
+	STARTED_PIDS+=($!)
+	# 8 points of the trend, then 300 s ahead of ~10 MB at 1 MB/s: ~300 MB.
+	wait_until 30 critical_of leak || fail "no predicted alert"
+	local alert value
+	alert=$(received ops "$CRITICAL_OF" --arg rule leak)
+	value=$(echo "$alert" | jq -r .annotations.value | tr -d MB)
+	echo "$alert" | jq -r .annotations.summary
+	# The prediction: 5 min of 1 MB/s (1 MiB here) past a few MB now.
+	assert_between "$value" 280 340
+	echo "$alert" | jq -r .annotations.summary | grep -qE "mem.anon predicted [0-9.]+MB in 300s >= 200.0MB on hm_leak"
+	# What the process holds now is far below the threshold.
+	anon=$(awk '/RssAnon/ { print $2 }' /proc/"${STARTED_PIDS[-1]}"/status)
+	[ "$anon" -lt $((60 * 1024)) ]
+}
