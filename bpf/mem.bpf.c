@@ -8,6 +8,9 @@
  * per-CPU map update; RSS is not traced here: the rss_stat tracepoint fires
  * on every counter change, and reading /proc/PID/statm once per interval
  * for the processes in the snapshot is cheaper (bench/mem-overhead.sh).
+ *
+ * No program reads its tracepoint's arguments, whose lists differ between
+ * kernels (the reclaim ones changed over versions): only the event counts.
  */
 #include "vmlinux.h"
 #include <asm-generic/errno.h>
@@ -42,7 +45,7 @@ static __always_inline struct mem_val *proc_stats(__u32 tgid)
 }
 
 SEC("tp_btf/page_fault_user")
-int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+int BPF_PROG(page_fault_user)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct mem_val *val;
@@ -89,28 +92,28 @@ static __always_inline void reclaim_end(void)
 }
 
 SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
-int BPF_PROG(direct_reclaim_begin, int order, gfp_t gfp_flags)
+int BPF_PROG(direct_reclaim_begin)
 {
 	reclaim_begin();
 	return 0;
 }
 
 SEC("tp_btf/mm_vmscan_direct_reclaim_end")
-int BPF_PROG(direct_reclaim_end, unsigned long nr_reclaimed)
+int BPF_PROG(direct_reclaim_end)
 {
 	reclaim_end();
 	return 0;
 }
 
 SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
-int BPF_PROG(memcg_reclaim_begin, int order, gfp_t gfp_flags)
+int BPF_PROG(memcg_reclaim_begin)
 {
 	reclaim_begin();
 	return 0;
 }
 
 SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
-int BPF_PROG(memcg_reclaim_end, unsigned long nr_reclaimed)
+int BPF_PROG(memcg_reclaim_end)
 {
 	reclaim_end();
 	return 0;

@@ -29,6 +29,7 @@
 
 #include "hivemon.h"
 #include "hist.h"
+#include "compat.bpf.h"
 #include "filter.bpf.h"
 #include "flip.bpf.h"
 
@@ -92,9 +93,10 @@ static __always_inline void credit_oncpu(struct task_struct *t)
 	*done = runtime;
 }
 
+/* prev_state, the fourth argument since 5.18, is not read: older kernels
+ * pass three. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now, queued;
 	__u32 tgid;
@@ -103,6 +105,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (user_task(prev) && filter_current(prev->tgid))
 		credit_oncpu(prev);
 
+	/* Resolved at load: without the fields only on-CPU time is measured. */
+	if (!runq_delay_readable())
+		return 0;
 	queued = next->sched_info.last_queued;
 	tgid = next->tgid;
 	if (!queued || !user_task(next) || !filter_task(next, tgid))

@@ -29,6 +29,7 @@
 
 #include "hivemon.h"
 #include "hist.h"
+#include "compat.bpf.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
 #include "syscall_shared.h"
@@ -44,7 +45,6 @@
 #define PEND_SLOTS    4
 #define NR_EXIT	      60
 #define NR_EXIT_GROUP 231
-#define TASK_RUNNING  0
 
 const volatile bool exact = false;
 const volatile __u64 slow_ns = 10000000;
@@ -351,7 +351,7 @@ int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struc
 {
 	struct thread_state *ts;
 
-	if (preempt || prev->__state == TASK_RUNNING)
+	if (preempt || task_runnable(prev))
 		return 0;
 	ts = bpf_task_storage_get(&threads, prev, 0, 0);
 	if (!ts || !ts->in_syscall || ts->blocked)

@@ -28,6 +28,7 @@
 
 #include "hivemon.h"
 #include "hist.h"
+#include "compat.bpf.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
 
@@ -169,8 +170,13 @@ static __always_inline void remote_ep(const struct sock *sk, struct tcp_ep *ep)
 		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_daddr, 16);
 }
 
+/* Network namespace of @sk: its inode number, what /proc/PID/ns/net shows.
+ * Without CONFIG_NET_NS possible_net_t holds no pointer and /proc has no
+ * ns/net: there is one namespace, 0 here. */
 static __always_inline __u32 sock_netns(const struct sock *sk)
 {
+	if (!bpf_core_field_exists(sk->__sk_common.skc_net.net))
+		return 0;
 	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
@@ -486,12 +492,14 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
+/* The error (third argument) is read only where it exists: see compat.bpf.h.
+ * Older kernels trace only the retransmits that were sent. */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb, int err)
+int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb)
 {
 	struct sock_state *st;
 
-	if (err)
+	if (tcp_retransmit_has_err() && (int)ctx[2])
 		return 0;
 	/* Retransmits come from timers and softirq: charge the socket's owner,
 	 * known only for sockets a traced process has used. */
