@@ -2,6 +2,7 @@
 /* Finding and duplicating the listening sockets of reuseport group members. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,44 @@ static int is_listener(const char *link, const unsigned long *inodes, size_t n)
 	return 0;
 }
 
-/* The one fd number of @pid that is a listener in @inodes; -1 when it
- * holds none or several. */
+#define MAX_HELD 64
+
+/* Whether @fd is registered in an epoll instance of @pid (its fdinfo lists
+ * "tfd: N" per watched descriptor). */
+static bool polled(uint32_t pid, const int *epolls, size_t n_epolls, int fd)
+{
+	for (size_t i = 0; i < n_epolls; i++) {
+		char path[64], line[256];
+		FILE *f;
+		bool found = false;
+
+		snprintf(path, sizeof(path), "/proc/%u/fdinfo/%d", pid, epolls[i]);
+		f = fopen(path, "re");
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			int tfd;
+
+			found = sscanf(line, "tfd: %d", &tfd) == 1 && tfd == fd;
+		}
+		if (f)
+			fclose(f);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The fd number of @pid's own listener among @inodes, -1 when it has none
+ * or cannot be told: the only one it holds, or, when it holds several (nginx
+ * workers inherit every worker's reuseport socket), the only one its epoll
+ * watches. A master process that watches none is left out.
+ */
 static int own_listener_fd(uint32_t pid, const unsigned long *inodes, size_t n)
 {
+	int held[MAX_HELD], epolls[MAX_HELD], found = -1;
+	size_t n_held = 0, n_epolls = 0, n_polled = 0;
 	char path[64];
 	struct dirent *d;
-	int found = -1, count = 0;
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
@@ -81,13 +113,20 @@ static int own_listener_fd(uint32_t pid, const unsigned long *inodes, size_t n)
 		if (len <= 0)
 			continue;
 		target[len] = '\0';
-		if (is_listener(target, inodes, n)) {
-			found = atoi(d->d_name);
-			count++;
-		}
+		if (is_listener(target, inodes, n) && n_held < MAX_HELD)
+			held[n_held++] = atoi(d->d_name);
+		else if (!strcmp(target, "anon_inode:[eventpoll]") && n_epolls < MAX_HELD)
+			epolls[n_epolls++] = atoi(d->d_name);
 	}
 	closedir(dir);
-	return count == 1 ? found : -1;
+	if (n_held == 1)
+		return held[0];
+	for (size_t i = 0; i < n_held; i++)
+		if (polled(pid, epolls, n_epolls, held[i])) {
+			found = held[i];
+			n_polled++;
+		}
+	return n_polled == 1 ? found : -1;
 }
 
 /* A duplicate of @pid's @fd in this process, or a negative errno. */

@@ -290,3 +290,43 @@ daemon_log_has() {
 	done
 	stop_started
 }
+
+@test "--steer on nginx (2 workers, reuseport): each worker's own socket is found, every request is served" {
+	command -v nginx >/dev/null || fail "nginx missing (deploy/install-deps.sh installs nginx-light)"
+	local dir="$BATS_TEST_TMPDIR/nginx" port
+	port=$(free_port)
+	mkdir -p "$dir"
+	cat >"$dir/nginx.conf" <<-CONF
+		daemon off;
+		worker_processes 2;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log;
+		events { worker_connections 1024; }
+		http {
+			access_log off;
+			client_body_temp_path $dir;
+			proxy_temp_path $dir;
+			fastcgi_temp_path $dir;
+			uwsgi_temp_path $dir;
+			scgi_temp_path $dir;
+			server { listen 127.0.0.1:$port reuseport; location / { return 200 "ok\n"; } }
+		}
+	CONF
+	nginx -c "$dir/nginx.conf" -p "$dir" &
+	WORKERS+=($!)
+	wait_until 5 curl -sf "http://127.0.0.1:$port/"
+	before=$(reuseport_programs)
+	"$WORKLOADS/rate_client" -p "$port" -r 100 -d 8 >"$BATS_TEST_TMPDIR/client.out" &
+	client=$!
+	run "$HIVEMON" rebalance --comm nginx --steer "$port" --apply --windows 2 --format json
+	assert_success
+	wait "$client" || fail "requests failed: $(cat "$BATS_TEST_TMPDIR/client.out")"
+	echo "$output" >"$BATS_TEST_TMPDIR/steer.json"
+	# The master holds both sockets and polls neither: two members steered.
+	run jq -r '.groups[0].steered_members' "$BATS_TEST_TMPDIR/steer.json"
+	assert_output 2
+	run jq -r '[.groups[0].after.members[] | select(.requests_per_s > 10)] | length' "$BATS_TEST_TMPDIR/steer.json"
+	assert_output 2
+	run jq -n --argjson after "$(reuseport_programs)" --argjson before "$before" '$after - $before | length'
+	assert_output 0
+}
