@@ -313,14 +313,16 @@ truth() {
 	local pid=$!
 	sleep 0.3
 	# All probe sets load one after another: nothing counted meanwhile may
-	# leak into the window, which holds duration / 20 ms sleeps (+-1 in flight, +-3 % bucket width).
+	# leak into the window, which holds duration / (mean sleep) sleeps, +-1
+	# in flight at each end. The mean is exact (total / count); a p50 is a
+	# bucket's midpoint, up to 3 % off, too coarse for +-2.5 of 100.
 	start_report --duration 2s --format json --probes syscall,tcp,sched,mem --pid "$pid"
 	finish_report
 	kill "$pid"
 	local expected
 	expected=$(jq --argjson pid "$pid" '.duration_s * 1e9 / (.processes[] |
-		select(.pid == $pid) | .syscalls[] | select(.name == "clock_nanosleep") | .p50_ns)' \
-		"$REPORT_OUT")
+		select(.pid == $pid) | .syscalls[] | select(.name == "clock_nanosleep") |
+		.total_ns / .count)' "$REPORT_OUT")
 	assert_between "$(syscall_field "$pid" clock_nanosleep count)" \
 		"$(awk -v e="$expected" 'BEGIN { print e - 2.5 }')" \
 		"$(awk -v e="$expected" 'BEGIN { print e + 2.5 }')"
