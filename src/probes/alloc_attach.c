@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Attaching the allocation probes to one process's allocator. */
+/*
+ * Attaching the allocation probes to one process's allocator, as uprobe_multi
+ * links (Linux >= 6.6): one link per program, whatever the number of
+ * functions, and no perf event. A uprobe attached through a perf event
+ * waits ~0.1 s for a grace period when removed, under a lock, one after the
+ * other: the 11 of one process took 1.2 s to remove, paid by calibration
+ * (attach, measure, detach) before the window could start, at exit, and in
+ * every duty-cycle period.
+ */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "alloc.skel.h"
@@ -10,10 +23,23 @@
 #include "probes/allocator_lib.h"
 #include "kernel/elf_sym.h"
 
+/* Kernel ABI values libbpf 1.1 and the installed headers predate. */
+#define ATTACH_UPROBE_MULTI 48 /* BPF_TRACE_UPROBE_MULTI */
+#define UPROBE_MULTI_RETURN 1U /* BPF_F_UPROBE_MULTI_RETURN */
+
+/* BPF_LINK_CREATE's uprobe_multi member, as laid out in union bpf_attr. */
+struct uprobe_multi_attr {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__aligned_u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, multi_flags, pid;
+};
+
 /* In the order of ALLOC_FUNCS; malloc is required, free has no return probe. */
 static const char *const alloc_funcs[ALLOC_FUNCS] = {
 	"malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "free",
 };
+#define FREE_FUNC (ALLOC_FUNCS - 1)
+#define EXIT_LINK ALLOC_FUNCS /* links[]: an entry link per function, then this */
 
 static struct bpf_program *entry_prog(struct alloc_bpf *skel, size_t i)
 {
@@ -26,50 +52,99 @@ static struct bpf_program *entry_prog(struct alloc_bpf *skel, size_t i)
 	return progs[i];
 }
 
-/* Entry probes (attached last) go first, so no call is left entered. */
-void alloc_detach(struct alloc_attachment *t)
+int alloc_prepare(struct alloc_bpf *skel)
 {
-	for (size_t i = ALLOC_LINKS; i-- > 0;) {
-		bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
+	int err = bpf_program__set_expected_attach_type(skel->progs.alloc_exit,
+							(enum bpf_attach_type)ATTACH_UPROBE_MULTI);
+
+	for (size_t i = 0; i < ALLOC_FUNCS && !err; i++)
+		err = bpf_program__set_expected_attach_type(
+			entry_prog(skel, i), (enum bpf_attach_type)ATTACH_UPROBE_MULTI);
+	return err;
 }
 
-static struct bpf_link *attach_one(struct bpf_program *prog, const struct alloc_attachment *t,
-				   size_t func, bool retprobe)
+static void *close_fd(void *arg)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-
-	return bpf_program__attach_uprobe_opts(prog, (pid_t)t->pid, t->lib, t->offsets[func],
-					       &opts);
+	close((int)(intptr_t)arg);
+	return NULL;
 }
 
 /*
- * Return probes first, so that no call is entered without its return being
- * seen: hivemon probes itself for calibration, and libbpf allocates while
+ * Removing a link waits for an SRCU grace period (30-75 ms here); waits made
+ * at the same time share one, so the links are closed by threads at once.
+ * Counting is off by then, so the order does not matter.
+ */
+void alloc_detach(struct alloc_attachment *t)
+{
+	pthread_t threads[ALLOC_LINKS];
+	bool threaded[ALLOC_LINKS] = {false};
+
+	for (size_t i = 0; i < ALLOC_LINKS; i++) {
+		if (t->links[i] < 0)
+			continue;
+		threaded[i] =
+			!pthread_create(&threads[i], NULL, close_fd, (void *)(intptr_t)t->links[i]);
+		if (!threaded[i])
+			close(t->links[i]);
+		t->links[i] = -1;
+	}
+	for (size_t i = 0; i < ALLOC_LINKS; i++)
+		if (threaded[i])
+			pthread_join(threads[i], NULL);
+}
+
+/* A link on @n functions at @offsets of the allocator, for process t->pid
+ * only. A link fd or a negative errno. */
+static int link_create(struct bpf_program *prog, const struct alloc_attachment *t,
+		       const size_t offsets[], size_t n, bool retprobe)
+{
+	union {
+		union bpf_attr attr; /* the size the kernel is told */
+		struct uprobe_multi_attr um;
+	} a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.um.prog_fd = (__u32)bpf_program__fd(prog);
+	a.um.attach_type = ATTACH_UPROBE_MULTI;
+	a.um.path = (__u64)(uintptr_t)t->lib;
+	a.um.offsets = (__u64)(uintptr_t)offsets;
+	a.um.cnt = (__u32)n;
+	a.um.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0;
+	a.um.pid = t->pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The return link first, so that no call is entered without its return
+ * being seen: hivemon probes itself for calibration, and allocates while
  * attaching.
  */
 int alloc_attach(struct alloc_bpf *skel, struct alloc_attachment *t)
 {
+	size_t rets[ALLOC_FUNCS];
 	size_t n = 0;
+	int fd;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < ALLOC_FUNCS; i++) {
-			bool ret = pass == 0;
-			struct bpf_link *link;
+	for (size_t i = 0; i < ALLOC_FUNCS; i++)
+		if (t->offsets[i] && i != FREE_FUNC)
+			rets[n++] = t->offsets[i];
+	fd = link_create(skel->progs.alloc_exit, t, rets, n, true);
+	if (fd < 0)
+		return fd;
+	t->links[EXIT_LINK] = fd;
+	for (size_t i = 0; i < ALLOC_FUNCS; i++) {
+		size_t off = t->offsets[i];
 
-			if (!t->offsets[i] || (ret && !strcmp(alloc_funcs[i], "free")))
-				continue;
-			link = attach_one(ret ? skel->progs.alloc_exit : entry_prog(skel, i), t, i,
-					  ret);
-			if (!link) {
-				int err = -errno;
-
-				alloc_detach(t);
-				return err;
-			}
-			t->links[n++] = link;
+		if (!off)
+			continue;
+		fd = link_create(entry_prog(skel, i), t, &off, 1, false);
+		if (fd < 0) {
+			alloc_detach(t);
+			return fd;
 		}
+		t->links[i] = fd;
 	}
 	return 0;
 }
@@ -79,6 +154,8 @@ int alloc_locate(struct alloc_attachment *t, uint32_t pid)
 	int err;
 
 	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < ALLOC_LINKS; i++)
+		t->links[i] = -1;
 	t->pid = pid;
 	err = allocator_lib_of(pid, t->lib, sizeof(t->lib));
 	if (!err)

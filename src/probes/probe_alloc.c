@@ -205,7 +205,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = loader_report("alloc", "open", -errno);
 		goto fail;
 	}
-	err = alloc_bpf__load(ap->skel);
+	err = alloc_prepare(ap->skel);
+	if (!err)
+		err = alloc_bpf__load(ap->skel);
 	if (err) {
 		err = loader_report("alloc", "load", err);
 		goto fail;
