@@ -155,3 +155,30 @@ counts_in_preloaded_allocator() { # lib
 		assert_equal "$(jq .probe_syscalls "$REPORT_OUT")" 0
 	fi
 }
+
+# A burst of exactly n malloc(64) and n frees DELAY seconds after
+# `report --alloc --duration 5s` is launched is counted exactly.
+burst_counted() { # delay
+	n=1000
+	"$WORKLOADS/mallocer" -d "$1" "$n" 64 30 &
+	WORKLOAD_PID=$!
+	run "$HIVEMON" report --duration 5s --format json --alloc --pid "$WORKLOAD_PID"
+	[ "$status" -eq 0 ]
+	m=$(echo "$output" | jq -c --argjson pid "$WORKLOAD_PID" \
+		'.processes[] | select(.pid == $pid) | .alloc.malloc')
+	echo "malloc object: $m"
+	assert_equal "$(echo "$m" | jq .calls)" "$n"
+	assert_equal "$(echo "$m" | jq .frees)" "$n"
+	assert_equal "$(echo "$m" | jq .bytes)" $((n * 64))
+}
+
+@test "a burst of mallocs 2.5 s after report --alloc starts is counted exactly" {
+	burst_counted 2.5
+}
+
+@test "a burst of mallocs 1.5 s after report --alloc starts is counted exactly" {
+	# The probes are live ~0.7 s after launch. Calibration used to keep
+	# them off for ~1.9 s (removing its probes from hivemon took 1.2 s),
+	# and this burst went uncounted.
+	burst_counted 1.5
+}
