@@ -87,19 +87,14 @@ static void mark_attached(struct alloc_probe *ap, bool attached)
 	pthread_mutex_unlock(&ap->lock);
 }
 
-/* Sleeps @ns unless asked to stop; returns true when asked to stop. */
-static bool sleep_or_stop(struct alloc_probe *ap, uint64_t ns)
+/* Sleeps until CLOCK_MONOTONIC reaches @until_ns unless asked to stop;
+ * returns true when asked to stop. */
+static bool sleep_or_stop(struct alloc_probe *ap, uint64_t until_ns)
 {
-	struct timespec deadline;
+	struct timespec deadline = {.tv_sec = (time_t)(until_ns / 1000000000ULL),
+				    .tv_nsec = (long)(until_ns % 1000000000ULL)};
 	bool stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)(ns / 1000000000ULL);
-	deadline.tv_nsec += (long)(ns % 1000000000ULL);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&ap->lock);
 	while (!ap->stop && pthread_cond_timedwait(&ap->wake, &ap->lock, &deadline) != ETIMEDOUT)
 		;
@@ -108,24 +103,33 @@ static bool sleep_or_stop(struct alloc_probe *ap, uint64_t ns)
 	return stop;
 }
 
-/* The duty-cycle thread: owns the links while it runs. */
+/*
+ * The duty-cycle thread: owns the links while it runs. Phases keep to
+ * deadlines from its start, so attaching and detaching do not stretch the
+ * period: any window of whole periods is covered on_ns per period.
+ */
 static void *cycle(void *arg)
 {
 	struct alloc_probe *ap = arg;
+	uint64_t period_start = mono_ns();
 
-	for (;;) {
+	for (;; period_start += ap->period_ns) {
+		uint64_t now = mono_ns();
+
+		if (now >= period_start + ap->period_ns)
+			period_start = now; /* fell a period behind: start afresh */
 		if (attach_all(ap)) {
 			log_error("alloc probes: re-attaching failed; retrying next period");
 		} else {
 			alloc_set_counting(ap->skel, true);
 			mark_attached(ap, true);
 		}
-		if (sleep_or_stop(ap, ap->on_ns))
+		if (sleep_or_stop(ap, period_start + ap->on_ns))
 			break;
 		alloc_set_counting(ap->skel, false);
 		mark_attached(ap, false);
 		detach_all(ap);
-		if (sleep_or_stop(ap, ap->period_ns - ap->on_ns))
+		if (sleep_or_stop(ap, period_start + ap->period_ns))
 			return NULL;
 	}
 	alloc_set_counting(ap->skel, false);

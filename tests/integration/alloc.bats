@@ -182,3 +182,28 @@ burst_counted() { # delay
 	# and this burst went uncounted.
 	burst_counted 1.5
 }
+
+@test "--alloc-duty 1s/2.5s over 5 s: the report says 2.0s of 5.0s (40%) were covered" {
+	# Attached time does not depend on calls: an idle process will do.
+	"$WORKLOADS/mallocer" -d 60 1 64 0 &
+	WORKLOAD_PID=$!
+	# A window of whole periods holds one on-phase per period, whatever
+	# the phase it starts in.
+	run "$HIVEMON" report --duration 5s --format json --probes sched --alloc \
+		--alloc-duty 1s/2.5s --pid "$WORKLOAD_PID"
+	[ "$status" -eq 0 ]
+	m=$(echo "$output" | jq -c --argjson pid "$WORKLOAD_PID" \
+		'.processes[] | select(.pid == $pid) | .alloc.malloc')
+	echo "malloc object: $m"
+	assert_between "$(echo "$m" | jq .attached_ns)" 1800000000 2200000000
+	# covered_ratio 0.4 within 10 %, in thousandths.
+	assert_between "$(echo "$m" | jq '.covered_ratio * 1000 | round')" 360 440
+	run "$HIVEMON" report --duration 5s --probes sched --alloc \
+		--alloc-duty 1s/2.5s --pid "$WORKLOAD_PID"
+	[ "$status" -eq 0 ]
+	line=$(echo "$output" | grep "malloc probes attached")
+	echo "line: $line"
+	[[ "$line" =~ attached\ ([0-9.]+)s\ of\ 5\.[01]s\ \(([0-9]+)%\) ]]
+	assert_between "${BASH_REMATCH[2]}" 36 44
+	[[ "${BASH_REMATCH[1]}" == 1.9 || "${BASH_REMATCH[1]}" == 2.0 || "${BASH_REMATCH[1]}" == 2.1 ]]
+}
