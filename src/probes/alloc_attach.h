@@ -32,6 +32,8 @@ int alloc_prepare(struct alloc_bpf *skel);
  * without its return); all or nothing. 0 or a negative errno. */
 int alloc_attach(struct alloc_bpf *skel, struct alloc_attachment *a);
 void alloc_detach(struct alloc_attachment *a);
+/* Detaches the probes of @n processes at once. */
+void alloc_detach_set(struct alloc_attachment *const set[], size_t n);
 /* Lets the programs count, or stops them: set once every probe is
  * attached, cleared before the first is removed. */
 void alloc_set_counting(struct alloc_bpf *skel, bool on);

@@ -69,8 +69,11 @@ static int attach_all(struct alloc_probe *ap)
 
 static void detach_all(struct alloc_probe *ap)
 {
+	struct alloc_attachment *set[FILTER_MAX_PIDS];
+
 	for (unsigned int i = 0; i < ap->n_targets; i++)
-		alloc_detach(&ap->targets[i].probes);
+		set[i] = &ap->targets[i].probes;
+	alloc_detach_set(set, ap->n_targets);
 }
 
 static void mark_attached(struct alloc_probe *ap, bool attached)
