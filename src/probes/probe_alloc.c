@@ -22,6 +22,7 @@
 #include "kernel/bpfmap.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
+#include "util/log.h"
 #include "kernel/flipmap.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
@@ -185,6 +186,18 @@ static int open_targets(struct alloc_probe *ap, const struct probe_filter *f)
 	return 0;
 }
 
+/* uprobe_multi where the kernel has it; --verbose says which was taken. */
+static bool choose_links(bool verbose)
+{
+	bool multi = alloc_uprobe_multi_supported();
+
+	if (verbose)
+		hlog(LOG_INFO, "alloc probes: %s",
+		     multi ? "uprobe_multi links"
+			   : "perf-event uprobes (no uprobe_multi in this kernel)");
+	return multi;
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct alloc_probe *ap = calloc(1, sizeof(*ap));
@@ -212,7 +225,7 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = loader_report("alloc", "open", -errno);
 		goto fail;
 	}
-	err = alloc_prepare(ap->skel);
+	err = alloc_prepare(ap->skel, choose_links(opts->verbose));
 	if (!err)
 		err = alloc_bpf__load(ap->skel);
 	if (err) {
