@@ -28,7 +28,13 @@ wait_output() {
 	fail "workload produced no output in $1"
 }
 
-@test "N mallocs and N frees: exact counts, outstanding back to ~0, net latency" {
+# The line --verbose prints when the kernel has no uprobe_multi (Linux < 6.6),
+# or when HIVEMON_TEST_NO_UPROBE_MULTI=1 says so.
+FALLBACK_LINE="alloc probes: perf-event uprobes (no uprobe_multi in this kernel)"
+
+# N mallocs and N frees through report --alloc: exact counts, outstanding
+# back to ~0, latency net of the calibrated probe cost.
+exact_counts_net_latency() {
 	n=5000
 	# Above glibc's mmap threshold (128 KiB): each malloc maps, each free
 	# unmaps, a few microseconds each, well above the ~0.1 us by which the
@@ -60,6 +66,24 @@ wait_output() {
 	[ "$cost" -gt 300 ]
 	[ "$p50" -gt 0 ]
 	[ "$p50" -lt 100000 ]
+}
+
+@test "N mallocs and N frees: exact counts, outstanding back to ~0, net latency" {
+	exact_counts_net_latency
+	cat "$REPORT_ERR"
+	IFS=.- read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 6 ]; }; then
+		grep -qF "alloc probes: uprobe_multi links" "$REPORT_ERR"
+	else
+		grep -qF "$FALLBACK_LINE" "$REPORT_ERR"
+	fi
+}
+
+@test "perf-event uprobes (no uprobe_multi): exact counts, outstanding back to ~0, net latency" {
+	export HIVEMON_TEST_NO_UPROBE_MULTI=1
+	exact_counts_net_latency
+	cat "$REPORT_ERR"
+	grep -qF "$FALLBACK_LINE" "$REPORT_ERR"
 }
 
 # A process whose malloc comes from LIB (preloaded) is probed in LIB: probed
@@ -101,13 +125,17 @@ counts_in_preloaded_allocator() { # lib
 	[ "$(echo "$output" | wc -l)" -le 2 ]
 }
 
-@test "--alloc-duty 500ms/2s: probes count half a second in every two, calls match frees" {
+# --alloc-duty 500ms/2s over 4 s: two on-phases, calls match frees.
+duty_cycle_pairs() {
 	# malloc+free pairs for 8 s, from when $START appears.
 	"$WORKLOADS/mallocer" -b 8 64 "$START" >"$OUT" &
 	WORKLOAD_PID=$!
 	touch "$START"
-	run "$HIVEMON" report --duration 4s --format json --probes sched --alloc \
-		--alloc-duty 500ms/2s --pid "$WORKLOAD_PID"
+	# stderr (--verbose: the kind of probes) apart from the JSON report.
+	status=0
+	output=$("$HIVEMON" report --verbose --duration 4s --format json --probes sched \
+		--alloc --alloc-duty 500ms/2s --pid "$WORKLOAD_PID" \
+		2>"$BATS_TEST_TMPDIR/report.err") || status=$?
 	[ "$status" -eq 0 ]
 	m=$(echo "$output" | jq -c --argjson pid "$WORKLOAD_PID" \
 		'.processes[] | select(.pid == $pid) | .alloc.malloc')
@@ -121,6 +149,18 @@ counts_in_preloaded_allocator() { # lib
 	# Pairs: at most the one in flight when counting stops differs.
 	assert_between "$frees" $((calls - 2)) $((calls + 2))
 	assert_between "$(echo "$m" | jq .outstanding_bytes)" -128 128
+}
+
+@test "--alloc-duty 500ms/2s: probes count half a second in every two, calls match frees" {
+	duty_cycle_pairs
+}
+
+@test "perf-event uprobes (no uprobe_multi): --alloc-duty 500ms/2s, calls match frees" {
+	# Attached and removed twice: the perf-event links' detach path.
+	export HIVEMON_TEST_NO_UPROBE_MULTI=1
+	duty_cycle_pairs
+	cat "$BATS_TEST_TMPDIR/report.err"
+	grep -qF "$FALLBACK_LINE" "$BATS_TEST_TMPDIR/report.err"
 }
 
 @test "a bad --alloc-duty is a usage error" {
