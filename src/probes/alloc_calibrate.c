@@ -14,7 +14,9 @@
 #include "bpf/hivemon.h"
 #include "bpf/hist.h"
 
-#define CALIBRATION_CALLS 20000
+/* The interquartile mean of 4000 probed calls is within a few percent of
+ * that of 20000 here, at a fifth of the time (~6 us per probed pair). */
+#define CALIBRATION_CALLS 4000
 #define BASELINE_CALLS	  200000
 #define CALIBRATION_SIZE  64
 

@@ -22,6 +22,7 @@
 #include "kernel/bpfmap.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
+#include "util/log.h"
 #include "kernel/flipmap.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
@@ -69,8 +70,11 @@ static int attach_all(struct alloc_probe *ap)
 
 static void detach_all(struct alloc_probe *ap)
 {
+	struct alloc_attachment *set[FILTER_MAX_PIDS];
+
 	for (unsigned int i = 0; i < ap->n_targets; i++)
-		alloc_detach(&ap->targets[i].probes);
+		set[i] = &ap->targets[i].probes;
+	alloc_detach_set(set, ap->n_targets);
 }
 
 static void mark_attached(struct alloc_probe *ap, bool attached)
@@ -87,19 +91,14 @@ static void mark_attached(struct alloc_probe *ap, bool attached)
 	pthread_mutex_unlock(&ap->lock);
 }
 
-/* Sleeps @ns unless asked to stop; returns true when asked to stop. */
-static bool sleep_or_stop(struct alloc_probe *ap, uint64_t ns)
+/* Sleeps until CLOCK_MONOTONIC reaches @until_ns unless asked to stop;
+ * returns true when asked to stop. */
+static bool sleep_or_stop(struct alloc_probe *ap, uint64_t until_ns)
 {
-	struct timespec deadline;
+	struct timespec deadline = {.tv_sec = (time_t)(until_ns / 1000000000ULL),
+				    .tv_nsec = (long)(until_ns % 1000000000ULL)};
 	bool stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)(ns / 1000000000ULL);
-	deadline.tv_nsec += (long)(ns % 1000000000ULL);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&ap->lock);
 	while (!ap->stop && pthread_cond_timedwait(&ap->wake, &ap->lock, &deadline) != ETIMEDOUT)
 		;
@@ -108,24 +107,33 @@ static bool sleep_or_stop(struct alloc_probe *ap, uint64_t ns)
 	return stop;
 }
 
-/* The duty-cycle thread: owns the links while it runs. */
+/*
+ * The duty-cycle thread: owns the links while it runs. Phases keep to
+ * deadlines from its start, so attaching and detaching do not stretch the
+ * period: any window of whole periods is covered on_ns per period.
+ */
 static void *cycle(void *arg)
 {
 	struct alloc_probe *ap = arg;
+	uint64_t period_start = mono_ns();
 
-	for (;;) {
+	for (;; period_start += ap->period_ns) {
+		uint64_t now = mono_ns();
+
+		if (now >= period_start + ap->period_ns)
+			period_start = now; /* fell a period behind: start afresh */
 		if (attach_all(ap)) {
 			log_error("alloc probes: re-attaching failed; retrying next period");
 		} else {
 			alloc_set_counting(ap->skel, true);
 			mark_attached(ap, true);
 		}
-		if (sleep_or_stop(ap, ap->on_ns))
+		if (sleep_or_stop(ap, period_start + ap->on_ns))
 			break;
 		alloc_set_counting(ap->skel, false);
 		mark_attached(ap, false);
 		detach_all(ap);
-		if (sleep_or_stop(ap, ap->period_ns - ap->on_ns))
+		if (sleep_or_stop(ap, period_start + ap->period_ns))
 			return NULL;
 	}
 	alloc_set_counting(ap->skel, false);
@@ -178,6 +186,18 @@ static int open_targets(struct alloc_probe *ap, const struct probe_filter *f)
 	return 0;
 }
 
+/* uprobe_multi where the kernel has it; --verbose says which was taken. */
+static bool choose_links(bool verbose)
+{
+	bool multi = alloc_uprobe_multi_supported();
+
+	if (verbose)
+		hlog(LOG_INFO, "alloc probes: %s",
+		     multi ? "uprobe_multi links"
+			   : "perf-event uprobes (no uprobe_multi in this kernel)");
+	return multi;
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct alloc_probe *ap = calloc(1, sizeof(*ap));
@@ -205,7 +225,9 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		err = loader_report("alloc", "open", -errno);
 		goto fail;
 	}
-	err = alloc_bpf__load(ap->skel);
+	err = alloc_prepare(ap->skel, choose_links(opts->verbose));
+	if (!err)
+		err = alloc_bpf__load(ap->skel);
 	if (err) {
 		err = loader_report("alloc", "load", err);
 		goto fail;

@@ -110,24 +110,33 @@ static json_t *sched_json(const struct proc_snapshot *p)
 			 "oncpu_ns", (json_int_t)p->sched.oncpu_ns);
 }
 
-static json_t *malloc_json(const struct proc_snapshot *p)
+/* Share of a window of @window_ns the probes were attached, at most 1. */
+static double covered_ratio(uint64_t attached_ns, uint64_t window_ns)
+{
+	if (!window_ns || attached_ns >= window_ns)
+		return 1.0;
+	return (double)attached_ns / (double)window_ns;
+}
+
+static json_t *malloc_json(const struct proc_snapshot *p, uint64_t window_ns)
 {
 	const struct malloc_stat *m = &p->alloc.malloc;
 
 	if (!p->alloc.has_malloc)
 		return json_null();
 	/* Latencies are net of calibrated_probe_ns; counts cover attached_ns
-	 * of the window when the probes are duty-cycled. */
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "calls",
+	 * of the window (covered_ratio) when the probes are duty-cycled. */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "calls",
 			 (json_int_t)m->calls, "frees", (json_int_t)m->frees, "bytes",
 			 (json_int_t)m->bytes, "p50_ns", (json_int_t)hist_quantile(&m->lat, 0.50),
 			 "p99_ns", (json_int_t)hist_quantile(&m->lat, 0.99), "max_ns",
 			 (json_int_t)m->lat.max_ns, "outstanding_bytes",
 			 (json_int_t)m->outstanding_bytes, "calibrated_probe_ns",
-			 (json_int_t)m->probe_cost_ns, "attached_ns", (json_int_t)m->attached_ns);
+			 (json_int_t)m->probe_cost_ns, "attached_ns", (json_int_t)m->attached_ns,
+			 "covered_ratio", covered_ratio(m->attached_ns, window_ns));
 }
 
-static json_t *alloc_json(const struct proc_snapshot *p)
+static json_t *alloc_json(const struct proc_snapshot *p, uint64_t window_ns)
 {
 	return json_pack(
 		"{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:o}", "page_faults",
@@ -136,7 +145,7 @@ static json_t *alloc_json(const struct proc_snapshot *p)
 		(json_int_t)p->alloc.rss_file, "rss_shmem_bytes", (json_int_t)p->alloc.rss_shmem,
 		"reclaim_stall", "count", (json_int_t)p->alloc.reclaim_count, "total_ns",
 		(json_int_t)p->alloc.reclaim_total_ns, "max_ns",
-		(json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p));
+		(json_int_t)p->alloc.reclaim_max_ns, "malloc", malloc_json(p, window_ns));
 }
 
 /* The slowest single calls of the window, slowest first. */
@@ -170,13 +179,14 @@ static json_t *slow_calls_json(const struct proc_snapshot *p)
 	return arr;
 }
 
-static json_t *process_json(const struct proc_snapshot *p, const struct service *svc)
+static json_t *process_json(const struct proc_snapshot *p, const struct service *svc,
+			    uint64_t window_ns)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "pid",
 			 (json_int_t)p->pid, "comm", p->comm, "cgroup", p->cgroup ? p->cgroup : "",
 			 "service", svc ? svc->name : p->comm, "exited", p->exited, "syscalls",
 			 syscalls_json(p), "slow_calls", slow_calls_json(p), "tcp", tcp_json(p),
-			 "sched", sched_json(p), "alloc", alloc_json(p));
+			 "sched", sched_json(p), "alloc", alloc_json(p, window_ns));
 }
 
 /* The findings of the default limits; an empty array if analysis fails. */
@@ -203,7 +213,8 @@ json_t *report_to_json(const struct snapshot *snap)
 	for (size_t k = 0; order && k < snap->n_procs; k++)
 		json_array_append_new(
 			procs, process_json(&snap->procs[order[k]],
-					    grouped ? services_of_proc(&svcs, order[k]) : NULL));
+					    grouped ? services_of_proc(&svcs, order[k]) : NULL,
+					    snap->duration_ns));
 	free(order);
 	doc = json_pack(
 		"{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:o, s:o, s:o}", "schema", REPORT_SCHEMA,

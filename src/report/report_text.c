@@ -83,7 +83,16 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 		fprintf(out, "  tcp retransmits: %llu\n", (unsigned long long)p->tcp.retransmits);
 }
 
-static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
+/* What part of the window the malloc counts cover (--alloc-duty). */
+static void print_malloc_coverage(uint64_t attached_ns, uint64_t window_ns, FILE *out)
+{
+	uint64_t shown = attached_ns < window_ns ? attached_ns : window_ns;
+
+	fprintf(out, "  malloc probes attached %.1fs of %.1fs (%.0f%%)\n", shown / 1e9,
+		window_ns / 1e9, window_ns ? 100.0 * (double)shown / (double)window_ns : 100.0);
+}
+
+static void print_sched_alloc(const struct proc_snapshot *p, uint64_t window_ns, FILE *out)
 {
 	char a[UNITS_BUFLEN], b[UNITS_BUFLEN], c[UNITS_BUFLEN];
 
@@ -119,6 +128,8 @@ static void print_sched_alloc(const struct proc_snapshot *p, FILE *out)
 					     ? (uint64_t)p->alloc.malloc.outstanding_bytes
 					     : 0,
 				     c, sizeof(c)));
+	if (p->alloc.has_malloc)
+		print_malloc_coverage(p->alloc.malloc.attached_ns, window_ns, out);
 }
 
 static void print_findings(const struct snapshot *snap, FILE *out)
@@ -184,7 +195,7 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 			p->exited ? " (exited)" : "");
 		print_syscalls(p, out);
 		print_tcp(p, out);
-		print_sched_alloc(p, out);
+		print_sched_alloc(p, snap->duration_ns, out);
 	}
 	free(order);
 	if (grouped)
