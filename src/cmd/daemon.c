@@ -312,23 +312,33 @@ static void collector_stop(struct daemon *d)
 /*
  * Replaces the running probes by @to's. The old set is unloaded before the
  * new one loads, so the hooks never carry two sets of programs at once (twice
- * the overhead, and twice the kernel memory). When @to cannot load, @from's
- * set is loaded again. 0 when @to runs, else -1.
+ * the overhead, and twice the kernel memory). When @to cannot load, or would
+ * leave out a set that was running, @from's set is loaded again; sets @to
+ * adds that cannot load are only left out. 0 when @to runs, else -1.
  */
 static int collector_switch(struct daemon *d, const struct probe_opts *from,
 			    const struct probe_opts *to)
 {
-	char old_set[64], new_set[64];
+	unsigned int running = d->collector ? collector_probes(d->collector) : 0, lost = 0;
+	char old_set[64], new_set[64], loaded[64];
 
 	probes_text(from->probes, old_set, sizeof(old_set));
 	probes_text(to->probes, new_set, sizeof(new_set));
 	collector_stop(d);
 	hlog(LOG_NOTICE, "probes: unloaded %s, loading %s", old_set, new_set);
 	d->collector = collector_open(to);
-	if (d->collector) {
-		hlog(LOG_NOTICE, "probes: loaded %s", new_set);
+	if (d->collector)
+		lost = running & to->probes & ~collector_probes(d->collector);
+	if (d->collector && !lost) {
+		if (collector_probes(d->collector) == to->probes)
+			hlog(LOG_NOTICE, "probes: loaded %s", new_set);
+		else
+			hlog(LOG_WARNING, "probes: loaded %s of %s",
+			     probes_text(collector_probes(d->collector), loaded, sizeof(loaded)),
+			     new_set);
 		return 0;
 	}
+	collector_close(d->collector);
 	hlog(LOG_ERR, "probes: %s could not be loaded; loading %s again", new_set, old_set);
 	d->collector = collector_open(from);
 	if (d->collector)
