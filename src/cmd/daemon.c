@@ -309,15 +309,31 @@ static void collector_stop(struct daemon *d)
 	d->collector = NULL;
 }
 
+/* A warning when some of @asked's sets are left out (the collector said
+ * why on stderr); false when all of them loaded. */
+static bool log_partial_load(const struct daemon *d, const struct probe_opts *asked)
+{
+	char loaded[64], all[64];
+
+	if (collector_probes(d->collector) == asked->probes)
+		return false;
+	hlog(LOG_WARNING, "probes: loaded %s of %s",
+	     probes_text(collector_probes(d->collector), loaded, sizeof(loaded)),
+	     probes_text(asked->probes, all, sizeof(all)));
+	return true;
+}
+
 /*
  * Replaces the running probes by @to's. The old set is unloaded before the
  * new one loads, so the hooks never carry two sets of programs at once (twice
- * the overhead, and twice the kernel memory). When @to cannot load, @from's
- * set is loaded again. 0 when @to runs, else -1.
+ * the overhead, and twice the kernel memory). When @to cannot load, or would
+ * leave out a set that was running, @from's set is loaded again; sets @to
+ * adds that cannot load are only left out. 0 when @to runs, else -1.
  */
 static int collector_switch(struct daemon *d, const struct probe_opts *from,
 			    const struct probe_opts *to)
 {
+	unsigned int running = d->collector ? collector_probes(d->collector) : 0, lost = 0;
 	char old_set[64], new_set[64];
 
 	probes_text(from->probes, old_set, sizeof(old_set));
@@ -325,10 +341,14 @@ static int collector_switch(struct daemon *d, const struct probe_opts *from,
 	collector_stop(d);
 	hlog(LOG_NOTICE, "probes: unloaded %s, loading %s", old_set, new_set);
 	d->collector = collector_open(to);
-	if (d->collector) {
-		hlog(LOG_NOTICE, "probes: loaded %s", new_set);
+	if (d->collector)
+		lost = running & to->probes & ~collector_probes(d->collector);
+	if (d->collector && !lost) {
+		if (!log_partial_load(d, to))
+			hlog(LOG_NOTICE, "probes: loaded %s", new_set);
 		return 0;
 	}
+	collector_close(d->collector);
 	hlog(LOG_ERR, "probes: %s could not be loaded; loading %s again", new_set, old_set);
 	d->collector = collector_open(from);
 	if (d->collector)
@@ -488,6 +508,7 @@ static int daemon_start(struct daemon *d)
 	d->collector = collector_open(&d->cfg->probe);
 	if (!d->collector)
 		return EXIT_RUNTIME;
+	log_partial_load(d, &d->cfg->probe);
 	d->windows = new_windows(d->cfg);
 	d->alerts = alert_engine_new(d->cfg);
 	d->notifier = notifier_open(d->cfg, &policy);

@@ -314,6 +314,14 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 	return 0;
 }
 
+const char *snapshot_probe_name(unsigned int i)
+{
+	static const char *const names[SNAPSHOT_PROBE_SETS] = {"syscall", "tcp", "sched", "mem",
+							       "alloc"};
+
+	return i < SNAPSHOT_PROBE_SETS ? names[i] : "?";
+}
+
 int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 {
 	if (!dst->started_at_ns || (src->started_at_ns && src->started_at_ns < dst->started_at_ns))
@@ -326,6 +334,11 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	dst->lost_events += src->lost_events;
 	dst->probe_syscalls += src->probe_syscalls;
 	dst->probes |= src->probes;
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		if ((src->probes_failed & (1u << i)) && !(dst->probes_failed & (1u << i)))
+			memcpy(dst->probe_errors[i], src->probe_errors[i],
+			       sizeof(dst->probe_errors[i]));
+	dst->probes_failed |= src->probes_failed;
 	if (src->tcp_sample > dst->tcp_sample)
 		dst->tcp_sample = src->tcp_sample;
 	for (size_t i = 0; i < src->n_procs; i++) {

@@ -119,6 +119,12 @@ struct proc_snapshot {
 	} alloc;
 };
 
+/* Probe sets a snapshot can name (PROBE_* bits 0..4), and the room for
+ * why one of them could not load. */
+#define SNAPSHOT_PROBE_SETS	 5
+#define SNAPSHOT_PROBE_ERROR_LEN 96
+_Static_assert(PROBES_ALL < 1u << SNAPSHOT_PROBE_SETS, "a probe set has no name");
+
 struct snapshot {
 	char host[64];
 	char kernel[64];
@@ -129,6 +135,10 @@ struct snapshot {
 	 * (uretprobe, uprobe): its cost, kept out of their syscall tables. */
 	uint64_t probe_syscalls;
 	unsigned int probes; /* PROBE_* bits that were active */
+	/* PROBE_* bits asked for that could not load, and why, by bit number
+	 * ("attach failed: Operation not permitted"; "" if not known). */
+	unsigned int probes_failed;
+	char probe_errors[SNAPSHOT_PROBE_SETS][SNAPSHOT_PROBE_ERROR_LEN];
 	uint32_t tcp_sample; /* 1 in this many TCP connections followed (1 = all) */
 
 	struct proc_snapshot *procs; /* unordered, owned */
@@ -153,6 +163,9 @@ struct tcp_remote_stat *proc_tcp_rtt(struct proc_snapshot *p, const struct endpo
 struct tcp_request_stat *proc_tcp_request(struct proc_snapshot *p, enum tcp_role role,
 					  const struct endpoint *local,
 					  const struct endpoint *remote);
+
+/* "syscall", "tcp", "sched", "mem", "alloc": the name of PROBE_* bit @i. */
+const char *snapshot_probe_name(unsigned int i);
 
 bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 /* "127.0.0.1:80", "[::1]:80"; returns @buf. */

@@ -175,6 +175,10 @@ int snapshot_encode(const struct snapshot *s, struct textbuf *out)
 	put_u64(out, s->lost_events);
 	put_u64(out, s->probe_syscalls);
 	put_u64(out, s->probes);
+	put_u64(out, s->probes_failed);
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		if (s->probes_failed & (1u << i))
+			put_str(out, s->probe_errors[i]);
 	put_u64(out, s->tcp_sample);
 	put_u64(out, s->n_procs);
 	for (size_t i = 0; i < s->n_procs; i++)
@@ -505,6 +509,10 @@ int snapshot_decode(const void *buf, size_t len, struct snapshot *s, size_t *use
 	s->lost_events = get_u64(&r);
 	s->probe_syscalls = get_u64(&r);
 	s->probes = (unsigned int)get_max(&r, UINT32_MAX);
+	s->probes_failed = (unsigned int)get_max(&r, (1u << SNAPSHOT_PROBE_SETS) - 1);
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		if (s->probes_failed & (1u << i))
+			get_str(&r, s->probe_errors[i], sizeof(s->probe_errors[i]));
 	s->tcp_sample = (uint32_t)get_max(&r, UINT32_MAX);
 	n = get_count(&r, MIN_PROC);
 	for (size_t i = 0; i < n && !r.err; i++)

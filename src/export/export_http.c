@@ -42,6 +42,8 @@ struct exporter {
 	struct interval *latest; /* NULL until the first publish */
 	struct document *report; /* rendered from latest, or NULL */
 	uint64_t report_gen;	 /* the interval report was rendered from */
+	/* Probe sets of the latest publish that could not load (/healthz). */
+	atomic_uint probes_failed;
 };
 
 /* Takes over @text (malloc'ed), also when it fails. */
@@ -104,7 +106,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 				  const char *body, const char *allow)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!resp)
@@ -115,6 +117,26 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/*
+ * "ok", or "degraded: tcp,mem probes unavailable" when probe sets could not
+ * load. Both are 200: the exporter serves what the other sets measure, and
+ * restarting it (what a failing health check leads to) would not make the
+ * kernel accept the missing sets.
+ */
+static enum MHD_Result reply_health(struct MHD_Connection *conn, unsigned int failed)
+{
+	char body[128] = "ok\n";
+	size_t used = 0;
+
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		if (failed & (1u << i))
+			used += (size_t)snprintf(body + used, sizeof(body) - used, "%s%s",
+						 used ? "," : "degraded: ", snapshot_probe_name(i));
+	if (used)
+		snprintf(body + used, sizeof(body) - used, " probes unavailable\n");
+	return reply_text(conn, MHD_HTTP_OK, body, NULL);
 }
 
 /* Sends @d without copying it; the response drops its reference when done. */
@@ -235,7 +257,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
 				  "GET, HEAD");
 	if (!strcmp(url, "/healthz"))
-		return reply_text(conn, MHD_HTTP_OK, "ok\n", NULL);
+		return reply_health(conn, atomic_load(&e->probes_failed));
 	if (!strcmp(url, "/metrics")) {
 		d = document_get(e, &e->metrics);
 		return d ? reply_document(conn, d, PROM_CONTENT_TYPE)
@@ -265,6 +287,8 @@ int exporter_publish(struct exporter *e, const struct snapshot *snap)
 		err = prom_registry_set_store(e->prom, &e->store);
 	int err2 = render_metrics(e);
 	int err3 = keep_interval(e, snap);
+
+	atomic_store(&e->probes_failed, snap->probes_failed);
 
 	return err ? err : err2 ? err2 : err3;
 }

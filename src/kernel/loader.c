@@ -15,6 +15,13 @@
 
 static bool loader_verbose;
 
+/* The last report while held (loader_hold()); why[0] == '\0' when none. */
+static struct {
+	bool on;
+	char why[96];
+	const char *hint;
+} loader_held_report;
+
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* Without --verbose, loader_report() summarises failures in one line. */
@@ -65,10 +72,30 @@ int loader_report(const char *name, const char *stage, int err)
 		hint = ": tracepoint not found in this kernel";
 	else if (err == -ENOMEM || err == -E2BIG)
 		hint = ": out of memory for BPF maps (lower max_procs)";
-	if (loader_verbose)
+	if (loader_held_report.on) {
+		snprintf(loader_held_report.why, sizeof(loader_held_report.why), "%s failed: %s",
+			 stage, strerror(-err));
+		loader_held_report.hint = hint;
+	} else if (loader_verbose)
 		log_error("%s probes: %s failed: %s%s", name, stage, strerror(-err), hint);
 	else
 		log_error("%s probes: %s failed: %s%s (details with --verbose)", name, stage,
 			  strerror(-err), hint);
 	return err;
+}
+
+void loader_hold(bool hold)
+{
+	loader_held_report.on = hold;
+	loader_held_report.why[0] = '\0';
+	loader_held_report.hint = "";
+}
+
+bool loader_held(char *why, size_t why_len, char *hint, size_t hint_len)
+{
+	if (!loader_held_report.why[0])
+		return false;
+	snprintf(why, why_len, "%s", loader_held_report.why);
+	snprintf(hint, hint_len, "%s", loader_held_report.hint);
+	return true;
 }

@@ -11,6 +11,7 @@
 #define HIVEMON_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Checks privileges and BTF, routes libbpf logs. 0 or a negative errno
  * with a one-line message printed. */
@@ -18,5 +19,16 @@ int loader_init(bool verbose);
 /* Prints one line explaining why @stage of module @name failed with @err
  * (negative errno) and returns @err. */
 int loader_report(const char *name, const char *stage, int err);
+
+/*
+ * While held, loader_report() keeps its explanation instead of printing it,
+ * so that the collector can say in one line that a set is unavailable and
+ * why. loader_hold() starts over with no explanation kept.
+ */
+void loader_hold(bool hold);
+/* What the last held report said: "attach failed: Operation not permitted"
+ * in @why, the advice that went with it in @hint (": permission denied
+ * (...)", or ""); false when nothing was reported since loader_hold(true). */
+bool loader_held(char *why, size_t why_len, char *hint, size_t hint_len);
 
 #endif

@@ -41,7 +41,11 @@ struct collector {
 	struct u64map services; /* pid -> struct service_id, while it lives */
 	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
 	uint64_t window_start_real, window_start_mono;
-	unsigned int probes;
+	unsigned int probes; /* PROBE_* bits loaded */
+	unsigned int failed; /* PROBE_* bits asked for that could not load */
+	/* Why, by bit number; the advice for the user goes to stderr only. */
+	char errors[SNAPSHOT_PROBE_SETS][SNAPSHOT_PROBE_ERROR_LEN];
+	char hints[SNAPSHOT_PROBE_SETS][160];
 	uint32_t tcp_sample;
 	/* The reuseport group being steered (sockets owned by the caller). */
 	struct steer_member steered[STEER_MAX_MEMBERS];
@@ -85,6 +89,58 @@ static int drain_startup(struct collector *c)
 	return err;
 }
 
+/*
+ * Test hook, not a user option: HIVEMON_TEST_FAIL_PROBES="tcp,sched" makes
+ * those sets fail as if the kernel refused to attach them ("attach failed:
+ * Operation canceled"), so that tests can check on any kernel that the
+ * other sets run without them.
+ */
+static bool test_fails(const char *name)
+{
+	const char *list = getenv("HIVEMON_TEST_FAIL_PROBES");
+	size_t len = strlen(name);
+
+	for (const char *at = list; at && *at; at += strcspn(at, ","), at += *at == ',')
+		if (!strncmp(at, name, len) && (at[len] == ',' || !at[len]))
+			return true;
+	return false;
+}
+
+/*
+ * Opens module @i. A set the kernel refuses (a load or attach failure,
+ * reported by the loader) is recorded as failed with why; any other failure
+ * (options it cannot honour, memory) is an error of the whole command.
+ */
+static int open_module(struct collector *c, size_t i, const struct probe_opts *opts)
+{
+	unsigned int bit = __builtin_ctz(modules[i]->set);
+	int err;
+
+	loader_hold(true);
+	err = test_fails(modules[i]->name) ? loader_report(modules[i]->name, "attach", -ECANCELED)
+					   : modules[i]->open(opts, &c->states[i]);
+	if (!err)
+		c->probes |= modules[i]->set;
+	else if (loader_held(c->errors[bit], sizeof(c->errors[bit]), c->hints[bit],
+			     sizeof(c->hints[bit]))) {
+		c->failed |= modules[i]->set;
+		err = 0;
+	}
+	loader_hold(false);
+	return err;
+}
+
+/* One line per set that could not load; false when none did. */
+static bool report_failed(const struct collector *c)
+{
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		if (c->failed & (1u << i))
+			log_error("%s probes unavailable: %s%s%s", snapshot_probe_name(i),
+				  c->errors[i], c->hints[i],
+				  c->probes ? " (running without them)" : "");
+	return c->probes != 0;
+}
+
 struct collector *collector_open(const struct probe_opts *opts)
 {
 	struct collector *c;
@@ -104,13 +160,11 @@ struct collector *collector_open(const struct probe_opts *opts)
 	}
 	if (open_names(c, opts))
 		goto fail;
-	for (size_t i = 0; i < N_MODULES; i++) {
-		if (!(opts->probes & modules[i]->set))
-			continue;
-		if (modules[i]->open(opts, &c->states[i]))
+	for (size_t i = 0; i < N_MODULES; i++)
+		if ((opts->probes & modules[i]->set) && open_module(c, i, opts))
 			goto fail;
-		c->probes |= modules[i]->set;
-	}
+	if (!report_failed(c))
+		goto fail;
 	c->tcp_sample = (c->probes & PROBE_TCP) && opts->tcp_sample > 1 ? opts->tcp_sample : 1;
 	/* Each module reads its maps at the same offset into every collect,
 	 * the drain included, so the window starts where the drain does. */
@@ -128,6 +182,11 @@ struct collector *collector_open(const struct probe_opts *opts)
 fail:
 	collector_close(c);
 	return NULL;
+}
+
+unsigned int collector_probes(const struct collector *c)
+{
+	return c->probes;
 }
 
 static void read_comm(uint32_t pid, char comm[COMM_LEN])
@@ -208,6 +267,8 @@ int collector_collect(struct collector *c, struct snapshot *snap)
 	snap->started_at_ns = c->window_start_real;
 	snap->duration_ns = mono - c->window_start_mono;
 	snap->probes = c->probes;
+	snap->probes_failed = c->failed;
+	memcpy(snap->probe_errors, c->errors, sizeof(snap->probe_errors));
 	snap->tcp_sample = c->tcp_sample;
 	for (size_t i = 0; i < N_MODULES; i++) {
 		if (!c->states[i])

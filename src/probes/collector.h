@@ -20,9 +20,15 @@
 
 struct collector;
 
-/* Loads and attaches every module in opts->probes; NULL with a one-line
- * "hivemon: ..." message printed on failure. */
+/*
+ * Loads and attaches every module in opts->probes. A set the kernel refuses
+ * is left out with one line "hivemon: <set> probes unavailable: <why>"; the
+ * snapshots then carry it in probes_failed. NULL, with its line(s) printed,
+ * when no set loaded or the options cannot be honoured.
+ */
 struct collector *collector_open(const struct probe_opts *opts);
+/* The PROBE_* bits that loaded. */
+unsigned int collector_probes(const struct collector *c);
 /* Fills @snap (initialised by the caller) with the deltas since the
  * previous collect (or open), resolves comm/cgroup, and starts a new window. */
 int collector_collect(struct collector *c, struct snapshot *snap);

@@ -202,6 +202,22 @@ static json_t *analysis_json(const struct snapshot *snap)
 	return arr;
 }
 
+/* Probe sets asked for that could not load: their names, and why. */
+static void add_unavailable(json_t *doc, const struct snapshot *snap)
+{
+	json_t *names = json_array(), *why = json_object();
+
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++) {
+		if (!(snap->probes_failed & (1u << i)))
+			continue;
+		json_array_append_new(names, json_string(snapshot_probe_name(i)));
+		json_object_set_new(why, snapshot_probe_name(i),
+				    json_string(snap->probe_errors[i]));
+	}
+	json_object_set_new(doc, "probes_unavailable", names);
+	json_object_set_new(doc, "probe_errors", why);
+}
+
 json_t *report_to_json(const struct snapshot *snap)
 {
 	char started[UNITS_BUFLEN];
@@ -225,6 +241,8 @@ json_t *report_to_json(const struct snapshot *snap)
 		(json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
 		"services", grouped ? report_services_json(snap, &svcs) : json_array(), "findings",
 		analysis_json(snap));
+	if (doc)
+		add_unavailable(doc, snap);
 	if (grouped)
 		services_free(&svcs);
 	return doc;

@@ -157,6 +157,24 @@ static void print_findings(const struct snapshot *snap, FILE *out)
 	findings_free(&found);
 }
 
+/* "probes unavailable: tcp (attach failed: ...), mem (...)": sets asked
+ * for that could not load, whose tables are missing, not empty. */
+static void print_unavailable(const struct snapshot *snap, FILE *out)
+{
+	const char *sep = "probes unavailable: ";
+
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++) {
+		if (!(snap->probes_failed & (1u << i)))
+			continue;
+		fprintf(out, "%s%s", sep, snapshot_probe_name(i));
+		if (snap->probe_errors[i][0])
+			fprintf(out, " (%s)", snap->probe_errors[i]);
+		sep = ", ";
+	}
+	if (snap->probes_failed)
+		fputc('\n', out);
+}
+
 int report_print_text(const struct snapshot *snap, FILE *out)
 {
 	char started[UNITS_BUFLEN];
@@ -175,6 +193,7 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 			"hivemon's uprobes: %llu uretprobe/uprobe syscalls in the traced processes "
 			"(not in their tables)\n",
 			(unsigned long long)snap->probe_syscalls);
+	print_unavailable(snap, out);
 	if (snap->tcp_sample > 1)
 		fprintf(out,
 			"TCP: 1 in %u connections followed; request counts are estimates "

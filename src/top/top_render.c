@@ -176,6 +176,27 @@ static void window_end(const struct snapshot *s, char *buf, size_t len)
 		strftime(buf, len, "%H:%M:%S", &tm);
 }
 
+/* "probes unavailable: tcp (attach failed: ...)": what the window lacks
+ * because a probe set could not load; no line when every set loaded. */
+static void format_unavailable(const struct snapshot *s, struct top_lines *out)
+{
+	char text[sizeof(((struct top_line *)0)->text)] = "probes unavailable:";
+	size_t used = strlen(text);
+	const char *sep = " ";
+
+	if (!s->probes_failed)
+		return;
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS && used < sizeof(text); i++) {
+		if (!(s->probes_failed & (1u << i)))
+			continue;
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s%s%s%s", sep,
+					 snapshot_probe_name(i), s->probe_errors[i][0] ? " (" : "",
+					 s->probe_errors[i], s->probe_errors[i][0] ? ")" : "");
+		sep = ", ";
+	}
+	top_lines_add(out, STYLE_NORMAL, "%s", text);
+}
+
 void top_format_header(const struct top_frame *f, struct top_lines *out)
 {
 	const struct top_totals *t = &f->model->totals;
@@ -215,6 +236,7 @@ void top_format_header(const struct top_frame *f, struct top_lines *out)
 		snprintf(l->text + used, sizeof(l->text) - used, " %s %zu", name,
 			 t->alerts_by_tier[tier]);
 	}
+	format_unavailable(f->snap, out);
 }
 
 /* Status line under the header: sort, filter, transient message. */

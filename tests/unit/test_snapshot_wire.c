@@ -116,6 +116,9 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 	assert_int_equal(a->lost_events, b->lost_events);
 	assert_int_equal(a->probe_syscalls, b->probe_syscalls);
 	assert_int_equal(a->probes, b->probes);
+	assert_int_equal(a->probes_failed, b->probes_failed);
+	for (unsigned int i = 0; i < SNAPSHOT_PROBE_SETS; i++)
+		assert_string_equal(a->probe_errors[i], b->probe_errors[i]);
 	assert_int_equal(a->tcp_sample, b->tcp_sample);
 	assert_int_equal(a->n_procs, b->n_procs);
 	for (size_t i = 0; i < a->n_procs; i++) {
@@ -134,7 +137,11 @@ static void rich_snapshot(struct snapshot *s)
 	struct slow_call early = {.tid = 7, .nr = 0, .ret = -11, .latency_ns = UINT64_MAX};
 
 	fixture_snapshot(s);
-	s->probes = 0x1f;
+	s->probes = PROBE_SYSCALL | PROBE_SCHED | PROBE_MEM;
+	/* Sets that could not load travel with why, at full length. */
+	s->probes_failed = PROBE_TCP | PROBE_ALLOC;
+	strcpy(s->probe_errors[1], "attach failed: Operation not permitted");
+	memset(s->probe_errors[4], 'x', sizeof(s->probe_errors[4]) - 1);
 	s->tcp_sample = 8;
 	p = snapshot_proc(s, UINT32_MAX);
 	strcpy(p->comm, "fifteen-chars-x");
@@ -302,16 +309,20 @@ static void test_corrupted(void **state)
 /* Counts larger than the message, unsorted buckets and a pid twice. */
 static void test_hostile(void **state)
 {
-	/* Header, then eight zero fields, then 2^64 - 1 processes. */
+	/* Header, then nine zero fields, then 2^64 - 1 processes. */
 	static const uint8_t huge_procs[] = {'H',  'V',	 'S',  'W',  SNAPSHOT_WIRE_VERSION,
 					     0,	   0,	 0,    0,    0,
-					     0,	   0,	 0,    0,    0xff,
+					     0,	   0,	 0,    0,    0,
 					     0xff, 0xff, 0xff, 0xff, 0xff,
-					     0xff, 0xff, 0xff, 0x01};
+					     0xff, 0xff, 0xff, 0xff, 0x01};
+	/* A failed set beyond the ones there are. */
+	static const uint8_t bad_failed[] = {
+		'H', 'V', 'S', 'W', SNAPSHOT_WIRE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0};
 	struct snapshot orig;
 	struct textbuf buf;
 
 	assert_int_equal(decode_bytes(huge_procs, sizeof(huge_procs)), -EINVAL);
+	assert_int_equal(decode_bytes(bad_failed, sizeof(bad_failed)), -EINVAL);
 
 	/* Two records of one pid. */
 	fixture_snapshot(&orig);
