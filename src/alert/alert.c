@@ -37,6 +37,7 @@ static const char *const change_names[] = {
 	[ALERT_NO_CHANGE] = "none",	 [ALERT_FIRING] = "firing",
 	[ALERT_ESCALATED] = "escalated", [ALERT_DEESCALATED] = "deescalated",
 	[ALERT_RESOLVED] = "resolved",	 [ALERT_REPEAT] = "repeat",
+	[ALERT_ACTION] = "action",
 };
 
 const char *alert_change_name(enum alert_change change)

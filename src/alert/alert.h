@@ -27,6 +27,7 @@ enum alert_change {
 	ALERT_DEESCALATED, /* to a lower tier, still firing */
 	ALERT_RESOLVED,	   /* condition cleared or series gone */
 	ALERT_REPEAT,	   /* still firing after `repeat` */
+	ALERT_ACTION,	   /* not an alert: hivemon acted on the host (rebalance) */
 };
 
 const char *alert_change_name(enum alert_change change);
@@ -62,6 +63,7 @@ struct alert_notice {
 	bool gone;		 /* RESOLVED because the series has no data any more */
 	json_t *labels;		 /* alertname, severity, host, comm, pid, metric labels */
 	const char *fingerprint; /* 16 hex digits, stable across tiers */
+	const char *text;	 /* ALERT_ACTION: what was done, with the evidence */
 };
 
 typedef void (*alert_notice_fn)(void *ctx, const struct alert_notice *notice);

@@ -42,7 +42,9 @@ static json_t *annotations(const struct alert_notice *n)
 	metric_format(unit, n->value, value, sizeof(value));
 	metric_format(unit, n->threshold, threshold, sizeof(threshold));
 	describe_series(n->labels, series, sizeof(series));
-	if (n->change == ALERT_RESOLVED && n->gone)
+	if (n->change == ALERT_ACTION)
+		snprintf(summary, sizeof(summary), "%s: %s", n->rule->name, n->text ? n->text : "");
+	else if (n->change == ALERT_RESOLVED && n->gone)
 		snprintf(summary, sizeof(summary),
 			 "%s resolved: no more %s data for %s (exited or idle; last %s)",
 			 n->rule->name, n->rule->metric_name, series, value);

@@ -49,6 +49,9 @@ static int load(struct parser *p, struct config **out)
 		for (int k = 0; k < AK_COUNT; k++)
 			free(p->raw[i].v[k].text);
 	free(p->raw);
+	for (size_t i = 0; i < p->cfg->n_groups; i++)
+		free(p->group_notify[i].text);
+	free(p->group_notify);
 	print_problems(p);
 	if (p->n_errors) {
 		config_free(p->cfg);

@@ -82,6 +82,9 @@ struct cfg_group {
 	uint16_t steer_port; /* 0: no connection steering */
 	char *scale_out, *scale_in;
 	uint64_t latency_target_ns;
+	/* What it does is notified as the actions of this rule (named
+	 * "rebalance-NAME", notify = the group's targets). */
+	struct cfg_alert actions;
 	int line;
 };
 

@@ -64,7 +64,7 @@ static void parse_where(struct parser *p, struct cfg_alert *a, const struct raw_
 	free(copy);
 }
 
-static void parse_notify(struct parser *p, struct cfg_alert *a, const struct raw_value *rv)
+void parse_notify(struct parser *p, struct cfg_alert *a, const struct raw_value *rv)
 {
 	char *copy = strdup(rv->text), *save = NULL;
 	size_t named = 0;

@@ -19,6 +19,7 @@ void open_group(struct parser *p, char *name)
 {
 	struct config *cfg = p->cfg;
 	struct cfg_group *groups = config_grow(cfg->groups, cfg->n_groups, sizeof(*groups));
+	struct raw_value *raw;
 	struct cfg_group *g;
 
 	if (!groups || strlen(name) >= GROUP_NAME_LEN) {
@@ -35,6 +36,13 @@ void open_group(struct parser *p, char *name)
 		return;
 	}
 	cfg->groups = groups;
+	raw = config_grow(p->group_notify, cfg->n_groups, sizeof(*raw));
+	if (!raw) {
+		free(name);
+		p->kind = SEC_UNKNOWN;
+		return;
+	}
+	p->group_notify = raw;
 	p->index = cfg->n_groups++;
 	g = &groups[p->index];
 	strcpy(g->spec.name, name);
@@ -116,13 +124,39 @@ void group_command(struct parser *p, const char *value, int arg)
 	}
 }
 
+void group_notify(struct parser *p, const char *value, int arg)
+{
+	struct raw_value *rv = &p->group_notify[p->index];
+
+	free(rv->text);
+	rv->text = strdup(value);
+	rv->line = p->line;
+}
+
+/* The rule a group's actions are notified as: a name, a metric for the
+ * payload, and the targets of its `notify`. */
+static void actions_rule(struct parser *p, struct cfg_group *g, const struct raw_value *notify)
+{
+	struct cfg_alert *a = &g->actions;
+
+	if (asprintf(&a->name, "rebalance-%s", g->spec.name) < 0)
+		a->name = NULL;
+	a->metric_name = strdup("cpu.wait");
+	metric_parse("cpu.wait", &a->metric);
+	a->line = g->line;
+	if (notify->text)
+		parse_notify(p, a, notify);
+}
+
 void validate_groups(struct parser *p)
 {
 	for (size_t i = 0; i < p->cfg->n_groups; i++) {
-		const struct group_spec *g = &p->cfg->groups[i].spec;
+		struct cfg_group *g = &p->cfg->groups[i];
 
-		if (!g->n_comms && !g->n_pids && !g->n_services && !g->cgroup[0])
-			problem(p, p->cfg->groups[i].line, "group \"%s\": no match", g->name);
+		if (!g->spec.n_comms && !g->spec.n_pids && !g->spec.n_services &&
+		    !g->spec.cgroup[0])
+			problem(p, g->line, "group \"%s\": no match", g->spec.name);
+		actions_rule(p, g, &p->group_notify[i]);
 	}
 }
 
@@ -130,4 +164,9 @@ void group_free(struct cfg_group *g)
 {
 	free(g->scale_out);
 	free(g->scale_in);
+	free(g->actions.name);
+	free(g->actions.metric_name);
+	for (size_t i = 0; i < g->actions.n_notify; i++)
+		free(g->actions.notify[i]);
+	free(g->actions.notify);
 }

@@ -257,6 +257,7 @@ static const struct config_key keys[] = {
 	{SEC_GROUP, "rebalance", group_rebalance},
 	{SEC_GROUP, "cooldown", group_duration, GK_COOLDOWN},
 	{SEC_GROUP, "latency_target", group_duration, GK_LATENCY_TARGET},
+	{SEC_GROUP, "notify", group_notify},
 	{SEC_GROUP, "steer", group_steer},
 	{SEC_GROUP, "scale_out", group_command, GK_SCALE_OUT},
 	{SEC_GROUP, "scale_in", group_command, GK_SCALE_IN},

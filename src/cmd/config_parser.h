@@ -78,8 +78,9 @@ struct parser {
 	/* current section */
 	char *section;
 	enum section_kind kind;
-	size_t index;	       /* into targets or alerts */
-	struct raw_alert *raw; /* parallel to cfg->alerts */
+	size_t index;			/* into targets or alerts */
+	struct raw_alert *raw;		/* parallel to cfg->alerts */
+	struct raw_value *group_notify; /* parallel to cfg->groups */
 	/* keys seen in the current singleton section occurrence */
 	char seen[64][32];
 	size_t n_seen;
@@ -118,6 +119,9 @@ void group_duration(struct parser *p, const char *value, int arg);
 void group_steer(struct parser *p, const char *value, int arg);
 void group_command(struct parser *p, const char *value, int arg);
 enum group_key { GK_COOLDOWN, GK_LATENCY_TARGET, GK_SCALE_OUT, GK_SCALE_IN };
+void group_notify(struct parser *p, const char *value, int arg);
+/* config_alert.c: the targets of a `notify` key into @a. */
+void parse_notify(struct parser *p, struct cfg_alert *a, const struct raw_value *rv);
 void open_group(struct parser *p, char *name);
 void validate_groups(struct parser *p);
 void group_free(struct cfg_group *g);

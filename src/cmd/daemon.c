@@ -178,6 +178,15 @@ static void on_notice(void *ctx, const struct alert_notice *n)
 
 /* Alertmanager ends an alert nobody re-sends (resolve_timeout): keep
  * the firing ones alive. */
+/* What the rebalancer did, to the group's notify targets. */
+static void on_action(void *ctx, const struct alert_notice *n)
+{
+	struct daemon *d = ctx;
+
+	if (d->notifier && notifier_submit(d->notifier, n))
+		hlog(LOG_ERR, "%s: the action could not be queued for every target", n->rule->name);
+}
+
 static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
 {
 	json_t *firing;
@@ -481,12 +490,12 @@ static void daemon_reload(struct daemon *d)
 		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
 	config_free(d->cfg);
 	d->cfg = cfg;
-	d->rebalancer = rebalancer_new(cfg);
+	d->rebalancer = rebalancer_new(cfg, on_action, d);
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
 	     cfg->n_targets);
 	return;
 rejected:
-	d->rebalancer = rebalancer_new(d->cfg);
+	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -515,7 +524,7 @@ static int daemon_start(struct daemon *d)
 	if (!d->windows || !d->alerts || !d->notifier || consumers_open(d))
 		return EXIT_RUNTIME;
 	restore_alert_state(d);
-	d->rebalancer = rebalancer_new(d->cfg);
+	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
 	return 0;
 }
 

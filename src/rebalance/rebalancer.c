@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rebalance/affinity.h"
 #include "rebalance/rebalancer.h"
 #include "rebalance/reuseport.h"
 #include "rebalance/scale.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct group_runtime {
@@ -25,11 +27,14 @@ struct group_runtime {
 struct rebalancer {
 	struct group_runtime *groups;
 	size_t n;
+	rebalance_notify_fn notify;
+	void *notify_ctx;
+	char host[64];
 	struct cpu_times prev; /* host busy time at the last interval */
 	bool have_prev;
 };
 
-struct rebalancer *rebalancer_new(const struct config *cfg)
+struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn notify, void *ctx)
 {
 	struct rebalancer *r;
 
@@ -44,6 +49,9 @@ struct rebalancer *rebalancer_new(const struct config *cfg)
 		return NULL;
 	}
 	r->n = cfg->n_groups;
+	r->notify = notify;
+	r->notify_ctx = ctx;
+	gethostname(r->host, sizeof(r->host) - 1);
 	for (size_t i = 0; i < r->n; i++) {
 		struct group_runtime *g = &r->groups[i];
 
@@ -58,14 +66,41 @@ struct rebalancer *rebalancer_new(const struct config *cfg)
 	return r;
 }
 
+/* Tells the group's notify targets what was done (@action) and why. */
+static void notify_action(const struct rebalancer *r, const struct group_runtime *g,
+			  const char *action, const char *text)
+{
+	struct alert_notice n = {
+		.rule = &g->cfg->actions,
+		.change = ALERT_ACTION,
+		.severity = SEV_INFO,
+		.text = text,
+	};
+	char fingerprint[17];
+
+	if (!r->notify || !g->cfg->actions.n_notify || !g->cfg->actions.name)
+		return;
+	n.at_ns = n.starts_at_ns = clock_ns(CLOCK_REALTIME);
+	snprintf(fingerprint, sizeof(fingerprint), "%016llx",
+		 (unsigned long long)(n.at_ns * 0x9e3779b97f4a7c15ULL));
+	n.fingerprint = fingerprint;
+	n.labels = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alertname", g->cfg->actions.name,
+			     "severity", "info", "host", r->host, "group", g->cfg->spec.name,
+			     "action", action);
+	if (n.labels)
+		r->notify(r->notify_ctx, &n);
+	json_decref(n.labels);
+}
+
 static bool applying(const struct group_runtime *g)
 {
 	return g->cfg->mode == REBALANCE_APPLY;
 }
 
 /* Moves the plan's members, or says what it would move. */
-static void act_on_plan(struct group_runtime *g, const struct plan *p)
+static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, const struct plan *p)
 {
+	char text[512];
 	const char *name = g->cfg->spec.name;
 
 	for (size_t i = 0; i < p->n_moves; i++) {
@@ -79,15 +114,19 @@ static void act_on_plan(struct group_runtime *g, const struct plan *p)
 			     m->pid, m->to, strerror(-err));
 			return;
 		}
-		hlog(LOG_NOTICE,
-		     "rebalance: group %s: %s pid %u from cpu %d to cpu %d (busiest CPU %.2f -> "
-		     "%.2f cores wanted, cv %.2f -> %.2f, held %u intervals)",
-		     name, applying(g) ? "moved" : "would move (plan)", m->pid, m->from, m->to,
-		     p->max_before, p->max_after, p->cv_before, p->cv_after, g->held);
+		snprintf(text, sizeof(text),
+			 "%s pid %u from cpu %d to cpu %d (busiest CPU %.2f -> %.2f cores wanted, "
+			 "cv %.2f -> %.2f, held %u intervals)",
+			 applying(g) ? "moved" : "would move (plan)", m->pid, m->from, m->to,
+			 p->max_before, p->max_after, p->cv_before, p->cv_after, g->held);
+		hlog(LOG_NOTICE, "rebalance: group %s: %s", name, text);
+		if (applying(g))
+			notify_action(r, g, "moved", text);
 	}
 }
 
-static void placement(struct group_runtime *g, const struct group_state *s, uint64_t now_ns)
+static void placement(const struct rebalancer *r, struct group_runtime *g,
+		      const struct group_state *s, uint64_t now_ns)
 {
 	struct plan p;
 
@@ -96,15 +135,17 @@ static void placement(struct group_runtime *g, const struct group_state *s, uint
 	g->held = strcmp(p.verdict, "move") ? 0 : g->held + 1;
 	if (g->held >= REBALANCE_HOLD_WINDOWS &&
 	    (!g->last_move_ns || now_ns - g->last_move_ns >= g->cfg->cooldown_ns)) {
-		act_on_plan(g, &p);
+		act_on_plan(r, g, &p);
 		g->last_move_ns = now_ns;
 		g->held = 0;
 	}
 	plan_free(&p);
 }
 
-static void scaling(struct group_runtime *g, const struct group_state *s, uint64_t now_ns)
+static void scaling(const struct rebalancer *r, struct group_runtime *g,
+		    const struct group_state *s, uint64_t now_ns)
 {
+	char text[400];
 	enum scale_action a = scale_decide(&g->scale, &g->scale_state, s, now_ns);
 	char evidence[256];
 	int status;
@@ -118,13 +159,17 @@ static void scaling(struct group_runtime *g, const struct group_state *s, uint64
 		return;
 	}
 	status = scale_run(&g->scale, a, s);
-	hlog(status ? LOG_ERR : LOG_NOTICE, "rebalance: group %s: ran %s (%s): %s%s",
-	     g->cfg->spec.name, scale_action_name(a), evidence, status ? "failed, status " : "ok",
-	     status ? (status < 0 ? strerror(-status) : "non-zero") : "");
+	snprintf(text, sizeof(text), "ran %s (%s): %s%s", scale_action_name(a), evidence,
+		 status ? "failed, status " : "ok",
+		 status ? (status < 0 ? strerror(-status) : "non-zero") : "");
+	hlog(status ? LOG_ERR : LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
+	notify_action(r, g, scale_action_name(a), text);
 }
 
-static void steering(struct group_runtime *g, struct collector *c, const struct group_state *s)
+static void steering(const struct rebalancer *r, struct group_runtime *g, struct collector *c,
+		     const struct group_state *s)
 {
+	char text[128];
 	int n, err;
 
 	if (!g->cfg->steer_port || !applying(g) || g->n_steer)
@@ -143,8 +188,10 @@ static void steering(struct group_runtime *g, struct collector *c, const struct 
 		return;
 	}
 	g->n_steer = (size_t)n;
-	hlog(LOG_NOTICE, "rebalance: group %s: steering connections to port %u over %d members",
-	     g->cfg->spec.name, g->cfg->steer_port, n);
+	snprintf(text, sizeof(text), "steering connections to port %u over %d members",
+		 g->cfg->steer_port, n);
+	hlog(LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
+	notify_action(r, g, "steering", text);
 }
 
 void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
@@ -162,9 +209,9 @@ void rebalancer_step(struct rebalancer *r, struct collector *c, const struct sna
 		    group_measure(&g->cfg->spec, snap, &r->prev, &now, &s))
 			continue;
 		if (s.n_members) {
-			placement(g, &s, now_ns);
-			scaling(g, &s, now_ns);
-			steering(g, c, &s);
+			placement(r, g, &s, now_ns);
+			scaling(r, g, &s, now_ns);
+			steering(r, g, c, &s);
 		}
 		group_state_free(&s);
 	}

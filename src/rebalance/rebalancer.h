@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "alert/alert.h"
 #include "cmd/config.h"
 #include "core/snapshot.h"
 #include "probes/collector.h"
@@ -26,8 +27,12 @@
 
 struct rebalancer;
 
+/* Gets every action done on the host, as an ALERT_ACTION notice of the
+ * group's actions rule. */
+typedef void (*rebalance_notify_fn)(void *ctx, const struct alert_notice *notice);
+
 /* NULL when @cfg has no group (nothing to do) or out of memory. */
-struct rebalancer *rebalancer_new(const struct config *cfg);
+struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn notify, void *ctx);
 /* One interval of @snap (CLOCK_MONOTONIC @now_ns) for every group. */
 void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
 		     uint64_t now_ns);

@@ -233,8 +233,10 @@ reuseport_programs() {
 	assert_output "hivemon: rebalance: --group or --comm/--pid/--cgroup, not both"
 }
 
-# A daemon config with one group of the rb_spin workers, rebalance = MODE.
+# A daemon config with one group of the rb_spin workers, rebalance = MODE
+# (and EXTRA lines in the group: notify = ...; TARGETS before it).
 group_conf() {
+	local extra=${2:-} targets=${3:-}
 	cat >"$BATS_TEST_TMPDIR/run.conf" <<-CONF
 		[agent]
 		interval = 1s
@@ -242,11 +244,14 @@ group_conf() {
 		socket = $BATS_TEST_TMPDIR/hivemon.sock
 		probes = sched,tcp
 
+		$targets
+
 		[group "spin"]
 		match = comm=rb_spin
 		cpus = 0-1
 		rebalance = $1
 		cooldown = 1m
+		$extra
 	CONF
 }
 
@@ -333,4 +338,21 @@ daemon_log_has() {
 	assert_output 2
 	run jq -n --argjson after "$(reuseport_programs)" --argjson before "$before" '$after - $before | length'
 	assert_output 0
+}
+
+@test "each move the daemon makes is notified to the group's targets, with its evidence" {
+	load daemon_helpers
+	start_receiver ops
+	start_four_on_cpu0
+	group_conf apply "notify = ops" "[webhook \"ops\"]
+url = http://127.0.0.1:$RECEIVER_PORT/hook"
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 20 requests_at_least ops 2 || {
+		cat "$BATS_TEST_TMPDIR/daemon.log"
+		fail "no notification"
+	}
+	run received ops '[.[].body | fromjson | .alerts[0] | "\(.labels.alertname) \(.labels.group) \(.labels.action) \(.annotations.transition) \(.status)"] | unique | .[]' -r
+	assert_output "rebalance-spin spin moved action firing"
+	run received ops '.[0].body | fromjson | .alerts[0].annotations.summary' -r
+	assert_output --regexp "^rebalance-spin: moved pid [0-9]+ from cpu 0 to cpu 1 \(busiest CPU [0-9.]+ -> [0-9.]+ cores wanted"
 }

@@ -311,7 +311,7 @@ static void test_keys_table(void **unused)
 			config_free(cfg);
 		n++;
 	}
-	assert_int_equal(n, 41);
+	assert_int_equal(n, 42);
 	free(out);
 	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
 			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");
@@ -360,6 +360,16 @@ static void test_group_section(void **unused)
 			    "t.conf:3: cpus '3-1': expected a CPU list such as 0-3,6");
 	assert_single_error("[group \"g\"]\nmatch = pid=1\nsteer = 70000\n",
 			    "t.conf:3: steer '70000': expected a TCP port");
+	assert_single_error(
+		"[group \"g\"]\nmatch = pid=1\nnotify = ops\n",
+		"t.conf:3: notify: no [webhook \"ops\"] or [alertmanager \"ops\"] section");
+	assert_null(load_errors("[webhook \"ops\"]\nurl = http://127.0.0.1:1/\n"
+				"[group \"g\"]\nmatch = pid=1\nnotify = ops\n",
+				&cfg));
+	assert_string_equal(cfg->groups[0].actions.name, "rebalance-g");
+	assert_int_equal(cfg->groups[0].actions.n_notify, 1);
+	assert_string_equal(cfg->groups[0].actions.notify[0], "ops");
+	config_free(cfg);
 	assert_single_error("[alert \"g\"]\nmetric = cpu.usage\ncritical = 90%\n"
 			    "[group \"g\"]\nmatch = pid=1\n",
 			    "t.conf:4: duplicate name \"g\" (first at line 1)");
