@@ -356,3 +356,28 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook"
 	run received ops '.[0].body | fromjson | .alerts[0].annotations.summary' -r
 	assert_output --regexp "^rebalance-spin: moved pid [0-9]+ from cpu 0 to cpu 1 \(busiest CPU [0-9.]+ -> [0-9.]+ cores wanted"
 }
+
+@test "members that exit while the plan is made or applied: skipped, the rest moved, no error" {
+	# Two workers live for the measurement only: they exit around the
+	# moment the plan is applied (or just before), the two others stay.
+	for t in 60 60 3.2 3.4; do
+		"$SPIN" "$t" 0 &
+		WORKERS+=($!)
+	done
+	sleep 0.3
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 3 --apply --format json
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/gone.json"
+	# The survivors end up one per CPU, or stay where they were when no
+	# move was left worth making: never an error, never a gone pid pinned.
+	for pid in "${WORKERS[@]:0:2}"; do
+		case $(mask_of "$pid") in 1 | 2) ;; *) fail "pid $pid has mask $(mask_of "$pid")" ;; esac
+	done
+	# When moves were applied, the measurement after them has the two
+	# survivors only.
+	if [ "$(jq -r '.groups[0].applied' "$BATS_TEST_TMPDIR/gone.json")" = true ]; then
+		run jq -r '[.groups[0].after.members[].pid] | sort | map(tostring) | join(" ")' \
+			"$BATS_TEST_TMPDIR/gone.json"
+		assert_output "$(printf '%s\n' "${WORKERS[@]:0:2}" | sort -n | xargs)"
+	fi
+}
