@@ -111,6 +111,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 		store_pg_get_stats(d->store, &st);
 		exporter_set_store_stats(d->exporter, &st);
 	}
+	if (d->exporter && d->rebalancer)
+		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)

@@ -11,6 +11,7 @@
 #ifndef HIVEMON_EXPORT_H
 #define HIVEMON_EXPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "core/snapshot.h"
@@ -25,6 +26,9 @@ int exporter_publish(struct exporter *e, const struct snapshot *snap);
  * on (hivemon_store_*); without a call, there are none. */
 struct store_pg_stats;
 void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st);
+/* The groups[] of /api/v1/report from the next publish on (the reference
+ * is taken over; NULL: none). */
+void exporter_set_groups(struct exporter *e, json_t *groups);
 void exporter_close(struct exporter *e);
 
 #endif

@@ -29,6 +29,7 @@ struct interval {
 	atomic_int refs;
 	uint64_t gen;
 	struct snapshot snap;
+	json_t *groups; /* the rebalancer's groups[], NULL when none */
 };
 
 struct exporter {
@@ -37,6 +38,7 @@ struct exporter {
 	uint64_t gen;		    /* publishes so far (exporter_publish's caller) */
 	bool has_store;		    /* the figures below are set */
 	struct prom_store_figures store;
+	json_t *groups;	      /* for the next publish (exporter_set_groups) */
 	pthread_mutex_t lock; /* guards the pointers below */
 	struct document *metrics;
 	struct interval *latest; /* NULL until the first publish */
@@ -98,6 +100,7 @@ static void interval_unref(struct interval *iv)
 {
 	if (iv && atomic_fetch_sub(&iv->refs, 1) == 1) {
 		snapshot_free(&iv->snap);
+		json_decref(iv->groups);
 		free(iv);
 	}
 }
@@ -173,13 +176,15 @@ static int render_metrics(struct exporter *e)
 	return 0;
 }
 
-static struct document *render_report(const struct snapshot *snap)
+static struct document *render_report(const struct snapshot *snap, json_t *groups)
 {
 	json_t *doc = report_to_json(snap);
 	char *text;
 
 	if (!doc)
 		return NULL;
+	if (groups)
+		json_object_set(doc, "groups", groups);
 	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	return text ? document_new(text, strlen(text)) : NULL;
@@ -205,7 +210,7 @@ static struct document *report_get(struct exporter *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!iv)
 		return NULL;
-	d = render_report(&iv->snap);
+	d = render_report(&iv->snap, iv->groups);
 	if (d) {
 		pthread_mutex_lock(&e->lock);
 		if (e->latest == iv) {
@@ -228,6 +233,8 @@ static int keep_interval(struct exporter *e, const struct snapshot *snap)
 		return -ENOMEM;
 	atomic_init(&iv->refs, 1);
 	iv->gen = ++e->gen;
+	iv->groups = e->groups;
+	e->groups = NULL;
 	snapshot_init(&iv->snap);
 	if (snapshot_merge(&iv->snap, snap)) {
 		interval_unref(iv);
@@ -268,6 +275,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no interval measured yet\n",
 				  NULL);
 	return reply_document(conn, d, "application/json");
+}
+
+void exporter_set_groups(struct exporter *e, json_t *groups)
+{
+	json_decref(e->groups);
+	e->groups = groups;
 }
 
 void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st)
@@ -370,6 +383,7 @@ void exporter_close(struct exporter *e)
 	document_unref(e->metrics);
 	document_unref(e->report);
 	interval_unref(e->latest);
+	json_decref(e->groups);
 	prom_registry_free(e->prom);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

@@ -22,6 +22,9 @@ struct group_runtime {
 	struct steer_member steer[COLLECTOR_STEER_MAX];
 	size_t n_steer;
 	bool steer_reported; /* a steering problem is logged once */
+	json_t *last;	     /* the last interval: members, imbalance, plan */
+	unsigned int moves;  /* applied so far */
+	char last_action[512];
 };
 
 struct rebalancer {
@@ -120,8 +123,11 @@ static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, con
 			 applying(g) ? "moved" : "would move (plan)", m->pid, m->from, m->to,
 			 p->max_before, p->max_after, p->cv_before, p->cv_after, g->held);
 		hlog(LOG_NOTICE, "rebalance: group %s: %s", name, text);
-		if (applying(g))
+		if (applying(g)) {
 			notify_action(r, g, "moved", text);
+			g->moves++;
+			snprintf(g->last_action, sizeof(g->last_action), "%s", text);
+		}
 	}
 }
 
@@ -132,6 +138,8 @@ static void placement(const struct rebalancer *r, struct group_runtime *g,
 
 	if (group_plan(s, REBALANCE_MIN_GAIN, &p))
 		return;
+	json_decref(g->last);
+	g->last = group_to_json(s, &p);
 	g->held = strcmp(p.verdict, "move") ? 0 : g->held + 1;
 	if (g->held >= REBALANCE_HOLD_WINDOWS &&
 	    (!g->last_move_ns || now_ns - g->last_move_ns >= g->cfg->cooldown_ns)) {
@@ -164,6 +172,7 @@ static void scaling(const struct rebalancer *r, struct group_runtime *g,
 		 status ? (status < 0 ? strerror(-status) : "non-zero") : "");
 	hlog(status ? LOG_ERR : LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
 	notify_action(r, g, scale_action_name(a), text);
+	snprintf(g->last_action, sizeof(g->last_action), "%s", text);
 }
 
 static void steering(const struct rebalancer *r, struct group_runtime *g, struct collector *c,
@@ -192,6 +201,7 @@ static void steering(const struct rebalancer *r, struct group_runtime *g, struct
 		 g->cfg->steer_port, n);
 	hlog(LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
 	notify_action(r, g, "steering", text);
+	snprintf(g->last_action, sizeof(g->last_action), "%s", text);
 }
 
 void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
@@ -219,6 +229,28 @@ void rebalancer_step(struct rebalancer *r, struct collector *c, const struct sna
 	r->have_prev = true;
 }
 
+json_t *rebalancer_json(const struct rebalancer *r)
+{
+	static const char *const modes[] = {
+		[REBALANCE_OFF] = "off", [REBALANCE_PLAN] = "plan", [REBALANCE_APPLY] = "apply"};
+	json_t *arr = json_array();
+
+	for (size_t i = 0; r && i < r->n; i++) {
+		const struct group_runtime *g = &r->groups[i];
+		json_t *o = g->last ? json_deep_copy(g->last)
+				    : json_pack("{s:s}", "name", g->cfg->spec.name);
+
+		json_object_set_new(o, "mode", json_string(modes[g->cfg->mode]));
+		json_object_set_new(o, "held", json_integer(g->held));
+		json_object_set_new(o, "moves_applied", json_integer(g->moves));
+		json_object_set_new(o, "steered_members", json_integer((json_int_t)g->n_steer));
+		json_object_set_new(o, "last_action",
+				    g->last_action[0] ? json_string(g->last_action) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 void rebalancer_free(struct rebalancer *r, struct collector *c)
 {
 	if (!r)
@@ -233,6 +265,7 @@ void rebalancer_free(struct rebalancer *r, struct collector *c)
 			     "CPUs",
 			     g->cfg->spec.name, affinity_restore(&g->moved), n);
 		affinity_log_free(&g->moved);
+		json_decref(g->last);
 		if (g->n_steer) {
 			collector_steer_stop(c);
 			reuseport_members_close(g->steer, g->n_steer);

@@ -36,6 +36,9 @@ struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn 
 /* One interval of @snap (CLOCK_MONOTONIC @now_ns) for every group. */
 void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
 		     uint64_t now_ns);
+/* groups[] for /api/v1/report (new reference): per group its mode, the
+ * last interval's members, imbalance and plan, and what was done. */
+json_t *rebalancer_json(const struct rebalancer *r);
 /* Undoes what was applied (through @c for steering) and frees. */
 void rebalancer_free(struct rebalancer *r, struct collector *c);
 

@@ -381,3 +381,23 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook"
 		assert_output "$(printf '%s\n' "${WORKERS[@]:0:2}" | sort -n | xargs)"
 	fi
 }
+
+@test "/api/v1/report carries the daemon's groups: members, plan, moves applied" {
+	load daemon_helpers
+	local port
+	port=$(free_port)
+	start_four_on_cpu0
+	group_conf apply "" "[export]
+listen = 127.0.0.1:$port"
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 20 daemon_log_has "rebalance: group spin: moved pid" || fail "no move"
+	sleep 1.5
+	run curl -sf "http://127.0.0.1:$port/api/v1/report"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/api.json"
+	run jq -r '.groups[0] | "\(.name) \(.mode) \(.moves_applied) \(.members | length) \(.cpus | join(","))"' \
+		"$BATS_TEST_TMPDIR/api.json"
+	assert_output "spin apply 2 4 0,1"
+	run jq -r '.groups[0].last_action' "$BATS_TEST_TMPDIR/api.json"
+	assert_output --regexp "^moved pid [0-9]+ from cpu 0 to cpu 1"
+}
