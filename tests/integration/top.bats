@@ -152,10 +152,11 @@ shows() { grep -qF -- "$1" "$SCREEN"; }
 }
 
 # sys_p99_near NAME MS: the SYSp99 cell of NAME is within 5% of MS.
+# sys_p99_near COMM MS [PCT]: the SYSp99 cell of COMM within PCT % (5) of MS.
 sys_p99_near() {
 	has_p99 "$1" &&
-		awk -v v="$(to_ms "$(cell "$SCREEN" "$1" 6)")" -v e="$2" \
-			'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= e * 0.05) }'
+		awk -v v="$(to_ms "$(cell "$SCREEN" "$1" 6)")" -v e="$2" -v p="${3:-5}" \
+			'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }'
 }
 
 @test "live view: a 20 ms sleeper shows ~20 ms and the detail view its histogram" {
@@ -192,7 +193,9 @@ sys_p99_near() {
 	keys s # -> SYSp99
 	wait_screen 5 shows "sort SYSp99 desc"
 	wait_screen 5 above hm_slow hm_fast
-	wait_screen 10 sys_p99_near hm_fast 5
+	# A 5 ms sleep's wake-up 250 us late is the next bucket (5.37 ms): the
+	# subject here is the order, so one bucket of slack.
+	wait_screen 10 sys_p99_near hm_fast 5 8
 	wait_screen 5 sys_p99_near hm_slow 20
 	keys r
 	wait_screen 5 shows "sort SYSp99 asc"
