@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/cgroup_names.h"
 #include "cmd/cli.h"
@@ -161,4 +162,12 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 		return 1;
 	}
 	return 0;
+}
+
+int cli_wait_signal(const sigset_t *set, uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL};
+	int sig = sigtimedwait(set, NULL, &ts);
+
+	return sig > 0 ? sig : 0;
 }

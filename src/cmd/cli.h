@@ -3,6 +3,7 @@
 #ifndef HIVEMON_CLI_H
 #define HIVEMON_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,6 +28,10 @@ void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
  * --tcp-sample N (follow 1 in N TCP connections). Returns 1 when @opt was
  * one of them, 0 when not, and exits with status 2 on a bad value.
  */
+/* Sleeps up to @ns or until a signal of @set (blocked by the caller)
+ * comes; returns that signal, or 0. */
+int cli_wait_signal(const sigset_t *set, uint64_t ns);
+
 int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 /* getopt_long entries for the shared options (terminated by the caller). */
 #define CLI_COMMON_LONGOPTS                                                                        \

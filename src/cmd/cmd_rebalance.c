@@ -249,8 +249,6 @@ static void probe_opts_for(const struct rebalance_args *a, struct probe_opts *o)
 {
 	probe_opts_default(o);
 	o->probes = PROBE_SCHED | PROBE_TCP;
-	/* Steering counts every member's requests in flight: no sampling. */
-	o->tcp_sample = 1;
 	o->verbose = a->verbose;
 	if (!a->group.n_comms && !a->group.cgroup[0] && a->group.n_pids <= FILTER_PIDS_MAX) {
 		memcpy(o->filter.pids, a->group.pids, a->group.n_pids * sizeof(uint32_t));
@@ -260,13 +258,12 @@ static void probe_opts_for(const struct rebalance_args *a, struct probe_opts *o)
 
 static bool sleep_or_stop(uint64_t ns)
 {
-	struct timespec ts = {.tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL};
 	sigset_t stop;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
-	return sigtimedwait(&stop, NULL, &ts) > 0;
+	return cli_wait_signal(&stop, ns) != 0;
 }
 
 /* One window: the group measured and planned. */

@@ -135,16 +135,6 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 		die_usage("--alloc needs --pid: allocation probes are never system-wide");
 }
 
-/* Sleeps up to @ns; returns the signal that came (SIGINT, SIGTERM,
- * SIGCHLD), or 0. */
-static int wait_signal(const sigset_t *set, uint64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL};
-	int sig = sigtimedwait(set, NULL, &ts);
-
-	return sig > 0 ? sig : 0;
-}
-
 /* Whether the window is over: Ctrl-C or SIGTERM (passed on to the command),
  * or the command exited. */
 static bool window_over(int sig, struct child *cmd)
@@ -173,9 +163,9 @@ static int measure(struct collector *c, uint64_t duration_ns, const sigset_t *st
 		int err;
 
 		if (!over && now < end)
-			over = window_over(wait_signal(stop, end - now < COLLECTOR_DRAIN_NS
-								     ? end - now
-								     : COLLECTOR_DRAIN_NS),
+			over = window_over(cli_wait_signal(stop, end - now < COLLECTOR_DRAIN_NS
+									 ? end - now
+									 : COLLECTOR_DRAIN_NS),
 					   cmd);
 		err = collector_collect_into(c, total);
 		if (err)

@@ -78,8 +78,7 @@ static void evict_pids(struct cgroup_names *cn)
 	free(gone);
 }
 
-/* The cgroup v2 line of /proc/@pid/cgroup into @buf; false if unreadable. */
-static bool read_cgroup(uint32_t pid, char *buf, size_t len)
+bool read_cgroup(uint32_t pid, char *buf, size_t len)
 {
 	char path[64], line[4096];
 	bool found = false;

@@ -3,6 +3,7 @@
 #ifndef HIVEMON_CGROUP_NAMES_H
 #define HIVEMON_CGROUP_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -43,6 +44,9 @@ const char *cgroup_names_of_pid(struct cgroup_names *cn, uint32_t pid);
 /* Path of the cgroup whose id (directory inode) is @id, or NULL. */
 const char *cgroup_names_of_id(struct cgroup_names *cn, uint64_t id);
 void cgroup_names_forget_pid(struct cgroup_names *cn, uint32_t pid);
+/* The cgroup v2 path of @pid read now from /proc/@pid/cgroup, uncached;
+ * false if unreadable. */
+bool read_cgroup(uint32_t pid, char *buf, size_t len);
 /* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid
  * hosts) into @buf; NULL when it is not mounted. */
 const char *cgroup2_mount(char *buf, size_t len);

@@ -172,6 +172,5 @@ void services_free(struct services *s)
 
 const struct service *services_of_proc(const struct services *s, size_t proc_index)
 {
-	return s->of_proc && proc_index < SIZE_MAX && s->n ? &s->items[s->of_proc[proc_index]]
-							   : NULL;
+	return s->n ? &s->items[s->of_proc[proc_index]] : NULL;
 }

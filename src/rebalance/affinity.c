@@ -105,21 +105,6 @@ size_t affinity_restore(struct affinity_log *log)
 	return n;
 }
 
-void affinity_forget(struct affinity_log *log, uint32_t pid)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < log->n; i++) {
-		struct affinity_saved *s = &log->items[i];
-
-		if (s->pid == pid)
-			sched_setaffinity((pid_t)s->tid, sizeof(s->mask), &s->mask);
-		else
-			log->items[kept++] = *s;
-	}
-	log->n = kept;
-}
-
 void affinity_log_free(struct affinity_log *log)
 {
 	free(log->items);

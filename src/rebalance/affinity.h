@@ -29,8 +29,6 @@ int affinity_pin(struct affinity_log *log, uint32_t pid, int cpu);
 /* Puts every saved thread back (those still alive) and empties the log.
  * Returns how many threads were restored. */
 size_t affinity_restore(struct affinity_log *log);
-/* Restores and forgets the threads of one process (a member that left). */
-void affinity_forget(struct affinity_log *log, uint32_t pid);
 void affinity_log_free(struct affinity_log *log);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cgroup_names.h"
 #include "core/services.h"
 #include "rebalance/group.h"
 
@@ -78,7 +79,7 @@ struct proc_id {
 
 static bool read_proc_id(uint32_t pid, struct proc_id *id)
 {
-	char path[64], line[600];
+	char path[64];
 	FILE *f;
 
 	id->pid = pid;
@@ -90,14 +91,7 @@ static bool read_proc_id(uint32_t pid, struct proc_id *id)
 	if (fgets(id->comm, sizeof(id->comm), f))
 		id->comm[strcspn(id->comm, "\n")] = '\0';
 	fclose(f);
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "0::", 3))
-			snprintf(id->cgroup, sizeof(id->cgroup), "%.*s",
-				 (int)strcspn(line + 3, "\n"), line + 3);
-	if (f)
-		fclose(f);
+	read_cgroup(pid, id->cgroup, sizeof(id->cgroup));
 	return true;
 }
 

@@ -129,7 +129,7 @@ int plan_placement(const struct plan_input *in, struct plan *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!in->n_cpus || in->n_cpus > PLAN_MAX_CPUS)
+	if (!in->n_cpus || in->n_cpus > CPUS_MAX)
 		return -EINVAL;
 	out->load_before = calloc(in->n_cpus, sizeof(double));
 	out->load_after = calloc(in->n_cpus, sizeof(double));

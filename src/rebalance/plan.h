@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLAN_MAX_CPUS 1024
+#include "rebalance/cpus.h"
 
 struct plan_member {
 	uint32_t pid;
