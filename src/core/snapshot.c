@@ -29,6 +29,13 @@ static void proc_free(struct proc_snapshot *p)
 	for (i = 0; i < p->tcp.n_requests; i++)
 		hist_free(&p->tcp.requests[i].lat);
 	free(p->tcp.requests);
+	for (i = 0; i < p->app.n_requests; i++) {
+		free(p->app.requests[i].text);
+		hist_free(&p->app.requests[i].lat);
+	}
+	free(p->app.requests);
+	for (i = 0; i < p->app.n_slow; i++)
+		free(p->app.slow[i].text);
 	hist_free(&p->sched.runq);
 	hist_free(&p->alloc.malloc.lat);
 }
@@ -218,6 +225,63 @@ struct tcp_request_stat *proc_tcp_request(struct proc_snapshot *p, enum tcp_role
 	return st;
 }
 
+struct app_request_stat *proc_app_request(struct proc_snapshot *p, uint8_t proto, uint8_t role,
+					  const char *method, uint16_t status, uint64_t fingerprint,
+					  const char *text)
+{
+	struct app_request_stat *st;
+	char *copy;
+
+	method = method ? method : "";
+	for (size_t i = 0; i < p->app.n_requests; i++) {
+		st = &p->app.requests[i];
+		if (st->fingerprint == fingerprint && st->proto == proto && st->role == role &&
+		    st->status == status && !strncmp(st->method, method, sizeof(st->method)))
+			return st;
+	}
+	copy = strdup(text ? text : "");
+	if (!copy)
+		return NULL;
+	st = array_push((void **)&p->app.requests, &p->app.n_requests, &p->app.cap_requests,
+			sizeof(*st));
+	if (!st) {
+		free(copy);
+		return NULL;
+	}
+	st->proto = proto;
+	st->role = role;
+	st->status = status;
+	snprintf(st->method, sizeof(st->method), "%s", method);
+	st->fingerprint = fingerprint;
+	st->text = copy;
+	return st;
+}
+
+int proc_add_slow_query(struct proc_snapshot *p, const struct slow_query *q)
+{
+	size_t slot = p->app.n_slow;
+	char *copy;
+
+	if (slot == PROC_MAX_SLOW_QUERIES) {
+		slot = 0;
+		for (size_t i = 1; i < PROC_MAX_SLOW_QUERIES; i++)
+			if (p->app.slow[i].latency_ns < p->app.slow[slot].latency_ns)
+				slot = i;
+		if (q->latency_ns <= p->app.slow[slot].latency_ns)
+			return 0;
+	}
+	copy = strdup(q->text ? q->text : "");
+	if (!copy)
+		return -1;
+	if (slot == p->app.n_slow)
+		p->app.n_slow++;
+	else
+		free(p->app.slow[slot].text);
+	p->app.slow[slot] = *q;
+	p->app.slow[slot].text = copy;
+	return 0;
+}
+
 char *endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
@@ -284,6 +348,21 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 			return -1;
 		q->count += r->count;
 	}
+	for (i = 0; i < s->app.n_requests; i++) {
+		const struct app_request_stat *r = &s->app.requests[i];
+		struct app_request_stat *q = proc_app_request(d, r->proto, r->role, r->method,
+							      r->status, r->fingerprint, r->text);
+
+		if (!q || hist_merge(&q->lat, &r->lat))
+			return -1;
+		q->count += r->count;
+		q->errors += r->errors;
+		q->hits += r->hits;
+		q->misses += r->misses;
+	}
+	for (i = 0; i < s->app.n_slow; i++)
+		if (proc_add_slow_query(d, &s->app.slow[i]))
+			return -1;
 	if (hist_merge(&d->sched.runq, &s->sched.runq))
 		return -1;
 	d->sched.oncpu_ns += s->sched.oncpu_ns;

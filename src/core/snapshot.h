@@ -74,6 +74,41 @@ struct slow_call {
 
 #define PROC_MAX_SLOW 16
 
+/* Application protocols recognised on sockets (TCP and unix stream). */
+enum app_proto { APP_HTTP = 1, APP_PGSQL = 2, APP_REDIS = 3 };
+
+#define APP_METHOD_LEN 16
+
+/*
+ * Requests of one shape seen by one process, in one role: an HTTP method,
+ * route and status class; a normalized SQL statement; a Redis command.
+ * Rows are keyed by (proto, role, method, status, fingerprint).
+ */
+struct app_request_stat {
+	uint8_t proto;		     /* enum app_proto */
+	uint8_t role;		     /* enum tcp_role: answered it (server) or asked it */
+	uint16_t status;	     /* HTTP status class: 100..500; 0 for the others */
+	char method[APP_METHOD_LEN]; /* HTTP method or Redis command; "" for SQL */
+	uint64_t fingerprint;	     /* stable id of the normalized text */
+	char *text;		     /* owned: HTTP route or normalized SQL; "" for Redis */
+	uint64_t count;
+	uint64_t errors;       /* HTTP 5xx, PostgreSQL ErrorResponse, Redis -ERR */
+	uint64_t hits, misses; /* Redis reads: a null reply is a miss */
+	struct hist lat;
+};
+
+/* One statement slower than [agent] slow_query. */
+struct slow_query {
+	char *text; /* owned, normalized */
+	uint64_t fingerprint;
+	uint64_t latency_ns;
+	uint64_t end_ns;      /* CLOCK_REALTIME */
+	uint8_t role;	      /* enum tcp_role of the process that saw it */
+	struct endpoint peer; /* the other end; family 0 for a unix socket */
+};
+
+#define PROC_MAX_SLOW_QUERIES 16
+
 #define SERVICE_NAME_LEN 48
 
 struct proc_snapshot {
@@ -101,6 +136,15 @@ struct proc_snapshot {
 		struct tcp_request_stat *requests;
 		size_t n_requests, cap_requests;
 	} tcp;
+
+	/* Application-protocol requests, and the slowest statements of the
+	 * window (at most PROC_MAX_SLOW_QUERIES, unordered). */
+	struct {
+		struct app_request_stat *requests;
+		size_t n_requests, cap_requests;
+		struct slow_query slow[PROC_MAX_SLOW_QUERIES];
+		size_t n_slow;
+	} app;
 
 	struct {
 		struct hist runq;
@@ -163,6 +207,15 @@ struct tcp_remote_stat *proc_tcp_rtt(struct proc_snapshot *p, const struct endpo
 struct tcp_request_stat *proc_tcp_request(struct proc_snapshot *p, enum tcp_role role,
 					  const struct endpoint *local,
 					  const struct endpoint *remote);
+
+/* The row of requests of that shape, created empty (text copied) if new;
+ * NULL on ENOMEM. @method and @text may be NULL for "". */
+struct app_request_stat *proc_app_request(struct proc_snapshot *p, uint8_t proto, uint8_t role,
+					  const char *method, uint16_t status, uint64_t fingerprint,
+					  const char *text);
+/* Keeps a copy of @q if it is among the PROC_MAX_SLOW_QUERIES slowest;
+ * -1 on ENOMEM. */
+int proc_add_slow_query(struct proc_snapshot *p, const struct slow_query *q);
 
 /* "syscall", "tcp", "sched", "mem", "alloc": the name of PROBE_* bit @i. */
 const char *snapshot_probe_name(unsigned int i);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,66 @@ static void test_slow_calls_keep_the_slowest(void **state)
 	snapshot_free(&s);
 }
 
+static void test_app_rows_merge_by_shape(void **state)
+{
+	struct snapshot a, b;
+	struct app_request_stat *r;
+	struct proc_snapshot *p;
+
+	snapshot_init(&a);
+	snapshot_init(&b);
+	p = snapshot_proc(&a, 9);
+	r = proc_app_request(p, APP_HTTP, TCP_ROLE_SERVER, "GET", 200, 7, "/users/{id}");
+	r->count = 3;
+	assert_int_equal(hist_record(&r->lat, 20000000), 0);
+	/* Another status class is another row; the same shape is the same. */
+	assert_ptr_not_equal(proc_app_request(p, APP_HTTP, TCP_ROLE_SERVER, "GET", 500, 7, "x"), r);
+	assert_ptr_equal(proc_app_request(p, APP_HTTP, TCP_ROLE_SERVER, "GET", 200, 7, "x"), r);
+	r = proc_app_request(snapshot_proc(&b, 9), APP_HTTP, TCP_ROLE_SERVER, "GET", 200, 7,
+			     "/users/{id}");
+	r->count = 2;
+	r->errors = 1;
+	assert_int_equal(snapshot_merge(&a, &b), 0);
+	p = snapshot_find(&a, 9);
+	assert_int_equal(p->app.n_requests, 2);
+	assert_int_equal(p->app.requests[0].count, 5);
+	assert_int_equal(p->app.requests[0].errors, 1);
+	assert_string_equal(p->app.requests[0].text, "/users/{id}");
+	snapshot_free(&a);
+	snapshot_free(&b);
+	(void)state;
+}
+
+static void test_slow_queries_keep_the_slowest_with_their_text(void **state)
+{
+	struct snapshot s;
+	struct proc_snapshot *p;
+	char text[32];
+	uint64_t min = UINT64_MAX;
+
+	snapshot_init(&s);
+	p = snapshot_proc(&s, 4);
+	for (uint64_t i = 0; i < 3 * PROC_MAX_SLOW_QUERIES; i++) {
+		struct slow_query q = {.text = text,
+				       .latency_ns = 1000 + (i * 7) % (3 * PROC_MAX_SLOW_QUERIES)};
+
+		snprintf(text, sizeof(text), "q%llu", (unsigned long long)q.latency_ns);
+		assert_int_equal(proc_add_slow_query(p, &q), 0);
+	}
+	assert_int_equal(p->app.n_slow, PROC_MAX_SLOW_QUERIES);
+	for (size_t i = 0; i < p->app.n_slow; i++) {
+		snprintf(text, sizeof(text), "q%llu",
+			 (unsigned long long)p->app.slow[i].latency_ns);
+		assert_string_equal(p->app.slow[i].text, text);
+		if (p->app.slow[i].latency_ns < min)
+			min = p->app.slow[i].latency_ns;
+	}
+	/* 1000..1047 in shuffled order: the 16 largest are kept. */
+	assert_int_equal(min, 1000 + 2 * PROC_MAX_SLOW_QUERIES);
+	snapshot_free(&s);
+	(void)state;
+}
+
 static void test_endpoint_format(void **state)
 {
 	struct endpoint v4 = {.family = AF_INET, .port = 8080};
@@ -153,6 +214,8 @@ int main(void)
 		cmocka_unit_test(test_proc_lookup_creates_once),
 		cmocka_unit_test(test_merge_adds_counts_and_keeps_levels),
 		cmocka_unit_test(test_slow_calls_keep_the_slowest),
+		cmocka_unit_test(test_app_rows_merge_by_shape),
+		cmocka_unit_test(test_slow_queries_keep_the_slowest_with_their_text),
 		cmocka_unit_test(test_endpoint_format),
 		cmocka_unit_test(test_u64map_insert_delete_many),
 	};
