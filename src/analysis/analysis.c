@@ -332,13 +332,16 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 		const struct syscall_stat *sc = &p->syscalls[i];
 		char name[SYSCALL_NAME_LEN], p99s[UNITS_BUFLEN];
 		const char *nm = syscall_name(sc->nr, name, sizeof(name));
-		uint64_t p99 = hist_quantile(&sc->lat, 0.99);
+		/* No quantile of a histogram whose largest value is under the limit. */
+		uint64_t p99 =
+			sc->lat.max_ns >= lim->db_slow_ns / 2 ? hist_quantile(&sc->lat, 0.99) : 0;
 		int err = 0;
 
 		if (sc->count < lim->min_calls)
 			continue;
-		if (sc->errors >= lim->min_errors && !fails_by_design(nm) &&
-		    sc->errors >= lim->error_ratio_warning * sc->count) {
+		/* Numbers first: the name lists are the costly part on a busy host. */
+		if (sc->errors >= lim->min_errors &&
+		    sc->errors >= lim->error_ratio_warning * sc->count && !fails_by_design(nm)) {
 			struct finding_spec spec = {
 				FINDING_INFO,
 				"syscall-errors",
@@ -353,7 +356,7 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 				  (unsigned long long)sc->errors, (unsigned long long)sc->count,
 				  nm);
 		}
-		if (!err && !is_waiting_syscall(nm) && p99 >= lim->db_slow_ns / 2) {
+		if (!err && p99 >= lim->db_slow_ns / 2 && !is_waiting_syscall(nm)) {
 			struct finding_spec spec = {
 				FINDING_WARNING,    "slow-syscall", "syscall.latency.p99",
 				syscall_advice(nm), (double)p99,    (double)(lim->db_slow_ns / 2),

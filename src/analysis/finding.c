@@ -90,11 +90,17 @@ void finding_extras_json(const struct finding *f, json_t *obj)
 					      "r2", f->growth_r2, "seconds", f->growth_span_s));
 }
 
-/* Same kind, same service, another process: a repeat of @a. */
-static bool repeats(const struct finding *a, const struct finding *b)
+/* Orders indices into @items by kind, service, then position in the list. */
+static int by_kind_service(const void *a, const void *b, void *items)
 {
-	return a->pid && b->pid && a->pid != b->pid && !strcmp(a->kind, b->kind) &&
-	       !strcmp(a->service, b->service);
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct finding *fx = (const struct finding *)items + x,
+			     *fy = (const struct finding *)items + y;
+	int c = strcmp(fx->kind, fy->kind);
+
+	if (!c)
+		c = strcmp(fx->service, fy->service);
+	return c ? c : (x > y) - (x < y);
 }
 
 static int by_pid(const void *a, const void *b)
@@ -104,17 +110,22 @@ static int by_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Processes other than @x's with a repeat of @x among @from..@end. */
-static size_t other_processes(const struct finding *x, const struct finding *from,
-			      const struct finding *end, uint32_t *pids)
+/* Marks in @drop the findings of @grp[0..n) (one kind and service, in list
+ * order) from processes other than the first's; the number of those
+ * processes. @pids is scratch room for n. */
+static size_t drop_repeats(const struct finding *items, const size_t *grp, size_t n, bool *drop,
+			   uint32_t *pids)
 {
-	size_t n = 0, distinct = 0;
+	uint32_t first = items[grp[0]].pid;
+	size_t m = 0, distinct = 0;
 
-	for (; from < end; from++)
-		if (repeats(x, from))
-			pids[n++] = from->pid;
-	qsort(pids, n, sizeof(*pids), by_pid);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 1; first && i < n; i++)
+		if (items[grp[i]].pid && items[grp[i]].pid != first) {
+			drop[grp[i]] = true;
+			pids[m++] = items[grp[i]].pid;
+		}
+	qsort(pids, m, sizeof(*pids), by_pid);
+	for (size_t i = 0; i < m; i++)
 		distinct += !i || pids[i] != pids[i - 1];
 	return distinct;
 }
@@ -124,35 +135,43 @@ static size_t other_processes(const struct finding *x, const struct finding *fro
  * twenty: the first finding of a (kind, service) stays (the list is sorted
  * most severe first), the same kind from the service's other processes
  * goes, and the kept one says how many there were. Findings of one process
- * about several endpoints all stay. Without memory for the pid list the
- * findings stay as they are.
+ * about several endpoints all stay, and host findings. O(n log n): a busy
+ * host has thousands. Without memory the findings stay as they are.
  */
 void findings_collapse_services(struct findings *f)
 {
+	size_t *idx = f->n ? malloc(f->n * sizeof(*idx)) : NULL;
 	uint32_t *pids = f->n ? malloc(f->n * sizeof(*pids)) : NULL;
+	bool *drop = f->n ? calloc(f->n, sizeof(*drop)) : NULL;
 	size_t kept = 0;
 
-	if (!pids)
-		return;
-	for (size_t i = 0; i < f->n; i++) {
-		struct finding *x = &f->items[i];
-		size_t more, k;
+	if (!idx || !pids || !drop)
+		goto out;
+	for (size_t i = 0; i < f->n; i++)
+		idx[i] = i;
+	qsort_r(idx, f->n, sizeof(*idx), by_kind_service, f->items);
+	for (size_t i = 0, j; i < f->n; i = j) {
+		struct finding *x = &f->items[idx[i]];
+		size_t more;
 
-		for (k = 0; k < kept && !repeats(&f->items[k], x); k++)
+		for (j = i + 1; j < f->n && !strcmp(f->items[idx[j]].kind, x->kind) &&
+				!strcmp(f->items[idx[j]].service, x->service);
+		     j++)
 			;
-		if (k < kept)
-			continue; /* counted in the finding kept for its service */
-		more = other_processes(x, x + 1, f->items + f->n, pids);
+		more = drop_repeats(f->items, idx + i, j - i, drop, pids);
 		if (more) {
 			size_t len = strlen(x->summary);
 
 			snprintf(x->summary + len, sizeof(x->summary) - len,
 				 " (and %zu more processes of %s)", more, x->service);
 		}
-		if (kept != i)
-			f->items[kept] = *x;
-		kept++;
 	}
+	for (size_t i = 0; i < f->n; i++)
+		if (!drop[i])
+			f->items[kept++] = f->items[i];
 	f->n = kept;
+out:
+	free(idx);
 	free(pids);
+	free(drop);
 }
