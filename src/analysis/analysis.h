@@ -62,8 +62,9 @@ struct finding {
 	const char *metric;			    /* a metric name metric_parse() accepts */
 	struct chain_link chain[FINDING_CHAIN_MAX]; /* symptom first, cause last */
 	unsigned int n_chain;
-	/* memory-growth: private bytes per second, the fit's r² and span */
-	double growth_per_s, growth_r2, growth_span_s;
+	/* memory-growth: private bytes per second, the fit's r² and span, and
+	 * the seconds until the critical limit at that rate (0: over it) */
+	double growth_per_s, growth_r2, growth_span_s, growth_eta_s;
 	uint64_t since_ns; /* CLOCK_REALTIME it first held; 0: not tracked */
 };
 

@@ -86,8 +86,9 @@ void finding_extras_json(const struct finding *f, json_t *obj)
 			json_string(rfc3339_format(f->since_ns, RFC3339_SECONDS, at, sizeof(at))));
 	if (f->growth_span_s > 0)
 		json_object_set_new(obj, "growth",
-				    json_pack("{s:f, s:f, s:f}", "bytes_per_s", f->growth_per_s,
-					      "r2", f->growth_r2, "seconds", f->growth_span_s));
+				    json_pack("{s:f, s:f, s:f, s:f}", "bytes_per_s",
+					      f->growth_per_s, "r2", f->growth_r2, "seconds",
+					      f->growth_span_s, "eta_s", f->growth_eta_s));
 }
 
 /* Orders indices into @items by kind, service, then position in the list. */

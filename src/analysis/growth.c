@@ -55,6 +55,7 @@ static int check_growth(const struct proc_snapshot *p, const struct analysis_lim
 	f->growth_per_s = line.per_s;
 	f->growth_r2 = line.r2;
 	f->growth_span_s = line.span_s;
+	f->growth_eta_s = eta_s;
 	return 0;
 }
 
