@@ -2,12 +2,14 @@
 # Findings against workloads with a known bottleneck.
 
 load helpers
+load export_helper
 
 setup() {
 	PIDS=()
 }
 
 teardown() {
+	stop_daemon
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -152,4 +154,36 @@ start_as() {
 	# ...and nothing is wrong with it.
 	run jq -r '[.findings[] | select(.severity != "info")] | length' "$BATS_TEST_TMPDIR/r.json"
 	assert_output 0
+}
+
+@test "the daemon reports a finding once it held 3 intervals, with since" {
+	local port conf
+	port=$(free_port)
+	conf="$BATS_TEST_TMPDIR/hivemon.conf"
+	cat >"$conf" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		filter.comm = heldlock
+		probes = syscall,sched
+		[export]
+		listen = 127.0.0.1:$port
+	CONF
+	cp "$WORKLOADS/lock_contend" "$BATS_TEST_TMPDIR/heldlock"
+	chrt -f 10 "$BATS_TEST_TMPDIR/heldlock" 4 100 12 &
+	PIDS+=($!)
+	start_daemon "$conf"
+	# The first interval sees the contention, but one interval is not enough.
+	wait_until 5 eval "curl -sf http://127.0.0.1:$port/api/v1/report >'$BATS_TEST_TMPDIR/first.json'"
+	run jq -r '[.processes[] | select(.comm == "heldlock")] | length' "$BATS_TEST_TMPDIR/first.json"
+	assert_output 1
+	run jq -r '[.findings[] | select(.kind == "lock-contention")] | length' "$BATS_TEST_TMPDIR/first.json"
+	assert_output 0
+	wait_until 6 eval "curl -sf http://127.0.0.1:$port/api/v1/report | tee '$BATS_TEST_TMPDIR/held.json' |
+		jq -e '.findings[] | select(.kind == \"lock-contention\")'"
+	# Since: the start of the first of the 3 intervals, 2 s before this one's.
+	run jq -r '(.started_at | fromdateiso8601) - (.findings[] | select(.kind == "lock-contention") | .since | fromdateiso8601)' \
+		"$BATS_TEST_TMPDIR/held.json"
+	# (RFC 3339 to the second: 2, give or take the rounding of each)
+	assert_between "$output" 1 3
 }

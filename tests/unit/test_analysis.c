@@ -14,6 +14,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/breakdown.h"
+#include "analysis/held.h"
 #include "core/metrics.h"
 
 #define MS  1000000ULL
@@ -616,6 +617,54 @@ static void test_analysis_cost_500_procs(void **state)
 	assert_true(ms < 100);
 }
 
+/* Feeds held_update one interval of findings of @kinds (space separated,
+ * all of service "svc"); the number it reports. */
+static size_t held_step(struct held_findings *h, const char *kinds, uint64_t start,
+			struct findings *out)
+{
+	static const char *const names[] = {"a", "b", "c"};
+	struct findings now = {0};
+	now.items = calloc(3, sizeof(*now.items));
+	now.cap = 3;
+	for (size_t i = 0; i < 3; i++)
+		if (strchr(kinds, names[i][0])) {
+			struct finding *f = &now.items[now.n++];
+
+			f->kind = names[i];
+			f->pid = 1;
+			strcpy(f->service, "svc");
+		}
+	assert_int_equal(held_update(h, &now, start, out), 0);
+	findings_free(&now);
+	return out->n;
+}
+
+/* a from interval 1, b from 2 with a gap at 5, c flickers once. */
+static void test_held_over_intervals(void **state)
+{
+	struct held_findings *h = held_new(HELD_INTERVALS);
+	struct findings out = {0};
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(held_step(h, "a", 100, &out), 0);
+	assert_int_equal(held_step(h, "ab", 101, &out), 0);
+	assert_int_equal(held_step(h, "abc", 102, &out), 1);
+	assert_string_equal(out.items[0].kind, "a");
+	assert_int_equal(out.items[0].since_ns, 100);
+	assert_int_equal(held_step(h, "ab", 103, &out), 2);
+	assert_int_equal(out.items[1].since_ns, 101);
+	assert_int_equal(held_step(h, "a", 104, &out), 1);
+	/* b cleared: it starts over. */
+	assert_int_equal(held_step(h, "ab", 105, &out), 1);
+	assert_int_equal(held_step(h, "ab", 106, &out), 1);
+	assert_int_equal(held_step(h, "ab", 107, &out), 2);
+	assert_int_equal(out.items[0].since_ns, 100);
+	assert_int_equal(out.items[1].since_ns, 105);
+	findings_free(&out);
+	held_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memory_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_host_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_analysis_cost_500_procs, setup, teardown),
+		cmocka_unit_test(test_held_over_intervals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
