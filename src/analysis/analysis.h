@@ -3,8 +3,9 @@
  * Layer: analysis. Pure judgement over snapshots: what is wrong and what to do.
  * No I/O; includes core and util.
  *
- * Bottleneck analysis: reads one snapshot and says, per process, what is
- * wrong and what to do about it. Pure: no I/O, no global state, so it is
+ * Bottleneck analysis: reads one snapshot and says, for the host, each
+ * service and each process, what is wrong and what to do about it, down to
+ * the cause (docs/analysis.md). Pure: no I/O, no global state, so it is
  * tested on fixed snapshots.
  */
 #ifndef HIVEMON_ANALYSIS_H

@@ -318,9 +318,11 @@ int analysis_chains(const struct snapshot *snap, const struct services *svcs,
 		free(visited);
 		return -ENOMEM;
 	}
-	/* Chains first, so that whatever any chain passes is known... */
+	/* Chains first, so that whatever any chain passes is known (a service
+	 * already passed starts none: two slow services calling each other
+	 * still give one finding)... */
 	for (size_t i = 0; i < svcs->n; i++)
-		for (size_t k = 0; k < views[i].n; k++)
+		for (size_t k = 0; !views[i].explained && k < views[i].n; k++)
 			chain_of(views, svcs->n, i, &views[i].rows[k], lim, &c, visited);
 	/* ...and only the services no chain explains get a finding. */
 	for (size_t i = 0; !err && i < svcs->n; i++)

@@ -507,6 +507,27 @@ static void test_chain_three_tiers(void **state)
 	assert_int_equal(find(&fx->found, 31, "slow-responses")->n_chain, 3);
 }
 
+/* Two slow services waiting on each other: one finding, not none. */
+static void test_chain_cycle(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *a = svc_proc(&fx->snap, 33, "ping", 1);
+	struct proc_snapshot *b = svc_proc(&fx->snap, 34, "pong", 2);
+	const struct finding *f;
+
+	request_rows(a, TCP_ROLE_SERVER, 9100, 100, 230 * MS);
+	request_rows(a, TCP_ROLE_CLIENT, 9101, 100, 220 * MS);
+	request_rows(b, TCP_ROLE_SERVER, 9101, 100, 220 * MS);
+	request_rows(b, TCP_ROLE_CLIENT, 9100, 100, 210 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-responses"), 1);
+	f = find_kind(&fx->found, "slow-responses");
+	assert_string_equal(f->service, "ping");
+	/* ping -> pong -> back to ping's address: the loop ends the chain. */
+	assert_int_equal(f->n_chain, 3);
+	assert_string_equal(f->chain[2].service, "127.0.0.1:9100");
+}
+
 /* Twenty backends of one service over the same limits: one finding per
  * kind, naming how many more there are. */
 static void test_twenty_backends_one_service(void **state)
@@ -682,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_breakdown_shares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_three_tiers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_twenty_backends_one_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_host_is_quiet, setup, teardown),
