@@ -40,6 +40,8 @@ int analysis_chains(const struct snapshot *snap, const struct services *svcs,
 /* Private memory growing steadily over the window (growth.c). */
 int analysis_growth(const struct snapshot *snap, const struct analysis_limits *lim,
 		    struct findings *out);
+/* Most severe first, keeping the order of findings of one severity. */
+void findings_sort_stable(struct findings *f);
 /* One finding of a kind per service: the worst process's, saying how many
  * more processes of the service have it (dedupe.c). */
 void findings_collapse_services(struct findings *f);

@@ -176,3 +176,31 @@ out:
 	free(pids);
 	free(drop);
 }
+
+/* Severity descending, then position: qsort is not stable by itself. */
+static int by_severity_then_place(const void *a, const void *b, void *items)
+{
+	const struct finding *base = items;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (base[x].severity != base[y].severity)
+		return (int)base[y].severity - (int)base[x].severity;
+	return (x > y) - (x < y);
+}
+
+void findings_sort_stable(struct findings *f)
+{
+	size_t *idx = f->n ? malloc(f->n * sizeof(*idx)) : NULL;
+	struct finding *sorted = f->n ? malloc(f->n * sizeof(*sorted)) : NULL;
+
+	if (idx && sorted) {
+		for (size_t i = 0; i < f->n; i++)
+			idx[i] = i;
+		qsort_r(idx, f->n, sizeof(*idx), by_severity_then_place, f->items);
+		for (size_t i = 0; i < f->n; i++)
+			sorted[i] = f->items[idx[i]];
+		memcpy(f->items, sorted, f->n * sizeof(*sorted));
+	}
+	free(idx);
+	free(sorted);
+}

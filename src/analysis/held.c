@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis_internal.h"
+#include "analysis/baseline.h"
 #include "analysis/held.h"
 
 struct streak {
@@ -15,7 +17,8 @@ struct streak {
 
 struct held_findings {
 	unsigned int need;
-	struct streak *items; /* owned, of the last interval */
+	struct baseline *baseline; /* services' own latency history */
+	struct streak *items;	   /* owned, of the last interval */
 	size_t n;
 };
 
@@ -23,8 +26,14 @@ struct held_findings *held_new(unsigned int need)
 {
 	struct held_findings *h = calloc(1, sizeof(*h));
 
-	if (h)
-		h->need = need ? need : 1;
+	if (!h)
+		return NULL;
+	h->need = need ? need : 1;
+	h->baseline = baseline_new();
+	if (!h->baseline) {
+		free(h);
+		return NULL;
+	}
 	return h;
 }
 
@@ -32,6 +41,7 @@ void held_free(struct held_findings *h)
 {
 	if (!h)
 		return;
+	baseline_free(h->baseline);
 	free(h->items);
 	free(h);
 }
@@ -99,8 +109,11 @@ json_t *held_report(struct held_findings *h, const struct snapshot *snap)
 	json_t *arr = NULL;
 
 	analysis_default_limits(&lim);
-	if (!analysis_run(snap, &lim, &now) && !held_update(h, &now, snap->started_at_ns, &held))
-		arr = findings_to_json(&held);
+	if (!analysis_run(snap, &lim, &now) && !baseline_check(h->baseline, snap, &lim, &now)) {
+		findings_sort_stable(&now);
+		if (!held_update(h, &now, snap->started_at_ns, &held))
+			arr = findings_to_json(&held);
+	}
 	findings_free(&now);
 	findings_free(&held);
 	return arr;

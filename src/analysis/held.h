@@ -30,7 +30,8 @@ void held_free(struct held_findings *h);
 int held_update(struct held_findings *h, const struct findings *now, uint64_t start_ns,
 		struct findings *out);
 /* The findings[] of /api/v1/report for interval @snap: its findings at the
- * default limits, held (a new reference; NULL on ENOMEM). */
+ * default limits and its services' latency against their own baseline
+ * (analysis/baseline.h), held (a new reference; NULL on ENOMEM). */
 json_t *held_report(struct held_findings *h, const struct snapshot *snap);
 
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "analysis/analysis.h"
+#include "analysis/baseline.h"
 #include "analysis/breakdown.h"
 #include "analysis/held.h"
 #include "core/metrics.h"
@@ -686,6 +687,47 @@ static void test_held_over_intervals(void **state)
 	held_free(h);
 }
 
+/* One interval of service "api" answering 100 requests of @ms, judged
+ * against its baseline; the number of findings it gives. */
+static size_t baseline_step(struct baseline *b, uint64_t ms, struct findings *out)
+{
+	struct analysis_limits lim;
+	struct snapshot snap;
+	int err;
+
+	analysis_default_limits(&lim);
+	snapshot_init(&snap);
+	snap.duration_ns = SEC;
+	request_rows(svc_proc(&snap, 60, "api", 5), TCP_ROLE_SERVER, 9200, 100, ms * MS);
+	out->n = 0;
+	err = baseline_check(b, &snap, &lim, out);
+	snapshot_free(&snap);
+	assert_int_equal(err, 0);
+	return out->n;
+}
+
+/* 12 ms for a dozen intervals, then 40 ms: 3.3x its baseline, though
+ * under the 150 ms target; nothing before BASELINE_MIN intervals. */
+static void test_latency_against_baseline(void **state)
+{
+	struct baseline *b = baseline_new();
+	struct findings out = {0};
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(baseline_step(b, 40, &out), 0); /* no history yet */
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(baseline_step(b, 12, &out), 0);
+	assert_int_equal(baseline_step(b, 30, &out), 0); /* 2.5x */
+	assert_int_equal(baseline_step(b, 40, &out), 1);
+	assert_string_equal(out.items[0].kind, "latency-regression");
+	assert_string_equal(out.items[0].service, "api");
+	assert_true(out.items[0].threshold > 35.9e6 && out.items[0].threshold < 36.1e6);
+	assert_non_null(strstr(out.items[0].summary, "is 3.3x its baseline of 12.0ms"));
+	findings_free(&out);
+	baseline_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_host_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_analysis_cost_500_procs, setup, teardown),
 		cmocka_unit_test(test_held_over_intervals),
+		cmocka_unit_test(test_latency_against_baseline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
