@@ -220,12 +220,14 @@ static void chain_follow(struct svc_view *views, size_t n_views, size_t a,
 		const struct svc_row *up = longest_wait(cur);
 		struct svc_row *served = NULL;
 		uint64_t q;
+		/* Over 1 when a handler waits on several calls at once: all of it. */
 		double frac = up && own > 0 ? (double)up->lat.sum_ns / own : 0;
 		long b;
 
 		if (frac < lim->chain_share)
 			break;
-		share *= frac > 1 ? 1 : frac;
+		frac = frac > 1 ? 1 : frac;
+		share *= frac;
 		endpoint_format(&up->ep, ep, sizeof(ep));
 		b = listener_of(views, n_views, &up->ep, &served);
 		if (c->n > 1)
