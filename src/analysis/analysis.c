@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "analysis/slow_query.h"
 #include "core/pool.h"
 #include "core/services.h"
 #include "core/syscalls.h"
@@ -31,6 +32,7 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->pool_min = POOL_MIN_DEFAULT;
 	lim->pool_max = POOL_MAX_DEFAULT;
 	lim->starved_for_host = 2;
+	lim->slow_query_ns = 100 * MS;
 }
 
 const char *finding_severity_name(enum finding_severity s)
@@ -38,10 +40,55 @@ const char *finding_severity_name(enum finding_severity s)
 	return s == FINDING_CRITICAL ? "critical" : s == FINDING_WARNING ? "warning" : "info";
 }
 
+/* Frees what the findings own and empties the list (its room is kept). */
+static void findings_clear(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->items[i];
+
+		for (size_t k = 0; k < x->n_queries; k++)
+			free(x->queries[k].text);
+		free(x->queries);
+		free(x->owned_recommendation);
+	}
+	f->n = 0;
+}
+
 void findings_free(struct findings *f)
 {
+	findings_clear(f);
 	free(f->items);
 	memset(f, 0, sizeof(*f));
+}
+
+struct finding *findings_push(struct findings *out)
+{
+	struct finding *f;
+
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 16;
+		struct finding *items = realloc(out->items, cap * sizeof(*items));
+
+		if (!items)
+			return NULL;
+		out->items = items;
+		out->cap = cap;
+	}
+	f = &out->items[out->n++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+int finding_set_recommendation(struct finding *f, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy)
+		return -ENOMEM;
+	free(f->owned_recommendation);
+	f->owned_recommendation = copy;
+	f->recommendation = copy;
+	return 0;
 }
 
 struct finding_spec {
@@ -56,20 +103,11 @@ static int add(struct findings *out, const struct proc_snapshot *p, const struct
 static int add(struct findings *out, const struct proc_snapshot *p, const struct finding_spec *spec,
 	       const char *fmt, ...)
 {
-	struct finding *f;
+	struct finding *f = findings_push(out);
 	va_list ap;
 
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct finding *items = realloc(out->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		out->items = items;
-		out->cap = cap;
-	}
-	f = &out->items[out->n++];
-	memset(f, 0, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
 	if (p) {
 		f->pid = p->pid;
 		memcpy(f->comm, p->comm, PROC_COMM_LEN);
@@ -524,8 +562,8 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 {
 	bool host_saturated;
 
-	out->n = 0;
-	if (check_host_cpu(snap, lim, &host_saturated, out))
+	findings_clear(out);
+	if (check_host_cpu(snap, lim, &host_saturated, out) || check_slow_queries(snap, lim, out))
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->n_procs; i++) {
 		const struct proc_snapshot *p = &snap->procs[i];
@@ -541,21 +579,45 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 	return 0;
 }
 
+/* "queries" of a slow-query finding; the fingerprint as 16 hex digits (a
+ * JSON number loses bits past 2^53). */
+static json_t *queries_to_json(const struct finding *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->n_queries; i++) {
+		const struct finding_query *q = &x->queries[i];
+		char fp[17];
+
+		snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)q->fingerprint);
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "fingerprint", fp,
+				       "query", q->text, "calls", (json_int_t)q->calls, "errors",
+				       (json_int_t)q->errors, "total_ns", (json_int_t)q->total_ns,
+				       "p99_ns", (json_int_t)q->p99_ns, "share", q->share));
+	}
+	return arr;
+}
+
 json_t *findings_to_json(const struct findings *f)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->items[i];
+		json_t *o;
 
 		json_array_append_new(
-			arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
-				       (json_int_t)x->pid, "comm", x->comm, "service",
-				       x->service[0] ? json_string(x->service) : json_null(),
-				       "kind", x->kind, "severity",
-				       finding_severity_name(x->severity), "summary", x->summary,
-				       "recommendation", x->recommendation, "metric", x->metric,
-				       "value", x->value, "threshold", x->threshold));
+			arr,
+			o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
+				      (json_int_t)x->pid, "comm", x->comm, "service",
+				      x->service[0] ? json_string(x->service) : json_null(), "kind",
+				      x->kind, "severity", finding_severity_name(x->severity),
+				      "summary", x->summary, "recommendation", x->recommendation,
+				      "metric", x->metric, "value", x->value, "threshold",
+				      x->threshold));
+		if (o && x->n_queries)
+			json_object_set_new(o, "queries", queries_to_json(x));
 	}
 	return arr;
 }

@@ -30,7 +30,18 @@ struct analysis_limits {
 	unsigned int pool_min, pool_max;	  /* bounds of recommended pool sizes */
 	unsigned int starved_for_host;		  /* processes starved at once: a host finding */
 	uint64_t min_errors;			  /* fewer failures are not judged */
+	uint64_t slow_query_ns;			  /* [agent] slow_query: a slow statement */
 };
+
+/* A statement a slow-query finding names (normalized SQL, core/app_text.h). */
+struct finding_query {
+	uint64_t fingerprint;
+	char *text; /* owned */
+	uint64_t calls, errors, total_ns, p99_ns;
+	double share; /* of the service's statement time, 0..1 */
+};
+
+#define FINDING_MAX_QUERIES 3
 
 struct finding {
 	uint32_t pid; /* 0: a finding about the host */
@@ -44,6 +55,12 @@ struct finding {
 	 * per second, a count), so it compares with an alert rule on it. */
 	double value, threshold;
 	const char *metric; /* a metric name metric_parse() accepts */
+	/* slow-query: its top statements by total time, most first (owned). */
+	struct finding_query *queries;
+	size_t n_queries;
+	/* Owned text @recommendation points to when it is built at run time
+	 * (finding_set_recommendation), NULL otherwise. */
+	char *owned_recommendation;
 };
 
 struct findings {
@@ -56,6 +73,10 @@ void analysis_default_limits(struct analysis_limits *lim);
 int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		 struct findings *out);
 void findings_free(struct findings *f);
+/* Appends a zeroed finding; NULL on ENOMEM. */
+struct finding *findings_push(struct findings *f);
+/* Makes @text (copied) the recommendation of @f; -ENOMEM leaves it as it was. */
+int finding_set_recommendation(struct finding *f, const char *text);
 const char *finding_severity_name(enum finding_severity s);
 /* The "findings" array of the report (new reference). */
 json_t *findings_to_json(const struct findings *f);
