@@ -727,6 +727,11 @@ char *sql_normalize(const char *sql, size_t n, char *out, size_t len)
 	return out;
 }
 
+unsigned long sql_max_placeholder(const char *sql, size_t n)
+{
+	return sql ? max_param((const unsigned char *)sql, strnlen(sql, n)) : 0;
+}
+
 /* ---- fingerprints ------------------------------------------------------ */
 
 uint64_t app_text_fingerprint(const char *normalized)

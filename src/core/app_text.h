@@ -43,6 +43,10 @@ char *http_route_normalize(const char *target, size_t n, char *out, size_t len);
  */
 char *sql_normalize(const char *sql, size_t n, char *out, size_t len);
 
+/* The highest $n placeholder of @sql outside literals and comments; 0 if
+ * none. */
+unsigned long sql_max_placeholder(const char *sql, size_t n);
+
 /* FNV-1a 64 of @normalized (NUL-terminated); never 0 (0 means "none"). */
 uint64_t app_text_fingerprint(const char *normalized);
 

@@ -211,6 +211,9 @@ static void test_sql_placeholders(void **state)
 	assert_string_equal(sql("SELECT $2, 7, $1, 'x'"), "SELECT $2, $3, $1, $4");
 	/* A $n inside a literal is no placeholder. */
 	assert_string_equal(sql("SELECT '$9', 1"), "SELECT $1, $2");
+	assert_int_equal(sql_max_placeholder("SELECT $2, '$7', $$ $9 $$ /* $8 */, $3", 100), 3);
+	assert_int_equal(sql_max_placeholder("SELECT 1", 8), 0);
+	assert_int_equal(sql_max_placeholder(NULL, 8), 0);
 	/* A lone $ is punctuation. */
 	assert_string_equal(sql("SELECT a$b, $ + 1"), "SELECT a$b, $ + $1");
 }
