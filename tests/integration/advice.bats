@@ -38,6 +38,11 @@ teardown_file() {
 	rm -rf "$PG_DIR"
 }
 
+teardown() {
+	# A failed test must not leave the server stopped for the next one.
+	[ ! -f "$PG_DIR/data/postmaster.pid" ] || pg_resume 2>/dev/null || true
+}
+
 run_advice() {
 	ADVICE_CONNINFO="$PG_CONNINFO" ADVICE_TEST="$1" run "$(advice_bin)"
 	echo "$output"
@@ -83,4 +88,29 @@ fingerprint() {
 
 @test "a slow-query finding gets the advice of its statements" {
 	run_advice test_findings_get_advice
+}
+
+@test "planning that waits for a lock is cancelled by the 2 s statement_timeout" {
+	PGAPPNAME=advice-locker psql "$PG_CONNINFO" -X -q -c "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE;
+		SELECT pg_sleep(6); COMMIT" >/dev/null &
+	LOCKER=$!
+	# The lock is held before the advice asks.
+	for _ in $(seq 100); do
+		[ "$(pg_sql "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock'
+			AND relation = 'users'::regclass AND granted")" = 1 ] && break
+		sleep 0.05
+	done
+	run_advice test_statement_timeout
+	pg_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'advice-locker'" >/dev/null
+	wait "$LOCKER" || true
+}
+
+@test "a server that stopped answering: given up after the connect timeout" {
+	pg_pause
+	ADVICE_CONNINFO="$PG_CONNINFO" ADVICE_TEST=test_server_hung run "$(advice_bin)"
+	pg_resume
+	echo "$output"
+	assert_success
+	assert_output --partial "[  PASSED  ] 1 test(s)."
 }

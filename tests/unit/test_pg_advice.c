@@ -3,7 +3,9 @@
  * Index advice against a live PostgreSQL (postgres/explain.c, advise.c).
  * Needs the server and tables tests/integration/advice.bats prepares:
  * ADVICE_CONNINFO names it, ADVICE_DEAD_CONNINFO a server that is not
- * there, ADVICE_TEST picks tests. Without ADVICE_CONNINFO every test is
+ * there, ADVICE_TEST picks tests. test_statement_timeout and
+ * test_server_hung need the server in a state the bats test sets up, so
+ * they run only when picked by name. Without ADVICE_CONNINFO every test is
  * skipped (the unit test run has no server).
  */
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -124,6 +127,59 @@ static void test_server_errors(void **state)
 	assert_null(strchr(err, '\n'));
 }
 
+/* Tests that need the server in a state advice.bats sets up for them. */
+static void only_when_picked(const char *name)
+{
+	const char *picked = getenv("ADVICE_TEST");
+
+	if (!picked || strcmp(picked, name))
+		skip();
+}
+
+static double seconds_of(int (*fn)(const char *, struct index_advice *, char *, size_t),
+			 const char *sql, int *ret, char *err, size_t errlen)
+{
+	struct index_advice adv;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	*ret = fn(sql, &adv, err, errlen);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* advice.bats holds an ACCESS EXCLUSIVE lock on users: planning waits for
+ * it until the 2 s statement_timeout cancels it. */
+static void test_statement_timeout(void **state)
+{
+	char err[256];
+	int ret;
+	double s;
+
+	only_when_picked("test_statement_timeout");
+	s = seconds_of(advise, "SELECT * FROM users WHERE email = 'x'", &ret, err, sizeof(err));
+	assert_int_equal(ret, -1);
+	assert_string_equal(err, "PostgreSQL: canceling statement due to statement timeout");
+	assert_true(s >= 1.9 && s < 4.5);
+}
+
+/* advice.bats stopped the server (SIGSTOP): the connection attempt gives
+ * up after its 5 s connect_timeout, with a message. */
+static void test_server_hung(void **state)
+{
+	char err[256];
+	int ret;
+	double s;
+
+	only_when_picked("test_server_hung");
+	conninfo();
+	s = seconds_of(advise, "SELECT * FROM users WHERE email = 'x'", &ret, err, sizeof(err));
+	assert_int_equal(ret, -1);
+	assert_int_equal(strncmp(err, "cannot connect to PostgreSQL: ", 30), 0);
+	assert_non_null(strstr(err, "timeout"));
+	assert_true(s >= 4.5 && s < 9);
+}
+
 static void sql_row(struct proc_snapshot *p, const char *wire, uint64_t calls, uint64_t each)
 {
 	char text[256];
@@ -183,9 +239,14 @@ static void test_findings_get_advice(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unindexed_column), cmocka_unit_test(test_no_advice),
-		cmocka_unit_test(test_refuses_writes),	 cmocka_unit_test(test_never_runs),
-		cmocka_unit_test(test_server_errors),	 cmocka_unit_test(test_findings_get_advice),
+		cmocka_unit_test(test_unindexed_column),
+		cmocka_unit_test(test_no_advice),
+		cmocka_unit_test(test_refuses_writes),
+		cmocka_unit_test(test_never_runs),
+		cmocka_unit_test(test_server_errors),
+		cmocka_unit_test(test_findings_get_advice),
+		cmocka_unit_test(test_statement_timeout),
+		cmocka_unit_test(test_server_hung),
 	};
 
 	if (getenv("ADVICE_TEST"))
