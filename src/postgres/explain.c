@@ -185,13 +185,25 @@ static void fill_advice(struct index_advice *adv, const struct plan_scan *scan, 
 			const char *columns)
 {
 	bool public = !scan->schema[0] || !strcmp(scan->schema, "public");
+	char filter[sizeof(adv->reason)];
+	size_t used, k;
+
+	/* The filter holds the statement's literals (user data): they are
+	 * left out, as everywhere else hivemon shows statements. */
+	sql_normalize(scan->filter, sizeof(scan->filter), filter, sizeof(filter));
 
 	snprintf(adv->table, sizeof(adv->table), "%s%s%s", public ? "" : scan->schema,
 		 public ? "" : ".", scan->relation);
 	snprintf(adv->columns, sizeof(adv->columns), "%s", columns);
 	adv->rows_scanned = rows;
-	snprintf(adv->reason, sizeof(adv->reason), "Seq Scan on %s (~%.0f rows) filtered by %s",
-		 adv->table, rows, scan->filter);
+	snprintf(adv->reason, sizeof(adv->reason), "Seq Scan on %s (~%.0f rows) filtered by ",
+		 adv->table, rows);
+	/* Cut to fit: the columns are in @columns whole. */
+	used = strlen(adv->reason);
+	k = strlen(filter);
+	k = k < sizeof(adv->reason) - 1 - used ? k : sizeof(adv->reason) - 1 - used;
+	memcpy(adv->reason + used, filter, k);
+	adv->reason[used + k] = '\0';
 }
 
 /* The largest filtered scan of plan @json over @min_rows: 1 and @adv, or 0. */

@@ -25,7 +25,9 @@ struct index_advice {
 	char table[64];	     /* "users", or "schema.users" outside public */
 	char columns[128];   /* "email", "age, email" */
 	double rows_scanned; /* the planner's estimate of the table's rows */
-	char reason[160];    /* "Seq Scan on users (~100000 rows) filtered by (...)" */
+	/* "Seq Scan on users (~100000 rows) filtered by (users.email = $1::text)":
+	 * the filter normalized, no literal of the statement in it */
+	char reason[160];
 };
 
 /*

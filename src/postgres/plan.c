@@ -4,6 +4,7 @@
 #include "postgres/plan.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,9 +210,33 @@ static bool add_column(const char *w, size_t k, char *out, size_t len, int *n)
 	return true;
 }
 
+/* Parentheses of a filter, and which of them hold a function's arguments:
+ * a column seen only through a function (lower(email)) is not one a plain
+ * index on it serves. */
+struct parens {
+	unsigned int depth;
+	uint64_t fn; /* bit d: the parenthesis at depth d is a call's */
+	bool call_next;
+};
+
+static void paren(struct parens *pp, char c)
+{
+	if (c == '(') {
+		pp->depth++;
+		if (pp->depth < 64 && pp->call_next)
+			pp->fn |= 1ULL << pp->depth;
+	} else if (c == ')' && pp->depth) {
+		if (pp->depth < 64)
+			pp->fn &= ~(1ULL << pp->depth);
+		pp->depth--;
+	}
+	pp->call_next = false;
+}
+
 int filter_columns(const char *filter, char *out, size_t len)
 {
 	const char *p = filter ? filter : "";
+	struct parens pp = {0};
 	bool after_collate = false;
 	int n = 0;
 
@@ -232,7 +257,8 @@ int filter_columns(const char *filter, char *out, size_t len)
 			continue;
 		}
 		if (*p != '"' && !is_ident_start(*p)) {
-			/* Numbers, $n and operators. */
+			/* Parentheses, numbers, $n and operators. */
+			paren(&pp, *p);
 			for (p++; *p == '$' || (*p >= '0' && *p <= '9') || *p == '.';)
 				p++;
 			continue;
@@ -252,7 +278,11 @@ int filter_columns(const char *filter, char *out, size_t len)
 			after_collate = !strncasecmp(start, "collate", 7) && end - start == 7;
 			continue;
 		}
-		if (*skip_space(end) == '(') /* a function */
+		if (*skip_space(end) == '(') { /* a function */
+			pp.call_next = true;
+			continue;
+		}
+		if (pp.fn)
 			continue;
 		if (!add_column(start, (size_t)(end - start), out, len, &n))
 			break;

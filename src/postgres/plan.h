@@ -32,7 +32,8 @@ double plan_top_rows(const char *json);
 
 /* The columns a filter expression compares ("((t.age > $2) AND (t.email =
  * 'x'::text))" -> "age, email"): qualifiers, casts, functions' names,
- * literals and keywords left out, each column once, quoted ones kept quoted,
+ * literals and keywords left out, columns seen only through a function
+ * (lower(email)) too, each column once, quoted ones kept quoted,
  * ", "-joined into @out (whole names only). Returns how many. */
 int filter_columns(const char *filter, char *out, size_t len);
 
