@@ -287,16 +287,25 @@ static bool utf8_cut(const unsigned char *s, size_t k)
 	return true;
 }
 
+/* ASCII letters, digits, '_' and '$' (bit set: may continue a word). */
+static const uint8_t word_ascii[128] = {
+	['$'] = 1, ['_'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
 static bool is_word_start(const struct lexer *lx, size_t i)
 {
 	unsigned char c = lx->s[i];
 
-	return is_alpha(c) || c == '_' || (c >= 0x80 && utf8_seq_len(lx->s + i, lx->n - i));
+	if (c < 0x80)
+		return word_ascii[c] && c != '$' && !is_digit(c);
+	return utf8_seq_len(lx->s + i, lx->n - i) > 0;
 }
 
 static bool is_word_char(const struct lexer *lx, size_t i)
 {
-	return is_word_start(lx, i) || is_digit(lx->s[i]) || lx->s[i] == '$';
+	unsigned char c = lx->s[i];
+
+	return c < 0x80 ? word_ascii[c] : utf8_seq_len(lx->s + i, lx->n - i) > 0;
 }
 
 /* Skips whitespace, control bytes and comments ("--" to the end of the line,
@@ -615,8 +624,13 @@ static unsigned long max_param(const unsigned char *s, size_t n)
 static bool put_sanitized(struct wbuf *w, const unsigned char *s, size_t k)
 {
 	for (size_t i = 0; i < k;) {
-		size_t l = s[i] >= 0x80 ? utf8_seq_len(s + i, k - i) : !is_ctl(s[i]);
+		size_t l = 0;
 
+		/* A run of printable ASCII, or one UTF-8 character, at once. */
+		while (i + l < k && s[i + l] < 0x80 && !is_ctl(s[i + l]))
+			l++;
+		if (!l && s[i] >= 0x80)
+			l = utf8_seq_len(s + i, k - i);
 		if (!(l ? w_put(w, (const char *)s + i, l) : w_put(w, "?", 1)))
 			return false;
 		i += l ? l : 1;
