@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/analysis_internal.h"
+#include "analysis/slow_query.h"
 #include "core/pool.h"
 #include "core/services.h"
 #include "core/syscalls.h"
@@ -36,6 +37,7 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->growth_min_rate = 64 * 1024;
 	lim->growth_min_r2 = 0.90;
 	lim->growth_min_span_s = 3;
+	lim->slow_query_ns = 100 * MS;
 }
 
 const char *finding_severity_name(enum finding_severity s)
@@ -43,8 +45,17 @@ const char *finding_severity_name(enum finding_severity s)
 	return s == FINDING_CRITICAL ? "critical" : s == FINDING_WARNING ? "warning" : "info";
 }
 
+/* Frees what the findings own and empties the list (its room is kept). */
+static void findings_clear(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		finding_release(&f->items[i]);
+	f->n = 0;
+}
+
 void findings_free(struct findings *f)
 {
+	findings_clear(f);
 	free(f->items);
 	memset(f, 0, sizeof(*f));
 }
@@ -506,8 +517,8 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 {
 	bool host_saturated;
 
-	out->n = 0;
-	if (check_host_cpu(snap, lim, &host_saturated, out))
+	findings_clear(out);
+	if (check_host_cpu(snap, lim, &host_saturated, out) || check_slow_queries(snap, lim, out))
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->n_procs; i++) {
 		const struct proc_snapshot *p = &snap->procs[i];
@@ -526,6 +537,26 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 	return 0;
 }
 
+/* "queries" of a slow-query finding; the fingerprint as 16 hex digits (a
+ * JSON number loses bits past 2^53). */
+static json_t *queries_to_json(const struct finding *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->n_queries; i++) {
+		const struct finding_query *q = &x->queries[i];
+		char fp[17];
+
+		snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)q->fingerprint);
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "fingerprint", fp,
+				       "query", q->text, "calls", (json_int_t)q->calls, "errors",
+				       (json_int_t)q->errors, "total_ns", (json_int_t)q->total_ns,
+				       "p99_ns", (json_int_t)q->p99_ns, "share", q->share));
+	}
+	return arr;
+}
+
 json_t *findings_to_json(const struct findings *f)
 {
 	json_t *arr = json_array();
@@ -541,6 +572,8 @@ json_t *findings_to_json(const struct findings *f)
 				      x->threshold);
 
 		finding_extras_json(x, o);
+		if (o && x->n_queries)
+			json_object_set_new(o, "queries", queries_to_json(x));
 		json_array_append_new(arr, o);
 	}
 	return arr;

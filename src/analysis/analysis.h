@@ -36,6 +36,7 @@ struct analysis_limits {
 	double growth_min_rate;	  /* private bytes per second worth a finding */
 	double growth_min_r2;	  /* how straight the growth must be */
 	double growth_min_span_s; /* over at least this many seconds */
+	uint64_t slow_query_ns;	  /* [agent] slow_query: a slow statement */
 };
 
 /* One step from a symptom to its cause: @service spends @share of the
@@ -48,6 +49,16 @@ struct chain_link {
 };
 
 #define FINDING_CHAIN_MAX 6
+
+/* A statement a slow-query finding names (normalized SQL, core/app_text.h). */
+struct finding_query {
+	uint64_t fingerprint;
+	char *text; /* owned */
+	uint64_t calls, errors, total_ns, p99_ns;
+	double share; /* of the service's statement time, 0..1 */
+};
+
+#define FINDING_MAX_QUERIES 3
 
 struct finding {
 	uint32_t pid; /* 0: a finding about the host */
@@ -67,6 +78,12 @@ struct finding {
 	 * the seconds until the critical limit at that rate (0: over it) */
 	double growth_per_s, growth_r2, growth_span_s, growth_eta_s;
 	uint64_t since_ns; /* CLOCK_REALTIME it first held; 0: not tracked */
+	/* slow-query: its top statements by total time, most first (owned). */
+	struct finding_query *queries;
+	size_t n_queries;
+	/* Owned text @recommendation points to when it is built at run time
+	 * (finding_set_recommendation), NULL otherwise. */
+	char *owned_recommendation;
 };
 
 struct findings {
@@ -79,6 +96,10 @@ void analysis_default_limits(struct analysis_limits *lim);
 int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		 struct findings *out);
 void findings_free(struct findings *f);
+/* Appends a zeroed finding; NULL on ENOMEM. */
+struct finding *findings_push(struct findings *f);
+/* Makes @text (copied) the recommendation of @f; -ENOMEM leaves it as it was. */
+int finding_set_recommendation(struct finding *f, const char *text);
 const char *finding_severity_name(enum finding_severity s);
 /* The "findings" array of the report (new reference). */
 json_t *findings_to_json(const struct findings *f);

@@ -25,6 +25,8 @@ struct finding *finding_add(struct findings *out, const struct proc_snapshot *p,
 	__attribute__((format(printf, 4, 5)));
 struct finding *finding_vadd(struct findings *out, const struct proc_snapshot *p,
 			     const struct finding_spec *spec, const char *fmt, va_list ap);
+/* Frees what @f owns (its queries, a recommendation built at run time). */
+void finding_release(struct finding *f);
 /* Adds chain[], since and growth to @obj, the finding's JSON, where set. */
 void finding_extras_json(const struct finding *f, json_t *obj);
 /* Names the finding after @svc rather than one of its processes. */

@@ -10,8 +10,7 @@
 #include "util/rfc3339.h"
 #include "util/units.h"
 
-struct finding *finding_vadd(struct findings *out, const struct proc_snapshot *p,
-			     const struct finding_spec *spec, const char *fmt, va_list ap)
+struct finding *findings_push(struct findings *out)
 {
 	struct finding *f;
 
@@ -26,6 +25,39 @@ struct finding *finding_vadd(struct findings *out, const struct proc_snapshot *p
 	}
 	f = &out->items[out->n++];
 	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+void finding_release(struct finding *f)
+{
+	for (size_t k = 0; k < f->n_queries; k++)
+		free(f->queries[k].text);
+	free(f->queries);
+	free(f->owned_recommendation);
+	f->queries = NULL;
+	f->n_queries = 0;
+	f->owned_recommendation = NULL;
+}
+
+int finding_set_recommendation(struct finding *f, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy)
+		return -ENOMEM;
+	free(f->owned_recommendation);
+	f->owned_recommendation = copy;
+	f->recommendation = copy;
+	return 0;
+}
+
+struct finding *finding_vadd(struct findings *out, const struct proc_snapshot *p,
+			     const struct finding_spec *spec, const char *fmt, va_list ap)
+{
+	struct finding *f = findings_push(out);
+
+	if (!f)
+		return NULL;
 	if (p) {
 		f->pid = p->pid;
 		memcpy(f->comm, p->comm, PROC_COMM_LEN);
@@ -170,6 +202,8 @@ void findings_collapse_services(struct findings *f)
 	for (size_t i = 0; i < f->n; i++)
 		if (!drop[i])
 			f->items[kept++] = f->items[i];
+		else
+			finding_release(&f->items[i]);
 	f->n = kept;
 out:
 	free(idx);

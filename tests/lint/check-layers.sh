@@ -1,8 +1,9 @@
 #!/bin/bash
 # Fails when code above the probe layer reaches BPF: libbpf's headers, a
-# skeleton, a header of bpf/, or the probe/kernel internals. Dependencies are
-# taken from the preprocessor (-M), so an include through another header
-# counts too.
+# skeleton, a header of bpf/, or the probe/kernel internals; and when code
+# outside the database layers (store: the history; postgres: read-only
+# questions such as index advice) reaches libpq. Dependencies are taken from
+# the preprocessor (-M), so an include through another header counts too.
 #
 # usage: check-layers.sh [FILE...]   (default: every consumer-layer source)
 # env:   CC, CFLAGS as the Makefile builds with.
@@ -16,6 +17,8 @@ bpf_layers="probes kernel"
 # bucket math into functions.
 public="src/probes/collector.h"
 bridge="src/core/hist.c:bpf/hist.h"
+# Layers that may talk to PostgreSQL through libpq.
+pq_layers="store postgres"
 
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
@@ -34,7 +37,17 @@ for f in "${files[@]}"; do
 		bad=1
 		continue
 	}
+	layer=${f#src/}
+	layer=${layer%%/*}
 	for dep in $(printf '%s\n' "$deps" | tr -d '\\' | tr ' ' '\n' | sed -n '2,$p'); do
+		case "$dep" in
+		*/libpq-fe.h | */libpq/* | */postgres_ext.h)
+			case " $pq_layers " in *" $layer "*) continue ;; esac
+			echo "check-layers: $f depends on $dep: only src/store and src/postgres may use libpq" >&2
+			bad=1
+			continue
+			;;
+		esac
 		case "$dep" in
 		*.skel.h | */bpf/bpf.h | */bpf/libbpf*.h | bpf/* | ./bpf/* | src/probes/* | src/kernel/* | \
 			*/bpf/btf.h) ;;

@@ -16,6 +16,8 @@
 #include "analysis/baseline.h"
 #include "analysis/breakdown.h"
 #include "analysis/held.h"
+#include "analysis/slow_query.h"
+#include "core/app_text.h"
 #include "core/metrics.h"
 
 #define MS  1000000ULL
@@ -342,6 +344,18 @@ static void test_host_cpu_saturation(void **state)
 	assert_null(find(&fx->found, 11, "cpu-starved"));
 	assert_null(find(&fx->found, 13, "cpu-starved"));
 	assert_string_equal(find(&fx->found, 13, "cpu-bound")->service, "pgbench");
+}
+
+/* A statement row of @p: @calls calls of @each_ns, as the probe fills it. */
+static void sql_row(struct proc_snapshot *p, uint8_t role, const char *text, uint64_t calls,
+		    uint64_t each_ns)
+{
+	struct app_request_stat *r =
+		proc_app_request(p, APP_PGSQL, role, NULL, 0, app_text_fingerprint(text), text);
+
+	assert_non_null(r);
+	r->count += calls;
+	record_n(&r->lat, calls, each_ns);
 }
 
 /* A process of service @svc (key @key): what the collector would name it. */
@@ -728,6 +742,130 @@ static void test_latency_against_baseline(void **state)
 	baseline_free(b);
 }
 
+#define FAST_Q	"SELECT * FROM t WHERE id = $1"
+#define SLEEP_Q "SELECT pg_sleep($1)"
+#define SCAN_Q	"SELECT * FROM users WHERE email = $1"
+
+/* The database's statements, over its backends, ranked by total time: the
+ * fast but frequent one first, then the slow ones; its clients' fast
+ * statements give them nothing. */
+static void test_slow_query_names_top_by_total_time(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *pm = svc_proc(&fx->snap, 100, "postgres", 1);
+	struct proc_snapshot *b1 = svc_proc(&fx->snap, 101, "postgres", 1);
+	struct proc_snapshot *b2 = svc_proc(&fx->snap, 102, "postgres", 1);
+	struct proc_snapshot *api = svc_proc(&fx->snap, 300, "api", 2);
+	const struct finding *f;
+
+	(void)pm;
+	sql_row(b1, TCP_ROLE_SERVER, FAST_Q, 600, 2 * MS);   /* 1.2 s */
+	sql_row(b2, TCP_ROLE_SERVER, FAST_Q, 400, 2 * MS);   /* + 0.8 s = 2 s */
+	sql_row(b1, TCP_ROLE_SERVER, SLEEP_Q, 10, 120 * MS); /* 1.2 s */
+	sql_row(b2, TCP_ROLE_SERVER, SCAN_Q, 5, 150 * MS);   /* 0.75 s */
+	sql_row(api, TCP_ROLE_CLIENT, FAST_Q, 1000, 3 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 1);
+	f = find(&fx->found, 100, "slow-query");
+	assert_non_null(f);
+	assert_string_equal(f->service, "postgres");
+	assert_string_equal(f->comm, "postgres");
+	assert_int_equal(f->severity, FINDING_WARNING);
+	assert_string_equal(f->metric, "sql.query.latency.p99");
+	assert_true(f->value > 142.5 * MS && f->value < 157.5 * MS); /* the worst p99 */
+	assert_true(f->threshold == 100 * MS);
+	assert_int_equal(f->n_queries, 3);
+	assert_string_equal(f->queries[0].text, FAST_Q);
+	assert_int_equal(f->queries[0].calls, 1000);
+	assert_true(f->queries[0].share > 0.50 && f->queries[0].share < 0.52); /* 2 / 3.95 */
+	assert_string_equal(f->queries[1].text, SLEEP_Q);
+	assert_int_equal(f->queries[1].calls, 10);
+	assert_true(f->queries[1].p99_ns > 114 * MS && f->queries[1].p99_ns < 126 * MS);
+	assert_string_equal(f->queries[2].text, SCAN_Q);
+	assert_true(f->queries[0].fingerprint == app_text_fingerprint(FAST_Q));
+	/* The summary names them in that order, with the numbers. */
+	assert_non_null(strstr(f->summary, "2 of 3 statements have p99 over 100.0ms"));
+	assert_non_null(strstr(f->summary, "\"" FAST_Q "\" 1000 calls"));
+	assert_true(strstr(f->summary, FAST_Q) < strstr(f->summary, SLEEP_Q));
+	assert_true(strstr(f->summary, SLEEP_Q) < strstr(f->summary, SCAN_Q));
+	assert_string_equal(f->recommendation, slow_query_recommendation);
+	assert_null(find(&fx->found, 300, "slow-query"));
+}
+
+static void test_fast_service_has_no_slow_query(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *b = svc_proc(&fx->snap, 110, "postgres", 1);
+
+	sql_row(b, TCP_ROLE_SERVER, FAST_Q, 5000, 2 * MS);
+	sql_row(b, TCP_ROLE_SERVER, SLEEP_Q, 50, 95 * MS); /* below 100 ms */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 0);
+	/* The same with a lower limit is slow. */
+	fx->lim.slow_query_ns = 50 * MS;
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 1);
+}
+
+/* 20 backends of one database running the same slow statement: one
+ * finding, its calls summed. */
+static void test_twenty_backends_one_finding(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+	json_t *arr, *q = NULL;
+
+	for (uint32_t i = 0; i < 20; i++)
+		sql_row(svc_proc(&fx->snap, 200 + i, "postgres", 7), TCP_ROLE_SERVER, SLEEP_Q, 5,
+			250 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 1);
+	f = find(&fx->found, 200, "slow-query");
+	assert_non_null(f);
+	assert_int_equal(f->n_queries, 1);
+	assert_int_equal(f->queries[0].calls, 100);
+	assert_true(f->queries[0].share == 1.0);
+	assert_non_null(strstr(f->summary, "\"" SLEEP_Q "\" 100 calls"));
+	/* The JSON finding carries the statements. */
+	arr = findings_to_json(&fx->found);
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(arr, i), "kind")),
+			    "slow-query"))
+			q = json_array_get(json_object_get(json_array_get(arr, i), "queries"), 0);
+	assert_non_null(q);
+	assert_string_equal(json_string_value(json_object_get(q, "query")), SLEEP_Q);
+	assert_int_equal(json_integer_value(json_object_get(q, "calls")), 100);
+	assert_int_equal(strlen(json_string_value(json_object_get(q, "fingerprint"))), 16);
+	json_decref(arr);
+}
+
+/* Tiers: ten times the limit is critical; single slow statements in the slow
+ * log with a fast p99 are worth an info. Processes of no known service are
+ * judged one by one. A client judges what it waited for. */
+static void test_slow_query_tiers(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *a = proc(&fx->snap, 120, "batch"), *b = proc(&fx->snap, 121, "web");
+	struct slow_query sq = {.text = SLEEP_Q,
+				.fingerprint = app_text_fingerprint(SLEEP_Q),
+				.latency_ns = 400 * MS,
+				.role = TCP_ROLE_CLIENT};
+
+	sql_row(a, TCP_ROLE_CLIENT, SCAN_Q, 20, 1500 * MS);
+	sql_row(b, TCP_ROLE_CLIENT, SLEEP_Q, 999, 1 * MS);
+	assert_int_equal(proc_add_slow_query(b, &sq), 0);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 2);
+	assert_int_equal(find(&fx->found, 120, "slow-query")->severity, FINDING_CRITICAL);
+	assert_true(find(&fx->found, 120, "slow-query")->threshold == 1000 * MS);
+	assert_int_equal(find(&fx->found, 121, "slow-query")->severity, FINDING_INFO);
+	assert_non_null(strstr(find(&fx->found, 121, "slow-query")->summary, "1 slower calls"));
+	/* Findings own their text: a second run over the same list frees the first. */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(finding_set_recommendation(&fx->found.items[0], "x"), 0);
+	assert_string_equal(fx->found.items[0].recommendation, "x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +890,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_analysis_cost_500_procs, setup, teardown),
 		cmocka_unit_test(test_held_over_intervals),
 		cmocka_unit_test(test_latency_against_baseline),
+		cmocka_unit_test_setup_teardown(test_slow_query_names_top_by_total_time, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fast_service_has_no_slow_query, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_twenty_backends_one_finding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_query_tiers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
