@@ -39,8 +39,9 @@ void open_postgres(struct parser *p, char *name)
 
 	for (size_t i = 0; i < cfg->n_postgres; i++)
 		if (!strcmp(cfg->postgres[i].name, name)) {
-			problem(p, p->section_line, "duplicate [postgres \"%s\"] (first at line %d)",
-				name, cfg->postgres[i].line);
+			problem(p, p->section_line,
+				"duplicate [postgres \"%s\"] (first at line %d)", name,
+				cfg->postgres[i].line);
 			free(name);
 			p->kind = SEC_UNKNOWN;
 			return;

@@ -32,14 +32,17 @@ static unsigned int clamp(double size, const struct pool_bounds *b)
 	return (unsigned int)size;
 }
 
-/* Connections in flight at the server's queue, Vegas style. */
-static double vegas_queue(const struct pool_measure *m)
+/* Connections in flight at the server's queue, Vegas style: the no-load
+ * time is the fastest exchange seen in this or an earlier window. */
+static double vegas_queue(const struct pool_measure *m, struct pool_tune_state *s)
 {
 	double rtt = (double)m->p50_ns;
 
-	if (!m->rtt_noload_ns || rtt <= m->rtt_noload_ns)
+	if (m->rtt_noload_ns && (!s->rtt_noload_ns || m->rtt_noload_ns < s->rtt_noload_ns))
+		s->rtt_noload_ns = m->rtt_noload_ns;
+	if (!s->rtt_noload_ns || rtt <= s->rtt_noload_ns)
 		return 0;
-	return m->busy_mean * (1 - m->rtt_noload_ns / rtt);
+	return m->busy_mean * (1 - s->rtt_noload_ns / rtt);
 }
 
 static bool is_pinned(const struct pool_measure *m)
@@ -96,7 +99,7 @@ void pool_tune_decide(const struct pool_measure *m, const struct pool_bounds *b,
 {
 	*d = (struct pool_decision){.verdict = POOL_OK};
 	d->little = m->rate * m->p95_ns / 1e9 * POOL_HEADROOM;
-	d->vegas_queue = vegas_queue(m);
+	d->vegas_queue = vegas_queue(m, state);
 	d->pinned = is_pinned(m);
 	if (no_pooling(m)) {
 		d->verdict = POOL_NO_POOLING;

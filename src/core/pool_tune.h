@@ -60,7 +60,8 @@ struct pool_bounds {
 
 /* What the tuner remembers of a pool between windows (hysteresis). */
 struct pool_tune_state {
-	unsigned int size; /* last recommendation, 0 = none yet */
+	unsigned int size;	/* last recommendation, 0 = none yet */
+	uint64_t rtt_noload_ns; /* fastest exchange seen so far (Vegas' baseline) */
 };
 
 struct pool_decision {

@@ -34,7 +34,7 @@ static int dump_request(int fd, int family)
 	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
 
 	return sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0 ? -errno
-											  : 0;
+											: 0;
 }
 
 static bool is_remote(const struct inet_diag_msg *d, const struct endpoint *remote)

@@ -172,6 +172,9 @@ void pool_obs_measure(const struct pool_obs *o, uint64_t window_ns, struct pool_
 	m->rate = o->lat.count / window_s;
 	m->busy_mean = o->lat.sum_ns / 1e9 / window_s;
 	m->busy_peak = o->busy_peak > m->busy_mean ? o->busy_peak : m->busy_mean;
+	/* An exchange counts whole in the sub-window it ends in. */
+	if (o->open_known && m->busy_peak > o->open_max && m->busy_mean <= o->open_max)
+		m->busy_peak = o->open_max;
 	m->p50_ns = hist_quantile(&o->lat, 0.50);
 	m->p95_ns = hist_quantile(&o->lat, 0.95);
 	m->p99_ns = hist_quantile(&o->lat, 0.99);

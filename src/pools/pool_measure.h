@@ -27,7 +27,7 @@ struct pool_obs {
 	struct endpoint endpoint;
 	uint32_t pids[POOL_MAX_PIDS];
 	size_t n_pids;
-	struct hist lat; /* client exchanges of the window */
+	struct hist lat;     /* client exchanges of the window */
 	uint64_t sub_sum_ns; /* exchange time of the current sub-window */
 	uint64_t connects, connect_errors;
 	double busy_peak;

@@ -32,8 +32,9 @@ int pgbouncer_pool_size(const char *conninfo, unsigned int *size, char *err, siz
 	else if (!(rc = find_pool_size(res, size)) && !*size)
 		rc = -1;
 	if (rc && PQresultStatus(res) == PGRES_TUPLES_OK)
-		snprintf(err, errlen, "SHOW CONFIG has no default_pool_size: not a PgBouncer "
-				      "admin console?");
+		snprintf(err, errlen,
+			 "SHOW CONFIG has no default_pool_size: not a PgBouncer "
+			 "admin console?");
 	PQclear(res);
 	PQfinish(conn);
 	return rc;
