@@ -64,6 +64,7 @@ struct alert_notice {
 	json_t *labels;		 /* alertname, severity, host, comm, pid, metric labels */
 	const char *fingerprint; /* 16 hex digits, stable across tiers */
 	const char *text;	 /* ALERT_ACTION: what was done, with the evidence */
+	const char *transition;	 /* ALERT_ACTION: its name ("pool-resized"); NULL: "action" */
 };
 
 typedef void (*alert_notice_fn)(void *ctx, const struct alert_notice *notice);

@@ -18,6 +18,7 @@
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "cmd/config.h"
+#include "pools/pool_tuner.h"
 #include "rebalance/rebalancer.h"
 #include "alert/deliver.h"
 #include "export/export.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct notifier *notifier;
 	bool alerts_changed;	       /* since the alert state was last saved */
 	struct rebalancer *rebalancer; /* [group] sections; NULL when none */
+	struct pool_tuner *pools;      /* [pool] sections; NULL when none */
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -113,6 +115,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 	}
 	if (d->exporter && d->rebalancer)
 		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
+	if (d->exporter && d->pools)
+		exporter_set_pools(d->exporter, pool_tuner_json(d->pools));
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
@@ -286,6 +290,7 @@ static void run_interval(struct daemon *d)
 	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
 	rebalancer_step(d->rebalancer, d->collector, windows_latest(d->windows),
 			clock_ns(CLOCK_MONOTONIC));
+	pool_tuner_step(d->pools, windows_latest(d->windows), clock_ns(CLOCK_MONOTONIC));
 	daemon_publish(d, windows_latest(d->windows));
 }
 
@@ -460,6 +465,8 @@ static void daemon_reload(struct daemon *d)
 	/* Groups start over from the new config: what was moved goes back. */
 	rebalancer_free(d->rebalancer, d->collector);
 	d->rebalancer = NULL;
+	pool_tuner_free(d->pools);
+	d->pools = NULL;
 	new_probes = !same_probes(&cfg->probe, &d->cfg->probe);
 	if (!same_windows(d, cfg) || new_probes) {
 		windows = new_windows(cfg);
@@ -493,11 +500,13 @@ static void daemon_reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->rebalancer = rebalancer_new(cfg, on_action, d);
+	d->pools = pool_tuner_new(cfg, on_action, d);
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
 	     cfg->n_targets);
 	return;
 rejected:
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_action, d);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -527,6 +536,7 @@ static int daemon_start(struct daemon *d)
 		return EXIT_RUNTIME;
 	restore_alert_state(d);
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_action, d);
 	return 0;
 }
 
@@ -535,6 +545,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->alerts && d->alerts_changed)
 		save_alert_state(d);
 	rebalancer_free(d->rebalancer, d->collector);
+	pool_tuner_free(d->pools);
 	consumers_close(d);
 	/* Pending notifications are already on disk; this only stops sending. */
 	notifier_close(d->notifier);

@@ -32,14 +32,14 @@ static unsigned int clamp(double size, const struct pool_bounds *b)
 	return (unsigned int)size;
 }
 
-/* Connections in flight at the server's queue, Vegas style: the no-load
- * time is the fastest exchange seen in this or an earlier window. */
+/* Requests queued at the server, Vegas style: the no-load time is the
+ * lowest median of this pool's windows so far. */
 static double vegas_queue(const struct pool_measure *m, struct pool_tune_state *s)
 {
 	double rtt = (double)m->p50_ns;
 
-	if (m->rtt_noload_ns && (!s->rtt_noload_ns || m->rtt_noload_ns < s->rtt_noload_ns))
-		s->rtt_noload_ns = m->rtt_noload_ns;
+	if (m->p50_ns && (!s->rtt_noload_ns || m->p50_ns < s->rtt_noload_ns))
+		s->rtt_noload_ns = m->p50_ns;
 	if (!s->rtt_noload_ns || rtt <= s->rtt_noload_ns)
 		return 0;
 	return m->busy_mean * (1 - s->rtt_noload_ns / rtt);

@@ -16,7 +16,10 @@
  * - ok: the rest.
  * The size: Little's law on the tail, rate x p95 x POOL_HEADROOM, and a
  * Vegas-style second opinion: the queue at the server is estimated as
- * busy x (1 - rtt_noload / rtt); when it exceeds POOL_VEGAS_BETA the server
+ * busy x (1 - rtt_noload / rtt), rtt the window's median exchange time and
+ * rtt_noload the lowest median of this pool's windows so far (a minimum of
+ * single exchanges would be a different, faster kind of request: a health
+ * check, a connection set-up); when it exceeds POOL_VEGAS_BETA the server
  * is queueing, and a bigger pool would only move the queue there, so the
  * size does not step up. Clamped to [min, max]; a new size within
  * POOL_HYSTERESIS of the previous one keeps the previous one.
@@ -61,7 +64,7 @@ struct pool_bounds {
 /* What the tuner remembers of a pool between windows (hysteresis). */
 struct pool_tune_state {
 	unsigned int size;	/* last recommendation, 0 = none yet */
-	uint64_t rtt_noload_ns; /* fastest exchange seen so far (Vegas' baseline) */
+	uint64_t rtt_noload_ns; /* lowest median so far (Vegas' baseline) */
 };
 
 struct pool_decision {

@@ -29,6 +29,9 @@ void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *s
 /* The groups[] of /api/v1/report from the next publish on (the reference
  * is taken over; NULL: none). */
 void exporter_set_groups(struct exporter *e, json_t *groups);
+/* The pools[] of /api/v1/report and the hivemon_pool_* families of
+ * /metrics from the next publish on (the reference is taken over). */
+void exporter_set_pools(struct exporter *e, json_t *pools);
 void exporter_close(struct exporter *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include "cmd/cli.h"
 #include "export/export.h"
 #include "export/export_prom.h"
+#include "export/prom_pools.h"
 #include "report/report.h"
 #include "store/store_pg.h"
 
@@ -30,6 +31,7 @@ struct interval {
 	uint64_t gen;
 	struct snapshot snap;
 	json_t *groups; /* the rebalancer's groups[], NULL when none */
+	json_t *pools;	/* the pool tuner's pools[], NULL when none */
 };
 
 struct exporter {
@@ -39,6 +41,7 @@ struct exporter {
 	bool has_store;		    /* the figures below are set */
 	struct prom_store_figures store;
 	json_t *groups;	      /* for the next publish (exporter_set_groups) */
+	json_t *pools;	      /* the latest exporter_set_pools() */
 	pthread_mutex_t lock; /* guards the pointers below */
 	struct document *metrics;
 	struct interval *latest; /* NULL until the first publish */
@@ -101,6 +104,7 @@ static void interval_unref(struct interval *iv)
 	if (iv && atomic_fetch_sub(&iv->refs, 1) == 1) {
 		snapshot_free(&iv->snap);
 		json_decref(iv->groups);
+		json_decref(iv->pools);
 		free(iv);
 	}
 }
@@ -169,6 +173,13 @@ static int render_metrics(struct exporter *e)
 
 	if (err)
 		return err;
+	if (e->pools) {
+		struct textbuf buf = {.s = text, .len = len, .cap = len + 1};
+
+		prom_pools_render(e->pools, &buf);
+		text = buf.s;
+		len = buf.len;
+	}
 	d = document_new(text, len);
 	if (!d)
 		return -ENOMEM;
@@ -176,7 +187,7 @@ static int render_metrics(struct exporter *e)
 	return 0;
 }
 
-static struct document *render_report(const struct snapshot *snap, json_t *groups)
+static struct document *render_report(const struct snapshot *snap, json_t *groups, json_t *pools)
 {
 	json_t *doc = report_to_json(snap);
 	char *text;
@@ -185,6 +196,8 @@ static struct document *render_report(const struct snapshot *snap, json_t *group
 		return NULL;
 	if (groups)
 		json_object_set(doc, "groups", groups);
+	if (pools)
+		json_object_set(doc, "pools", pools);
 	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	return text ? document_new(text, strlen(text)) : NULL;
@@ -210,7 +223,7 @@ static struct document *report_get(struct exporter *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!iv)
 		return NULL;
-	d = render_report(&iv->snap, iv->groups);
+	d = render_report(&iv->snap, iv->groups, iv->pools);
 	if (d) {
 		pthread_mutex_lock(&e->lock);
 		if (e->latest == iv) {
@@ -235,6 +248,7 @@ static int keep_interval(struct exporter *e, const struct snapshot *snap)
 	iv->gen = ++e->gen;
 	iv->groups = e->groups;
 	e->groups = NULL;
+	iv->pools = json_incref(e->pools);
 	snapshot_init(&iv->snap);
 	if (snapshot_merge(&iv->snap, snap)) {
 		interval_unref(iv);
@@ -281,6 +295,12 @@ void exporter_set_groups(struct exporter *e, json_t *groups)
 {
 	json_decref(e->groups);
 	e->groups = groups;
+}
+
+void exporter_set_pools(struct exporter *e, json_t *pools)
+{
+	json_decref(e->pools);
+	e->pools = pools;
 }
 
 void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st)
@@ -384,6 +404,7 @@ void exporter_close(struct exporter *e)
 	document_unref(e->report);
 	interval_unref(e->latest);
 	json_decref(e->groups);
+	json_decref(e->pools);
 	prom_registry_free(e->prom);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

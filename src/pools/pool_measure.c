@@ -178,7 +178,6 @@ void pool_obs_measure(const struct pool_obs *o, uint64_t window_ns, struct pool_
 	m->p50_ns = hist_quantile(&o->lat, 0.50);
 	m->p95_ns = hist_quantile(&o->lat, 0.95);
 	m->p99_ns = hist_quantile(&o->lat, 0.99);
-	m->rtt_noload_ns = o->lat.min_ns ? o->lat.min_ns : hist_quantile(&o->lat, 0.01);
 	m->connects_per_s = o->connects / window_s;
 	m->connect_errors = o->connect_errors;
 	if (m->connects_per_s > 0 && o->open_samples)

@@ -33,7 +33,6 @@ static struct pool_measure window(unsigned int open, double rate, double lat_ms,
 		.p50_ns = (uint64_t)(lat_ms * MS),
 		.p95_ns = (uint64_t)(lat_ms * 1.05 * MS),
 		.p99_ns = (uint64_t)(lat_ms * 1.1 * MS),
-		.rtt_noload_ns = (uint64_t)(lat_ms * 0.98 * MS),
 	};
 	return m;
 }
@@ -94,12 +93,15 @@ static void test_step_is_bounded_by_max(void **unused)
 
 static void test_vegas_holds_step(void **unused)
 {
-	/* Pinned, but exchanges take 3x their no-load time: the server queues. */
+	/* Pinned, and exchanges now take 3x the median of an earlier, lighter
+	 * window: the server queues. */
+	struct pool_measure light = window(20, 300, 6.6, 5);
 	struct pool_measure m = window(20, 1000, 20, 20);
 	struct pool_tune_state s = {0};
 	struct pool_decision d;
 
-	m.rtt_noload_ns = 6 * MS;
+	pool_tune_decide(&light, &bounds, &s, &d);
+	assert_int_equal(d.vegas_queue, 0);
 	pool_tune_decide(&m, &bounds, &s, &d);
 	assert_int_equal(d.verdict, POOL_UNDERSIZED);
 	assert_true(d.vegas_queue > POOL_VEGAS_BETA);
