@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Opening short libpq connections and turning their errors into one line. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,16 +9,21 @@
 
 void pg_conn_error(PGconn *conn, char *err, size_t errlen)
 {
-	char *nl;
+	size_t len, out = 0;
 
 	snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
-	while ((nl = strchr(err, '\n'))) {
-		if (!nl[1]) {
-			*nl = '\0';
-			break;
-		}
-		*nl = ' ';
+	len = strlen(err);
+	while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+		err[--len] = '\0';
+	/* One line: newlines and tabs become one space each run. */
+	for (size_t i = 0; i < len; i++) {
+		bool space = err[i] == '\n' || err[i] == '\t' || err[i] == ' ';
+
+		if (space && out && err[out - 1] == ' ')
+			continue;
+		err[out++] = space ? ' ' : err[i];
 	}
+	err[out] = '\0';
 }
 
 PGconn *pg_conn_open(const char *conninfo, char *err, size_t errlen)
