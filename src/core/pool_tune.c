@@ -52,7 +52,8 @@ static bool is_pinned(const struct pool_measure *m)
 
 static bool no_pooling(const struct pool_measure *m)
 {
-	return m->connects_per_s >= 1 && m->rate < POOL_REQS_PER_CONNECT * m->connects_per_s;
+	return m->connects_per_s >= 1 && m->connects_per_s * m->window_s >= POOL_MIN_CONNECTS &&
+	       m->rate > 0 && m->rate < POOL_REQS_PER_CONNECT * m->connects_per_s;
 }
 
 /* The step up from a pinned pool of @open connections. */

@@ -4,7 +4,8 @@
  * pool (a client service -> one endpoint). Pure: no I/O.
  *
  * - no-pooling: the client opens a connection for (almost) every request:
- *   fewer than POOL_REQS_PER_CONNECT exchanges per connect.
+ *   fewer than POOL_REQS_PER_CONNECT exchanges per connect, over at least
+ *   POOL_MIN_CONNECTS connects with requests on them.
  * - undersized: the pool is pinned, busy (connections with an exchange in
  *   flight, time-weighted mean) >= POOL_PINNED_RATIO of the open connections.
  *   Behind a pinned pool the demand is invisible (requests wait inside the
@@ -37,6 +38,7 @@
 #define POOL_STEP	      1.5
 #define POOL_STEP_MIN	      2
 #define POOL_REQS_PER_CONNECT 4.0
+#define POOL_MIN_CONNECTS     3
 #define POOL_VEGAS_BETA	      6.0
 #define POOL_HYSTERESIS	      0.2 /* fraction of the previous size (at least 2) */
 

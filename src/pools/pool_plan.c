@@ -163,3 +163,23 @@ void pool_rows_print(const struct pool_row *rows, size_t n, FILE *out)
 			fprintf(out, "  %s\n", r->action);
 	}
 }
+
+json_t *pool_snapshot_json(const struct snapshot *snap)
+{
+	json_t *arr = json_array();
+	struct pool_set set;
+
+	pool_set_init(&set);
+	if (arr && !pool_set_add(&set, snap, true)) {
+		for (size_t i = 0; i < set.n; i++) {
+			struct pool_tune_state state = {0};
+			struct pool_row r;
+
+			pool_row_fill(&r, NULL, &set.pools[i], set.window_ns);
+			pool_row_decide(&r, &state);
+			json_array_append_new(arr, pool_row_json(&r));
+		}
+	}
+	pool_set_free(&set);
+	return arr;
+}

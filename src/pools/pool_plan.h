@@ -43,6 +43,10 @@ void pool_row_decide(struct pool_row *r, struct pool_tune_state *state);
 void pool_rows_cap(struct pool_row *rows, size_t n, const struct config *cfg);
 
 json_t *pool_row_json(const struct pool_row *r);
+/* pools[] of `hivemon report`: every client pool of @snap (one window, so
+ * the busy peak is its mean), open connections counted now, default
+ * bounds. NULL when out of memory. */
+json_t *pool_snapshot_json(const struct snapshot *snap);
 void pool_rows_print(const struct pool_row *rows, size_t n, FILE *out);
 
 #endif

@@ -121,6 +121,12 @@ static void test_no_pooling(void **unused)
 	assert_int_equal(d.verdict, POOL_NO_POOLING);
 	assert_int_equal(d.recommended, 5);
 
+	/* Connects that failed, with no request: not a pool at all. */
+	m.rate = 0;
+	pool_tune_decide(&m, &bounds, &s, &d);
+	assert_int_equal(d.verdict, POOL_OK);
+	m.rate = 200;
+
 	/* Reconnecting now and then is pooling. */
 	m.connects_per_s = 2;
 	pool_tune_decide(&m, &bounds, &s, &d);
