@@ -425,7 +425,7 @@ static void test_pool_sections(void **unused)
 			    "t.conf:3: tune 'yes': expected off, plan or apply");
 	assert_single_error("[postgres \"p\"]\nconninfo =\n", "t.conf:2: conninfo is empty");
 	assert_single_error("[postgres \"p\"]\nconninfo = x\n[postgres \"p\"]\nconninfo = y\n",
-			    "t.conf:3: duplicate [postgres \"p\"] (first at line 1)");
+			    "t.conf:4: duplicate key 'conninfo' in [postgres \"p\"]");
 }
 
 int main(void)
