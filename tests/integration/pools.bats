@@ -85,6 +85,12 @@ pool_size() {
 	psql "$ADMIN" -XAtc "SHOW DATABASES" | awk -F'|' '$1 == "postgres" { print $6 }'
 }
 
+# all_notified LOG: the webhook receiver got one request per resize logged.
+all_notified() {
+	[ "$(jq -s length "$1")" -eq \
+		"$(grep -c 'pools: pool bouncer: PgBouncer default_pool_size [0-9]* -> ' "$DAEMON_ERR")" ]
+}
+
 # clients_at_least N: PgBouncer has N client connections.
 clients_at_least() {
 	[ "$(psql "$ADMIN" -XAtc 'SHOW CLIENTS' | grep -c '|postgres|')" -ge "$1" ]
@@ -174,9 +180,15 @@ pool() { # CLIENT FILTER
 }
 
 @test "pools: tune = apply grows PgBouncer's pool of 4 until it is not pinned" {
-	local port
+	local port hook=$BATS_TEST_TMPDIR/hook
 	port=$(free_port)
+	python3 "$BATS_TEST_DIRNAME/../helpers/webhook_receiver.py" --port 0 \
+		--port-file "$hook.port" --log "$hook.log" --codes "$hook.codes" &
+	PGB_PIDS+=($!)
+	wait_until 10 test -s "$hook.port"
 	cat >"$BATS_TEST_TMPDIR/apply.conf" <<-CONF
+		[webhook "ops"]
+		url = http://127.0.0.1:$(cat "$hook.port")/hook
 		[export]
 		listen = 127.0.0.1:$port
 		[agent]
@@ -191,6 +203,7 @@ pool() { # CLIENT FILTER
 		tune = apply
 		min = 4
 		cooldown = 2s
+		notify = ops
 	CONF
 	[ "$(pool_size)" -eq 4 ]
 	start_daemon "$BATS_TEST_TMPDIR/apply.conf"
@@ -199,10 +212,11 @@ pool() { # CLIENT FILTER
 	# it grows, and that burst would be sized too.
 	bench pgb-apply "$BATS_TEST_TMPDIR/apply.out" "$VIA_BOUNCER" -f "$PG_DIR/q20.sql" \
 		-c 40 -R 400 -L 250 -T 16 -P 2
-	wait "${PGB_PIDS[0]}"
+	wait "${PGB_PIDS[1]}"
 	size=$(pool_size)
 	curl -sf "http://127.0.0.1:$port/metrics" >"$BATS_TEST_TMPDIR/metrics"
 	curl -sf "http://127.0.0.1:$port/api/v1/report" >"$BATS_TEST_TMPDIR/report.json"
+	wait_until 5 all_notified "$hook.log"
 	stop_daemon
 	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
 	assert_success
@@ -211,6 +225,13 @@ pool() { # CLIENT FILTER
 	grep -q '^hivemon_pool_recommended_size{pool="bouncer"' "$BATS_TEST_TMPDIR/metrics"
 	[ "$(jq '.pools[0].name' "$BATS_TEST_TMPDIR/report.json")" = '"bouncer"' ]
 	[ "$(jq '.pools[0].pgbouncer_pool_size' "$BATS_TEST_TMPDIR/report.json")" -eq "$size" ]
+	# Every change was notified, as pool-resized, with its evidence.
+	run jq -rs '[.[].body | fromjson | .alerts[0] |
+		"\(.labels.alertname) \(.labels.pool) \(.annotations.transition) \(.labels.severity)"] |
+		unique | .[]' "$hook.log"
+	assert_output "pool-bouncer bouncer pool-resized info"
+	jq -rs '.[0].body | fromjson | .alerts[0].annotations.summary' "$hook.log" |
+		grep -qE '^pool-bouncer: PgBouncer default_pool_size 4 -> [0-9]+ \((ok|undersized): 4 open' 
 	grep 'default_pool_size' "$DAEMON_ERR" >&2
 	cat "$BATS_TEST_TMPDIR/apply.out" >&2
 	# 400 x 20 ms = 8 busy: it settles between 8 and 16.
