@@ -35,6 +35,14 @@ void pool_row_decide(struct pool_row *r, struct pool_tune_state *state)
 		b.min = r->cfg->min;
 		b.max = r->cfg->max;
 	}
+	if (!r->seen) {
+		/* Nothing to judge: the last size stands, nothing is applied. */
+		r->d = (struct pool_decision){.verdict = POOL_OK,
+					      .recommended = state->size ? state->size : b.min};
+		snprintf(r->d.why, sizeof(r->d.why), "no requests to %s in the window",
+			 r->endpoint);
+		return;
+	}
 	pool_tune_decide(&r->m, &b, state, &r->d);
 }
 

@@ -122,8 +122,7 @@ static void decide(struct pool_tuner *t, uint64_t now_ns)
 
 		pool_row_fill(&rows[i], p->cfg, pool_set_find(&t->set, &p->cfg->ep, NULL),
 			      t->set.window_ns);
-		if (rows[i].seen)
-			pool_row_decide(&rows[i], &p->state);
+		pool_row_decide(&rows[i], &p->state);
 	}
 	pool_rows_cap(rows, t->n, t->cfg);
 	for (size_t i = 0; i < t->n; i++) {
