@@ -139,7 +139,9 @@ static void store_alert(struct daemon *d, const struct alert_notice *n)
 	bool resolved = n->change == ALERT_RESOLVED;
 	struct store_alert_row row = {.rule = n->rule->name,
 				      .severity = severity_name(n->severity),
-				      .status = resolved ? "resolved" : "firing",
+				      .status = n->transition ? n->transition
+						: resolved    ? "resolved"
+							      : "firing",
 				      .value = n->value,
 				      .threshold = n->threshold,
 				      .at_ns = n->at_ns};
@@ -191,6 +193,15 @@ static void on_action(void *ctx, const struct alert_notice *n)
 
 	if (d->notifier && notifier_submit(d->notifier, n))
 		hlog(LOG_ERR, "%s: the action could not be queued for every target", n->rule->name);
+}
+
+/* A pool resize: to the pool's notify targets, and into the history
+ * (alerts table, status pool-resized). */
+static void on_pool_action(void *ctx, const struct alert_notice *n)
+{
+	if (n->rule->n_notify)
+		on_action(ctx, n);
+	store_alert(ctx, n);
 }
 
 static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
@@ -500,13 +511,13 @@ static void daemon_reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->rebalancer = rebalancer_new(cfg, on_action, d);
-	d->pools = pool_tuner_new(cfg, on_action, d);
+	d->pools = pool_tuner_new(cfg, on_pool_action, d);
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
 	     cfg->n_targets);
 	return;
 rejected:
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
-	d->pools = pool_tuner_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_pool_action, d);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -536,7 +547,7 @@ static int daemon_start(struct daemon *d)
 		return EXIT_RUNTIME;
 	restore_alert_state(d);
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
-	d->pools = pool_tuner_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_pool_action, d);
 	return 0;
 }
 

@@ -97,7 +97,7 @@ static void notify_resize(const struct pool_tuner *t, const struct pool_row *r)
 	};
 	char fingerprint[17];
 
-	if (!t->notify || !r->cfg->actions.n_notify || !r->cfg->actions.name)
+	if (!t->notify || !r->cfg->actions.name)
 		return;
 	n.at_ns = n.starts_at_ns = clock_ns(CLOCK_REALTIME);
 	snprintf(fingerprint, sizeof(fingerprint), "%016llx",

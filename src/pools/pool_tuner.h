@@ -5,7 +5,8 @@
  * as long as the shortest cooldown is gathered, each pool gets its verdict
  * and size (hysteresis carried from window to window, [postgres] caps
  * applied), and with tune = apply its PgBouncer is resized (at most once
- * per cooldown, logged with the evidence, notified as "pool-resized"). The
+ * per cooldown, logged with the evidence, handed to @notify as an
+ * ALERT_ACTION "pool-resized" for the targets and the history). The
  * window then starts again, so every decision measures the pool as the
  * last change left it. On free, PgBouncer's own size is put back.
  */

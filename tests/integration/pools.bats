@@ -191,6 +191,8 @@ pool() { # CLIENT FILTER
 		url = http://127.0.0.1:$(cat "$hook.port")/hook
 		[export]
 		listen = 127.0.0.1:$port
+		[store]
+		postgres = $PG_CONNINFO
 		[agent]
 		interval = 500ms
 		state_dir = $BATS_TEST_TMPDIR/state
@@ -230,6 +232,12 @@ pool() { # CLIENT FILTER
 		"\(.labels.alertname) \(.labels.pool) \(.annotations.transition) \(.labels.severity)"] |
 		unique | .[]' "$hook.log"
 	assert_output "pool-bouncer bouncer pool-resized info"
+	# ... and recorded in the history, with the size as the value.
+	[ "$(pg_sql "SELECT count(*) FROM hivemon.alerts WHERE rule = 'pool-bouncer'
+		AND status = 'pool-resized' AND labels->>'pool' = 'bouncer'")" -eq \
+		"$(jq -s length "$hook.log")" ]
+	[ "$(pg_sql "SELECT value FROM hivemon.alerts WHERE rule = 'pool-bouncer'
+		ORDER BY ts DESC LIMIT 1")" -eq "$size" ]
 	jq -rs '.[0].body | fromjson | .alerts[0].annotations.summary' "$hook.log" |
 		grep -qE '^pool-bouncer: PgBouncer default_pool_size 4 -> [0-9]+ \((ok|undersized): 4 open' 
 	grep 'default_pool_size' "$DAEMON_ERR" >&2
