@@ -102,9 +102,9 @@ enum pool_tune_mode { POOL_TUNE_OFF, POOL_TUNE_PLAN, POOL_TUNE_APPLY };
  * hivemon and, with tune = apply, resized through PgBouncer. */
 struct cfg_pool {
 	char *name;
-	char *endpoint;		 /* as written: HOST:PORT or a unix socket path */
-	struct endpoint ep;	 /* family 0 for a unix socket path */
-	char *pgbouncer;	 /* admin console conninfo, NULL: none */
+	char *endpoint;	    /* as written: HOST:PORT or a unix socket path */
+	struct endpoint ep; /* family 0 for a unix socket path */
+	char *pgbouncer;    /* admin console conninfo, NULL: none */
 	enum pool_tune_mode mode;
 	unsigned int min, max;
 	uint64_t cooldown_ns;
