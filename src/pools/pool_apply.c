@@ -54,7 +54,8 @@ enum pool_apply_result pool_apply(struct pool_applier *a, struct pool_row *r, ui
 	r->applied = true;
 	snprintf(r->action, sizeof(r->action), "PgBouncer default_pool_size %u -> %u (%s: %s)",
 		 now_size, size, pool_verdict_name(r->d.verdict), evidence);
-	hlog(LOG_NOTICE, "pools: pool %s: %s; %s", cfg->name, r->action, r->d.why);
+	hlog(LOG_NOTICE, "pools: pool %s: %s; %s%s%s", cfg->name, r->action, r->d.why,
+	     r->cap[0] ? "; " : "", r->cap);
 	return POOL_APPLY_CHANGED;
 }
 

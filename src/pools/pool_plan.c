@@ -56,6 +56,8 @@ static void cap_server(struct pool_row *rows, size_t n, const struct cfg_postgre
 
 	for (size_t i = 0; i < n && k < 64; i++)
 		if (rows[i].seen && pg_limits_serves(l, &rows[i].ep)) {
+			rows[i].server = server->name;
+			rows[i].limits = *l;
 			idx[k] = i;
 			sizes[k++] = rows[i].d.recommended;
 			ours += (int)rows[i].m.open;
@@ -136,6 +138,15 @@ json_t *pool_row_json(const struct pool_row *r)
 	json_object_set_new(o, "stepped", json_boolean(r->d.stepped));
 	json_object_set_new(o, "why", json_string(r->d.why));
 	json_object_set_new(o, "capped", nullable_string(r->cap));
+	if (r->server)
+		json_object_set_new(
+			o, "server",
+			json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", r->server,
+				  "max_connections", r->limits.max_connections,
+				  "superuser_reserved_connections", r->limits.superuser_reserved,
+				  "active", r->limits.active, "idle", r->limits.idle,
+				  "idle_in_transaction", r->limits.idle_in_transaction, "other",
+				  r->limits.other));
 	json_object_set_new(o, "mode",
 			    r->cfg ? json_string(pool_tune_mode_name(r->cfg->mode)) : json_null());
 	json_object_set_new(o, "applied", json_boolean(r->applied));

@@ -15,6 +15,7 @@
 #include "cmd/config.h"
 #include "core/pool_tune.h"
 #include "pools/pool_measure.h"
+#include "postgres/pg_limits.h"
 
 struct pool_row {
 	const struct cfg_pool *cfg; /* NULL: a pool seen, not configured */
@@ -25,6 +26,9 @@ struct pool_row {
 	struct pool_measure m;
 	struct pool_decision d;
 	char cap[200]; /* why the size was capped, "" when it was not */
+	/* The [postgres] server the endpoint reaches, when one does. */
+	const char *server; /* its section name, NULL: none */
+	struct pg_limits limits;
 	/* What was done: "" (nothing), or the change and its outcome. */
 	bool applied;
 	char action[512];

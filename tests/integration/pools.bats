@@ -117,10 +117,13 @@ pool() { # CLIENT FILTER
 	[ "$(pool pgb-over .open_min)" -eq 40 ]
 	[ "$(pool pgb-over .verdict)" = '"oversized"' ]
 	[ "$(pool pgb-over .recommended_size)" -eq 5 ]
-	# Little: 100 req/s x ~10.5 ms ~= 1 busy (Poisson arrivals over 3 s).
+	# pgbench keeps its schedule of 100/s (Poisson arrivals over 3 s); each
+	# takes at least the 10 ms sleep; ~1 busy, far below 40 even when a
+	# loaded machine slows the server down.
 	assert_between "$(pool pgb-over .rate)" 70 130
-	assert_between "$(pool pgb-over .busy_mean)" 0.6 1.6
-	assert_between "$(pool pgb-over .p95_ns)" 10000000 40000000
+	assert_between "$(pool pgb-over .p50_ns)" 10000000 100000000
+	assert_between "$(pool pgb-over .busy_mean)" 0.7 4
+	assert_between "$(pool pgb-over .busy_peak)" 0.7 20
 }
 
 @test "pools: 4 connections asked for 400 x 20 ms are undersized: a step up" {
@@ -137,10 +140,13 @@ pool() { # CLIENT FILTER
 		[6, (.little | ceil)] | max' "$POOLS")
 	[ "$(pool pgb-under .recommended_size)" -eq "$want" ]
 	[ "$(pool pgb-under .stepped)" = true ]
-	# 4 connections busy all the time serve 4 / 20.x ms.
-	assert_between "$(pool pgb-under .busy_mean)" 3.6 4.05
-	assert_between "$(pool pgb-under .rate)" 170 200
-	assert_between "$(pool pgb-under .p50_ns)" 19000000 21500000
+	# 4 connections busy all the time, each exchange at least the 20 ms
+	# sleep: at most 4 busy and 4 / 20 ms = 200 requests/s, plus the 4
+	# exchanges under way when the 3 s window opened (counted whole when
+	# they end in it): 4 x 20-50 ms / 3 s busy, 4 / 3 s requests/s.
+	assert_between "$(pool pgb-under .busy_mean)" 3.6 4.07
+	assert_between "$(pool pgb-under .p50_ns)" 20000000 60000000
+	assert_between "$(pool pgb-under .rate)" 60 201.4
 }
 
 @test "pools: a connection per transaction is no-pooling" {
@@ -149,7 +155,8 @@ pool() { # CLIENT FILTER
 	sleep 0.5
 	pools_json --comm pgb-conn --windows 6
 	[ "$(pool pgb-conn .verdict)" = '"no-pooling"' ]
-	assert_between "$(pool pgb-conn .connects_per_s)" 30 70
+	# pgbench -R 50 -C: at most ~50 connects/s (fewer when set-up is slow).
+	assert_between "$(pool pgb-conn .connects_per_s)" 10 70
 	# Each connection: the start-up exchange, the query, the goodbye.
 	ratio=$(jq -r '.pools[] | select(.client == "pgb-conn") | .rate / .connects_per_s' "$POOLS")
 	assert_between "$ratio" 1.9 3.1
@@ -169,6 +176,10 @@ pool() { # CLIENT FILTER
 	[ "$(pool pgb-b .open)" -eq 8 ]
 	pool pgb-a .capped | grep -q 'max_connections 24 - 3 reserved'
 	pool pgb-b .capped | grep -q 'allows 21 connections'
+	[ "$(pool pgb-a .server.max_connections)" -eq 24 ]
+	[ "$(pool pgb-a .server.superuser_reserved_connections)" -eq 3 ]
+	# pg_stat_activity saw both clients' 16 connections (hivemon's own left out).
+	[ "$(pool pgb-a '.server | .active + .idle + .idle_in_transaction + .other')" -ge 16 ]
 	sum=$(jq '[.pools[] | select(.client == "pgb-a" or .client == "pgb-b") |
 		.recommended_size] | add' "$POOLS")
 	# The share is what is left by the other clients (PgBouncer's server
@@ -212,47 +223,54 @@ pool() { # CLIENT FILTER
 	# Clients give up on a request 250 ms late (-L): without it, the
 	# backlog of the first seconds is served at the pool's full speed once
 	# it grows, and that burst would be sized too.
+	local started=$SECONDS
 	bench pgb-apply "$BATS_TEST_TMPDIR/apply.out" "$VIA_BOUNCER" -f "$PG_DIR/q20.sql" \
 		-c 40 -R 400 -L 250 -T 16 -P 2
-	wait "${PGB_PIDS[1]}"
+	# The size under load, before the last window (which has less traffic
+	# as pgbench stops, and may shrink the pool: the demand did drop).
+	sleep $((started + 14 - SECONDS))
 	size=$(pool_size)
+	psql "$ADMIN" -XAtc "SHOW POOLS" | grep '^postgres|' >&2
 	curl -sf "http://127.0.0.1:$port/metrics" >"$BATS_TEST_TMPDIR/metrics"
 	curl -sf "http://127.0.0.1:$port/api/v1/report" >"$BATS_TEST_TMPDIR/report.json"
+	wait "${PGB_PIDS[1]}"
 	wait_until 5 all_notified "$hook.log"
 	stop_daemon
-	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
-	assert_success
-	grep -qE "^hivemon_pool_connections\{pool=\"bouncer\",client=\"pgbouncer\",endpoint=\"127.0.0.1:$PG_PORT\",state=\"open\"\} [0-9]+$" \
-		"$BATS_TEST_TMPDIR/metrics"
-	grep -q '^hivemon_pool_recommended_size{pool="bouncer"' "$BATS_TEST_TMPDIR/metrics"
-	[ "$(jq '.pools[0].name' "$BATS_TEST_TMPDIR/report.json")" = '"bouncer"' ]
-	[ "$(jq '.pools[0].pgbouncer_pool_size' "$BATS_TEST_TMPDIR/report.json")" -eq "$size" ]
-	# Every change was notified, as pool-resized, with its evidence.
-	run jq -rs '[.[].body | fromjson | .alerts[0] |
-		"\(.labels.alertname) \(.labels.pool) \(.annotations.transition) \(.labels.severity)"] |
-		unique | .[]' "$hook.log"
-	assert_output "pool-bouncer bouncer pool-resized info"
-	# ... and recorded in the history, with the size as the value.
-	[ "$(pg_sql "SELECT count(*) FROM hivemon.alerts WHERE rule = 'pool-bouncer'
-		AND status = 'pool-resized' AND labels->>'pool' = 'bouncer'")" -eq \
-		"$(jq -s length "$hook.log")" ]
-	[ "$(pg_sql "SELECT value FROM hivemon.alerts WHERE rule = 'pool-bouncer'
-		ORDER BY ts DESC LIMIT 1")" -eq "$size" ]
-	jq -rs '.[0].body | fromjson | .alerts[0].annotations.summary' "$hook.log" |
-		grep -qE '^pool-bouncer: PgBouncer default_pool_size 4 -> [0-9]+ \((ok|undersized): 4 open' 
 	grep 'default_pool_size' "$DAEMON_ERR" >&2
 	cat "$BATS_TEST_TMPDIR/apply.out" >&2
-	# 400 x 20 ms = 8 busy: it settles between 8 and 16.
+	# 400 x 20 ms = 8 busy: it settles between 8 and 16, a size hivemon set.
 	assert_between "$size" 8 16
-	[ "$(grep -c 'pools: pool bouncer: PgBouncer default_pool_size' "$DAEMON_ERR")" -ge 2 ]
+	grep -qE "pools: pool bouncer: PgBouncer default_pool_size [0-9]+ -> $size " "$DAEMON_ERR"
 	grep -qE 'default_pool_size 4 -> [0-9]+ ' "$DAEMON_ERR"
 	# Latency of the first 2 s (pool 4, requests queue) against the last 2 s.
 	first=$(awk '/^progress: 2\.0 s/ { print $7 }' "$BATS_TEST_TMPDIR/apply.out")
 	last=$(awk '/^progress: 16\.0 s/ { print $7 }' "$BATS_TEST_TMPDIR/apply.out")
 	awk -v f="$first" -v l="$last" 'BEGIN { exit !(l < 60 && l * 3 < f) }' ||
 		fail "latency $first ms -> $last ms"
+	# /metrics and /api/v1/report show the tuner's pool.
+	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+	assert_success
+	grep -qE "^hivemon_pool_connections\{pool=\"bouncer\",client=\"pgbouncer\",endpoint=\"127.0.0.1:$PG_PORT\",state=\"open\"\} [0-9]+$" \
+		"$BATS_TEST_TMPDIR/metrics"
+	grep -q '^hivemon_pool_recommended_size{pool="bouncer"' "$BATS_TEST_TMPDIR/metrics"
+	[ "$(jq '.pools[0].name' "$BATS_TEST_TMPDIR/report.json")" = '"bouncer"' ]
+	assert_between "$(jq '.pools[0].pgbouncer_pool_size' "$BATS_TEST_TMPDIR/report.json")" 4 50
+	# Every change was notified, as pool-resized, with its evidence ...
+	run jq -rs '[.[].body | fromjson | .alerts[0] |
+		"\(.labels.alertname) \(.labels.pool) \(.annotations.transition) \(.labels.severity)"] |
+		unique | .[]' "$hook.log"
+	assert_output "pool-bouncer bouncer pool-resized info"
+	jq -rs '.[0].body | fromjson | .alerts[0].annotations.summary' "$hook.log" |
+		grep -qE '^pool-bouncer: PgBouncer default_pool_size 4 -> [0-9]+ \((ok|undersized): 4 open'
+	# ... and recorded in the history, the new size as the value.
+	[ "$(pg_sql "SELECT count(*) FROM hivemon.alerts WHERE rule = 'pool-bouncer'
+		AND status = 'pool-resized' AND labels->>'pool' = 'bouncer'")" -eq \
+		"$(jq -s length "$hook.log")" ]
+	last_set=$(grep -oE 'default_pool_size [0-9]+ -> [0-9]+' "$DAEMON_ERR" | tail -1 | awk '{ print $4 }')
+	[ "$(pg_sql "SELECT value FROM hivemon.alerts WHERE rule = 'pool-bouncer'
+		ORDER BY ts DESC LIMIT 1")" -eq "$last_set" ]
 	# Stopped: PgBouncer's own size is back.
-	grep -q "default_pool_size back to 4 (was $size)" "$DAEMON_ERR"
+	grep -q "default_pool_size back to 4 (was $last_set)" "$DAEMON_ERR"
 	[ "$(pool_size)" -eq 4 ]
 }
 
