@@ -29,8 +29,8 @@ enum pool_apply_result pool_apply(struct pool_applier *a, struct pool_row *r, ui
 	char err[256], evidence[200];
 	bool apply = force || cfg->mode == POOL_TUNE_APPLY;
 
-	if (!cfg->pgbouncer || cfg->mode == POOL_TUNE_OFF || !r->seen || !size ||
-	    (!force && cooling(a, now_ns)))
+	if (!cfg->pgbouncer || !r->seen || !size ||
+	    (!force && (cfg->mode == POOL_TUNE_OFF || cooling(a, now_ns))))
 		return POOL_APPLY_NONE;
 	a->last_try_ns = now_ns;
 	if (pgbouncer_pool_size(cfg->pgbouncer, &now_size, err, sizeof(err)))
