@@ -8,7 +8,6 @@
 #include "pools/pool_measure.h"
 #include "pools/pool_plan.h"
 #include "pools/pool_tuner.h"
-#include "util/clock.h"
 #include "util/log.h"
 
 struct pool_runtime {
@@ -87,28 +86,14 @@ struct pool_tuner *pool_tuner_new(const struct config *cfg, alert_notice_fn noti
 /* Tells the pool's notify targets about a resize. */
 static void notify_resize(const struct pool_tuner *t, const struct pool_row *r)
 {
-	struct alert_notice n = {
-		.rule = &r->cfg->actions,
-		.change = ALERT_ACTION,
-		.severity = SEV_INFO,
-		.value = r->d.recommended,
-		.text = r->action,
-		.transition = "pool-resized",
-	};
-	char fingerprint[17];
-
 	if (!t->notify || !r->cfg->actions.name)
 		return;
-	n.at_ns = n.starts_at_ns = clock_ns(CLOCK_REALTIME);
-	snprintf(fingerprint, sizeof(fingerprint), "%016llx",
-		 (unsigned long long)(n.at_ns * 0x9e3779b97f4a7c15ULL));
-	n.fingerprint = fingerprint;
-	n.labels = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "alertname", r->cfg->actions.name,
-			     "severity", "info", "host", t->host, "pool", r->cfg->name, "endpoint",
-			     r->endpoint, "verdict", pool_verdict_name(r->d.verdict));
-	if (n.labels)
-		t->notify(t->notify_ctx, &n);
-	json_decref(n.labels);
+	alert_notify_action(&r->cfg->actions, "pool-resized", r->action, r->d.recommended,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "alertname",
+				      r->cfg->actions.name, "severity", "info", "host", t->host,
+				      "pool", r->cfg->name, "endpoint", r->endpoint, "verdict",
+				      pool_verdict_name(r->d.verdict)),
+			    t->notify, t->notify_ctx);
 }
 
 static void decide(struct pool_tuner *t, uint64_t now_ns)
