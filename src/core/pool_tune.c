@@ -113,6 +113,11 @@ void pool_tune_decide(const struct pool_measure *m, const struct pool_bounds *b,
 		decide_pinned(m, b, d);
 	} else {
 		d->recommended = settle(clamp(ceil(d->little), b), state);
+		/* Never saturated in the window: no request waited for a
+		 * connection, so a longer tail alone does not grow the pool. */
+		if (m->open_known && d->recommended > m->open &&
+		    m->busy_peak <= m->open - POOL_SPARE)
+			d->recommended = m->open > b->min ? m->open : b->min;
 		if (m->open_known && m->busy_peak < POOL_OVERSIZED_RATIO * m->open &&
 		    d->recommended < m->open)
 			d->verdict = POOL_OVERSIZED;

@@ -22,7 +22,10 @@
  * single exchanges would be a different, faster kind of request: a health
  * check, a connection set-up); when it exceeds POOL_VEGAS_BETA the server
  * is queueing, and a bigger pool would only move the queue there, so the
- * size does not step up. Clamped to [min, max]; a new size within
+ * size does not step up. A pool that is not pinned grows only when its
+ * busy peak came within POOL_SPARE of its open connections: when no
+ * sub-window saturated it, a longer tail (a slower server) alone does not
+ * make it grow. Clamped to [min, max]; a new size within
  * POOL_HYSTERESIS of the previous one keeps the previous one.
  */
 #ifndef HIVEMON_CORE_POOL_TUNE_H
@@ -41,6 +44,7 @@
 #define POOL_MIN_CONNECTS     3
 #define POOL_VEGAS_BETA	      6.0
 #define POOL_HYSTERESIS	      0.2 /* fraction of the previous size (at least 2) */
+#define POOL_SPARE	      1.0 /* busy peak this far below open: never saturated */
 
 enum pool_verdict { POOL_OK, POOL_UNDERSIZED, POOL_OVERSIZED, POOL_NO_POOLING };
 

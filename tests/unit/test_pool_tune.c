@@ -80,6 +80,25 @@ static void test_undersized_steps_up(void **unused)
 	assert_int_equal(d.recommended, 11);
 }
 
+/* At 14 with a slower server (p95 33 ms): Little says 18, but the busy
+ * peak never came near 14, so the pool keeps its size. */
+static void test_no_growth_without_saturation(void **unused)
+{
+	struct pool_measure m = window(14, 420, 22.4, 11.8); /* busy 9.4 */
+	struct pool_tune_state s = {.size = 14};
+	struct pool_decision d;
+
+	m.p95_ns = 33 * MS;
+	pool_tune_decide(&m, &bounds, &s, &d);
+	assert_true(d.little > 17);
+	assert_int_equal(d.verdict, POOL_OK);
+	assert_int_equal(d.recommended, 14);
+	/* Saturated at moments (peak 13.5 of 14): it grows. */
+	m.busy_peak = 13.5;
+	pool_tune_decide(&m, &bounds, &s, &d);
+	assert_int_equal(d.recommended, 18);
+}
+
 static void test_step_is_bounded_by_max(void **unused)
 {
 	struct pool_measure m = window(48, 4800, 10, 48);
@@ -199,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_undersized_steps_up),
 		cmocka_unit_test(test_step_is_bounded_by_max),
+		cmocka_unit_test(test_no_growth_without_saturation),
 		cmocka_unit_test(test_vegas_holds_step),
 		cmocka_unit_test(test_no_pooling),
 		cmocka_unit_test(test_ok),
