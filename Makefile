@@ -28,7 +28,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-LAYERS := util core kernel probes analysis report alert export store postgres top rebalance cmd
+LAYERS := util core kernel probes analysis report alert export store postgres top rebalance pools cmd
 SRCS := $(wildcard $(LAYERS:%=src/%/*.c))
 OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))

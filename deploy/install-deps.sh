@@ -5,7 +5,7 @@ set -eu
 
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
 libinih-dev libjansson-dev libcurl4-openssl-dev libssl-dev libncurses-dev
-libmicrohttpd-dev libpq-dev postgresql openssl
+libmicrohttpd-dev libpq-dev postgresql pgbouncer openssl
 libcmocka-dev bats bats-assert bats-support jq tmux wrk python3 python3-yaml curl iproute2
 prometheus prometheus-alertmanager clang-format nginx-light scdoc mandoc
 libjemalloc2 libtcmalloc-minimal4 procps util-linux time"

@@ -8,6 +8,7 @@
 
 #include "alert/alert.h"
 #include "core/trend.h"
+#include "util/clock.h"
 #include "util/rfc3339.h"
 
 /* One alert instance: a rule applied to one series. */
@@ -39,6 +40,31 @@ static const char *const change_names[] = {
 	[ALERT_RESOLVED] = "resolved",	 [ALERT_REPEAT] = "repeat",
 	[ALERT_ACTION] = "action",
 };
+
+void alert_notify_action(const struct cfg_alert *rule, const char *transition, const char *text,
+			 double value, json_t *labels, alert_notice_fn fn, void *ctx)
+{
+	struct alert_notice n = {
+		.rule = rule,
+		.change = ALERT_ACTION,
+		.severity = SEV_INFO,
+		.value = value,
+		.labels = labels,
+		.text = text,
+		.transition = transition,
+	};
+	char fingerprint[17];
+
+	if (labels && fn) {
+		n.at_ns = n.starts_at_ns = clock_ns(CLOCK_REALTIME);
+		/* Each action is its own notification. */
+		snprintf(fingerprint, sizeof(fingerprint), "%016llx",
+			 (unsigned long long)(n.at_ns * 0x9e3779b97f4a7c15ULL));
+		n.fingerprint = fingerprint;
+		fn(ctx, &n);
+	}
+	json_decref(labels);
+}
 
 const char *alert_change_name(enum alert_change change)
 {
@@ -377,6 +403,8 @@ static unsigned int metric_data(enum metric_source source)
 	case METRIC_TCP_CONNECT_LATENCY:
 	case METRIC_TCP_CONNECT_ERRORS:
 	case METRIC_POOL_RECOMMENDED_SIZE:
+	case METRIC_POOL_BUSY:
+	case METRIC_POOL_VERDICT:
 	case METRIC_TCP_RTT:
 	case METRIC_TCP_REQUEST_LATENCY:
 	case METRIC_TCP_RETRANSMITS:

@@ -64,9 +64,17 @@ struct alert_notice {
 	json_t *labels;		 /* alertname, severity, host, comm, pid, metric labels */
 	const char *fingerprint; /* 16 hex digits, stable across tiers */
 	const char *text;	 /* ALERT_ACTION: what was done, with the evidence */
+	const char *transition;	 /* ALERT_ACTION: its name ("pool-resized"); NULL: "action" */
 };
 
 typedef void (*alert_notice_fn)(void *ctx, const struct alert_notice *notice);
+
+/* Hands @fn an ALERT_ACTION notice of @rule, now, severity info: what
+ * hivemon did on the host (@text, with its evidence), named @transition
+ * (NULL: "action"), with @value and @labels (taken over; NULL is out of
+ * memory, then nothing is sent). Used by the rebalancer and the pool tuner. */
+void alert_notify_action(const struct cfg_alert *rule, const char *transition, const char *text,
+			 double value, json_t *labels, alert_notice_fn fn, void *ctx);
 
 struct alert_engine;
 

@@ -64,8 +64,8 @@ static json_t *annotations(const struct alert_notice *n)
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "summary",
 			 n->rule->summary ? n->rule->summary : summary, "description", summary,
 			 "value", value, "threshold", threshold, "metric", n->rule->metric_name,
-			 "transition", alert_change_name(n->change), "previous_severity",
-			 severity_name(n->previous));
+			 "transition", n->transition ? n->transition : alert_change_name(n->change),
+			 "previous_severity", severity_name(n->previous));
 }
 
 static json_t *webhook_alert(const struct alert_notice *n)

@@ -13,6 +13,7 @@
 #include "cmd/child.h"
 #include "cmd/cli.h"
 #include "util/clock.h"
+#include "pools/pool_plan.h"
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "report/report.h"
@@ -190,6 +191,8 @@ static int print_report(const struct report_args *args, const struct snapshot *t
 	if (args->json) {
 		json_t *doc = report_to_json(total);
 
+		if (doc)
+			json_object_set_new(doc, "pools", pool_snapshot_json(total));
 		if (doc && checks)
 			json_object_set_new(doc, "checks", checks_to_json(&results));
 		err = !doc || json_dumpf(doc, stdout, JSON_INDENT(2)) ? -EIO : 0;

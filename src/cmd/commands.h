@@ -15,6 +15,7 @@ int cmd_top(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_rebalance(int argc, char **argv);
+int cmd_pools(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

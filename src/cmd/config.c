@@ -52,6 +52,9 @@ static int load(struct parser *p, struct config **out)
 	for (size_t i = 0; i < p->cfg->n_groups; i++)
 		free(p->group_notify[i].text);
 	free(p->group_notify);
+	for (size_t i = 0; i < p->cfg->n_pools; i++)
+		free(p->pool_notify[i].text);
+	free(p->pool_notify);
 	print_problems(p);
 	if (p->n_errors) {
 		config_free(p->cfg);
@@ -101,6 +104,14 @@ const struct cfg_group *config_group(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+const struct cfg_pool *config_pool(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_pools; i++)
+		if (!strcmp(cfg->pools[i].name, name))
+			return &cfg->pools[i];
+	return NULL;
+}
+
 static void alert_free(struct cfg_alert *a)
 {
 	free(a->name);
@@ -137,5 +148,11 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		group_free(&cfg->groups[i]);
 	free(cfg->groups);
+	for (size_t i = 0; i < cfg->n_postgres; i++)
+		postgres_free(&cfg->postgres[i]);
+	free(cfg->postgres);
+	for (size_t i = 0; i < cfg->n_pools; i++)
+		pool_free(&cfg->pools[i]);
+	free(cfg->pools);
 	free(cfg);
 }

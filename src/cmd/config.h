@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The daemon's configuration: an INI file (libinih) with [agent], [export],
- * [store], [webhook "name"], [alertmanager "name"] and [alert "name"]
- * sections. Loading validates everything and reports each problem as
+ * [store], [webhook "name"], [alertmanager "name"], [alert "name"],
+ * [group "name"], [postgres "name"] and [pool "name"] sections. Loading validates everything and reports each problem as
  * "file:line: message"; a config with any problem is rejected whole.
  */
 #ifndef HIVEMON_CONFIG_H
@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "core/probe_opts.h"
+#include "core/snapshot.h"
 #include "rebalance/group.h"
 #include "util/parse.h"
 
@@ -88,6 +89,31 @@ struct cfg_group {
 	int line;
 };
 
+/* [postgres "name"]: a PostgreSQL server hivemon may query read-only. */
+struct cfg_postgres {
+	char *name;
+	char *conninfo; /* libpq conninfo or URI */
+	int line;
+};
+
+enum pool_tune_mode { POOL_TUNE_OFF, POOL_TUNE_PLAN, POOL_TUNE_APPLY };
+
+/* [pool "name"]: the connections of clients to one endpoint, sized by
+ * hivemon and, with tune = apply, resized through PgBouncer. */
+struct cfg_pool {
+	char *name;
+	char *endpoint;	    /* as written: HOST:PORT or a unix socket path */
+	struct endpoint ep; /* family 0 for a unix socket path */
+	char *pgbouncer;    /* admin console conninfo, NULL: none */
+	enum pool_tune_mode mode;
+	unsigned int min, max;
+	uint64_t cooldown_ns;
+	/* Resizes are notified as the actions of this rule (named
+	 * "pool-NAME", notify = the pool's targets). */
+	struct cfg_alert actions;
+	int line;
+};
+
 struct config {
 	char *path;
 
@@ -111,6 +137,10 @@ struct config {
 	size_t n_alerts;
 	struct cfg_group *groups;
 	size_t n_groups;
+	struct cfg_postgres *postgres;
+	size_t n_postgres;
+	struct cfg_pool *pools;
+	size_t n_pools;
 };
 
 /*
@@ -126,6 +156,8 @@ void config_free(struct config *cfg);
 
 const struct cfg_target *config_target(const struct config *cfg, const char *name);
 const struct cfg_group *config_group(const struct config *cfg, const char *name);
+const struct cfg_pool *config_pool(const struct config *cfg, const char *name);
+const char *pool_tune_mode_name(enum pool_tune_mode mode);
 
 /* Every accepted key as "SECTION KEY" lines, sorted ("agent interval",
  * "webhook url"): the table the parser uses. 0, or -ENOMEM. */

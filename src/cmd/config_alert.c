@@ -193,4 +193,5 @@ void config_validate(struct parser *p)
 	for (size_t i = 0; i < cfg->n_alerts; i++)
 		validate_alert(p, &cfg->alerts[i], &p->raw[i]);
 	validate_groups(p);
+	validate_pools(p);
 }

@@ -96,7 +96,8 @@ static void open_alert(struct parser *p, char *name)
 	alerts[p->index].line = p->section_line;
 }
 
-/* [webhook "x"], [alertmanager "x"], [alert "x"] or [group "x"]; @name is owned. */
+/* [webhook "x"], [alertmanager "x"], [alert "x"], [group "x"], [postgres "x"]
+ * or [pool "x"]; @name is owned. A [postgres] and a [pool] may share a name. */
 static void open_named(struct parser *p, const char *section, char *name)
 {
 	int first;
@@ -108,7 +109,8 @@ static void open_named(struct parser *p, const char *section, char *name)
 		free(name);
 		return;
 	}
-	if (named_section_exists(p, name, &first)) {
+	if (strncmp(section, "postgres", 8) && strncmp(section, "pool", 4) &&
+	    named_section_exists(p, name, &first)) {
 		problem(p, p->section_line, "duplicate name \"%s\" (first at line %d)", name,
 			first);
 		free(name);
@@ -123,6 +125,12 @@ static void open_named(struct parser *p, const char *section, char *name)
 	} else if (!strncmp(section, "group", 5)) {
 		p->kind = SEC_GROUP;
 		open_group(p, name);
+	} else if (!strncmp(section, "postgres", 8)) {
+		p->kind = SEC_POSTGRES;
+		open_postgres(p, name);
+	} else if (!strncmp(section, "pool", 4)) {
+		p->kind = SEC_POOL;
+		open_pool(p, name);
 	} else {
 		p->kind = SEC_ALERT;
 		open_alert(p, name);
@@ -152,13 +160,15 @@ static void open_section(struct parser *p, const char *section)
 		}
 	if ((name = section_name(section, "webhook")) || (name = section_name(section, "alert")) ||
 	    (name = section_name(section, "alertmanager")) ||
-	    (name = section_name(section, "group"))) {
+	    (name = section_name(section, "group")) || (name = section_name(section, "postgres")) ||
+	    (name = section_name(section, "pool"))) {
 		open_named(p, section, name);
 		return;
 	}
 	problem(p, p->section_line,
 		"unknown section [%s] (expected agent, export, store, webhook \"NAME\", "
-		"alertmanager \"NAME\", alert \"NAME\" or group \"NAME\")",
+		"alertmanager \"NAME\", alert \"NAME\", group \"NAME\", postgres \"NAME\" or "
+		"pool \"NAME\")",
 		section);
 }
 

@@ -261,6 +261,14 @@ static const struct config_key keys[] = {
 	{SEC_GROUP, "steer", group_steer},
 	{SEC_GROUP, "scale_out", group_command, GK_SCALE_OUT},
 	{SEC_GROUP, "scale_in", group_command, GK_SCALE_IN},
+	{SEC_POSTGRES, "conninfo", postgres_conninfo},
+	{SEC_POOL, "endpoint", pool_key, PK_ENDPOINT},
+	{SEC_POOL, "pgbouncer", pool_key, PK_PGBOUNCER},
+	{SEC_POOL, "tune", pool_key, PK_TUNE},
+	{SEC_POOL, "min", pool_key, PK_MIN},
+	{SEC_POOL, "max", pool_key, PK_MAX},
+	{SEC_POOL, "cooldown", pool_key, PK_COOLDOWN},
+	{SEC_POOL, "notify", pool_key, PK_NOTIFY},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -282,6 +290,8 @@ static const char *section_word(enum section_kind kind)
 		[SEC_ALERTMANAGER] = "alertmanager",
 		[SEC_ALERT] = "alert",
 		[SEC_GROUP] = "group",
+		[SEC_POSTGRES] = "postgres",
+		[SEC_POOL] = "pool",
 	};
 
 	return words[kind];

@@ -25,6 +25,8 @@ enum section_kind {
 	SEC_ALERTMANAGER,
 	SEC_ALERT,
 	SEC_GROUP,
+	SEC_POSTGRES,
+	SEC_POOL,
 };
 
 /* Keys of an [alert] section; kept raw until the metric (and unit) is known. */
@@ -81,6 +83,7 @@ struct parser {
 	size_t index;			/* into targets or alerts */
 	struct raw_alert *raw;		/* parallel to cfg->alerts */
 	struct raw_value *group_notify; /* parallel to cfg->groups */
+	struct raw_value *pool_notify;	/* parallel to cfg->pools */
 	/* keys seen in the current singleton section occurrence */
 	char seen[64][32];
 	size_t n_seen;
@@ -125,5 +128,15 @@ void parse_notify(struct parser *p, struct cfg_alert *a, const struct raw_value 
 void open_group(struct parser *p, char *name);
 void validate_groups(struct parser *p);
 void group_free(struct cfg_group *g);
+
+/* config_postgres.c: [postgres "x"] and [pool "x"] keys and their checks. */
+void open_postgres(struct parser *p, char *name);
+void open_pool(struct parser *p, char *name);
+void postgres_conninfo(struct parser *p, const char *value, int arg);
+enum pool_key { PK_ENDPOINT, PK_PGBOUNCER, PK_TUNE, PK_MIN, PK_MAX, PK_COOLDOWN, PK_NOTIFY };
+void pool_key(struct parser *p, const char *value, int arg);
+void validate_pools(struct parser *p);
+void postgres_free(struct cfg_postgres *pg);
+void pool_free(struct cfg_pool *pl);
 
 #endif

@@ -18,6 +18,7 @@
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "cmd/config.h"
+#include "pools/pool_tuner.h"
 #include "rebalance/rebalancer.h"
 #include "alert/deliver.h"
 #include "export/export.h"
@@ -48,6 +49,7 @@ struct daemon {
 	bool alerts_changed;	       /* since the alert state was last saved */
 	struct rebalancer *rebalancer; /* [group] sections; NULL when none */
 	struct held_findings *held;    /* findings over intervals, for the exporter */
+	struct pool_tuner *pools;      /* [pool] sections; NULL when none */
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -118,6 +120,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
 	if (d->exporter)
 		exporter_set_findings(d->exporter, held_report(d->held, snap));
+	if (d->exporter && d->pools)
+		exporter_set_pools(d->exporter, pool_tuner_json(d->pools));
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
@@ -142,7 +146,9 @@ static void store_alert(struct daemon *d, const struct alert_notice *n)
 	bool resolved = n->change == ALERT_RESOLVED;
 	struct store_alert_row row = {.rule = n->rule->name,
 				      .severity = severity_name(n->severity),
-				      .status = resolved ? "resolved" : "firing",
+				      .status = n->transition ? n->transition
+						: resolved    ? "resolved"
+							      : "firing",
 				      .value = n->value,
 				      .threshold = n->threshold,
 				      .at_ns = n->at_ns};
@@ -194,6 +200,15 @@ static void on_action(void *ctx, const struct alert_notice *n)
 
 	if (d->notifier && notifier_submit(d->notifier, n))
 		hlog(LOG_ERR, "%s: the action could not be queued for every target", n->rule->name);
+}
+
+/* A pool resize: to the pool's notify targets, and into the history
+ * (alerts table, status pool-resized). */
+static void on_pool_action(void *ctx, const struct alert_notice *n)
+{
+	if (n->rule->n_notify)
+		on_action(ctx, n);
+	store_alert(ctx, n);
 }
 
 static void refresh_alertmanagers(struct daemon *d, uint64_t now_mono)
@@ -293,6 +308,7 @@ static void run_interval(struct daemon *d)
 	refresh_alertmanagers(d, clock_ns(CLOCK_MONOTONIC));
 	rebalancer_step(d->rebalancer, d->collector, windows_latest(d->windows),
 			clock_ns(CLOCK_MONOTONIC));
+	pool_tuner_step(d->pools, windows_latest(d->windows), clock_ns(CLOCK_MONOTONIC));
 	daemon_publish(d, windows_latest(d->windows));
 }
 
@@ -467,6 +483,8 @@ static void daemon_reload(struct daemon *d)
 	/* Groups start over from the new config: what was moved goes back. */
 	rebalancer_free(d->rebalancer, d->collector);
 	d->rebalancer = NULL;
+	pool_tuner_free(d->pools);
+	d->pools = NULL;
 	new_probes = !same_probes(&cfg->probe, &d->cfg->probe);
 	if (!same_windows(d, cfg) || new_probes) {
 		windows = new_windows(cfg);
@@ -500,11 +518,13 @@ static void daemon_reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->rebalancer = rebalancer_new(cfg, on_action, d);
+	d->pools = pool_tuner_new(cfg, on_pool_action, d);
 	hlog(LOG_NOTICE, "reloaded %s: %zu rules, %zu targets", d->config_path, cfg->n_alerts,
 	     cfg->n_targets);
 	return;
 rejected:
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_pool_action, d);
 	windows_free(windows);
 	config_free(cfg);
 	hlog(LOG_ERR, "reload rejected: the new config could not start; keeping the running one");
@@ -534,6 +554,7 @@ static int daemon_start(struct daemon *d)
 		return EXIT_RUNTIME;
 	restore_alert_state(d);
 	d->rebalancer = rebalancer_new(d->cfg, on_action, d);
+	d->pools = pool_tuner_new(d->cfg, on_pool_action, d);
 	return 0;
 }
 
@@ -542,6 +563,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->alerts && d->alerts_changed)
 		save_alert_state(d);
 	rebalancer_free(d->rebalancer, d->collector);
+	pool_tuner_free(d->pools);
 	consumers_close(d);
 	/* Pending notifications are already on disk; this only stops sending. */
 	notifier_close(d->notifier);

@@ -15,6 +15,7 @@ static const struct command {
 	{"top", cmd_top, "live view of where every process's time goes"},
 	{"run", cmd_run, "the daemon: measure, raise alerts, deliver them"},
 	{"rebalance", cmd_rebalance, "even out a group of workers over its CPUs"},
+	{"pools", cmd_pools, "size connection pools (and resize PgBouncer)"},
 	{"check-config", cmd_check_config, "validate a daemon config file"},
 	{"version", cmd_version, "print the version"},
 };

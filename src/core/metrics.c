@@ -6,6 +6,7 @@
 
 #include "core/metrics.h"
 #include "core/pool.h"
+#include "core/pool_tune.h"
 #include "core/probe_opts.h"
 #include "core/syscalls.h"
 #include "util/units.h"
@@ -38,6 +39,8 @@ static const struct metric_def {
 	{"tcp.connect.errors", METRIC_TCP_CONNECT_ERRORS, STAT_BIT(STAT_NONE), "endpoint"},
 	{"syscall.error_ratio", METRIC_SYSCALL_ERROR_RATIO, STAT_BIT(STAT_NONE), "syscall"},
 	{"pool.recommended_size", METRIC_POOL_RECOMMENDED_SIZE, STAT_BIT(STAT_NONE), "endpoint"},
+	{"pool.busy", METRIC_POOL_BUSY, STAT_BIT(STAT_NONE), "endpoint"},
+	{"pool.verdict", METRIC_POOL_VERDICT, STAT_BIT(STAT_NONE), "endpoint"},
 };
 
 static const char *const stat_suffixes[] = {
@@ -93,6 +96,8 @@ enum metric_unit metric_unit(const struct metric_id *id)
 	case METRIC_TCP_CONNECT_ERRORS:
 		return UNIT_PER_SEC;
 	case METRIC_POOL_RECOMMENDED_SIZE:
+	case METRIC_POOL_BUSY:
+	case METRIC_POOL_VERDICT:
 		return UNIT_COUNT;
 	default:
 		return id->stat == STAT_RATE ? UNIT_PER_SEC : UNIT_NS;
@@ -282,6 +287,46 @@ static void proc_pool_sizes(struct series_ctx *sc, const struct proc_snapshot *p
 	sc->labels.endpoint = NULL;
 }
 
+/* A client row's window as the pool tuner reads it, without the open
+ * connections (counted by `hivemon pools` and the daemon's [pool] tuner,
+ * not in snapshots): verdicts here are ok or no-pooling. */
+static double row_verdict(const struct proc_snapshot *p, const struct tcp_request_stat *st,
+			  uint64_t window_ns)
+{
+	struct pool_bounds b = {POOL_MIN_DEFAULT, POOL_MAX_DEFAULT};
+	struct pool_measure m = {.window_s = window_ns / 1e9};
+	struct pool_tune_state state = {0};
+	struct pool_decision d;
+
+	m.rate = st->count / m.window_s;
+	m.busy_mean = m.busy_peak = st->lat.sum_ns / 1e9 / m.window_s;
+	m.p50_ns = hist_quantile(&st->lat, 0.50);
+	m.p95_ns = hist_quantile(&st->lat, 0.95);
+	for (size_t i = 0; i < p->tcp.n_connect; i++)
+		if (endpoint_equal(&p->tcp.connect[i].remote, &st->remote))
+			m.connects_per_s = p->tcp.connect[i].count / m.window_s;
+	pool_tune_decide(&m, &b, &state, &d);
+	return pool_verdict_value(d.verdict);
+}
+
+/* pool.busy and pool.verdict of every client endpoint of @p. */
+static void proc_pools(struct series_ctx *sc, const struct proc_snapshot *p, uint64_t window_ns)
+{
+	char endpoint[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		const struct tcp_request_stat *st = &p->tcp.requests[i];
+
+		if (st->role != TCP_ROLE_CLIENT || !st->count)
+			continue;
+		sc->labels.endpoint = endpoint_format(&st->remote, endpoint, sizeof(endpoint));
+		sc->fn(sc->ctx, &sc->labels,
+		       sc->id->source == METRIC_POOL_BUSY ? st->lat.sum_ns / 1e9 / sc->seconds
+							  : row_verdict(p, st, window_ns));
+	}
+	sc->labels.endpoint = NULL;
+}
+
 static void proc_reclaim(struct series_ctx *sc, const struct proc_snapshot *p)
 {
 	double value;
@@ -353,6 +398,10 @@ static void proc_series(struct series_ctx *sc, const struct snapshot *w,
 		break;
 	case METRIC_POOL_RECOMMENDED_SIZE:
 		proc_pool_sizes(sc, p, w->duration_ns);
+		break;
+	case METRIC_POOL_BUSY:
+	case METRIC_POOL_VERDICT:
+		proc_pools(sc, p, w->duration_ns);
 		break;
 	}
 }

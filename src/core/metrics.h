@@ -29,6 +29,8 @@ enum metric_source {
 	METRIC_TCP_CONNECT_ERRORS,    /* failed connects per second */
 	METRIC_SYSCALL_ERROR_RATIO,   /* % of a syscall's calls that failed */
 	METRIC_POOL_RECOMMENDED_SIZE, /* connections a client's pool needs */
+	METRIC_POOL_BUSY,	      /* connections with a request in flight (mean) */
+	METRIC_POOL_VERDICT,	      /* core/pool_tune.h verdict: 0 ok .. 3 no-pooling */
 };
 
 enum metric_stat {

@@ -32,6 +32,9 @@ void exporter_set_groups(struct exporter *e, json_t *groups);
 /* The findings[] of /api/v1/report from the next publish on, in place of
  * the interval's own (the reference is taken over; NULL: its own). */
 void exporter_set_findings(struct exporter *e, json_t *findings);
+/* The pools[] of /api/v1/report and the hivemon_pool_* families of
+ * /metrics from the next publish on (the reference is taken over). */
+void exporter_set_pools(struct exporter *e, json_t *pools);
 void exporter_close(struct exporter *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include "cmd/cli.h"
 #include "export/export.h"
 #include "export/export_prom.h"
+#include "export/prom_pools.h"
 #include "report/report.h"
 #include "store/store_pg.h"
 
@@ -31,6 +32,7 @@ struct interval {
 	struct snapshot snap;
 	json_t *groups;	  /* the rebalancer's groups[], NULL when none */
 	json_t *findings; /* held over intervals; NULL: the interval's own */
+	json_t *pools;	  /* the pool tuner's pools[], NULL when none */
 };
 
 struct exporter {
@@ -41,6 +43,7 @@ struct exporter {
 	struct prom_store_figures store;
 	json_t *groups;	      /* for the next publish (exporter_set_groups) */
 	json_t *findings;     /* for the next publish (exporter_set_findings) */
+	json_t *pools;	      /* the latest exporter_set_pools() */
 	pthread_mutex_t lock; /* guards the pointers below */
 	struct document *metrics;
 	struct interval *latest; /* NULL until the first publish */
@@ -104,6 +107,7 @@ static void interval_unref(struct interval *iv)
 		snapshot_free(&iv->snap);
 		json_decref(iv->groups);
 		json_decref(iv->findings);
+		json_decref(iv->pools);
 		free(iv);
 	}
 }
@@ -172,6 +176,13 @@ static int render_metrics(struct exporter *e)
 
 	if (err)
 		return err;
+	if (e->pools) {
+		struct textbuf buf = {.s = text, .len = len, .cap = len + 1};
+
+		prom_pools_render(e->pools, &buf);
+		text = buf.s;
+		len = buf.len;
+	}
 	d = document_new(text, len);
 	if (!d)
 		return -ENOMEM;
@@ -179,7 +190,8 @@ static int render_metrics(struct exporter *e)
 	return 0;
 }
 
-static struct document *render_report(const struct snapshot *snap, json_t *groups, json_t *findings)
+static struct document *render_report(const struct snapshot *snap, json_t *groups, json_t *findings,
+				      json_t *pools)
 {
 	json_t *doc = report_to_json(snap);
 	char *text;
@@ -190,6 +202,8 @@ static struct document *render_report(const struct snapshot *snap, json_t *group
 		json_object_set(doc, "groups", groups);
 	if (findings)
 		json_object_set(doc, "findings", findings);
+	if (pools)
+		json_object_set(doc, "pools", pools);
 	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	return text ? document_new(text, strlen(text)) : NULL;
@@ -215,7 +229,7 @@ static struct document *report_get(struct exporter *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!iv)
 		return NULL;
-	d = render_report(&iv->snap, iv->groups, iv->findings);
+	d = render_report(&iv->snap, iv->groups, iv->findings, iv->pools);
 	if (d) {
 		pthread_mutex_lock(&e->lock);
 		if (e->latest == iv) {
@@ -242,6 +256,7 @@ static int keep_interval(struct exporter *e, const struct snapshot *snap)
 	e->groups = NULL;
 	iv->findings = e->findings;
 	e->findings = NULL;
+	iv->pools = json_incref(e->pools);
 	snapshot_init(&iv->snap);
 	if (snapshot_merge(&iv->snap, snap)) {
 		interval_unref(iv);
@@ -294,6 +309,12 @@ void exporter_set_findings(struct exporter *e, json_t *findings)
 {
 	json_decref(e->findings);
 	e->findings = findings;
+}
+
+void exporter_set_pools(struct exporter *e, json_t *pools)
+{
+	json_decref(e->pools);
+	e->pools = pools;
 }
 
 void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st)
@@ -398,6 +419,7 @@ void exporter_close(struct exporter *e)
 	interval_unref(e->latest);
 	json_decref(e->groups);
 	json_decref(e->findings);
+	json_decref(e->pools);
 	prom_registry_free(e->prom);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

@@ -9,7 +9,6 @@
 #include "rebalance/rebalancer.h"
 #include "rebalance/reuseport.h"
 #include "rebalance/scale.h"
-#include "util/clock.h"
 #include "util/log.h"
 
 struct group_runtime {
@@ -73,26 +72,13 @@ struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn 
 static void notify_action(const struct rebalancer *r, const struct group_runtime *g,
 			  const char *action, const char *text)
 {
-	struct alert_notice n = {
-		.rule = &g->cfg->actions,
-		.change = ALERT_ACTION,
-		.severity = SEV_INFO,
-		.text = text,
-	};
-	char fingerprint[17];
-
 	if (!r->notify || !g->cfg->actions.n_notify || !g->cfg->actions.name)
 		return;
-	n.at_ns = n.starts_at_ns = clock_ns(CLOCK_REALTIME);
-	snprintf(fingerprint, sizeof(fingerprint), "%016llx",
-		 (unsigned long long)(n.at_ns * 0x9e3779b97f4a7c15ULL));
-	n.fingerprint = fingerprint;
-	n.labels = json_pack("{s:s, s:s, s:s, s:s, s:s}", "alertname", g->cfg->actions.name,
-			     "severity", "info", "host", r->host, "group", g->cfg->spec.name,
-			     "action", action);
-	if (n.labels)
-		r->notify(r->notify_ctx, &n);
-	json_decref(n.labels);
+	alert_notify_action(&g->cfg->actions, NULL, text, 0,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "alertname",
+				      g->cfg->actions.name, "severity", "info", "host", r->host,
+				      "group", g->cfg->spec.name, "action", action),
+			    r->notify, r->notify_ctx);
 }
 
 static bool applying(const struct group_runtime *g)

@@ -158,6 +158,8 @@ static void draw_text(const struct top_frame *f, int y, struct top_lines *scratc
 		top_format_detail(f, v->selected_pid, scratch);
 	else if (v->mode == MODE_ALERTS)
 		top_format_alerts(f->alerts, scratch);
+	else if (v->mode == MODE_POOLS)
+		top_format_pools(f, scratch);
 	else
 		top_format_help(scratch);
 	first = v->scroll < scratch->n ? v->scroll : (scratch->n ? scratch->n - 1 : 0);
@@ -169,7 +171,7 @@ void top_curses_draw(const struct top_frame *f, struct top_lines *scratch)
 {
 	static const struct top_line footer = {
 		"q quit  j/k move  s/</> sort  r reverse  / filter  Enter detail  a alerts  "
-		"p pause  h help",
+		"o pools  p pause  h help",
 		STYLE_COLHDR,
 	};
 	int y;

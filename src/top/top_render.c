@@ -506,6 +506,7 @@ void top_format_help(struct top_lines *out)
 		{"/", "filter by command name (Enter keeps it, Esc clears it)"},
 		{"Enter", "detail view of the selected process (Esc goes back)"},
 		{"a", "firing alerts pane"},
+		{"o", "connection pools pane (busy, rate, p95, verdict, size)"},
 		{"p", "pause / resume refreshing"},
 		{"h, ?", "this help"},
 	};

@@ -73,6 +73,8 @@ void top_format_row(const struct top_row *row, char *buf, size_t len, int *alert
 /* The detail view of @pid (per-syscall table, histograms, TCP, slow calls). */
 void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines *out);
 void top_format_alerts(const struct top_alerts *alerts, struct top_lines *out);
+/* top_pools.c: the connection pools of the interval. */
+void top_format_pools(const struct top_frame *f, struct top_lines *out);
 void top_format_help(struct top_lines *out);
 /* Bars of @h, one line per power of two holding samples, @width cells wide. */
 void top_format_hist(const struct hist *h, const char *title, int width, struct top_lines *out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The INI config: values, defaults, and every kind of problem reported as file:line. */
 #include <setjmp.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -269,7 +270,8 @@ static void test_default_config_file(void **unused)
 static void section_header(const char *section, char *buf, size_t len)
 {
 	bool named = !strcmp(section, "webhook") || !strcmp(section, "alertmanager") ||
-		     !strcmp(section, "alert") || !strcmp(section, "group");
+		     !strcmp(section, "alert") || !strcmp(section, "group") ||
+		     !strcmp(section, "postgres") || !strcmp(section, "pool");
 
 	snprintf(buf, len, named ? "[%s \"w\"]" : "[%s]", section);
 }
@@ -311,7 +313,7 @@ static void test_keys_table(void **unused)
 			config_free(cfg);
 		n++;
 	}
-	assert_int_equal(n, 42);
+	assert_int_equal(n, 50);
 	free(out);
 	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
 			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");
@@ -375,6 +377,57 @@ static void test_group_section(void **unused)
 			    "t.conf:4: duplicate name \"g\" (first at line 1)");
 }
 
+/* [postgres] and [pool] sections: defaults, every key, bad values. */
+static void test_pool_sections(void **unused)
+{
+	struct config *cfg;
+	const struct cfg_pool *p;
+	char *errors = load_errors("[webhook \"ops\"]\nurl = http://127.0.0.1:1/\n"
+				   "[postgres \"db\"]\nconninfo = host=/run/postgresql dbname=app\n"
+				   "[pool \"db\"]\nendpoint = 127.0.0.1:6432\n"
+				   "pgbouncer = port=6432 dbname=pgbouncer\ntune = apply\nmin = 4\n"
+				   "max = 20\ncooldown = 2s\nnotify = ops\n"
+				   "[pool \"sock\"]\nendpoint = /run/pg/.s.PGSQL.5432\n",
+				   &cfg);
+
+	assert_null(errors);
+	assert_int_equal(cfg->n_postgres, 1);
+	assert_string_equal(cfg->postgres[0].name, "db");
+	assert_string_equal(cfg->postgres[0].conninfo, "host=/run/postgresql dbname=app");
+	assert_int_equal(cfg->n_pools, 2);
+	p = config_pool(cfg, "db");
+	assert_int_equal(p->ep.family, AF_INET);
+	assert_int_equal(p->ep.port, 6432);
+	assert_string_equal(p->pgbouncer, "port=6432 dbname=pgbouncer");
+	assert_int_equal(p->mode, POOL_TUNE_APPLY);
+	assert_int_equal(p->min, 4);
+	assert_int_equal(p->max, 20);
+	assert_int_equal(p->cooldown_ns, 2000000000ULL);
+	assert_string_equal(p->actions.name, "pool-db");
+	assert_string_equal(p->actions.notify[0], "ops");
+	p = config_pool(cfg, "sock");
+	assert_int_equal(p->ep.family, 0);
+	assert_int_equal(p->mode, POOL_TUNE_PLAN);
+	assert_int_equal(p->min, 5);
+	assert_int_equal(p->max, 50);
+	assert_int_equal(p->cooldown_ns, 60000000000ULL);
+	config_free(cfg);
+	assert_single_error("[pool \"p\"]\ntune = plan\n", "t.conf:1: pool \"p\": no endpoint");
+	assert_single_error("[pool \"p\"]\nendpoint = db:5432\n",
+			    "t.conf:2: endpoint 'db:5432': expected IP:PORT");
+	assert_single_error("[pool \"p\"]\nendpoint = 127.0.0.1:5432\ntune = apply\n",
+			    "t.conf:1: pool \"p\": tune = apply needs pgbouncer");
+	assert_single_error("[pool \"p\"]\nendpoint = 127.0.0.1:5432\nmin = 9\nmax = 3\n",
+			    "t.conf:1: pool \"p\": min 9 is above max 3");
+	assert_single_error("[pool \"p\"]\nendpoint = 127.0.0.1:5432\nmin = 0\n",
+			    "t.conf:3: min '0': expected a number of connections");
+	assert_single_error("[pool \"p\"]\nendpoint = 127.0.0.1:5432\ntune = yes\n",
+			    "t.conf:3: tune 'yes': expected off, plan or apply");
+	assert_single_error("[postgres \"p\"]\nconninfo =\n", "t.conf:2: conninfo is empty");
+	assert_single_error("[postgres \"p\"]\nconninfo = x\n[postgres \"p\"]\nconninfo = y\n",
+			    "t.conf:4: duplicate key 'conninfo' in [postgres \"p\"]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_default_config_file),
 		cmocka_unit_test(test_keys_table),
 		cmocka_unit_test(test_group_section),
+		cmocka_unit_test(test_pool_sections),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

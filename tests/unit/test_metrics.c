@@ -156,6 +156,31 @@ static void test_series(void **unused)
 	snapshot_free(&w);
 }
 
+static void test_pools(void **unused)
+{
+	struct tcp_remote_stat *c;
+	struct endpoint db;
+	struct snapshot w;
+	struct seen s;
+
+	build(&w);
+	/* 10 exchanges of 120 ms in 2 s: 0.6 connections busy. */
+	s = series_of(&w, "pool.busy");
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.line[0], "comm=api pid=7 service=api endpoint=127.0.0.1:5432 ");
+	assert_true(s.value[0] > 0.599 && s.value[0] < 0.601);
+	s = series_of(&w, "pool.verdict");
+	assert_int_equal(s.n, 1);
+	assert_true(s.value[0] == 0); /* ok */
+	/* A connect per exchange: no-pooling (3). */
+	endpoint_v4(&db, "127.0.0.1", 5432);
+	c = proc_tcp_connect(snapshot_find(&w, 7), &db);
+	c->count = 10;
+	s = series_of(&w, "pool.verdict");
+	assert_true(s.value[0] == 3);
+	snapshot_free(&w);
+}
+
 static void test_format(void **unused)
 {
 	char buf[32];
@@ -174,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_series),
+		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_format),
 	};
 

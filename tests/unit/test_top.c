@@ -437,6 +437,26 @@ static void test_alerts_pane(void **state)
 	top_lines_free(&lines);
 }
 
+/* db: 30 requests of 5 ms in 1 s over 10 connects: 0.15 busy, no-pooling. */
+static void test_pools_pane(void **state)
+{
+	struct fx *f = *state;
+	struct top_frame frame = {.snap = &f->snap};
+	struct top_lines lines;
+	const struct top_line *l;
+
+	top_lines_init(&lines);
+	top_format_pools(&frame, &lines);
+	assert_non_null(strstr(lines.items[0].text, "Connection pools"));
+	l = find_line(&lines, "127.0.0.1:5432");
+	assert_non_null(l);
+	assert_non_null(strstr(l->text, "  50       db               127.0.0.1:5432"));
+	assert_non_null(strstr(l->text, "   0.1     30.0"));
+	assert_non_null(strstr(l->text, "10.0 no-pooling    5"));
+	assert_null(find_line(&lines, "0.0.0.0:8080")); /* served, not sent */
+	top_lines_free(&lines);
+}
+
 static void test_status_line(void **state)
 {
 	struct fx *f = *state;
@@ -589,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detail_many_syscalls, setup, teardown),
 		cmocka_unit_test(test_hist_bars),
 		cmocka_unit_test_setup_teardown(test_alerts_pane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pools_pane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 		cmocka_unit_test(test_scroll_keeps_cursor_visible),
