@@ -95,6 +95,22 @@ static void publish_ipc(struct daemon *d, const struct snapshot *snap)
 	json_decref(firing);
 }
 
+/* The groups' state to /api, /metrics and the history; the actions whose
+ * effect became final to the history (taken either way). */
+static void publish_groups(struct daemon *d, const struct snapshot *snap)
+{
+	json_t *groups = rebalancer_json(d->rebalancer);
+	json_t *actions = rebalancer_take_actions(d->rebalancer);
+
+	if (d->store && groups && actions &&
+	    store_pg_write_groups(d->store, snap->started_at_ns, groups, actions))
+		hlog(LOG_ERR, "store: the groups could not be queued (out of memory)");
+	if (d->exporter)
+		exporter_set_groups(d->exporter, json_incref(groups));
+	json_decref(actions);
+	json_decref(groups);
+}
+
 /*
  * Hands the snapshot of the interval that just ended to every consumer.
  * @snap is read-only and valid until the next interval; the firing alerts
@@ -111,8 +127,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 		store_pg_get_stats(d->store, &st);
 		exporter_set_store_stats(d->exporter, &st);
 	}
-	if (d->exporter && d->rebalancer)
-		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
+	if (d->rebalancer)
+		publish_groups(d, snap);
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
