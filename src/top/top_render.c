@@ -506,6 +506,7 @@ void top_format_help(struct top_lines *out)
 		{"/", "filter by command name (Enter keeps it, Esc clears it)"},
 		{"Enter", "detail view of the selected process (Esc goes back)"},
 		{"a", "firing alerts pane"},
+		{"g", "groups pane: the daemon's rebalanced groups"},
 		{"p", "pause / resume refreshing"},
 		{"h, ?", "this help"},
 	};
