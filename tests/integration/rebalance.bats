@@ -57,13 +57,14 @@ mask_of() {
 	done
 }
 
-@test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU" {
+@test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU; the effect says so" {
 	start_four_on_cpu0
 	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --apply --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
 	run jq -r '.groups[0].applied' "$BATS_TEST_TMPDIR/apply.json"
 	assert_output true
+	check_effect "$BATS_TEST_TMPDIR/apply.json"
 	# About half a CPU each (hivemon and the test itself take a little), and
 	# the four alike: two per CPU.
 	for share in $(jq -r '.groups[0].after.members[].cpu_cores' "$BATS_TEST_TMPDIR/apply.json"); do
@@ -84,6 +85,34 @@ mask_of() {
 	[ "$on0" -eq 2 ] && [ "$on1" -eq 2 ] || fail "$on0 on CPU 0, $on1 on CPU 1"
 }
 
+# The effect in FILE's .groups[0]: each of the four members got a quarter
+# of what CPU 0 had left before (other processes of the host use some of
+# it: background_cores, measured from /proc/stat less the members), half
+# of what its CPU had left after, both within 10 points: on an idle host
+# 25 % -> 50 %. The group's run-queue p99 fell.
+check_effect() {
+	local f=$1 bg0 bg1 pid before after cpu want_before want_after
+	run jq -r '.groups[0].effect | "\(.windows_before) \(.windows_after) \(.members | length)"' "$f"
+	assert_output "3 3 4"
+	bg0=$(jq '.groups[0].imbalance.background_cores[0]' "$f")
+	want_before=$(awk -v b="$bg0" 'BEGIN { print (1 - b) / 4 * 100 }')
+	for pid in "${WORKERS[@]}"; do
+		before=$(jq --argjson p "$pid" '.groups[0].effect.members[] | select(.pid == $p) | .before.cpu_percent' "$f")
+		after=$(jq --argjson p "$pid" '.groups[0].effect.members[] | select(.pid == $p) | .after.cpu_percent' "$f")
+		cpu=$(jq --argjson p "$pid" '.groups[0].after.members[] | select(.pid == $p) | .pinned_cpu' "$f")
+		bg1=$(jq --argjson c "$cpu" '.groups[0].after.imbalance.background_cores[$c]' "$f")
+		want_after=$(awk -v b="$bg1" 'BEGIN { print (1 - b) / 2 * 100 }')
+		echo "pid $pid: cpu% $before (want $want_before) -> $after on cpu $cpu (want $want_after)"
+		assert_between "$before" "$(awk -v w="$want_before" 'BEGIN { print w - 10 }')" \
+			"$(awk -v w="$want_before" 'BEGIN { print w + 10 }')"
+		assert_between "$after" "$(awk -v w="$want_after" 'BEGIN { print w - 10 }')" \
+			"$(awk -v w="$want_after" 'BEGIN { print w + 10 }')"
+	done
+	before=$(jq '.groups[0].effect.group.before.runq_p99_ns' "$f")
+	after=$(jq '.groups[0].effect.group.after.runq_p99_ns' "$f")
+	[ "$after" -lt "$before" ] || fail "the group's run-queue p99 $after ns is not below $before ns"
+}
+
 @test "text output names the imbalance, the moves and that it is a dry run" {
 	start_four_on_cpu0
 	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms
@@ -91,6 +120,14 @@ mask_of() {
 	assert_output --partial "group cli: 4 members on CPUs 0-1"
 	assert_output --regexp "plan: move 2 members over 2 windows of imbalance \(busiest CPU [34]\.[0-9]+ -> [12]\.[0-9]+ cores"
 	assert_output --partial "dry run: --apply moves them"
+	refute_output --partial "effect ("
+	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms --apply
+	assert_success
+	assert_output --partial "effect (2 windows before, 2 after):"
+	assert_output --regexp "MEMBER +CPU% \(before->after\) +RUNQ p99 +REQ p50 +REQ p99"
+	assert_output --regexp "group \(mean CPU%\) +[0-9]+\.[0-9] -> +[0-9]+\.[0-9] "
+	run grep -cE "^  ${WORKERS[0]} rb_spin " <<<"$output"
+	assert_output 1
 }
 
 @test "--apply without CAP_SYS_NICE on another user's workers: a clear error, nothing moved" {
@@ -400,4 +437,34 @@ listen = 127.0.0.1:$port"
 	assert_output "spin apply 2 4 0,1"
 	run jq -r '.groups[0].last_action' "$BATS_TEST_TMPDIR/api.json"
 	assert_output --regexp "^moved pid [0-9]+ from cpu 0 to cpu 1"
+	# The move's effect: measured over the three intervals before it and
+	# the three after, every member on both sides.
+	wait_until 10 api_effect_done "$port" || fail "effect not final: $(cat "$BATS_TEST_TMPDIR/api.json")"
+	run jq -r '.groups[0].actions | length, (.[0] | .action, (.evidence.moves | length),
+		.effect.windows_before, .effect.windows_after,
+		([.effect.members[] | select(.before.cpu_percent > 0 and .after.cpu_percent > 0)] | length))' \
+		"$BATS_TEST_TMPDIR/api.json"
+	assert_output "$(printf '1\nmove\n2\n3\n3\n4')"
+	run jq -r '.groups[0] | "\(.steering) \(.scale_events.out) \(.scale_events.in)"' "$BATS_TEST_TMPDIR/api.json"
+	assert_output "false 0 0"
+	# The same on /metrics.
+	run curl -sf "http://127.0.0.1:$port/metrics"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_members{group="spin"} 4' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_moves_total{group="spin"} 2' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_steering{group="spin"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="out"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qE '^hivemon_group_imbalance\{group="spin"\} [0-9.e-]+$' "$BATS_TEST_TMPDIR/metrics"
+	# Two members on each CPU.
+	run grep -cE '^hivemon_group_member_cpu_percent\{group="spin",pid="[0-9]+",comm="rb_spin",cpu="1"\} [0-9.e+-]+$' \
+		"$BATS_TEST_TMPDIR/metrics"
+	assert_output 2
+}
+
+# Fetches /api/v1/report into api.json; true once the first action's
+# effect is final.
+api_effect_done() {
+	curl -sf "http://127.0.0.1:$1/api/v1/report" >"$BATS_TEST_TMPDIR/api.json" &&
+		[ "$(jq -r '.groups[0].actions[0].effect.state' "$BATS_TEST_TMPDIR/api.json")" = done ]
 }
