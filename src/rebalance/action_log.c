@@ -133,13 +133,17 @@ void action_effect_summary(const json_t *record, char *buf, size_t len)
 	const json_t *g = json_object_get(json_object_get(record, "effect"), "group");
 	const json_t *b = json_object_get(g, "before"), *a = json_object_get(g, "after");
 	char rb[UNITS_BUFLEN], ra[UNITS_BUFLEN], qb[UNITS_BUFLEN], qa[UNITS_BUFLEN];
+	int n = snprintf(buf, len, "cpu %.1f%% -> %.1f%% per member, run-queue p99 %s -> %s",
+			 json_real_value(json_object_get(b, "cpu_percent")),
+			 json_real_value(json_object_get(a, "cpu_percent")),
+			 ns_text(json_object_get(b, "runq_p99_ns"), rb, sizeof(rb)),
+			 ns_text(json_object_get(a, "runq_p99_ns"), ra, sizeof(ra)));
 
-	snprintf(buf, len,
-		 "cpu %.1f%% -> %.1f%% per member, run-queue p99 %s -> %s, request p99 %s -> %s",
-		 json_real_value(json_object_get(b, "cpu_percent")),
-		 json_real_value(json_object_get(a, "cpu_percent")),
-		 ns_text(json_object_get(b, "runq_p99_ns"), rb, sizeof(rb)),
-		 ns_text(json_object_get(a, "runq_p99_ns"), ra, sizeof(ra)),
-		 ns_text(json_object_get(b, "request_p99_ns"), qb, sizeof(qb)),
-		 ns_text(json_object_get(a, "request_p99_ns"), qa, sizeof(qa)));
+	/* Request latency only for groups that serve requests. */
+	if (n > 0 && (size_t)n < len &&
+	    (json_is_integer(json_object_get(b, "request_p99_ns")) ||
+	     json_is_integer(json_object_get(a, "request_p99_ns"))))
+		snprintf(buf + n, len - (size_t)n, ", request p99 %s -> %s",
+			 ns_text(json_object_get(b, "request_p99_ns"), qb, sizeof(qb)),
+			 ns_text(json_object_get(a, "request_p99_ns"), qa, sizeof(qa)));
 }

@@ -50,7 +50,8 @@ void action_log_begin(struct action_log *l, const char *kind, const char *text, 
 json_t *action_log_json(const struct action_log *l);
 /* The records final since the last call (a new array, maybe empty). */
 json_t *action_log_take_finished(struct action_log *l);
-/* "cpu 25.0% -> 49.6%, run-queue p99 48ms -> 9.2ms, request p99 - -> -"
+/* "cpu 25.0% -> 49.6% per member, run-queue p99 48ms -> 9.2ms" (and request
+ * p99 when the group serves requests)
  * of a record's group effect. */
 void action_effect_summary(const json_t *record, char *buf, size_t len);
 
