@@ -471,11 +471,16 @@ static const char *opt_ns(const json_t *v, char *buf, size_t len)
  * before -> after. */
 static void print_effect_line(const char *who, const json_t *b, const json_t *a)
 {
-	char t[6][UNITS_BUFLEN], cpu[32];
+	char t[6][UNITS_BUFLEN], cpu[32], cb[16] = "-", ca[16] = "-";
 
-	snprintf(cpu, sizeof(cpu), "%5.1f -> %5.1f",
-		 json_real_value(json_object_get(b, "cpu_percent")),
-		 json_real_value(json_object_get(a, "cpu_percent")));
+	/* A member that exited, or appeared, has no figures on one side. */
+	if (json_is_object(b))
+		snprintf(cb, sizeof(cb), "%.1f",
+			 json_real_value(json_object_get(b, "cpu_percent")));
+	if (json_is_object(a))
+		snprintf(ca, sizeof(ca), "%.1f",
+			 json_real_value(json_object_get(a, "cpu_percent")));
+	snprintf(cpu, sizeof(cpu), "%5s -> %5s", cb, ca);
 	printf("  %-25s %15s %10s -> %-8s %8s -> %-8s %8s -> %-8s\n", who, cpu,
 	       opt_ns(json_object_get(b, "runq_p99_ns"), t[0], UNITS_BUFLEN),
 	       opt_ns(json_object_get(a, "runq_p99_ns"), t[1], UNITS_BUFLEN),

@@ -195,6 +195,16 @@ reuseport_programs() {
 	assert_between "$hashed" 0.15 0.35
 	assert_between "$steered" 0 0.20
 	awk -v s="$steered" -v h="$hashed" 'BEGIN { exit !(s < h) }'
+	# The effect says the same over all windows: the slow worker's share of
+	# the requests per second fell; the group's request p50/p99 both sides.
+	run jq -r --argjson pid "$SLOW_PID" '.groups[0].effect |
+		([.members[] | select(.pid == $pid) | .before.requests_per_s] | add) / .group.before.requests_per_s >
+		([.members[] | select(.pid == $pid) | .after.requests_per_s] | add) / .group.after.requests_per_s,
+		([.group.before, .group.after][] | .request_p50_ns, .request_p99_ns | type)' \
+		"$BATS_TEST_TMPDIR/steer.json"
+	assert_output "$(printf 'true\nnumber\nnumber\nnumber\nnumber')"
+	jq -r '.groups[0].effect.group | "group request p99: \(.before.request_p99_ns) ns hashed, \(.after.request_p99_ns) ns steered"' \
+		"$BATS_TEST_TMPDIR/steer.json"
 	# Detached: a program still attached to the group would outlive hivemon.
 	run jq -n --argjson after "$(reuseport_programs)" --argjson before "$before" \
 		'$after - $before | length'
