@@ -99,14 +99,15 @@ static void log_drops(struct store_pg *s)
 	     STORE_PG_QUEUE_MAX_ROWS, (unsigned long long)s->dropped);
 }
 
-/* Drops the oldest batches while over the bound, statistics before alerts. */
+/* Drops the oldest batches while over the bound, statistics (of processes
+ * and groups) before alerts and actions. */
 static void queue_trim(struct store_pg *s)
 {
 	while (s->queued > STORE_PG_QUEUE_MAX_ROWS && s->head) {
 		struct batch **victim = &s->head, *prev = NULL, *b;
 
 		for (struct batch *it = s->head; it; prev = it, it = it->next)
-			if (it->table == TABLE_STATS) {
+			if (it->table == TABLE_STATS || it->table == TABLE_GROUPS) {
 				victim = prev ? &prev->next : &s->head;
 				break;
 			}
