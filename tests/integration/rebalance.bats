@@ -461,6 +461,8 @@ listen = 127.0.0.1:$port"
 	run curl -sf "http://127.0.0.1:$port/metrics"
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/metrics"
+	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+	assert_success
 	grep -qx 'hivemon_group_members{group="spin"} 4' "$BATS_TEST_TMPDIR/metrics"
 	grep -qx 'hivemon_group_moves_total{group="spin"} 2' "$BATS_TEST_TMPDIR/metrics"
 	grep -qx 'hivemon_group_steering{group="spin"} 0' "$BATS_TEST_TMPDIR/metrics"
