@@ -480,3 +480,34 @@ api_effect_done() {
 	curl -sf "http://127.0.0.1:$1/api/v1/report" >"$BATS_TEST_TMPDIR/api.json" &&
 		[ "$(jq -r '.groups[0].actions[0].effect.state' "$BATS_TEST_TMPDIR/api.json")" = done ]
 }
+
+@test "a saturated group in the daemon: scale-out runs once per cooldown, counted on /api and /metrics" {
+	load daemon_helpers
+	local port
+	port=$(free_port)
+	for _ in 1 2; do
+		"$SPIN" 60 0 &
+		WORKERS+=($!)
+	done
+	sleep 0.3
+	group_conf apply "scale_out = echo \"\$HIVEMON_ACTION %n\" >>$BATS_TEST_TMPDIR/hook.out
+latency_target = 1ms" "[export]
+listen = 127.0.0.1:$port"
+	sed -i 's/^cpus = 0-1$/cpus = 0/' "$BATS_TEST_TMPDIR/run.conf"
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 15 test -s "$BATS_TEST_TMPDIR/hook.out" || fail "no scale-out: $(cat "$BATS_TEST_TMPDIR/daemon.log")"
+	# Three more saturated intervals (the effect's after), all within the
+	# cooldown of 1 minute: nothing more runs.
+	wait_until 10 api_effect_done "$port" || fail "effect not final: $(cat "$BATS_TEST_TMPDIR/api.json")"
+	run cat "$BATS_TEST_TMPDIR/hook.out"
+	assert_output "scale-out 3"
+	run jq -r '.groups[0] | "\(.scale_events.out) \(.scale_events.in) \(.actions | length)",
+		(.actions[0] | "\(.action) \(.evidence.status) \(.evidence.members) \(.effect.state)")' \
+		"$BATS_TEST_TMPDIR/api.json"
+	assert_output "$(printf '1 0 1\nscale-out 0 2 done')"
+	run curl -sf "http://127.0.0.1:$port/metrics"
+	assert_success
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="out"} 1' <<<"$output"
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="in"} 0' <<<"$output"
+	grep -qx 'hivemon_group_moves_total{group="spin"} 0' <<<"$output"
+}
