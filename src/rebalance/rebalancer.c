@@ -105,16 +105,9 @@ static bool applying(const struct group_runtime *g)
 	return g->cfg->mode == REBALANCE_APPLY;
 }
 
-/* What a placement was decided on, and the moves made. */
-static json_t *plan_evidence(const struct group_runtime *g, const struct plan *p,
-			     const struct plan_move *moved, size_t n_moved)
+/* What a placement was decided on, with the moves made (@moves taken over). */
+static json_t *plan_evidence(const struct group_runtime *g, const struct plan *p, json_t *moves)
 {
-	json_t *moves = json_array();
-
-	for (size_t i = 0; i < n_moved; i++)
-		json_array_append_new(moves,
-				      json_pack("{s:I, s:i, s:i}", "pid", (json_int_t)moved[i].pid,
-						"from", moved[i].from, "to", moved[i].to));
 	return json_pack("{s:o, s:f, s:f, s:f, s:f, s:i}", "moves", moves, "cv_before",
 			 p->cv_before, "cv_after_planned", p->cv_after, "max_load_before",
 			 p->max_before, "max_load_after_planned", p->max_after, "held_intervals",
@@ -124,8 +117,7 @@ static json_t *plan_evidence(const struct group_runtime *g, const struct plan *p
 /* Moves the plan's members, or says what it would move. */
 static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, const struct plan *p)
 {
-	struct plan_move moved[p->n_moves + 1];
-	size_t n_moved = 0;
+	json_t *moved = json_array();
 	char text[512];
 	const char *name = g->cfg->spec.name;
 
@@ -138,7 +130,7 @@ static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, con
 		if (err) {
 			hlog(LOG_ERR, "rebalance: group %s: cannot move pid %u to cpu %d: %s", name,
 			     m->pid, m->to, strerror(-err));
-			return;
+			break; /* the moves made so far are still recorded */
 		}
 		snprintf(text, sizeof(text),
 			 "%s pid %u from cpu %d to cpu %d (busiest CPU %.2f -> %.2f cores wanted, "
@@ -149,13 +141,17 @@ static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, con
 		if (applying(g)) {
 			notify_action(r, g, "moved", text);
 			g->moves++;
-			moved[n_moved++] = *m;
+			json_array_append_new(moved, json_pack("{s:I, s:i, s:i}", "pid",
+							       (json_int_t)m->pid, "from", m->from,
+							       "to", m->to));
 			snprintf(g->last_action, sizeof(g->last_action), "%s", text);
 		}
 	}
-	if (n_moved)
-		action_log_begin(&g->actions, "move", g->last_action,
-				 plan_evidence(g, p, moved, n_moved), clock_ns(CLOCK_REALTIME));
+	if (json_array_size(moved))
+		action_log_begin(&g->actions, "move", g->last_action, plan_evidence(g, p, moved),
+				 clock_ns(CLOCK_REALTIME));
+	else
+		json_decref(moved);
 }
 
 static void placement(const struct rebalancer *r, struct group_runtime *g,
