@@ -481,7 +481,7 @@ static void print_effect_line(const char *who, const json_t *b, const json_t *a)
 		snprintf(ca, sizeof(ca), "%.1f",
 			 json_real_value(json_object_get(a, "cpu_percent")));
 	snprintf(cpu, sizeof(cpu), "%5s -> %5s", cb, ca);
-	printf("  %-25s %15s %10s -> %-8s %8s -> %-8s %8s -> %-8s\n", who, cpu,
+	printf("  %-25s %18s %10s -> %-8s %10s -> %-8s %10s -> %-8s\n", who, cpu,
 	       opt_ns(json_object_get(b, "runq_p99_ns"), t[0], UNITS_BUFLEN),
 	       opt_ns(json_object_get(a, "runq_p99_ns"), t[1], UNITS_BUFLEN),
 	       opt_ns(json_object_get(b, "request_p50_ns"), t[2], UNITS_BUFLEN),
@@ -500,8 +500,8 @@ static void print_effect(const struct outcome *o)
 		return;
 	printf("effect (%u windows before, %u after):\n", o->span_before.windows,
 	       o->span_after.windows);
-	printf("  %-25s %15s %22s %20s %20s\n", "MEMBER", "CPU% (before->after)", "RUNQ p99",
-	       "REQ p50", "REQ p99");
+	printf("  %-25s %18s %22s %22s %22s\n", "MEMBER", "CPU% before->after",
+	       "RUNQ p99 before->after", "REQ p50 before->after", "REQ p99 before->after");
 	json_array_foreach(json_object_get(e, "members"), i, m)
 	{
 		char who[40];

@@ -124,7 +124,7 @@ check_effect() {
 	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms --apply
 	assert_success
 	assert_output --partial "effect (2 windows before, 2 after):"
-	assert_output --regexp "MEMBER +CPU% \(before->after\) +RUNQ p99 +REQ p50 +REQ p99"
+	assert_output --regexp "MEMBER +CPU% before->after +RUNQ p99 before->after +REQ p50 before->after +REQ p99 before->after"
 	assert_output --regexp "group \(mean CPU%\) +[0-9]+\.[0-9] -> +[0-9]+\.[0-9] "
 	run grep -cE "^  ${WORKERS[0]} rb_spin " <<<"$output"
 	assert_output 1
