@@ -6,8 +6,10 @@ load helpers
 
 setup() {
 	WORKERS=()
-	# A name of their own, so no other spinner on the host joins the group.
-	SPIN="$BATS_TEST_TMPDIR/rb_spin"
+	# A name of their own (this run's), so no other spinner on the host, nor
+	# those of another run of these tests, joins the group.
+	SPIN_COMM="rb_spin_$$"
+	SPIN="$BATS_TEST_TMPDIR/$SPIN_COMM"
 	cp "$WORKLOADS/spinner" "$SPIN"
 	chmod 755 "$BATS_TEST_TMPDIR" "$SPIN"
 }
@@ -39,7 +41,7 @@ mask_of() {
 
 @test "four workers pinned to CPU 0, CPU 1 idle: the plan moves two to CPU 1 and changes nothing" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
 	g='.groups[0]'
@@ -59,7 +61,7 @@ mask_of() {
 
 @test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU; the effect says so" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --apply --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --apply --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
 	run jq -r '.groups[0].applied' "$BATS_TEST_TMPDIR/apply.json"
@@ -115,25 +117,25 @@ check_effect() {
 
 @test "text output names the imbalance, the moves and that it is a dry run" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 2 --interval 500ms
 	assert_success
 	assert_output --partial "group cli: 4 members on CPUs 0-1"
 	assert_output --regexp "plan: move 2 members over 2 windows of imbalance \(busiest CPU [34]\.[0-9]+ -> [12]\.[0-9]+ cores"
 	assert_output --partial "dry run: --apply moves them"
 	refute_output --partial "effect ("
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms --apply
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 2 --interval 500ms --apply
 	assert_success
 	assert_output --partial "effect (2 windows before, 2 after):"
 	assert_output --regexp "MEMBER +CPU% before->after +RUNQ p99 before->after +REQ p50 before->after +REQ p99 before->after"
 	assert_output --regexp "group \(mean CPU%\) +[0-9]+\.[0-9] -> +[0-9]+\.[0-9] "
-	run grep -cE "^  ${WORKERS[0]} rb_spin " <<<"$output"
+	run grep -cE "^  ${WORKERS[0]} $SPIN_COMM " <<<"$output"
 	assert_output 1
 }
 
 @test "--apply without CAP_SYS_NICE on another user's workers: a clear error, nothing moved" {
 	start_four_on_cpu0 65534
 	run setpriv --bounding-set -sys_nice --inh-caps -sys_nice "$HIVEMON" rebalance \
-		--comm rb_spin --cpus 0-1 --apply --windows 1
+		--comm "$SPIN_COMM" --cpus 0-1 --apply --windows 1
 	assert_failure 1
 	assert_output --regexp "^hivemon: rebalance: cannot move pid [0-9]+ to cpu 1: Operation not permitted \(needs CAP_SYS_NICE\); nothing changed$"
 	for pid in "${WORKERS[@]}"; do
@@ -228,12 +230,12 @@ reuseport_programs() {
 	done
 	sleep 0.3
 	hook="echo \"\$HIVEMON_ACTION \$HIVEMON_GROUP %n \$HIVEMON_MEMBERS \$HIVEMON_EVIDENCE\" >>$BATS_TEST_TMPDIR/hook.out"
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 1ms \
 		--scale-out "$hook"
 	assert_success
 	assert_output --regexp "scale-out: .* \(2 members, mean [0-9.]+ cores wanted, worst p99 [0-9.]+ms\), dry run"
 	[ ! -e "$BATS_TEST_TMPDIR/hook.out" ]
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 1ms \
 		--scale-out "$hook" --apply --format json
 	assert_success
 	run jq -r '.groups[0].scale | "\(.action) \(.status)"' <<<"$output"
@@ -241,7 +243,7 @@ reuseport_programs() {
 	run cat "$BATS_TEST_TMPDIR/hook.out"
 	assert_output --regexp "^scale-out cli 3 2 2 members, mean (0\.9|1\.0)[0-9] cores wanted, worst p99 [0-9.]+ms$"
 	# Under the latency target the group is not saturated: nothing runs.
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 10s \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 10s \
 		--scale-out "$hook" --apply --format json
 	assert_success
 	run jq -r '.groups[0].scale.action' <<<"$output"
@@ -250,24 +252,24 @@ reuseport_programs() {
 }
 
 @test "an idle group runs --scale-in with the instance to stop; a failing hook is an error" {
-	cp /bin/sleep "$BATS_TEST_TMPDIR/rb_idle"
+	cp /bin/sleep "$BATS_TEST_TMPDIR/rb_idle_$$"
 	for _ in 1 2 3; do
-		"$BATS_TEST_TMPDIR/rb_idle" 60 &
+		"$BATS_TEST_TMPDIR/rb_idle_$$" 60 &
 		WORKERS+=($!)
 	done
-	run "$HIVEMON" rebalance --comm rb_idle --windows 2 --interval 500ms \
+	run "$HIVEMON" rebalance --comm rb_idle_$$ --windows 2 --interval 500ms \
 		--scale-in "echo in %n >$BATS_TEST_TMPDIR/in.out" --apply
 	assert_success
 	run cat "$BATS_TEST_TMPDIR/in.out"
 	assert_output "in 3"
-	run "$HIVEMON" rebalance --comm rb_idle --windows 1 --interval 500ms --scale-in "exit 4" --apply
+	run "$HIVEMON" rebalance --comm rb_idle_$$ --windows 1 --interval 500ms --scale-in "exit 4" --apply
 	assert_failure 1
 	assert_output --partial "hivemon: rebalance: the scale-in command failed (status 4); nothing else applied"
 }
 
 @test "--group takes the group from the config; an unknown group is a usage error" {
 	start_four_on_cpu0
-	printf '[group "spin"]\nmatch = comm=rb_spin\ncpus = 0-1\n' >"$BATS_TEST_TMPDIR/g.conf"
+	printf '[group "spin"]\nmatch = comm=%s\ncpus = 0-1\n' "$SPIN_COMM" >"$BATS_TEST_TMPDIR/g.conf"
 	run "$HIVEMON" rebalance --group spin --config "$BATS_TEST_TMPDIR/g.conf" --windows 1 --format json
 	assert_success
 	run jq -r '.groups[0] | "\(.name) \(.members | length) \(.cpus | join(","))"' <<<"$output"
@@ -280,7 +282,7 @@ reuseport_programs() {
 	assert_output "hivemon: rebalance: --group or --comm/--pid/--cgroup, not both"
 }
 
-# A daemon config with one group of the rb_spin workers, rebalance = MODE
+# A daemon config with one group of the $SPIN_COMM workers, rebalance = MODE
 # (and EXTRA lines in the group: notify = ...; TARGETS before it).
 group_conf() {
 	local extra=${2:-} targets=${3:-}
@@ -294,7 +296,7 @@ group_conf() {
 		$targets
 
 		[group "spin"]
-		match = comm=rb_spin
+		match = comm=$SPIN_COMM
 		cpus = 0-1
 		rebalance = $1
 		cooldown = 1m
@@ -412,7 +414,7 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook"
 		WORKERS+=($!)
 	done
 	sleep 0.3
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 3 --apply --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 3 --apply --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/gone.json"
 	# The survivors end up one per CPU, or stay where they were when no
@@ -469,7 +471,7 @@ listen = 127.0.0.1:$port"
 	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="out"} 0' "$BATS_TEST_TMPDIR/metrics"
 	grep -qE '^hivemon_group_imbalance\{group="spin"\} [0-9.e-]+$' "$BATS_TEST_TMPDIR/metrics"
 	# Two members on each CPU.
-	run grep -cE '^hivemon_group_member_cpu_percent\{group="spin",pid="[0-9]+",comm="rb_spin",cpu="1"\} [0-9.e+-]+$' \
+	run grep -cE '^hivemon_group_member_cpu_percent\{group="spin",pid="[0-9]+",comm="'"$SPIN_COMM"'",cpu="1"\} [0-9.e+-]+$' \
 		"$BATS_TEST_TMPDIR/metrics"
 	assert_output 2
 }
