@@ -13,6 +13,7 @@
 #include "cmd/config.h"
 #include "probes/collector.h"
 #include "rebalance/affinity.h"
+#include "rebalance/effect.h"
 #include "rebalance/group.h"
 #include "rebalance/reuseport.h"
 #include "rebalance/scale.h"
@@ -266,9 +267,10 @@ static bool sleep_or_stop(uint64_t ns)
 	return cli_wait_signal(&stop, ns) != 0;
 }
 
-/* One window: the group measured and planned. */
+/* One window: the group measured and planned, and added to @span. */
 static int measure_window(struct collector *c, const struct rebalance_args *a,
-			  struct group_state *state, struct plan *plan, bool *stopped)
+			  struct group_state *state, struct plan *plan, struct effect_span *span,
+			  bool *stopped)
 {
 	struct cpu_times before, after;
 	struct snapshot snap;
@@ -284,6 +286,8 @@ static int measure_window(struct collector *c, const struct rebalance_args *a,
 		err = cpu_times_read(&after);
 	if (!err)
 		err = group_measure(&a->group, &snap, &before, &after, state);
+	if (!err)
+		err = effect_span_add(span, state, &snap);
 	snapshot_free(&snap);
 	if (!err && !state->n_members) {
 		group_state_free(state);
@@ -296,10 +300,11 @@ static int measure_window(struct collector *c, const struct rebalance_args *a,
 	return err;
 }
 
-/* Measures @windows windows; the last one's state and plan are kept. The
- * plan stands only when every window asked for moves. */
+/* Measures @windows windows, each added to @span; the last one's state and
+ * plan are kept. The plan stands only when every window asked for moves. */
 static int measure(struct collector *c, const struct rebalance_args *a, struct group_state *state,
-		   struct plan *plan, bool *held, enum scale_action *scale)
+		   struct plan *plan, struct effect_span *span, bool *held,
+		   enum scale_action *scale)
 {
 	struct scale_state scale_state = {0};
 	struct snapshot discard;
@@ -318,7 +323,7 @@ static int measure(struct collector *c, const struct rebalance_args *a, struct g
 			group_state_free(state);
 			plan_free(plan);
 		}
-		err = measure_window(c, a, state, plan, &stopped);
+		err = measure_window(c, a, state, plan, span, &stopped);
 		if (err)
 			return err;
 		*held = *held && !strcmp(plan->verdict, "move");
@@ -404,18 +409,32 @@ static int apply_plan(const struct plan *p, struct affinity_log *log)
 	return 0;
 }
 
-static json_t *result_json(const struct group_state *s, const struct plan *p, bool held,
-			   const struct group_state *after, const struct plan *after_plan,
-			   bool applied, int steered)
+struct outcome {
+	struct group_state before, after;
+	struct plan plan, after_plan;
+	struct effect_span span_before, span_after; /* every window of each */
+	bool held, applied;
+	int steered; /* members steered, -1 = not asked */
+	enum scale_action scale;
+	int scale_status; /* of the command run; -1 = not run */
+};
+
+static json_t *result_json(const struct outcome *o)
 {
+	const struct group_state *s = &o->before, *after = o->applied ? &o->after : NULL;
+	const struct plan *p = &o->plan, *after_plan = &o->after_plan;
+	bool held = o->held, applied = o->applied;
+	int steered = o->steered;
 	json_t *g = group_to_json(s, p);
 
 	json_object_set_new(json_object_get(g, "plan"), "held", json_boolean(held));
 	json_object_set_new(g, "applied", json_boolean(applied));
 	if (steered >= 0)
 		json_object_set_new(g, "steered_members", json_integer(steered));
-	if (after)
+	if (after) {
 		json_object_set_new(g, "after", group_to_json(after, after_plan));
+		json_object_set_new(g, "effect", effect_to_json(&o->span_before, &o->span_after));
+	}
 	return json_pack("{s:[o]}", "groups", g);
 }
 
@@ -443,14 +462,60 @@ static int start_steering(struct collector *c, const struct rebalance_args *a,
 	return n;
 }
 
-struct outcome {
-	struct group_state before, after;
-	struct plan plan, after_plan;
-	bool held, applied;
-	int steered; /* members steered, -1 = not asked */
-	enum scale_action scale;
-	int scale_status; /* of the command run; -1 = not run */
-};
+static const char *opt_ns(const json_t *v, char *buf, size_t len)
+{
+	return json_is_integer(v) ? format_ns((uint64_t)json_integer_value(v), buf, len) : "-";
+}
+
+/* One line of the effect table: CPU %, run-queue p99, request p50/p99,
+ * before -> after. */
+static void print_effect_line(const char *who, const json_t *b, const json_t *a)
+{
+	char t[6][UNITS_BUFLEN], cpu[32], cb[16] = "-", ca[16] = "-";
+
+	/* A member that exited, or appeared, has no figures on one side. */
+	if (json_is_object(b))
+		snprintf(cb, sizeof(cb), "%.1f",
+			 json_real_value(json_object_get(b, "cpu_percent")));
+	if (json_is_object(a))
+		snprintf(ca, sizeof(ca), "%.1f",
+			 json_real_value(json_object_get(a, "cpu_percent")));
+	snprintf(cpu, sizeof(cpu), "%5s -> %5s", cb, ca);
+	printf("  %-25s %18s %10s -> %-8s %10s -> %-8s %10s -> %-8s\n", who, cpu,
+	       opt_ns(json_object_get(b, "runq_p99_ns"), t[0], UNITS_BUFLEN),
+	       opt_ns(json_object_get(a, "runq_p99_ns"), t[1], UNITS_BUFLEN),
+	       opt_ns(json_object_get(b, "request_p50_ns"), t[2], UNITS_BUFLEN),
+	       opt_ns(json_object_get(a, "request_p50_ns"), t[3], UNITS_BUFLEN),
+	       opt_ns(json_object_get(b, "request_p99_ns"), t[4], UNITS_BUFLEN),
+	       opt_ns(json_object_get(a, "request_p99_ns"), t[5], UNITS_BUFLEN));
+}
+
+static void print_effect(const struct outcome *o)
+{
+	json_t *e = effect_to_json(&o->span_before, &o->span_after);
+	const json_t *m;
+	size_t i;
+
+	if (!e)
+		return;
+	printf("effect (%u windows before, %u after):\n", o->span_before.windows,
+	       o->span_after.windows);
+	printf("  %-25s %18s %22s %22s %22s\n", "MEMBER", "CPU% before->after",
+	       "RUNQ p99 before->after", "REQ p50 before->after", "REQ p99 before->after");
+	json_array_foreach(json_object_get(e, "members"), i, m)
+	{
+		char who[40];
+
+		snprintf(who, sizeof(who), "%lld %s",
+			 (long long)json_integer_value(json_object_get(m, "pid")),
+			 json_string_value(json_object_get(m, "comm")));
+		print_effect_line(who, json_object_get(m, "before"), json_object_get(m, "after"));
+	}
+	m = json_object_get(e, "group");
+	print_effect_line("group (mean CPU%)", json_object_get(m, "before"),
+			  json_object_get(m, "after"));
+	json_decref(e);
+}
 
 static void print_outcome(const struct rebalance_args *a, const struct outcome *o)
 {
@@ -471,6 +536,7 @@ static void print_outcome(const struct rebalance_args *a, const struct outcome *
 	if (o->applied) {
 		printf("applied; after:\n");
 		print_members(&o->after, stdout);
+		print_effect(o);
 	} else if (o->held && o->plan.n_moves) {
 		printf("dry run: --apply moves them\n");
 	}
@@ -508,7 +574,7 @@ static int act(struct collector *c, const struct rebalance_args *a, struct outco
 		o->applied = true;
 	}
 	if (o->applied)
-		err = measure(c, a, &o->after, &o->after_plan, &after_held, NULL);
+		err = measure(c, a, &o->after, &o->after_plan, &o->span_after, &after_held, NULL);
 	if (o->steered > 0) {
 		collector_steer_stop(c);
 		reuseport_members_close(steer, (size_t)o->steered);
@@ -522,7 +588,11 @@ static int run(struct collector *c, const struct rebalance_args *a)
 {
 	struct outcome o = {.steered = -1, .scale_status = -1};
 	struct affinity_log log = {0};
-	int err = measure(c, a, &o.before, &o.plan, &o.held, &o.scale);
+	int err;
+
+	effect_span_init(&o.span_before);
+	effect_span_init(&o.span_after);
+	err = measure(c, a, &o.before, &o.plan, &o.span_before, &o.held, &o.scale);
 
 	if (err) {
 		if (err == -ESRCH)
@@ -540,8 +610,7 @@ static int run(struct collector *c, const struct rebalance_args *a)
 	}
 	err = act(c, a, &o, &log);
 	if (!err && a->json) {
-		json_t *doc = result_json(&o.before, &o.plan, o.held, o.applied ? &o.after : NULL,
-					  &o.after_plan, o.applied, o.steered);
+		json_t *doc = result_json(&o);
 		char evidence[256];
 
 		scale_evidence(&o.before, evidence, sizeof(evidence));
@@ -562,6 +631,8 @@ static int run(struct collector *c, const struct rebalance_args *a)
 	plan_free(&o.plan);
 	group_state_free(&o.after);
 	plan_free(&o.after_plan);
+	effect_span_free(&o.span_before);
+	effect_span_free(&o.span_after);
 	return err ? EXIT_RUNTIME : 0;
 }
 

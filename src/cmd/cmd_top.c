@@ -42,6 +42,7 @@ struct top_source {
 struct top_window {
 	struct snapshot snap;
 	struct top_alerts alerts;
+	json_t *groups; /* the daemon's groups[], NULL when none */
 };
 
 /* Set by SIGINT/SIGTERM/SIGHUP so the loop can restore the terminal. */
@@ -66,7 +67,7 @@ static void usage(FILE *out)
 		"  --socket PATH   read the daemon's windows from PATH (default %s)\n"
 		"  --standalone    load our own probes even when a daemon is running\n\n"
 		"Keys: q quit, j/k or arrows move, s or </> sort column, r reverse,\n"
-		"/ filter by comm, Enter detail, a alerts, p pause, h or ? help.\n",
+		"/ filter by comm, Enter detail, a alerts, g groups, p pause, h or ? help.\n",
 		IPC_DEFAULT_PATH);
 }
 
@@ -188,6 +189,8 @@ static void window_free(struct top_window *w)
 {
 	snapshot_free(&w->snap);
 	top_alerts_free(&w->alerts);
+	json_decref(w->groups);
+	w->groups = NULL;
 }
 
 /* A daemon replaced by one of another version while top runs. */
@@ -208,7 +211,7 @@ static int daemon_next(struct top_source *src, struct top_window *w)
 	msg = ipc_fetch(src->socket, &len);
 	if (!msg)
 		return -errno;
-	err = ipc_message_decode(msg, len, &w->snap, &firing);
+	err = ipc_message_decode_groups(msg, len, &w->snap, &firing, &w->groups);
 	free(msg);
 	if (!err)
 		err = top_alerts_from_json(firing, &w->alerts);
@@ -338,6 +341,7 @@ static void ui_draw(struct top_ui *ui)
 		.interval_ns = ui->opts->interval_ns,
 		.status = ui->status[0] ? ui->status : NULL,
 		.ascii = ui->ascii,
+		.groups = ui->shown.groups,
 	};
 
 	top_curses_draw(&frame, &ui->scratch);

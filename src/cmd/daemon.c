@@ -86,18 +86,33 @@ static int consumers_open(struct daemon *d)
 	return 0;
 }
 
-/* The interval plus the firing alerts, for `hivemon top`. */
-static void publish_ipc(struct daemon *d, const struct snapshot *snap)
+/* The interval plus the firing alerts (and the groups, NULL = none), for
+ * `hivemon top`. */
+static void publish_ipc(struct daemon *d, const struct snapshot *snap, const json_t *groups)
 {
 	json_t *firing = alert_engine_firing_json(d->alerts);
 	struct textbuf msg = {0};
 
-	if (firing && !ipc_message_encode(snap, firing, &msg))
+	if (firing && !ipc_message_encode_groups(snap, firing, groups, &msg))
 		ipc_server_publish(d->ipc, msg.s, msg.len);
 	else
 		hlog(LOG_ERR, "ipc: the interval could not be encoded (out of memory)");
 	textbuf_free(&msg);
 	json_decref(firing);
+}
+
+/* The groups' state to /api, /metrics and the history; the actions whose
+ * effect became final to the history (taken either way). */
+static void publish_groups(struct daemon *d, const struct snapshot *snap, json_t *groups)
+{
+	json_t *actions = rebalancer_take_actions(d->rebalancer);
+
+	if (d->store && groups && actions &&
+	    store_pg_write_groups(d->store, snap->started_at_ns, groups, actions))
+		hlog(LOG_ERR, "store: the groups could not be queued (out of memory)");
+	if (d->exporter)
+		exporter_set_groups(d->exporter, json_incref(groups));
+	json_decref(actions);
 }
 
 /*
@@ -107,6 +122,8 @@ static void publish_ipc(struct daemon *d, const struct snapshot *snap)
  */
 static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 {
+	json_t *groups = d->rebalancer ? rebalancer_json(d->rebalancer) : NULL;
+
 	/* The store first, so /metrics shows its figures with this interval queued. */
 	if (d->store && store_pg_write_snapshot(d->store, snap))
 		hlog(LOG_ERR, "store: the interval could not be queued (out of memory)");
@@ -116,8 +133,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 		store_pg_get_stats(d->store, &st);
 		exporter_set_store_stats(d->exporter, &st);
 	}
-	if (d->exporter && d->rebalancer)
-		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
+	if (groups)
+		publish_groups(d, snap, groups);
 	if (d->exporter)
 		exporter_set_findings(d->exporter, held_report(d->held, snap));
 	if (d->exporter && d->pools)
@@ -125,7 +142,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
-		publish_ipc(d, snap);
+		publish_ipc(d, snap, groups);
+	json_decref(groups);
 }
 
 static void consumers_close(struct daemon *d)

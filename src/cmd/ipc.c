@@ -301,7 +301,7 @@ fail:
 	return NULL;
 }
 
-int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct textbuf *out)
+static int message_encode(const struct snapshot *snap, const json_t *firing, struct textbuf *out)
 {
 	char *alerts;
 	int err;
@@ -317,19 +317,83 @@ int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct
 	return out->oom ? -ENOMEM : 0;
 }
 
+int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct textbuf *out)
+{
+	return ipc_message_encode_groups(snap, firing, NULL, out);
+}
+
 int ipc_message_decode(const void *msg, size_t len, struct snapshot *snap, json_t **firing)
 {
+	return ipc_message_decode_groups(msg, len, snap, firing, NULL);
+}
+
+/*
+ * The groups section: after the firing array, a newline and the object
+ * {"groups_version": IPC_GROUPS_VERSION, "groups": [...]} (the report's
+ * groups[]). It has its own version so the snapshot's wire format stays
+ * as it is; a reader that finds another version shows no groups.
+ */
+#define IPC_GROUPS_VERSION 1
+
+int ipc_message_encode_groups(const struct snapshot *snap, const json_t *firing,
+			      const json_t *groups, struct textbuf *out)
+{
+	int err = message_encode(snap, firing, out);
+	json_t *section;
+	char *text;
+
+	if (err || !groups)
+		return err;
+	section = json_pack("{s:i, s:O}", "groups_version", IPC_GROUPS_VERSION, "groups", groups);
+	text = section ? json_dumps(section, JSON_COMPACT) : NULL;
+	json_decref(section);
+	if (!text)
+		return -ENOMEM;
+	textbuf_put(out, "\n", 1);
+	textbuf_puts(out, text);
+	free(text);
+	return out->oom ? -ENOMEM : 0;
+}
+
+/* The groups of the section at @rest, or NULL (none, or another version). */
+static json_t *decode_groups(const char *rest, size_t len)
+{
+	json_t *section = json_loadb(rest, len, 0, NULL);
+	json_t *groups = json_object_get(section, "groups");
+
+	if (json_integer_value(json_object_get(section, "groups_version")) != IPC_GROUPS_VERSION ||
+	    !json_is_array(groups))
+		groups = NULL;
+	json_incref(groups);
+	json_decref(section);
+	return groups;
+}
+
+int ipc_message_decode_groups(const void *msg, size_t len, struct snapshot *snap, json_t **firing,
+			      json_t **groups)
+{
+	const char *text = msg;
+	json_error_t jerr;
 	size_t used;
 	int err;
 
 	*firing = NULL;
+	if (groups)
+		*groups = NULL;
 	err = snapshot_decode(msg, len, snap, &used);
 	if (err)
 		return err;
-	*firing = json_loadb((const char *)msg + used, len - used, 0, NULL);
-	if (json_is_array(*firing))
-		return 0;
-	json_decref(*firing);
-	*firing = NULL;
-	return -EINVAL;
+	*firing = json_loadb(text + used, len - used, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (!json_is_array(*firing)) {
+		json_decref(*firing);
+		*firing = NULL;
+		return -EINVAL;
+	}
+	/* On success the position is the bytes the array took. */
+	used += (size_t)jerr.position;
+	while (used < len && (text[used] == '\n' || text[used] == ' '))
+		used++;
+	if (groups && used < len)
+		*groups = decode_groups(text + used, len - used);
+	return 0;
 }

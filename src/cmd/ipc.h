@@ -6,7 +6,8 @@
  *
  * The message is the interval's snapshot in its lossless binary form
  * (core/snapshot_wire.h: histograms as buckets, so top's percentiles equal
- * the daemon's), followed by the firing alerts as a JSON array.
+ * the daemon's), followed by the firing alerts as a JSON array, then (when
+ * the daemon rebalances groups) a versioned groups section.
  */
 #ifndef HIVEMON_IPC_H
 #define HIVEMON_IPC_H
@@ -37,5 +38,13 @@ int ipc_message_encode(const struct snapshot *snap, const json_t *firing, struct
  * *@firing (a new reference, an array) from a message. 0, -EPROTONOSUPPORT
  * from a daemon of another version, -EINVAL when malformed, -ENOMEM. */
 int ipc_message_decode(const void *msg, size_t len, struct snapshot *snap, json_t **firing);
+/* The same with the daemon's groups (the report's groups[]) appended in a
+ * section of its own version; @groups NULL: none. Decoding sets *@groups
+ * (when @groups is not NULL) to a new reference, or NULL when the message
+ * has no groups section of this version. */
+int ipc_message_encode_groups(const struct snapshot *snap, const json_t *firing,
+			      const json_t *groups, struct textbuf *out);
+int ipc_message_decode_groups(const void *msg, size_t len, struct snapshot *snap, json_t **firing,
+			      json_t **groups);
 
 #endif

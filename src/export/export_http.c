@@ -332,6 +332,8 @@ int exporter_publish(struct exporter *e, const struct snapshot *snap)
 
 	if (!err && e->has_store)
 		err = prom_registry_set_store(e->prom, &e->store);
+	if (!err && e->groups)
+		err = prom_registry_set_groups(e->prom, e->groups);
 	int err2 = render_metrics(e);
 	int err3 = keep_interval(e, snap);
 

@@ -16,6 +16,7 @@
 #ifndef HIVEMON_EXPORT_PROM_H
 #define HIVEMON_EXPORT_PROM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,9 @@ struct prom_store_figures {
 	bool connected;
 };
 int prom_registry_set_store(struct prom_registry *r, const struct prom_store_figures *f);
+/* The rebalancer's groups (the groups[] of /api/v1/report) as the
+ * hivemon_group_* series, for the interval just added (prom_groups.c). */
+int prom_registry_set_groups(struct prom_registry *r, const json_t *groups);
 /* Renders every series; *text is malloc'ed, NUL-terminated, owned by the caller. */
 int prom_registry_render(const struct prom_registry *r, char **text, size_t *len);
 

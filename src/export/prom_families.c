@@ -52,4 +52,17 @@ const struct prom_family prom_families[N_FAMILIES] = {
 			      "History rows waiting in memory for the database."},
 	[FAM_STORE_CONNECTED] = {"hivemon_store_connected", KIND_GAUGE,
 				 "1 when the history store is connected to PostgreSQL."},
+	[FAM_GROUP_MEMBERS] = {"hivemon_group_members", KIND_GAUGE,
+			       "Live members of a [group] in the last interval."},
+	[FAM_GROUP_IMBALANCE] = {"hivemon_group_imbalance", KIND_GAUGE,
+				 "Coefficient of variation of the CPU load over a group's CPUs."},
+	[FAM_GROUP_MEMBER_CPU] = {"hivemon_group_member_cpu_percent", KIND_GAUGE,
+				  "CPU use of a group member in the last interval, % of a core; "
+				  "cpu is the CPU it is pinned to or last ran on."},
+	[FAM_GROUP_MOVES] = {"hivemon_group_moves_total", KIND_COUNTER,
+			     "Members the rebalancer moved to another CPU."},
+	[FAM_GROUP_STEERING] = {"hivemon_group_steering", KIND_GAUGE,
+				"1 while the group's connections are steered (sk_reuseport)."},
+	[FAM_GROUP_SCALE_EVENTS] = {"hivemon_group_scale_events_total", KIND_COUNTER,
+				    "Scale commands run for a group, by direction (out, in)."},
 };

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Group membership and per-member load of a window, from a snapshot and /proc. */
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <sched.h>
@@ -9,7 +8,6 @@
 #include <string.h>
 
 #include "core/cgroup_names.h"
-#include "core/services.h"
 #include "rebalance/group.h"
 
 bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, const char *cgroup,
@@ -67,32 +65,6 @@ int group_spec_add_match(struct group_spec *g, const char *token)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* What membership is decided on, read from /proc: idle members have no
- * record in a snapshot. */
-struct proc_id {
-	uint32_t pid;
-	char comm[PROC_COMM_LEN];
-	char cgroup[512];
-};
-
-static bool read_proc_id(uint32_t pid, struct proc_id *id)
-{
-	char path[64];
-	FILE *f;
-
-	id->pid = pid;
-	id->comm[0] = id->cgroup[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fgets(id->comm, sizeof(id->comm), f))
-		id->comm[strcspn(id->comm, "\n")] = '\0';
-	fclose(f);
-	read_cgroup(pid, id->cgroup, sizeof(id->cgroup));
-	return true;
 }
 
 /* The CPU the process last ran on: field 39 of /proc/PID/stat. */
@@ -164,48 +136,24 @@ static void measure_member(const struct proc_snapshot *p, uint64_t window_ns,
 	hist_free(&lat);
 }
 
-/* The live processes of the group, from /proc; NULL on ENOMEM. */
-static struct proc_id *find_members(const struct group_spec *g, size_t *n)
+/* The group's members among the cached processes; NULL on ENOMEM. */
+static struct proc_id **find_members(const struct group_spec *g, struct proc_cache *c, size_t *n)
 {
-	size_t cap = 64;
-	struct proc_id *ids = malloc(cap * sizeof(*ids));
-	DIR *dir = opendir("/proc");
-	struct dirent *d;
+	struct proc_id **ids = calloc(c->n + 1, sizeof(*ids));
 
 	*n = 0;
-	while (ids && dir && (d = readdir(dir)) && *n < GROUP_MEMBER_MAX) {
-		char *end;
-		unsigned long pid = strtoul(d->d_name, &end, 10);
+	for (size_t i = 0; ids && i < c->n && *n < GROUP_MEMBER_MAX; i++) {
+		struct proc_id *id = &c->ids[i];
 
-		struct service_id svc;
-
-		if (*end || !pid || !read_proc_id((uint32_t)pid, &ids[*n]))
-			continue;
-		if (!group_matches(g, ids[*n].pid, ids[*n].comm, ids[*n].cgroup,
-				   g->n_services && !service_identify(ids[*n].pid, ids[*n].cgroup,
-								      ids[*n].comm, &svc)
-					   ? svc.name
-					   : NULL))
-			continue;
-		if (++*n == cap) {
-			struct proc_id *more = realloc(ids, 2 * cap * sizeof(*ids));
-
-			if (!more) {
-				free(ids);
-				ids = NULL;
-				break;
-			}
-			ids = more;
-			cap *= 2;
-		}
+		if (group_matches(g, id->pid, id->comm, id->cgroup,
+				  g->n_services ? proc_id_service(id) : NULL))
+			ids[(*n)++] = id;
 	}
-	if (dir)
-		closedir(dir);
 	return ids;
 }
 
 /* The group's CPUs: as configured, else every CPU a member's cpuset allows. */
-static void group_cpus(const struct group_spec *g, const struct proc_id *ids, size_t n,
+static void group_cpus(const struct group_spec *g, struct proc_id *const *ids, size_t n,
 		       struct cpu_list *out)
 {
 	if (g->cpus.n) {
@@ -216,7 +164,10 @@ static void group_cpus(const struct group_spec *g, const struct proc_id *ids, si
 	for (size_t i = 0; i < n; i++) {
 		struct cpu_list set;
 
-		if (!cgroup_cpus(ids[i].cgroup, &set))
+		/* Workers mostly share a cgroup: its cpuset is read once. */
+		if (i && !strcmp(ids[i]->cgroup, ids[i - 1]->cgroup))
+			continue;
+		if (!cgroup_cpus(ids[i]->cgroup, &set))
 			for (size_t c = 0; c < set.n; c++)
 				cpu_list_add(out, set.cpu[c]);
 	}
@@ -259,8 +210,25 @@ int group_measure(const struct group_spec *g, const struct snapshot *snap,
 		  const struct cpu_times *before, const struct cpu_times *after,
 		  struct group_state *out)
 {
+	struct proc_cache c;
+	int err;
+
+	proc_cache_init(&c);
+	err = proc_cache_update(&c, snap);
+	if (!err)
+		err = group_measure_cached(g, &c, snap, before, after, out);
+	else
+		memset(out, 0, sizeof(*out));
+	proc_cache_free(&c);
+	return err;
+}
+
+int group_measure_cached(const struct group_spec *g, struct proc_cache *c,
+			 const struct snapshot *snap, const struct cpu_times *before,
+			 const struct cpu_times *after, struct group_state *out)
+{
 	size_t n_ids;
-	struct proc_id *ids = find_members(g, &n_ids);
+	struct proc_id **ids = find_members(g, c, &n_ids);
 
 	memset(out, 0, sizeof(*out));
 	if (!ids)
@@ -277,12 +245,12 @@ int group_measure(const struct group_spec *g, const struct snapshot *snap,
 		struct group_member *m = &out->members[out->n_members];
 
 		/* Gone meanwhile, or with no CPU of the group to run on. */
-		if (read_affinity(ids[i].pid, &out->cpus, m))
+		if (read_affinity(ids[i]->pid, &out->cpus, m))
 			continue;
-		m->pid = ids[i].pid;
-		memcpy(m->comm, ids[i].comm, PROC_COMM_LEN);
-		measure_member(snapshot_find(snap, ids[i].pid), out->window_ns, m);
-		m->last_cpu = last_cpu_of(ids[i].pid);
+		m->pid = ids[i]->pid;
+		memcpy(m->comm, ids[i]->comm, PROC_COMM_LEN);
+		measure_member(snapshot_find(snap, ids[i]->pid), out->window_ns, m);
+		m->last_cpu = last_cpu_of(ids[i]->pid);
 		out->n_members++;
 	}
 	free(ids);
@@ -374,8 +342,9 @@ json_t *group_to_json(const struct group_state *s, const struct plan *plan)
 
 	for (size_t i = 0; i < s->cpus.n; i++)
 		json_array_append_new(cpus, json_integer(s->cpus.cpu[i]));
-	return json_pack("{s:s, s:o, s:o, s:{s:f, s:f, s:o}, s:o}", "name", s->name, "cpus", cpus,
-			 "members", members_json(s), "imbalance", "cv", plan->cv_before, "max_load",
-			 plan->max_before, "load_per_cpu", loads_json(plan->load_before, s->cpus.n),
-			 "plan", plan_json(plan));
+	return json_pack("{s:s, s:o, s:o, s:{s:f, s:f, s:o, s:o}, s:o}", "name", s->name, "cpus",
+			 cpus, "members", members_json(s), "imbalance", "cv", plan->cv_before,
+			 "max_load", plan->max_before, "load_per_cpu",
+			 loads_json(plan->load_before, s->cpus.n), "background_cores",
+			 loads_json(s->background, s->cpus.n), "plan", plan_json(plan));
 }

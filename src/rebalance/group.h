@@ -16,6 +16,7 @@
 #include "core/snapshot.h"
 #include "rebalance/cpus.h"
 #include "rebalance/plan.h"
+#include "rebalance/proc_cache.h"
 
 #define GROUP_NAME_LEN	 64
 #define GROUP_MATCH_MAX	 16
@@ -66,13 +67,18 @@ bool group_matches(const struct group_spec *g, uint32_t pid, const char *comm, c
  * 0, -EINVAL (syntax) or -E2BIG (too many). */
 int group_spec_add_match(struct group_spec *g, const char *token);
 /*
- * Measures @g's live members (found in /proc) in @snap, a window whose host
+ * Measures @g's live members (found in /proc, listed now) in @snap, a window whose host
  * busy time per CPU went from @before to @after; a member idle in the
  * window has no load. 0 or -ENOMEM.
  */
 int group_measure(const struct group_spec *g, const struct snapshot *snap,
 		  const struct cpu_times *before, const struct cpu_times *after,
 		  struct group_state *out);
+/* The same, with the members found among the processes of @c (brought up
+ * to date with @snap by the caller): no /proc listing. */
+int group_measure_cached(const struct group_spec *g, struct proc_cache *c,
+			 const struct snapshot *snap, const struct cpu_times *before,
+			 const struct cpu_times *after, struct group_state *out);
 void group_state_free(struct group_state *s);
 /* The placement plan of a measured group; min_gain as in plan_placement(). */
 int group_plan(const struct group_state *s, double min_gain, struct plan *out);

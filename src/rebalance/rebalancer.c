@@ -5,10 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rebalance/action_log.h"
 #include "rebalance/affinity.h"
 #include "rebalance/rebalancer.h"
 #include "rebalance/reuseport.h"
 #include "rebalance/scale.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct group_runtime {
@@ -20,10 +22,12 @@ struct group_runtime {
 	uint64_t last_move_ns;	   /* CLOCK_MONOTONIC, 0 = never */
 	struct steer_member steer[COLLECTOR_STEER_MAX];
 	size_t n_steer;
-	bool steer_reported; /* a steering problem is logged once */
-	json_t *last;	     /* the last interval: members, imbalance, plan */
-	unsigned int moves;  /* applied so far */
+	bool steer_reported;		  /* a steering problem is logged once */
+	json_t *last;			  /* the last interval: members, imbalance, plan */
+	unsigned int moves;		  /* applied so far */
+	unsigned int scale_out, scale_in; /* commands run so far */
 	char last_action[512];
+	struct action_log actions; /* what was done, with its effect */
 };
 
 struct rebalancer {
@@ -34,6 +38,7 @@ struct rebalancer {
 	char host[64];
 	struct cpu_times prev; /* host busy time at the last interval */
 	bool have_prev;
+	struct proc_cache procs; /* membership facts, shared by the groups */
 };
 
 struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn notify, void *ctx)
@@ -64,6 +69,7 @@ struct rebalancer *rebalancer_new(const struct config *cfg, rebalance_notify_fn 
 		g->scale.cooldown_ns = g->cfg->cooldown_ns;
 		g->scale.latency_target_ns = g->cfg->latency_target_ns;
 		g->scale.windows = REBALANCE_HOLD_WINDOWS;
+		action_log_init(&g->actions);
 	}
 	return r;
 }
@@ -86,9 +92,19 @@ static bool applying(const struct group_runtime *g)
 	return g->cfg->mode == REBALANCE_APPLY;
 }
 
+/* What a placement was decided on, with the moves made (@moves taken over). */
+static json_t *plan_evidence(const struct group_runtime *g, const struct plan *p, json_t *moves)
+{
+	return json_pack("{s:o, s:f, s:f, s:f, s:f, s:i}", "moves", moves, "cv_before",
+			 p->cv_before, "cv_after_planned", p->cv_after, "max_load_before",
+			 p->max_before, "max_load_after_planned", p->max_after, "held_intervals",
+			 g->held);
+}
+
 /* Moves the plan's members, or says what it would move. */
 static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, const struct plan *p)
 {
+	json_t *moved = json_array();
 	char text[512];
 	const char *name = g->cfg->spec.name;
 
@@ -101,7 +117,7 @@ static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, con
 		if (err) {
 			hlog(LOG_ERR, "rebalance: group %s: cannot move pid %u to cpu %d: %s", name,
 			     m->pid, m->to, strerror(-err));
-			return;
+			break; /* the moves made so far are still recorded */
 		}
 		snprintf(text, sizeof(text),
 			 "%s pid %u from cpu %d to cpu %d (busiest CPU %.2f -> %.2f cores wanted, "
@@ -112,9 +128,17 @@ static void act_on_plan(const struct rebalancer *r, struct group_runtime *g, con
 		if (applying(g)) {
 			notify_action(r, g, "moved", text);
 			g->moves++;
+			json_array_append_new(moved, json_pack("{s:I, s:i, s:i}", "pid",
+							       (json_int_t)m->pid, "from", m->from,
+							       "to", m->to));
 			snprintf(g->last_action, sizeof(g->last_action), "%s", text);
 		}
 	}
+	if (json_array_size(moved))
+		action_log_begin(&g->actions, "move", g->last_action, plan_evidence(g, p, moved),
+				 clock_ns(CLOCK_REALTIME));
+	else
+		json_decref(moved);
 }
 
 static void placement(const struct rebalancer *r, struct group_runtime *g,
@@ -153,12 +177,20 @@ static void scaling(const struct rebalancer *r, struct group_runtime *g,
 		return;
 	}
 	status = scale_run(&g->scale, a, s);
+	if (a == SCALE_OUT)
+		g->scale_out++;
+	else
+		g->scale_in++;
 	snprintf(text, sizeof(text), "ran %s (%s): %s%s", scale_action_name(a), evidence,
 		 status ? "failed, status " : "ok",
 		 status ? (status < 0 ? strerror(-status) : "non-zero") : "");
 	hlog(status ? LOG_ERR : LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
 	notify_action(r, g, scale_action_name(a), text);
 	snprintf(g->last_action, sizeof(g->last_action), "%s", text);
+	action_log_begin(&g->actions, scale_action_name(a), text,
+			 json_pack("{s:s, s:i, s:I}", "evidence", evidence, "status", status,
+				   "members", (json_int_t)s->n_members),
+			 clock_ns(CLOCK_REALTIME));
 }
 
 static void steering(const struct rebalancer *r, struct group_runtime *g, struct collector *c,
@@ -188,6 +220,25 @@ static void steering(const struct rebalancer *r, struct group_runtime *g, struct
 	hlog(LOG_NOTICE, "rebalance: group %s: %s", g->cfg->spec.name, text);
 	notify_action(r, g, "steering", text);
 	snprintf(g->last_action, sizeof(g->last_action), "%s", text);
+	action_log_begin(&g->actions, "steering", text,
+			 json_pack("{s:i, s:i}", "port", g->cfg->steer_port, "members", n),
+			 clock_ns(CLOCK_REALTIME));
+}
+
+/* The interval for the effect of the group's actions; logs an effect that
+ * became final, and keeps it for the history. */
+static void track_effect(struct rebalancer *r, struct group_runtime *g, const struct group_state *s,
+			 const struct snapshot *snap)
+{
+	const json_t *done = action_log_window(&g->actions, s, snap);
+	char summary[256];
+
+	if (!done)
+		return;
+	action_effect_summary(done, summary, sizeof(summary));
+	hlog(LOG_NOTICE, "rebalance: group %s: effect of %s over %d intervals: %s",
+	     g->cfg->spec.name, json_string_value(json_object_get(done, "action")),
+	     EFFECT_WINDOWS_AFTER, summary);
 }
 
 void rebalancer_step(struct rebalancer *r, struct collector *c, const struct snapshot *snap,
@@ -197,14 +248,19 @@ void rebalancer_step(struct rebalancer *r, struct collector *c, const struct sna
 
 	if (!r || cpu_times_read(&now))
 		return;
+	if (proc_cache_update(&r->procs, snap)) {
+		hlog(LOG_ERR, "rebalance: out of memory; groups not measured this interval");
+		return;
+	}
 	for (size_t i = 0; i < r->n && r->have_prev; i++) {
 		struct group_runtime *g = &r->groups[i];
 		struct group_state s;
 
 		if (g->cfg->mode == REBALANCE_OFF ||
-		    group_measure(&g->cfg->spec, snap, &r->prev, &now, &s))
+		    group_measure_cached(&g->cfg->spec, &r->procs, snap, &r->prev, &now, &s))
 			continue;
 		if (s.n_members) {
+			track_effect(r, g, &s, snap);
 			placement(r, g, &s, now_ns);
 			scaling(r, g, &s, now_ns);
 			steering(r, g, c, &s);
@@ -213,6 +269,27 @@ void rebalancer_step(struct rebalancer *r, struct collector *c, const struct sna
 	}
 	r->prev = now;
 	r->have_prev = true;
+}
+
+json_t *rebalancer_take_actions(struct rebalancer *r)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; r && arr && i < r->n; i++) {
+		json_t *done = action_log_take_finished(&r->groups[i].actions);
+		size_t k;
+		json_t *rec;
+
+		json_array_foreach(done, k, rec)
+		{
+			json_t *row = json_deep_copy(rec);
+
+			json_object_set_new(row, "group", json_string(r->groups[i].cfg->spec.name));
+			json_array_append_new(arr, row);
+		}
+		json_decref(done);
+	}
+	return arr;
 }
 
 json_t *rebalancer_json(const struct rebalancer *r)
@@ -232,6 +309,11 @@ json_t *rebalancer_json(const struct rebalancer *r)
 		json_object_set_new(o, "steered_members", json_integer((json_int_t)g->n_steer));
 		json_object_set_new(o, "last_action",
 				    g->last_action[0] ? json_string(g->last_action) : json_null());
+		json_object_set_new(o, "steering", json_boolean(g->n_steer > 0));
+		json_object_set_new(
+			o, "scale_events",
+			json_pack("{s:i, s:i}", "out", g->scale_out, "in", g->scale_in));
+		json_object_set_new(o, "actions", action_log_json(&g->actions));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -251,6 +333,7 @@ void rebalancer_free(struct rebalancer *r, struct collector *c)
 			     "CPUs",
 			     g->cfg->spec.name, affinity_restore(&g->moved), n);
 		affinity_log_free(&g->moved);
+		action_log_free(&g->actions);
 		json_decref(g->last);
 		if (g->n_steer) {
 			collector_steer_stop(c);
@@ -260,6 +343,7 @@ void rebalancer_free(struct rebalancer *r, struct collector *c)
 			     g->cfg->spec.name);
 		}
 	}
+	proc_cache_free(&r->procs);
 	free(r->groups);
 	free(r);
 }

@@ -39,6 +39,10 @@ void rebalancer_step(struct rebalancer *r, struct collector *c, const struct sna
 /* groups[] for /api/v1/report (new reference): per group its mode, the
  * last interval's members, imbalance and plan, and what was done. */
 json_t *rebalancer_json(const struct rebalancer *r);
+/* The actions whose effect became final since the last call, for the
+ * history: [{"group", "at", "action", "text", "evidence", "effect"}] (a
+ * new array, maybe empty). */
+json_t *rebalancer_take_actions(struct rebalancer *r);
 /* Undoes what was applied (through @c for steering) and frees. */
 void rebalancer_free(struct rebalancer *r, struct collector *c);
 

@@ -35,7 +35,7 @@
 #define IO_TIMEOUT_MS	  30000
 #define STOP_SILENCE_MS	  1000
 
-enum pg_table { TABLE_STATS, TABLE_ALERTS };
+enum pg_table { TABLE_STATS, TABLE_ALERTS, TABLE_GROUPS, TABLE_GROUP_ACTIONS };
 
 /* Rows of one table, in COPY text format, waiting to be written. */
 struct batch {
@@ -99,14 +99,15 @@ static void log_drops(struct store_pg *s)
 	     STORE_PG_QUEUE_MAX_ROWS, (unsigned long long)s->dropped);
 }
 
-/* Drops the oldest batches while over the bound, statistics before alerts. */
+/* Drops the oldest batches while over the bound, statistics (of processes
+ * and groups) before alerts and actions. */
 static void queue_trim(struct store_pg *s)
 {
 	while (s->queued > STORE_PG_QUEUE_MAX_ROWS && s->head) {
 		struct batch **victim = &s->head, *prev = NULL, *b;
 
 		for (struct batch *it = s->head; it; prev = it, it = it->next)
-			if (it->table == TABLE_STATS) {
+			if (it->table == TABLE_STATS || it->table == TABLE_GROUPS) {
 				victim = prev ? &prev->next : &s->head;
 				break;
 			}
@@ -218,9 +219,14 @@ static const char *copy_next(void *ctx, size_t *len)
 static int copy_table(struct store_pg *s, PGconn *conn, enum pg_table table,
 		      const struct batch *list, struct pg_outcome *out)
 {
-	const char *sql = table == TABLE_STATS
-				  ? "COPY " PG_STATS_TABLE " (" PG_STATS_COLUMNS ") FROM STDIN"
-				  : "COPY " PG_ALERTS_TABLE " (" PG_ALERTS_COLUMNS ") FROM STDIN";
+	static const char *const copy_sql[] = {
+		[TABLE_STATS] = "COPY " PG_STATS_TABLE " (" PG_STATS_COLUMNS ") FROM STDIN",
+		[TABLE_ALERTS] = "COPY " PG_ALERTS_TABLE " (" PG_ALERTS_COLUMNS ") FROM STDIN",
+		[TABLE_GROUPS] = "COPY " PG_GROUPS_TABLE " (" PG_GROUPS_COLUMNS ") FROM STDIN",
+		[TABLE_GROUP_ACTIONS] =
+			"COPY " PG_GROUP_ACTIONS_TABLE " (" PG_GROUP_ACTIONS_COLUMNS ") FROM STDIN",
+	};
+	const char *sql = copy_sql[table];
 	struct copy_walk walk = {.next = list, .table = table};
 	size_t len;
 
@@ -292,6 +298,8 @@ static int write_batches(struct store_pg *s, PGconn *conn, struct batch *list,
 	if (pg_io_exec(&s->timer, conn, "BEGIN", 0, NULL, NULL, out) ||
 	    claim_batches(s, conn, list, out) || copy_table(s, conn, TABLE_STATS, list, out) ||
 	    copy_table(s, conn, TABLE_ALERTS, list, out) ||
+	    copy_table(s, conn, TABLE_GROUPS, list, out) ||
+	    copy_table(s, conn, TABLE_GROUP_ACTIONS, list, out) ||
 	    pg_io_exec(&s->timer, conn, "COMMIT", 0, NULL, NULL, out))
 		return -1;
 	again = rows_already_stored(list);
@@ -569,6 +577,23 @@ int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row)
 		return -ENOMEM;
 	}
 	return push_rows(s, TABLE_ALERTS, &rows);
+}
+
+int store_pg_write_groups(struct store_pg *s, uint64_t ts_ns, const json_t *groups,
+			  const json_t *actions)
+{
+	struct copybuf rows = {0}, done = {0};
+	int err = pg_rows_groups(&rows, s->host, ts_ns, groups);
+
+	if (!err)
+		err = pg_rows_group_actions(&done, s->host, actions);
+	if (err) {
+		copybuf_free(&rows);
+		copybuf_free(&done);
+		return -ENOMEM;
+	}
+	err = push_rows(s, TABLE_GROUPS, &rows);
+	return push_rows(s, TABLE_GROUP_ACTIONS, &done) ?: err;
 }
 
 void store_pg_get_stats(struct store_pg *s, struct store_pg_stats *out)

@@ -10,6 +10,7 @@
 #ifndef HIVEMON_STORE_PG_H
 #define HIVEMON_STORE_PG_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,6 +36,12 @@ struct store_alert_row {
 struct store_pg *store_pg_open(const char *conninfo, unsigned int retention_days);
 int store_pg_write_snapshot(struct store_pg *s, const struct snapshot *snap);
 int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row);
+
+/* The rebalancer's groups[] of the interval starting at @ts_ns (one row
+ * per group) and the actions whose effect became final (one row each,
+ * with evidence and effect), as the report shows them. */
+int store_pg_write_groups(struct store_pg *s, uint64_t ts_ns, const json_t *groups,
+			  const json_t *actions);
 
 struct store_pg_stats {
 	uint64_t rows_queued;  /* waiting in memory */

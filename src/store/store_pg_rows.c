@@ -403,6 +403,98 @@ int pg_rows_alert(struct copybuf *b, const char *host, const struct store_alert_
 	return t->oom ? -ENOMEM : 0;
 }
 
+/* A number of @o, or \N when it has none. */
+static void cb_number(struct textbuf *t, const json_t *v)
+{
+	if (json_is_number(v))
+		textbuf_printf(t, "%.17g", json_number_value(v));
+	else
+		cb_null(t);
+}
+
+static void cb_opt_text(struct textbuf *t, const json_t *v)
+{
+	if (json_is_string(v))
+		cb_text(t, json_string_value(v));
+	else
+		cb_null(t);
+}
+
+int pg_rows_groups(struct copybuf *b, const char *host, uint64_t ts_ns, const json_t *groups)
+{
+	struct textbuf *t = &b->text;
+	const json_t *g;
+	size_t i;
+
+	json_array_foreach(groups, i, g)
+	{
+		const json_t *members = json_object_get(g, "members");
+		const json_t *imb = json_object_get(g, "imbalance");
+
+		if (!json_is_string(json_object_get(g, "name")))
+			continue;
+		cb_timestamp(t, ts_ns);
+		cb_sep(t);
+		cb_text(t, host);
+		cb_sep(t);
+		cb_opt_text(t, json_object_get(g, "name"));
+		cb_sep(t);
+		cb_text(t, json_string_value(json_object_get(g, "mode")) ?: "");
+		textbuf_printf(t, "\t%zu\t", json_array_size(members));
+		cb_number(t, json_object_get(imb, "cv"));
+		cb_sep(t);
+		cb_number(t, json_object_get(imb, "max_load"));
+		cb_sep(t);
+		cb_opt_text(t, json_object_get(json_object_get(g, "plan"), "verdict"));
+		textbuf_printf(t, "\t%lld\t%s\t%lld\t",
+			       (long long)json_integer_value(json_object_get(g, "held")),
+			       json_is_true(json_object_get(g, "steering")) ? "t" : "f",
+			       (long long)json_integer_value(json_object_get(g, "moves_applied")));
+		if (json_is_array(members))
+			cb_json(t, (json_t *)members);
+		else
+			textbuf_put(t, "[]", 2);
+		textbuf_put(t, "\n", 1);
+		b->rows++;
+	}
+	return t->oom ? -ENOMEM : 0;
+}
+
+int pg_rows_group_actions(struct copybuf *b, const char *host, const json_t *actions)
+{
+	struct textbuf *t = &b->text;
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(actions, i, a)
+	{
+		uint64_t at = rfc3339_parse(json_string_value(json_object_get(a, "at")) ?: "");
+		const json_t *effect = json_object_get(a, "effect");
+
+		if (!at || !json_is_string(json_object_get(a, "group")))
+			continue;
+		cb_timestamp(t, at);
+		cb_sep(t);
+		cb_text(t, host);
+		cb_sep(t);
+		cb_opt_text(t, json_object_get(a, "group"));
+		cb_sep(t);
+		cb_text(t, json_string_value(json_object_get(a, "action")) ?: "");
+		cb_sep(t);
+		cb_text(t, json_string_value(json_object_get(a, "text")) ?: "");
+		cb_sep(t);
+		cb_json(t, json_object_get(a, "evidence"));
+		cb_sep(t);
+		if (json_is_object(effect))
+			cb_json(t, (json_t *)effect);
+		else
+			cb_null(t);
+		textbuf_put(t, "\n", 1);
+		b->rows++;
+	}
+	return t->oom ? -ENOMEM : 0;
+}
+
 void copybuf_free(struct copybuf *b)
 {
 	textbuf_free(&b->text);

@@ -8,6 +8,7 @@
 #define HIVEMON_STORE_PG_ROWS_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 
 #include "core/snapshot.h"
@@ -31,6 +32,18 @@ struct copybuf {
 int pg_rows_snapshot(struct copybuf *b, const struct snapshot *snap);
 /* Appends one alert transition of @host; -ENOMEM on failure. */
 int pg_rows_alert(struct copybuf *b, const char *host, const struct store_alert_row *row);
+#define PG_GROUPS_TABLE "hivemon.group_stats"
+#define PG_GROUPS_COLUMNS                                                                          \
+	"ts, host, group_name, mode, members, imbalance_cv, max_load, verdict, held, steering, "   \
+	"moves_total, member_stats"
+#define PG_GROUP_ACTIONS_TABLE	 "hivemon.group_actions"
+#define PG_GROUP_ACTIONS_COLUMNS "ts, host, group_name, action, description, evidence, effect"
+/* Appends one row per group of @groups (the report's groups[]) for the
+ * interval starting at @ts_ns; -ENOMEM on failure. */
+int pg_rows_groups(struct copybuf *b, const char *host, uint64_t ts_ns, const json_t *groups);
+/* Appends one row per action of @actions ({"group", "at", "action",
+ * "text", "evidence", "effect"}); -ENOMEM on failure. */
+int pg_rows_group_actions(struct copybuf *b, const char *host, const json_t *actions);
 void copybuf_free(struct copybuf *b);
 
 #endif

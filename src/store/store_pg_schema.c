@@ -10,6 +10,50 @@
  * any outage the queue outlives. */
 #define BATCH_MEMORY "interval '7 days'"
 
+/*
+ * The rebalancer's history: each [group]'s state per interval, and every
+ * action applied with its evidence and measured effect (before/after per
+ * member and for the group, as in groups[].actions[] of the report).
+ */
+static const char migration_groups[] =
+	"CREATE TABLE hivemon.group_stats ("
+	"  ts timestamptz NOT NULL," /* interval start */
+	"  host text NOT NULL,"
+	"  group_name text NOT NULL,"
+	"  mode text NOT NULL," /* off|plan|apply */
+	"  members integer NOT NULL,"
+	"  imbalance_cv double precision," /* NULL before the first measured interval */
+	"  max_load double precision,"	   /* busiest CPU, cores wanted */
+	"  verdict text,"		   /* move|balanced */
+	"  held integer NOT NULL DEFAULT 0,"
+	"  steering boolean NOT NULL DEFAULT false,"
+	"  moves_total bigint NOT NULL DEFAULT 0,"
+	"  member_stats jsonb NOT NULL DEFAULT '[]');" /* groups[].members */
+	"CREATE INDEX group_stats_ts ON hivemon.group_stats (ts);"
+	"CREATE TABLE hivemon.group_actions ("
+	"  ts timestamptz NOT NULL," /* when it was applied */
+	"  host text NOT NULL,"
+	"  group_name text NOT NULL,"
+	"  action text NOT NULL," /* move|steering|scale-out|scale-in */
+	"  description text NOT NULL,"
+	"  evidence jsonb NOT NULL DEFAULT '{}',"
+	"  effect jsonb);"
+	"CREATE INDEX group_actions_ts ON hivemon.group_actions (ts);"
+	/* Each action with the group's figures before and after it. */
+	"CREATE VIEW hivemon.group_action_effects AS"
+	"  SELECT ts, host, group_name, action, description,"
+	"    round((effect #>> '{group,before,cpu_percent}')::numeric, 1) AS cpu_percent_before,"
+	"    round((effect #>> '{group,after,cpu_percent}')::numeric, 1) AS cpu_percent_after,"
+	"    round((effect #>> '{group,before,runq_p99_ns}')::numeric / 1e6, 3) AS "
+	"runq_p99_ms_before,"
+	"    round((effect #>> '{group,after,runq_p99_ns}')::numeric / 1e6, 3) AS "
+	"runq_p99_ms_after,"
+	"    round((effect #>> '{group,before,request_p99_ns}')::numeric / 1e6, 3)"
+	"      AS request_p99_ms_before,"
+	"    round((effect #>> '{group,after,request_p99_ns}')::numeric / 1e6, 3)"
+	"      AS request_p99_ms_after"
+	"  FROM hivemon.group_actions ORDER BY ts DESC;";
+
 /* Migration N+1 is migrations[N]; never edit one that has shipped, add one. */
 static const char *const migrations[] = {
 	/* 1: per-interval process statistics, alert transitions, views. */
@@ -81,6 +125,8 @@ static const char *const migrations[] = {
 	"  stored_at timestamptz NOT NULL DEFAULT now(),"
 	"  PRIMARY KEY (writer, seq));"
 	"CREATE INDEX stored_batches_stored_at ON hivemon.stored_batches (stored_at);",
+	/* 3: the rebalancer's groups and actions. */
+	migration_groups,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -159,7 +205,7 @@ rollback:
 int pg_schema_retain(const struct pg_timer *t, PGconn *conn, unsigned int days, char *err,
 		     size_t errlen)
 {
-	char sql[256];
+	char sql[512];
 
 	if (exec_ok(t, conn,
 		    "DELETE FROM hivemon.stored_batches WHERE stored_at < now() - " BATCH_MEMORY,
@@ -169,7 +215,9 @@ int pg_schema_retain(const struct pg_timer *t, PGconn *conn, unsigned int days, 
 		return 0;
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM hivemon.process_stats WHERE ts < now() - make_interval(days => %u);"
-		 "DELETE FROM hivemon.alerts WHERE ts < now() - make_interval(days => %u)",
-		 days, days);
+		 "DELETE FROM hivemon.alerts WHERE ts < now() - make_interval(days => %u);"
+		 "DELETE FROM hivemon.group_stats WHERE ts < now() - make_interval(days => %u);"
+		 "DELETE FROM hivemon.group_actions WHERE ts < now() - make_interval(days => %u)",
+		 days, days, days, days);
 	return exec_ok(t, conn, sql, err, errlen);
 }

@@ -507,6 +507,7 @@ void top_format_help(struct top_lines *out)
 		{"Enter", "detail view of the selected process (Esc goes back)"},
 		{"a", "firing alerts pane"},
 		{"o", "connection pools pane (busy, rate, p95, verdict, size)"},
+		{"g", "groups pane: the daemon's rebalanced groups"},
 		{"p", "pause / resume refreshing"},
 		{"h, ?", "this help"},
 	};

@@ -10,6 +10,7 @@
 #ifndef HIVEMON_TOP_RENDER_H
 #define HIVEMON_TOP_RENDER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,8 +52,9 @@ struct top_frame {
 	const struct top_view *view;
 	const char *source; /* "standalone" or "daemon <path>" */
 	uint64_t interval_ns;
-	const char *status; /* transient message, or NULL */
-	bool ascii;	    /* terminal without UTF-8: fold µ, arrows to ASCII */
+	const char *status;   /* transient message, or NULL */
+	const json_t *groups; /* the daemon's groups[] (top_groups.h), or NULL */
+	bool ascii;	      /* terminal without UTF-8: fold µ, arrows to ASCII */
 };
 
 void top_lines_init(struct top_lines *l);

@@ -112,7 +112,7 @@ static bool table_key(struct top_view *v, int key, const struct top_model *m, si
 	return false;
 }
 
-/* Detail, alerts and help are scrolled text; Esc, Enter or ← go back. */
+/* Detail, alerts, groups and help are scrolled text; Esc, Enter or ← go back. */
 static bool text_key(struct top_view *v, int key, size_t page)
 {
 	switch (key) {
@@ -166,6 +166,8 @@ bool top_view_key(struct top_view *v, int key, const struct top_model *m, size_t
 		return toggle_mode(v, MODE_ALERTS);
 	case 'o':
 		return toggle_mode(v, MODE_POOLS);
+	case 'g':
+		return toggle_mode(v, MODE_GROUPS);
 	case 'h':
 	case '?':
 		return toggle_mode(v, MODE_HELP);

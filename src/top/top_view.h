@@ -13,7 +13,7 @@
 
 #include "top/top_model.h"
 
-enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP, MODE_POOLS };
+enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP, MODE_POOLS, MODE_GROUPS };
 
 struct top_view {
 	enum top_mode mode;

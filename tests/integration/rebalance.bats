@@ -6,8 +6,10 @@ load helpers
 
 setup() {
 	WORKERS=()
-	# A name of their own, so no other spinner on the host joins the group.
-	SPIN="$BATS_TEST_TMPDIR/rb_spin"
+	# A name of their own (this run's), so no other spinner on the host, nor
+	# those of another run of these tests, joins the group.
+	SPIN_COMM="rb_spin_$$"
+	SPIN="$BATS_TEST_TMPDIR/$SPIN_COMM"
 	cp "$WORKLOADS/spinner" "$SPIN"
 	chmod 755 "$BATS_TEST_TMPDIR" "$SPIN"
 }
@@ -39,7 +41,7 @@ mask_of() {
 
 @test "four workers pinned to CPU 0, CPU 1 idle: the plan moves two to CPU 1 and changes nothing" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
 	g='.groups[0]'
@@ -57,13 +59,14 @@ mask_of() {
 	done
 }
 
-@test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU" {
+@test "--apply: each worker gets about half a CPU, run-queue p99 falls, two sit on each CPU; the effect says so" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --apply --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --apply --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/apply.json"
 	run jq -r '.groups[0].applied' "$BATS_TEST_TMPDIR/apply.json"
 	assert_output true
+	check_effect "$BATS_TEST_TMPDIR/apply.json"
 	# About half a CPU each (hivemon and the test itself take a little), and
 	# the four alike: two per CPU.
 	for share in $(jq -r '.groups[0].after.members[].cpu_cores' "$BATS_TEST_TMPDIR/apply.json"); do
@@ -84,19 +87,55 @@ mask_of() {
 	[ "$on0" -eq 2 ] && [ "$on1" -eq 2 ] || fail "$on0 on CPU 0, $on1 on CPU 1"
 }
 
+# The effect in FILE's .groups[0]: each of the four members got a quarter
+# of what CPU 0 had left before (other processes of the host use some of
+# it: background_cores, measured from /proc/stat less the members), half
+# of what its CPU had left after, both within 10 points: on an idle host
+# 25 % -> 50 %. The group's run-queue p99 fell.
+check_effect() {
+	local f=$1 bg0 bg1 pid before after cpu want_before want_after
+	run jq -r '.groups[0].effect | "\(.windows_before) \(.windows_after) \(.members | length)"' "$f"
+	assert_output "3 3 4"
+	bg0=$(jq '.groups[0].imbalance.background_cores[0]' "$f")
+	want_before=$(awk -v b="$bg0" 'BEGIN { print (1 - b) / 4 * 100 }')
+	for pid in "${WORKERS[@]}"; do
+		before=$(jq --argjson p "$pid" '.groups[0].effect.members[] | select(.pid == $p) | .before.cpu_percent' "$f")
+		after=$(jq --argjson p "$pid" '.groups[0].effect.members[] | select(.pid == $p) | .after.cpu_percent' "$f")
+		cpu=$(jq --argjson p "$pid" '.groups[0].after.members[] | select(.pid == $p) | .pinned_cpu' "$f")
+		bg1=$(jq --argjson c "$cpu" '.groups[0].after.imbalance.background_cores[$c]' "$f")
+		want_after=$(awk -v b="$bg1" 'BEGIN { print (1 - b) / 2 * 100 }')
+		echo "pid $pid: cpu% $before (want $want_before) -> $after on cpu $cpu (want $want_after)"
+		assert_between "$before" "$(awk -v w="$want_before" 'BEGIN { print w - 10 }')" \
+			"$(awk -v w="$want_before" 'BEGIN { print w + 10 }')"
+		assert_between "$after" "$(awk -v w="$want_after" 'BEGIN { print w - 10 }')" \
+			"$(awk -v w="$want_after" 'BEGIN { print w + 10 }')"
+	done
+	before=$(jq '.groups[0].effect.group.before.runq_p99_ns' "$f")
+	after=$(jq '.groups[0].effect.group.after.runq_p99_ns' "$f")
+	[ "$after" -lt "$before" ] || fail "the group's run-queue p99 $after ns is not below $before ns"
+}
+
 @test "text output names the imbalance, the moves and that it is a dry run" {
 	start_four_on_cpu0
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 2 --interval 500ms
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 2 --interval 500ms
 	assert_success
 	assert_output --partial "group cli: 4 members on CPUs 0-1"
 	assert_output --regexp "plan: move 2 members over 2 windows of imbalance \(busiest CPU [34]\.[0-9]+ -> [12]\.[0-9]+ cores"
 	assert_output --partial "dry run: --apply moves them"
+	refute_output --partial "effect ("
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 2 --interval 500ms --apply
+	assert_success
+	assert_output --partial "effect (2 windows before, 2 after):"
+	assert_output --regexp "MEMBER +CPU% before->after +RUNQ p99 before->after +REQ p50 before->after +REQ p99 before->after"
+	assert_output --regexp "group \(mean CPU%\) +[0-9]+\.[0-9] -> +[0-9]+\.[0-9] "
+	run grep -cE "^  ${WORKERS[0]} $SPIN_COMM " <<<"$output"
+	assert_output 1
 }
 
 @test "--apply without CAP_SYS_NICE on another user's workers: a clear error, nothing moved" {
 	start_four_on_cpu0 65534
 	run setpriv --bounding-set -sys_nice --inh-caps -sys_nice "$HIVEMON" rebalance \
-		--comm rb_spin --cpus 0-1 --apply --windows 1
+		--comm "$SPIN_COMM" --cpus 0-1 --apply --windows 1
 	assert_failure 1
 	assert_output --regexp "^hivemon: rebalance: cannot move pid [0-9]+ to cpu 1: Operation not permitted \(needs CAP_SYS_NICE\); nothing changed$"
 	for pid in "${WORKERS[@]}"; do
@@ -158,6 +197,16 @@ reuseport_programs() {
 	assert_between "$hashed" 0.15 0.35
 	assert_between "$steered" 0 0.20
 	awk -v s="$steered" -v h="$hashed" 'BEGIN { exit !(s < h) }'
+	# The effect says the same over all windows: the slow worker's share of
+	# the requests per second fell; the group's request p50/p99 both sides.
+	run jq -r --argjson pid "$SLOW_PID" '.groups[0].effect |
+		([.members[] | select(.pid == $pid) | .before.requests_per_s] | add) / .group.before.requests_per_s >
+		([.members[] | select(.pid == $pid) | .after.requests_per_s] | add) / .group.after.requests_per_s,
+		([.group.before, .group.after][] | .request_p50_ns, .request_p99_ns | type)' \
+		"$BATS_TEST_TMPDIR/steer.json"
+	assert_output "$(printf 'true\nnumber\nnumber\nnumber\nnumber')"
+	jq -r '.groups[0].effect.group | "group request p99: \(.before.request_p99_ns) ns hashed, \(.after.request_p99_ns) ns steered"' \
+		"$BATS_TEST_TMPDIR/steer.json"
 	# Detached: a program still attached to the group would outlive hivemon.
 	run jq -n --argjson after "$(reuseport_programs)" --argjson before "$before" \
 		'$after - $before | length'
@@ -181,12 +230,12 @@ reuseport_programs() {
 	done
 	sleep 0.3
 	hook="echo \"\$HIVEMON_ACTION \$HIVEMON_GROUP %n \$HIVEMON_MEMBERS \$HIVEMON_EVIDENCE\" >>$BATS_TEST_TMPDIR/hook.out"
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 1ms \
 		--scale-out "$hook"
 	assert_success
 	assert_output --regexp "scale-out: .* \(2 members, mean [0-9.]+ cores wanted, worst p99 [0-9.]+ms\), dry run"
 	[ ! -e "$BATS_TEST_TMPDIR/hook.out" ]
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 1ms \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 1ms \
 		--scale-out "$hook" --apply --format json
 	assert_success
 	run jq -r '.groups[0].scale | "\(.action) \(.status)"' <<<"$output"
@@ -194,7 +243,7 @@ reuseport_programs() {
 	run cat "$BATS_TEST_TMPDIR/hook.out"
 	assert_output --regexp "^scale-out cli 3 2 2 members, mean (0\.9|1\.0)[0-9] cores wanted, worst p99 [0-9.]+ms$"
 	# Under the latency target the group is not saturated: nothing runs.
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0 --windows 2 --latency-target 10s \
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0 --windows 2 --latency-target 10s \
 		--scale-out "$hook" --apply --format json
 	assert_success
 	run jq -r '.groups[0].scale.action' <<<"$output"
@@ -203,24 +252,24 @@ reuseport_programs() {
 }
 
 @test "an idle group runs --scale-in with the instance to stop; a failing hook is an error" {
-	cp /bin/sleep "$BATS_TEST_TMPDIR/rb_idle"
+	cp /bin/sleep "$BATS_TEST_TMPDIR/rb_idle_$$"
 	for _ in 1 2 3; do
-		"$BATS_TEST_TMPDIR/rb_idle" 60 &
+		"$BATS_TEST_TMPDIR/rb_idle_$$" 60 &
 		WORKERS+=($!)
 	done
-	run "$HIVEMON" rebalance --comm rb_idle --windows 2 --interval 500ms \
+	run "$HIVEMON" rebalance --comm rb_idle_$$ --windows 2 --interval 500ms \
 		--scale-in "echo in %n >$BATS_TEST_TMPDIR/in.out" --apply
 	assert_success
 	run cat "$BATS_TEST_TMPDIR/in.out"
 	assert_output "in 3"
-	run "$HIVEMON" rebalance --comm rb_idle --windows 1 --interval 500ms --scale-in "exit 4" --apply
+	run "$HIVEMON" rebalance --comm rb_idle_$$ --windows 1 --interval 500ms --scale-in "exit 4" --apply
 	assert_failure 1
 	assert_output --partial "hivemon: rebalance: the scale-in command failed (status 4); nothing else applied"
 }
 
 @test "--group takes the group from the config; an unknown group is a usage error" {
 	start_four_on_cpu0
-	printf '[group "spin"]\nmatch = comm=rb_spin\ncpus = 0-1\n' >"$BATS_TEST_TMPDIR/g.conf"
+	printf '[group "spin"]\nmatch = comm=%s\ncpus = 0-1\n' "$SPIN_COMM" >"$BATS_TEST_TMPDIR/g.conf"
 	run "$HIVEMON" rebalance --group spin --config "$BATS_TEST_TMPDIR/g.conf" --windows 1 --format json
 	assert_success
 	run jq -r '.groups[0] | "\(.name) \(.members | length) \(.cpus | join(","))"' <<<"$output"
@@ -233,7 +282,7 @@ reuseport_programs() {
 	assert_output "hivemon: rebalance: --group or --comm/--pid/--cgroup, not both"
 }
 
-# A daemon config with one group of the rb_spin workers, rebalance = MODE
+# A daemon config with one group of the $SPIN_COMM workers, rebalance = MODE
 # (and EXTRA lines in the group: notify = ...; TARGETS before it).
 group_conf() {
 	local extra=${2:-} targets=${3:-}
@@ -247,7 +296,7 @@ group_conf() {
 		$targets
 
 		[group "spin"]
-		match = comm=rb_spin
+		match = comm=$SPIN_COMM
 		cpus = 0-1
 		rebalance = $1
 		cooldown = 1m
@@ -365,7 +414,7 @@ url = http://127.0.0.1:$RECEIVER_PORT/hook"
 		WORKERS+=($!)
 	done
 	sleep 0.3
-	run "$HIVEMON" rebalance --comm rb_spin --cpus 0-1 --windows 3 --apply --format json
+	run "$HIVEMON" rebalance --comm "$SPIN_COMM" --cpus 0-1 --windows 3 --apply --format json
 	assert_success
 	echo "$output" >"$BATS_TEST_TMPDIR/gone.json"
 	# The survivors end up one per CPU, or stay where they were when no
@@ -400,4 +449,67 @@ listen = 127.0.0.1:$port"
 	assert_output "spin apply 2 4 0,1"
 	run jq -r '.groups[0].last_action' "$BATS_TEST_TMPDIR/api.json"
 	assert_output --regexp "^moved pid [0-9]+ from cpu 0 to cpu 1"
+	# The move's effect: measured over the three intervals before it and
+	# the three after, every member on both sides.
+	wait_until 10 api_effect_done "$port" || fail "effect not final: $(cat "$BATS_TEST_TMPDIR/api.json")"
+	run jq -r '.groups[0].actions | length, (.[0] | .action, (.evidence.moves | length),
+		.effect.windows_before, .effect.windows_after,
+		([.effect.members[] | select(.before.cpu_percent > 0 and .after.cpu_percent > 0)] | length))' \
+		"$BATS_TEST_TMPDIR/api.json"
+	assert_output "$(printf '1\nmove\n2\n3\n3\n4')"
+	run jq -r '.groups[0] | "\(.steering) \(.scale_events.out) \(.scale_events.in)"' "$BATS_TEST_TMPDIR/api.json"
+	assert_output "false 0 0"
+	# The same on /metrics.
+	run curl -sf "http://127.0.0.1:$port/metrics"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/metrics"
+	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+	assert_success
+	grep -qx 'hivemon_group_members{group="spin"} 4' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_moves_total{group="spin"} 2' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_steering{group="spin"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="out"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qE '^hivemon_group_imbalance\{group="spin"\} [0-9.e-]+$' "$BATS_TEST_TMPDIR/metrics"
+	# Two members on each CPU.
+	run grep -cE '^hivemon_group_member_cpu_percent\{group="spin",pid="[0-9]+",comm="'"$SPIN_COMM"'",cpu="1"\} [0-9.e+-]+$' \
+		"$BATS_TEST_TMPDIR/metrics"
+	assert_output 2
+}
+
+# Fetches /api/v1/report into api.json; true once the first action's
+# effect is final.
+api_effect_done() {
+	curl -sf "http://127.0.0.1:$1/api/v1/report" >"$BATS_TEST_TMPDIR/api.json" &&
+		[ "$(jq -r '.groups[0].actions[0].effect.state' "$BATS_TEST_TMPDIR/api.json")" = done ]
+}
+
+@test "a saturated group in the daemon: scale-out runs once per cooldown, counted on /api and /metrics" {
+	load daemon_helpers
+	local port
+	port=$(free_port)
+	for _ in 1 2; do
+		"$SPIN" 60 0 &
+		WORKERS+=($!)
+	done
+	sleep 0.3
+	group_conf apply "scale_out = echo \"\$HIVEMON_ACTION %n\" >>$BATS_TEST_TMPDIR/hook.out
+latency_target = 1ms" "[export]
+listen = 127.0.0.1:$port"
+	sed -i 's/^cpus = 0-1$/cpus = 0/' "$BATS_TEST_TMPDIR/run.conf"
+	start_daemon "$BATS_TEST_TMPDIR/run.conf"
+	wait_until 15 test -s "$BATS_TEST_TMPDIR/hook.out" || fail "no scale-out: $(cat "$BATS_TEST_TMPDIR/daemon.log")"
+	# Three more saturated intervals (the effect's after), all within the
+	# cooldown of 1 minute: nothing more runs.
+	wait_until 10 api_effect_done "$port" || fail "effect not final: $(cat "$BATS_TEST_TMPDIR/api.json")"
+	run cat "$BATS_TEST_TMPDIR/hook.out"
+	assert_output "scale-out 3"
+	run jq -r '.groups[0] | "\(.scale_events.out) \(.scale_events.in) \(.actions | length)",
+		(.actions[0] | "\(.action) \(.evidence.status) \(.evidence.members) \(.effect.state)")' \
+		"$BATS_TEST_TMPDIR/api.json"
+	assert_output "$(printf '1 0 1\nscale-out 0 2 done')"
+	run curl -sf "http://127.0.0.1:$port/metrics"
+	assert_success
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="out"} 1' <<<"$output"
+	grep -qx 'hivemon_group_scale_events_total{group="spin",direction="in"} 0' <<<"$output"
+	grep -qx 'hivemon_group_moves_total{group="spin"} 0' <<<"$output"
 }

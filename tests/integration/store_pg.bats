@@ -61,8 +61,11 @@ calls_are() { # COMM SYSCALL EXPECTED
 	[ "$(calls "$1" "$2")" = "$3" ]
 }
 
+# The migrations this hivemon has (src/store/store_pg_schema.c).
+SCHEMA_VERSION=3
+
 schema_ready() {
-	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = 2 ]
+	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = "$SCHEMA_VERSION" ]
 }
 
 @test "schema is created at start and versioned; the views answer" {
@@ -76,7 +79,7 @@ schema_ready() {
 	stop_daemon
 	start_daemon "$CONF"
 	sleep 1.5
-	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" 2
+	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" "$SCHEMA_VERSION"
 }
 
 @test "rows for known workloads: exact getppid and clock_nanosleep counts, p50 of 20 ms" {
@@ -404,4 +407,56 @@ settled_since() { # PORT FIRST_RUN_ROWS
 	wait_until 20 calls_are pggood getppid 2000 || fail "$(calls pggood getppid) of 2000 calls stored"
 	assert_equal "$(calls pgbad getppid)" 0
 	grep -q 'store: PostgreSQL rejected .* bad row (test)' "$DAEMON_ERR"
+}
+
+group_action_stored() {
+	[ "$(pg_sql "SELECT count(*) FROM hivemon.group_actions WHERE group_name = 'pgspin'")" -ge 1 ]
+}
+
+@test "a group's state per interval and its applied move with evidence and effect are stored" {
+	local spin="$BATS_TEST_TMPDIR/pg_spin" pids=() pid
+	cp "$WORKLOADS/spinner" "$spin"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	for _ in 1 2 3 4; do
+		"$spin" 40 0 &
+		pids+=($!)
+	done
+	cat >"$CONF" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		probes = sched
+		[store]
+		postgres = $PG_CONNINFO
+		[group "pgspin"]
+		match = comm=pg_spin
+		cpus = 0-1
+		rebalance = apply
+		cooldown = 1m
+	CONF
+	start_daemon "$CONF"
+	# Three held intervals, the move, three intervals after it.
+	wait_until 25 group_action_stored || fail "no action stored: $(cat "$DAEMON_ERR")"
+	stop_daemon
+	for pid in "${pids[@]}"; do kill "$pid"; done
+	run pg_sql "SELECT action, jsonb_array_length(evidence->'moves'),
+		(SELECT count(*) FROM jsonb_array_elements(evidence->'moves') m
+			WHERE (m->>'from')::int = 0 AND (m->>'to')::int = 1),
+		effect->>'windows_before', effect->>'windows_after', effect->>'state',
+		jsonb_array_length(effect->'members')
+		FROM hivemon.group_actions WHERE group_name = 'pgspin'"
+	assert_output "move|2|2|3|3|done|4"
+	# Every member was measured before and after (CPU % of a core, > 0).
+	run pg_sql "SELECT count(*) FROM hivemon.group_actions, jsonb_array_elements(effect->'members') m
+		WHERE group_name = 'pgspin' AND (m->'before'->>'cpu_percent')::float > 0
+		AND (m->'after'->>'cpu_percent')::float > 0"
+	assert_output 4
+	run pg_sql "SELECT count(*) > 0 FROM hivemon.group_action_effects
+		WHERE group_name = 'pgspin' AND cpu_percent_before > 0 AND runq_p99_ms_before > 0"
+	assert_output t
+	# One row per interval: four members; imbalanced (all on CPU 0) until the move.
+	run pg_sql "SELECT min(members), max(members), count(*) >= 6, count(DISTINCT ts) = count(*),
+		bool_or(imbalance_cv > 0.5 AND verdict = 'move'), max(moves_total)
+		FROM hivemon.group_stats WHERE group_name = 'pgspin' AND imbalance_cv IS NOT NULL"
+	assert_output "4|4|t|t|t|2"
 }

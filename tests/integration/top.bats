@@ -489,3 +489,74 @@ while True:
 	# wake-up delay, which the spinner beside it makes a few ms at worst.
 	assert_between "$(to_ms "$(cell "$out" hm_srv 9)")" 49 70
 }
+
+# A daemon rebalancing one group: four tp_spin spinners pinned to CPU 0,
+# moved two to CPU 1 after three held intervals.
+start_group_daemon() {
+	SOCK="$BATS_TEST_TMPDIR/hivemon.sock"
+	cp "$WORKLOADS/spinner" "$BATS_TEST_TMPDIR/tp_spin"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	for _ in 1 2 3 4; do
+		"$BATS_TEST_TMPDIR/tp_spin" 40 0 &
+		SLEEPERS+=($!)
+	done
+	cat >"$BATS_TEST_TMPDIR/hivemon.conf" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		socket = $SOCK
+		probes = sched
+
+		[group "spin"]
+		match = comm=tp_spin
+		cpus = 0-1
+		rebalance = apply
+		cooldown = 1m
+	CONF
+	"$HIVEMON" run --config "$BATS_TEST_TMPDIR/hivemon.conf" 2>"$BATS_TEST_TMPDIR/daemon.err" &
+	DAEMON=$!
+	SLEEPERS+=("$DAEMON")
+}
+
+daemon_answers() { "$HIVEMON" top --once --socket "$SOCK" >/dev/null 2>&1; }
+group_row() { # the row of group spin: MODE MEMBERS IMBALANCE PLAN... STEERING MOVES
+	awk '$1 == "spin" { print; exit }' "$SCREEN"
+}
+moved_and_measured() {
+	[ "$(group_row | awk '{ print $2, $3, $(NF-1), $NF }')" = "apply 4 off 2" ] &&
+		shows "effect (done, 3/3 intervals)"
+}
+
+@test "g shows the daemon's groups: members, imbalance, plan, last action and its effect, steering" {
+	start_group_daemon
+	wait_until 10 daemon_answers || fail "$(cat "$BATS_TEST_TMPDIR/daemon.err")"
+	start_top_on_socket
+	wait_screen 10 shows "hivemon top"
+	keys g
+	wait_screen 5 shows "Groups (1)"
+	# All on CPU 0 at first: imbalanced, a move planned (or already made).
+	wait_screen 10 has_row tp_spin
+	# Three held intervals, the move, three measured after it.
+	wait_screen 25 moved_and_measured
+	run grep -cE '^  [0-9]+ +tp_spin +[01] ' "$SCREEN"
+	assert_output 4
+	run grep -E '^  last action: moved pid [0-9]+ from cpu 0 to cpu 1' "$SCREEN"
+	assert_success
+	# The effect line: CPU % per member before -> after, both measured.
+	run grep -E '^  effect \(done, 3/3 intervals\): CPU% per member [1-9][0-9.]* -> [1-9][0-9.]*, run-queue p99 ' "$SCREEN"
+	assert_success
+	# g again: back to the process table.
+	keys g
+	wait_screen 5 shows "COMM"
+	! shows "Groups (1)"
+	keys q
+}
+
+@test "g in a standalone top says where groups come from" {
+	start_top
+	wait_screen 15 shows "hivemon top"
+	keys g
+	wait_screen 5 shows "Groups (0)"
+	shows "none: groups are the [group] sections of a running daemon's config"
+	keys q
+}

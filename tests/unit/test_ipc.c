@@ -214,12 +214,70 @@ static void test_message(void **state)
 	snapshot_free(&orig);
 }
 
+/* The groups section after the alerts: carried whole, optional, versioned. */
+static void test_message_groups(void **state)
+{
+	json_t *firing = json_loads(firing_json, 0, NULL), *got, *groups;
+	json_t *sent =
+		json_loads("[{\"name\":\"web\",\"mode\":\"apply\",\"members\":[{\"pid\":7}],"
+			   "\"actions\":[{\"action\":\"move\",\"effect\":{\"state\":\"done\"}}]}]",
+			   0, NULL);
+	struct snapshot orig, back;
+	struct textbuf msg = {0};
+	size_t plain_len;
+
+	assert_non_null(sent);
+	fixture_snapshot(&orig);
+	assert_int_equal(ipc_message_encode(&orig, firing, &msg), 0);
+	plain_len = msg.len;
+	/* Without a section: no groups. */
+	snapshot_init(&back);
+	assert_int_equal(ipc_message_decode_groups(msg.s, msg.len, &back, &got, &groups), 0);
+	assert_null(groups);
+	json_decref(got);
+	snapshot_free(&back);
+	textbuf_free(&msg);
+
+	assert_int_equal(ipc_message_encode_groups(&orig, firing, sent, &msg), 0);
+	assert_true(msg.len > plain_len);
+	snapshot_init(&back);
+	assert_int_equal(ipc_message_decode_groups(msg.s, msg.len, &back, &got, &groups), 0);
+	assert_true(json_equal(firing, got));
+	assert_true(json_equal(sent, groups));
+	assert_int_equal(back.n_procs, 3);
+	json_decref(got);
+	json_decref(groups);
+	snapshot_free(&back);
+	/* A reader that does not ask for groups reads the rest as before. */
+	snapshot_init(&back);
+	assert_int_equal(ipc_message_decode(msg.s, msg.len, &back, &got), 0);
+	assert_true(json_equal(firing, got));
+	json_decref(got);
+	snapshot_free(&back);
+
+	/* A section of another version: the window is read, without groups. */
+	msg.len = plain_len;
+	textbuf_puts(&msg, "\n{\"groups_version\":2,\"groups\":[{\"name\":\"web\"}]}");
+	snapshot_init(&back);
+	assert_int_equal(ipc_message_decode_groups(msg.s, msg.len, &back, &got, &groups), 0);
+	assert_null(groups);
+	assert_true(json_equal(firing, got));
+	json_decref(got);
+	snapshot_free(&back);
+
+	textbuf_free(&msg);
+	json_decref(sent);
+	json_decref(firing);
+	snapshot_free(&orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_publish_and_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_busy, setup, teardown),
 		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_message_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

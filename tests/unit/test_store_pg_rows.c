@@ -108,12 +108,53 @@ static void test_alert_rows(void **state)
 	copybuf_free(&b);
 }
 
+/* One row per group per interval (a group not measured yet has NULLs),
+ * one per finished action with its evidence and effect. */
+static void test_group_rows(void **state)
+{
+	json_t *groups =
+		json_loads("[{\"name\": \"web\", \"mode\": \"apply\", \"members\": [{\"pid\": 7}],"
+			   "  \"imbalance\": {\"cv\": 0.5, \"max_load\": 2}, \"plan\": "
+			   "{\"verdict\": \"move\"},"
+			   "  \"held\": 2, \"steering\": true, \"moves_applied\": 3},"
+			   " {\"name\": \"idle\\tjobs\", \"mode\": \"plan\"}]",
+			   0, NULL);
+	json_t *actions = json_loads(
+		"[{\"group\": \"web\", \"at\": \"2023-11-14T22:13:20.250Z\", \"action\": \"move\","
+		"  \"text\": \"moved pid 7\", \"evidence\": {\"held_intervals\": 3},"
+		"  \"effect\": {\"state\": \"done\"}},"
+		" {\"group\": \"web\", \"at\": \"bad\", \"action\": \"move\"}]",
+		0, NULL);
+	struct copybuf b = {0};
+
+	assert_non_null(groups);
+	assert_non_null(actions);
+	assert_int_equal(pg_rows_groups(&b, "web-1", T0, groups), 0);
+	assert_int_equal(b.rows, 2);
+	assert_string_equal(
+		b.text.s,
+		"2023-11-14 22:13:20.250000+00\tweb-1\tweb\tapply\t1\t0.5\t2\tmove\t2\tt\t3\t"
+		"[{\"pid\":7}]\n"
+		"2023-11-14 22:13:20.250000+00\tweb-1\tidle\\tjobs\tplan\t0\t\\N\t\\N\t\\N\t0\t"
+		"f\t0\t[]\n");
+	copybuf_free(&b);
+	/* An action without a valid time is left out. */
+	assert_int_equal(pg_rows_group_actions(&b, "web-1", actions), 0);
+	assert_int_equal(b.rows, 1);
+	assert_string_equal(b.text.s, "2023-11-14 22:13:20.250000+00\tweb-1\tweb\tmove\tmoved pid "
+				      "7\t{\"held_intervals\":3}\t{\"state\":\"done\"}\n");
+	copybuf_free(&b);
+	json_decref(groups);
+	json_decref(actions);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_and_level_rows),
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_alert_rows),
+		cmocka_unit_test(test_group_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
