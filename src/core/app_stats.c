@@ -111,11 +111,11 @@ const struct app_request_stat **app_rows_by_time(const struct proc_snapshot *p, 
 
 	*n = 0;
 	for (size_t i = 0; i < p->app.n_requests; i++)
-		k += p->app.requests[i].proto == proto;
+		k += !proto || p->app.requests[i].proto == proto;
 	if (!k || !(rows = malloc(k * sizeof(*rows))))
 		return NULL;
 	for (size_t i = 0; i < p->app.n_requests; i++)
-		if (p->app.requests[i].proto == proto)
+		if (!proto || p->app.requests[i].proto == proto)
 			rows[(*n)++] = &p->app.requests[i];
 	qsort(rows, *n, sizeof(*rows), by_time_desc);
 	return rows;

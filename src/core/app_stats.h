@@ -39,7 +39,7 @@ void app_merged_free(struct app_merged *m);
 int app_merged_add(struct app_merged *m, const struct proc_snapshot *p);
 
 /*
- * The rows of @proto in @p (merged or not), by total time (sum of
+ * The rows of @proto (0: of every protocol) in @p (merged or not), by total time (sum of
  * latencies) descending, then by count, then text: a malloc'ed array of
  * pointers into @p (free() it), *@n of them; NULL when none (or ENOMEM).
  */

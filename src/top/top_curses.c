@@ -3,6 +3,7 @@
 #include <curses.h>
 #include <string.h>
 
+#include "top/top_app.h"
 #include "top/top_render.h"
 
 enum { PAIR_INFO = 1, PAIR_WARNING, PAIR_CRITICAL, PAIR_EMERGENCY, PAIR_BAR };
@@ -158,6 +159,8 @@ static void draw_text(const struct top_frame *f, int y, struct top_lines *scratc
 		top_format_detail(f, v->selected_pid, scratch);
 	else if (v->mode == MODE_ALERTS)
 		top_format_alerts(f->alerts, scratch);
+	else if (v->mode == MODE_APP)
+		top_format_app(f, scratch);
 	else
 		top_format_help(scratch);
 	first = v->scroll < scratch->n ? v->scroll : (scratch->n ? scratch->n - 1 : 0);
@@ -169,7 +172,7 @@ void top_curses_draw(const struct top_frame *f, struct top_lines *scratch)
 {
 	static const struct top_line footer = {
 		"q quit  j/k move  s/</> sort  r reverse  / filter  Enter detail  a alerts  "
-		"p pause  h help",
+		"A protocols  p pause  h help",
 		STYLE_COLHDR,
 	};
 	int y;

@@ -8,6 +8,7 @@
 
 #include "report/report_order.h"
 #include "core/syscalls.h"
+#include "top/top_app.h"
 #include "top/top_render.h"
 
 #define HIST_BAR_WIDTH 40
@@ -506,6 +507,7 @@ void top_format_help(struct top_lines *out)
 		{"/", "filter by command name (Enter keeps it, Esc clears it)"},
 		{"Enter", "detail view of the selected process (Esc goes back)"},
 		{"a", "firing alerts pane"},
+		{"A", "application protocols pane: HTTP routes, SQL, Redis per service"},
 		{"p", "pause / resume refreshing"},
 		{"h, ?", "this help"},
 	};
@@ -555,5 +557,6 @@ int top_render_plain(const struct top_frame *f, FILE *out)
 		top_format_row(&f->model->rows[i], buf, sizeof(buf), NULL);
 		fprintf(out, "%s\n", rtrim(buf));
 	}
+	top_app_print_plain(f, out);
 	return ferror(out) ? -EIO : 0;
 }

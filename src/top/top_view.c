@@ -164,6 +164,8 @@ bool top_view_key(struct top_view *v, int key, const struct top_model *m, size_t
 		return false;
 	case 'a':
 		return toggle_mode(v, MODE_ALERTS);
+	case 'A':
+		return toggle_mode(v, MODE_APP);
 	case 'h':
 	case '?':
 		return toggle_mode(v, MODE_HELP);

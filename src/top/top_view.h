@@ -13,7 +13,7 @@
 
 #include "top/top_model.h"
 
-enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP };
+enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP, MODE_APP };
 
 struct top_view {
 	enum top_mode mode;
