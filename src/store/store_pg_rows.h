@@ -33,4 +33,9 @@ int pg_rows_snapshot(struct copybuf *b, const struct snapshot *snap);
 int pg_rows_alert(struct copybuf *b, const char *host, const struct store_alert_row *row);
 void copybuf_free(struct copybuf *b);
 
+/* COPY text fields for the other row writers (store_pg_app.c): text as
+ * valid UTF-8 with COPY's escapes; a timestamptz literal in UTC. */
+void pg_copy_text(struct textbuf *b, const char *value);
+void pg_copy_timestamp(struct textbuf *b, uint64_t ns);
+
 #endif
