@@ -225,10 +225,10 @@ struct app_scan {
 	struct app_buf *b;
 	__u32 i, end; /* scan [i, end) */
 	__u64 h;
-	__u64 seg;    /* HTTP: hash of the current path segment */
-	__u8 state;   /* SQL: SQL_* */
-	__u8 digit;   /* HTTP: the segment holds a digit */
-	__u8 quote;   /* SQL: inside '...' */
+	__u64 seg;  /* HTTP: hash of the current path segment */
+	__u8 state; /* SQL: SQL_* */
+	__u8 digit; /* HTTP: the segment holds a digit */
+	__u8 quote; /* SQL: inside '...' */
 	__u8 pad[5];
 };
 
@@ -541,9 +541,9 @@ static __always_inline __u32 http_method(__u64 w, __u32 *target)
 		char s[8];
 		__u32 n, id;
 	} methods[] = {
-		{"GET /", 5, APP_HTTP_GET},	    {"POST /", 6, APP_HTTP_POST},
-		{"PUT /", 5, APP_HTTP_PUT},	    {"DELETE /", 8, APP_HTTP_DELETE},
-		{"HEAD /", 6, APP_HTTP_HEAD},	    {"PATCH /", 7, APP_HTTP_PATCH},
+		{"GET /", 5, APP_HTTP_GET},	   {"POST /", 6, APP_HTTP_POST},
+		{"PUT /", 5, APP_HTTP_PUT},	   {"DELETE /", 8, APP_HTTP_DELETE},
+		{"HEAD /", 6, APP_HTTP_HEAD},	   {"PATCH /", 7, APP_HTTP_PATCH},
 		{"OPTIONS ", 8, APP_HTTP_OPTIONS},
 	};
 
@@ -686,11 +686,11 @@ static __always_inline int resp_int(const char *buf, __u32 *i, __u32 n)
 static __always_inline bool redis_read(__u64 cmd, __u32 len)
 {
 	/* Upper-cased command, little-endian. */
-	return (len == 3 && cmd == 0x544547ULL) ||		       /* GET */
+	return (len == 3 && cmd == 0x544547ULL) ||			       /* GET */
 	       (len == 4 && (cmd == 0x5445474dULL || cmd == 0x54454748ULL)) || /* MGET HGET */
-	       (len == 5 && cmd == 0x5445474d48ULL) ||		       /* HMGET */
-	       (len == 5 && cmd == 0x5845544547ULL) ||		       /* GETEX */
-	       (len == 6 && cmd == 0x4c4544544547ULL);		       /* GETDEL */
+	       (len == 5 && cmd == 0x5445474d48ULL) ||			       /* HMGET */
+	       (len == 5 && cmd == 0x5845544547ULL) ||			       /* GETEX */
+	       (len == 6 && cmd == 0x4c4544544547ULL);			       /* GETDEL */
 }
 
 /* RESP array of bulk strings: *N\r\n$L\r\nCOMMAND\r\n */
@@ -723,8 +723,8 @@ static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, str
 		return 0;
 	rq->proto = APP_PROTO_REDIS;
 	rq->read = redis_read(cmd, len);
-	rq->fingerprint = admit(tgid, APP_PROTO_REDIS, hash_bytes(buf, i, len, true), buf, i,
-				len, 0);
+	rq->fingerprint =
+		admit(tgid, APP_PROTO_REDIS, hash_bytes(buf, i, len, true), buf, i, len, 0);
 	return 1;
 }
 
@@ -754,9 +754,25 @@ static __always_inline bool http_response(const char *b, __u32 n, struct app_res
 static __always_inline bool pg_backend_type(__u8 c)
 {
 	switch (c) {
-	case '1': case '2': case '3': case 'C': case 'D': case 'E': case 'I': case 'n':
-	case 'N': case 's': case 't': case 'T': case 'Z': case 'A': case 'S': case 'G':
-	case 'H': case 'W': case 'V':
+	case '1':
+	case '2':
+	case '3':
+	case 'C':
+	case 'D':
+	case 'E':
+	case 'I':
+	case 'n':
+	case 'N':
+	case 's':
+	case 't':
+	case 'T':
+	case 'Z':
+	case 'A':
+	case 'S':
+	case 'G':
+	case 'H':
+	case 'W':
+	case 'V':
 		return true;
 	}
 	return false;
@@ -911,8 +927,8 @@ static __always_inline struct app_buf *copy_prefix(__u64 ubuf, __u32 n)
 
 /* A message of @ret bytes starts in the current syscall's buffer: a new
  * request on @st? */
-static __always_inline void try_request(struct sock *sk, struct app_sock *st, int ret,
-					__u8 role, __u32 tgid)
+static __always_inline void try_request(struct sock *sk, struct app_sock *st, int ret, __u8 role,
+					__u32 tgid)
 {
 	struct app_parse_in in = {.tgid = tgid};
 	struct app_req rq = {};
@@ -947,8 +963,7 @@ strike:
 }
 
 /* The first bytes back after a request: record it if they answer it. */
-static __always_inline void try_response(struct sock *sk, struct app_sock *st, int ret,
-					 __u32 tgid)
+static __always_inline void try_response(struct sock *sk, struct app_sock *st, int ret, __u32 tgid)
 {
 	struct app_hist_key hkey = {};
 	struct app_resp r = {};

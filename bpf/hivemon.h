@@ -226,7 +226,7 @@ struct app_slow_event {
 	__u32 method;
 	__u64 fingerprint;
 	__u64 latency_ns;
-	__u64 end_ns;	  /* CLOCK_MONOTONIC */
+	__u64 end_ns;	    /* CLOCK_MONOTONIC */
 	struct tcp_ep peer; /* family 0: a unix socket */
 };
 

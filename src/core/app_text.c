@@ -61,7 +61,8 @@ char *sql_normalize(const char *sql, size_t n, char *out, size_t len)
 				;
 			snprintf(lit, sizeof(lit), "$%d", ++param);
 		} else if (isdigit(c) && !word) {
-			while (i + 1 < n && (isdigit((unsigned char)sql[i + 1]) || sql[i + 1] == '.'))
+			while (i + 1 < n &&
+			       (isdigit((unsigned char)sql[i + 1]) || sql[i + 1] == '.'))
 				i++;
 			snprintf(lit, sizeof(lit), "$%d", ++param);
 		} else if (isspace(c)) {

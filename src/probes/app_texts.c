@@ -84,8 +84,7 @@ int app_texts_add(struct app_texts *t, const struct app_text_event *ev)
 	return 0;
 }
 
-const struct app_text *app_texts_get(const struct app_texts *t, uint8_t proto,
-				     uint64_t fingerprint)
+const struct app_text *app_texts_get(const struct app_texts *t, uint8_t proto, uint64_t fingerprint)
 {
 	const struct app_text *e = u64map_get(&t->map, key_of(proto, fingerprint));
 

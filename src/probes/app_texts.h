@@ -19,9 +19,9 @@
 struct app_text {
 	uint64_t fingerprint; /* the kernel's */
 	uint8_t proto;
-	char method[16];	/* Redis: the command, upper case */
+	char method[16];	 /* Redis: the command, upper case */
 	char text[APP_TEXT_LEN]; /* route or normalised SQL; "" for Redis */
-	uint64_t normalized;	/* app_text_fingerprint of method + text */
+	uint64_t normalized;	 /* app_text_fingerprint of method + text */
 };
 
 struct app_texts {

@@ -121,6 +121,11 @@ static void forget_prev(struct u64map *m, const void *key, size_t key_size)
 	}
 }
 
+static uint8_t role_of(uint8_t kernel_role)
+{
+	return kernel_role == APP_ROLE_SERVER ? TCP_ROLE_SERVER : TCP_ROLE_CLIENT;
+}
+
 /* The kernel forgets that a process has the text of @key, so that its next
  * request sends it again (our cache dropped it, or its event was lost). */
 static void ask_text_again(struct app_probe *ap, const struct app_stat_key *key)
@@ -162,7 +167,7 @@ static struct app_request_stat *row_of(struct app_probe *ap, const struct app_st
 	}
 	if (key->proto == APP_PROTO_REDIS)
 		text = "";
-	return proc_app_request(p, key->proto, key->role, method, key->status, fp, text);
+	return proc_app_request(p, key->proto, role_of(key->role), method, key->status, fp, text);
 }
 
 static void doom(struct app_probe *ap, const struct app_stat_key *key, uint32_t slot)
@@ -323,9 +328,8 @@ static void forget_dead(struct app_probe *ap)
 static void on_slow(struct app_probe *ap, const struct app_slow_event *e)
 {
 	struct proc_snapshot *p = snapshot_proc(ap->snap, e->tgid);
-	const struct app_text *t = e->fingerprint
-					   ? app_texts_get(&ap->texts, e->proto, e->fingerprint)
-					   : NULL;
+	const struct app_text *t =
+		e->fingerprint ? app_texts_get(&ap->texts, e->proto, e->fingerprint) : NULL;
 	struct slow_query q = {0};
 	char text[APP_TEXT_LEN];
 
@@ -338,7 +342,7 @@ static void on_slow(struct app_probe *ap, const struct app_slow_event *e)
 	q.fingerprint = t ? t->normalized : e->fingerprint;
 	q.latency_ns = e->latency_ns;
 	q.end_ns = e->end_ns + ap->mono_to_real_ns;
-	q.role = e->role;
+	q.role = role_of(e->role);
 	q.peer.family = e->peer.family;
 	q.peer.port = e->peer.port;
 	memcpy(q.peer.addr, e->peer.addr, sizeof(q.peer.addr));
