@@ -132,6 +132,16 @@ static void agent_tcp_sample(struct parser *p, const char *value, int arg)
 		p->cfg->probe.tcp_sample = (uint32_t)n;
 }
 
+static void agent_slow_query(struct parser *p, const char *value, int arg)
+{
+	uint64_t ns;
+
+	if (parse_duration_ns(value, &ns) || ns < 1000000ULL || ns > 3600 * 1000000000ULL)
+		problem(p, p->line, "slow_query '%s': expected a duration from 1ms to 1h", value);
+	else
+		p->cfg->probe.slow_query_ns = ns;
+}
+
 /* ---- [export] [store] ---------------------------------------------------- */
 
 static void export_listen(struct parser *p, const char *value, int arg)
@@ -229,6 +239,7 @@ static const struct config_key keys[] = {
 	{SEC_AGENT, "max_procs", agent_max_procs},
 	{SEC_AGENT, "exact", agent_exact},
 	{SEC_AGENT, "tcp_sample", agent_tcp_sample},
+	{SEC_AGENT, "slow_query", agent_slow_query},
 	{SEC_EXPORT, "listen", export_listen},
 	{SEC_EXPORT, "per_pid", export_per_pid},
 	{SEC_STORE, "postgres", store_postgres},

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/services.h"
+#include "report/report_app.h"
 #include "report/report_services.h"
 #include "util/units.h"
 
@@ -62,13 +63,15 @@ json_t *report_services_json(const struct snapshot *snap, const struct services 
 		for (size_t k = 0; k < t[i].svc->n_procs; k++)
 			json_array_append_new(pids,
 					      json_integer(snap->procs[t[i].svc->procs[k]].pid));
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I}", "name",
-						     t[i].svc->name, "pids", pids, "oncpu_ns",
-						     (json_int_t)t[i].oncpu_ns, "runq_wait_ns",
-						     (json_int_t)t[i].runq_wait_ns,
-						     "rss_anon_bytes", (json_int_t)t[i].rss_anon,
-						     "syscalls", (json_int_t)t[i].syscalls,
-						     "requests", (json_int_t)t[i].requests));
+		json_t *obj =
+			json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I}", "name", t[i].svc->name,
+				  "pids", pids, "oncpu_ns", (json_int_t)t[i].oncpu_ns,
+				  "runq_wait_ns", (json_int_t)t[i].runq_wait_ns, "rss_anon_bytes",
+				  (json_int_t)t[i].rss_anon, "syscalls", (json_int_t)t[i].syscalls,
+				  "requests", (json_int_t)t[i].requests);
+
+		report_app_json(obj, snap, t[i].svc);
+		json_array_append_new(arr, obj);
 	}
 	free(t);
 	return arr;
