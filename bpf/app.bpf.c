@@ -45,6 +45,8 @@
 #define PREFIX_MSK (APP_PREFIX_LEN - 1)
 /* Messages of a socket not recognised before it stops being looked at. */
 #define MAX_STRIKES 16
+/* PostgreSQL messages from this size may come in several reads. */
+#define PG_SPLIT_MIN 4096
 
 /* Requests slower than this go to userspace one by one ([agent] slow_query). */
 const volatile __u64 slow_ns = 100000000ULL;
@@ -617,7 +619,13 @@ static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u3
 
 	if (len < 5 || len > (1 << 24))
 		return 0;
+	/* A message arrives whole unless it is big: a short one cut off is
+	 * not one. A query ends with its NUL. */
+	if (len + 1 > avail && avail < PG_SPLIT_MIN)
+		return 0;
 	end = len + 1 < n ? len + 1 : n;
+	if (type == 'Q' && len < n && buf[len & PREFIX_MSK])
+		return 0;
 	if (type == 'Q') {
 		fp = app_fp_sql(b, 5, end);
 		rq->fingerprint = admit(tgid, APP_PROTO_PGSQL, fp, buf, 5, end - 5, 0);

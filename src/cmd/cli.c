@@ -28,8 +28,7 @@ int parse_probes(const char *text, unsigned int *probes)
 		unsigned int bit;
 	} sets[] = {
 		{"syscall", PROBE_SYSCALL}, {"tcp", PROBE_TCP},	    {"sched", PROBE_SCHED},
-		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC},
-		{"proto", PROBE_APP},
+		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC}, {"proto", PROBE_APP},
 	};
 	char *copy = strdup(text), *save = NULL, *tok;
 	unsigned int bits = 0;
@@ -138,7 +137,7 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 	case 'P':
 		if (parse_probes(arg, &opts->probes))
 			die_usage("invalid --probes '%s': expected a list of "
-				  "syscall,tcp,sched,mem,alloc",
+				  "syscall,tcp,sched,mem,alloc,proto",
 				  arg);
 		return 1;
 	case 'x':

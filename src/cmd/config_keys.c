@@ -97,8 +97,8 @@ static void agent_filter_cgroup(struct parser *p, const char *value, int arg)
 static void agent_probes(struct parser *p, const char *value, int arg)
 {
 	if (parse_probes(value, &p->cfg->probe.probes))
-		problem(p, p->line, "probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
-			value);
+		problem(p, p->line,
+			"probes '%s': expected a list of syscall,tcp,sched,mem,alloc,proto", value);
 }
 
 static void agent_max_procs(struct parser *p, const char *value, int arg)

@@ -67,6 +67,7 @@ char *sql_normalize(const char *sql, size_t n, char *out, size_t len)
 			snprintf(lit, sizeof(lit), "$%d", ++param);
 		} else if (isspace(c)) {
 			space = o > 0;
+			word = false;
 			continue;
 		}
 		if (space && o + 1 < len)
