@@ -15,6 +15,7 @@
 
 #include "alert/alert.h"
 #include "core/metrics.h"
+#include "core/window.h"
 #include "app_fixture.h"
 
 struct seen {
@@ -190,13 +191,40 @@ static void test_config_validation(void **unused)
 	fclose(errs);
 }
 
+/* A 10 s window of three app_window() intervals: rules on app metrics keep
+ * the rows of the older intervals (WDATA_APP), others drop them. */
+static void test_window_keeps_rows(void **unused)
+{
+	for (int keep = 0; keep <= 1; keep++) {
+		struct window_needs needs = {.spans = 1u << WINDOW_10S,
+					     .data = WDATA_SYSCALL | (keep ? WDATA_APP : 0),
+					     .all_procs = true};
+		struct windows *w = windows_new(2000 * APP_MS, &needs);
+		const struct snapshot *win;
+		struct seen s;
+
+		for (int k = 0; k < 3; k++) {
+			struct snapshot one;
+
+			app_window(&one);
+			one.started_at_ns += (uint64_t)k * 2000 * APP_MS;
+			assert_int_equal(windows_push(w, &one), 0);
+			snapshot_free(&one);
+		}
+		win = windows_get(w, WINDOW_10S);
+		s = series_of(win, "http.request.latency.rate");
+		/* /orders: 4 requests per interval, 2 s each. */
+		assert_true(s.value[find(&s, "route=/orders")] == (keep ? 12.0 / 6 : 4.0 / 6));
+		windows_free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_units_labels),
-		cmocka_unit_test(test_series),
-		cmocka_unit_test(test_rule_on_route),
-		cmocka_unit_test(test_config_validation),
+		cmocka_unit_test(test_names_units_labels), cmocka_unit_test(test_series),
+		cmocka_unit_test(test_rule_on_route),	   cmocka_unit_test(test_config_validation),
+		cmocka_unit_test(test_window_keeps_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
