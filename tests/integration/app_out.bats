@@ -175,6 +175,12 @@ slow_stored() { # EXPECTED
 	s=${s#hivemon_http_request_duration_seconds_count}
 	s=${s% *}
 	assert_equal "$(value "hivemon_http_request_duration_seconds_count$s ")" 50
+	# The new families pass promtool's lint.
+	curl -sf "$URL/metrics" >"$BATS_TEST_TMPDIR/metrics"
+	run promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+	assert_success
+	assert_output ''
+	grep -q '^# TYPE hivemon_http_request_duration_seconds histogram$' "$BATS_TEST_TMPDIR/metrics"
 	# No request under 10 ms, all of them in +Inf; their sum between the
 	# think times' and what the client measured (its waits hold them).
 	assert_equal "$(value "hivemon_http_request_duration_seconds_bucket${s%\}},le=\"0.01\"} ")" 0
