@@ -94,12 +94,37 @@ static void format_slow(const struct proc_snapshot *acc, struct top_lines *out)
 			      app_text_clip(slow[i]->text, REQ_COLS * 2, text, sizeof(text)));
 }
 
+static void format_table(const struct proc_snapshot *acc, uint64_t window_ns, struct top_lines *out)
+{
+	size_t n = 0;
+	const struct app_request_stat **rows = app_rows_by_time(acc, 0, &n);
+
+	top_lines_add(out, STYLE_COLHDR, "  %-5s %-6s %-*s %7s %8s %8s %8s %7s %6s", "PROTO",
+		      "ROLE", REQ_COLS, "REQUEST", "REQ/s", "P50", "P99", "TOTAL", "ERRORS",
+		      "HIT%");
+	for (size_t i = 0; i < n && i < TOP_APP_ROWS; i++)
+		format_row(rows[i], window_ns, out);
+	if (n > TOP_APP_ROWS)
+		top_lines_add(out, STYLE_NORMAL, "  ... %zu more (hivemon report)",
+			      n - TOP_APP_ROWS);
+	format_slow(acc, out);
+	free(rows);
+}
+
+void top_format_app_proc(const struct proc_snapshot *p, uint64_t window_ns, struct top_lines *out)
+{
+	if (!p->app.n_requests && !p->app.n_slow)
+		return;
+	top_lines_add(out, STYLE_NORMAL, "%s", "");
+	top_lines_add(out, STYLE_TITLE, "Application protocols");
+	format_table(p, window_ns, out);
+}
+
 static void format_service(const struct top_frame *f, const struct service *svc,
 			   struct top_lines *out)
 {
-	const struct app_request_stat **rows;
 	struct app_merged m;
-	size_t n = 0, procs = 0;
+	size_t procs = 0;
 	bool ok = true;
 
 	app_merged_init(&m);
@@ -111,22 +136,12 @@ static void format_service(const struct top_frame *f, const struct service *svc,
 			procs++;
 		}
 	}
-	rows = ok ? app_rows_by_time(&m.acc, 0, &n) : NULL;
-	if (n || m.acc.app.n_slow) {
+	if (ok && (m.acc.app.n_requests || m.acc.app.n_slow)) {
 		top_lines_add(out, STYLE_NORMAL, "%s", "");
 		top_lines_add(out, STYLE_TITLE, "%s (%zu process%s)", svc->name, procs,
 			      procs == 1 ? "" : "es");
-		top_lines_add(out, STYLE_COLHDR, "  %-5s %-6s %-*s %7s %8s %8s %8s %7s %6s",
-			      "PROTO", "ROLE", REQ_COLS, "REQUEST", "REQ/s", "P50", "P99", "TOTAL",
-			      "ERRORS", "HIT%");
-		for (size_t i = 0; i < n && i < TOP_APP_ROWS; i++)
-			format_row(rows[i], f->snap->duration_ns, out);
-		if (n > TOP_APP_ROWS)
-			top_lines_add(out, STYLE_NORMAL, "  ... %zu more (hivemon report)",
-				      n - TOP_APP_ROWS);
-		format_slow(&m.acc, out);
+		format_table(&m.acc, f->snap->duration_ns, out);
 	}
-	free(rows);
 	app_merged_free(&m);
 }
 

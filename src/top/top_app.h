@@ -18,6 +18,9 @@
 
 /* The pane of @f, its services restricted to the processes of f->model. */
 void top_format_app(const struct top_frame *f, struct top_lines *out);
+/* The detail view's section of process @p: its rows and slow statements;
+ * nothing when it has none. */
+void top_format_app_proc(const struct proc_snapshot *p, uint64_t window_ns, struct top_lines *out);
 /* --once: a blank line and the pane, after the table; nothing when no
  * process shown has rows. */
 void top_app_print_plain(const struct top_frame *f, FILE *out);

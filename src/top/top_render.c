@@ -463,6 +463,7 @@ void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines
 	}
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
 	format_tcp(p, window, out);
+	top_format_app_proc(p, window, out);
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
 	format_slow(p, out);
 }

@@ -134,6 +134,31 @@ static void test_filter(void **unused)
 	fx_free(&f);
 }
 
+/* The detail view of one process has its own rows: pid 11's 10 requests. */
+static void test_detail(void **unused)
+{
+	struct top_lines lines;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct fx f;
+
+	app_window(&f.snap);
+	fx_build(&f, NULL);
+	top_lines_init(&lines);
+	top_format_detail(&f.frame, 11, &lines);
+	for (size_t i = 0; i < lines.n; i++)
+		fprintf(out, "%s\n", lines.items[i].text);
+	fclose(out);
+	assert_has(text, "\nApplication protocols\n  PROTO ROLE   REQUEST ");
+	assert_has(text, "\n  http  server GET /users/{id} 2xx                              5.0   "
+			 "20.0ms   20.0ms    200ms       0      -\n");
+	assert_null(strstr(text, "/report"));
+	top_lines_free(&lines);
+	free(text);
+	fx_free(&f);
+}
+
 /* A toggles the pane, from the table and back; the help names the key. */
 static void test_key_and_help(void **unused)
 {
@@ -181,9 +206,8 @@ static void test_once(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pane),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_key_and_help),
+		cmocka_unit_test(test_pane),   cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_detail), cmocka_unit_test(test_key_and_help),
 		cmocka_unit_test(test_once),
 	};
 
