@@ -131,7 +131,8 @@ static void format_service(const struct top_frame *f, const struct service *svc,
 	for (size_t k = 0; k < svc->n_procs && ok; k++) {
 		const struct proc_snapshot *p = &f->snap->procs[svc->procs[k]];
 
-		if (shown(f, p)) {
+		/* Rows first: finding a process among the shown ones is a scan. */
+		if ((p->app.n_requests || p->app.n_slow) && shown(f, p)) {
 			ok = !app_merged_add(&m, p);
 			procs++;
 		}
