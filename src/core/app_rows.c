@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Folding a process's least busy protocol rows into "other". */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,11 @@ static void free_row(struct app_request_stat *r)
 	hist_free(&r->lat);
 }
 
+static bool is_other(const struct app_request_stat *r)
+{
+	return !r->fingerprint && (!strcmp(r->text, APP_ROWS_OTHER) || r->proto == APP_REDIS);
+}
+
 int app_rows_bound(struct proc_snapshot *p, size_t max)
 {
 	struct app_request_stat other[PROTOS][ROLES];
@@ -50,8 +56,10 @@ int app_rows_bound(struct proc_snapshot *p, size_t max)
 	for (size_t i = 0; i < n; i++) {
 		struct app_request_stat *r = &rows[i];
 
-		rank = i && rows[i - 1].proto == r->proto ? rank + 1 : 0;
-		if (rank < max || r->proto >= PROTOS || r->role >= ROLES) {
+		if (!i || rows[i - 1].proto != r->proto)
+			rank = 0;
+		/* Rows of "other" already (the kernel's, an earlier fold) stay. */
+		if (is_other(r) || rank++ < max || r->proto >= PROTOS || r->role >= ROLES) {
 			rows[kept++] = *r;
 			continue;
 		}
