@@ -67,13 +67,13 @@ start_http_server() {
 @test "http: counts exact per route, ids normalized, p50 within 5 % of the think time, 5xx are errors" {
 	start_http_server
 	start_report --probes proto -f json -d 120s
-	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:40" "/report:6" "/fail:7" \
+	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:25" "/report:6" "/fail:7" \
 		"/static?v={i}:10" "/users/{i}/orders:5"
 	end_report
 
 	rows=$(service_jq "$HTTP_PID" '[.http[] | select(.role == "server")] | sort_by(.route) | map("\(.method) \(.route) \(.status) \(.count) \(.errors)") | join(",")')
-	assert_equal "$rows" '"GET /fail 5xx 7 7,GET /report 2xx 6 0,GET /static 2xx 10 0,GET /users/{id} 2xx 40 0,GET /users/{id}/orders 2xx 5 0"'
-	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/users/{id}") | .p50_ns')" 20000000 5
+	assert_equal "$rows" '"GET /fail 5xx 7 7,GET /report 2xx 6 0,GET /static 2xx 10 0,GET /users/{id} 2xx 25 0,GET /users/{id}/orders 2xx 5 0"'
+	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/users/{id}") | .p50_ns')" 60000000 5
 	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/report") | .p50_ns')" 180000000 5
 	# The client's side: the same shapes, no server rows.
 	client=$(jq '[.services[] | .http[] | select(.role == "client" and (.route == "/report" or .route == "/fail"))] | map(.count) | add' "$REPORT_OUT")
