@@ -220,143 +220,133 @@ static __always_inline __u64 user_buffer(__u64 *contig)
  */
 
 /*
- * Scans are bpf_loop() callbacks over a context: the verifier then checks
- * one step until its states repeat, instead of every byte position.
+ * Scans are open-coded iterators (bpf_iter_num): the verifier checks a
+ * step until its states repeat instead of every byte position, and unlike
+ * bpf_loop() callbacks they cost no indirect call per byte.
  */
-struct app_scan {
-	struct app_buf *b;
-	__u32 i, end; /* scan [i, end) */
-	__u64 h;
-	__u64 seg;  /* HTTP: hash of the current path segment */
-	__u8 state; /* SQL: SQL_* */
-	__u8 digit; /* HTTP: the segment holds a digit */
-	__u8 quote; /* SQL: inside '...' */
-	__u8 pad[5];
-};
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 
-static long http_step(__u64 idx, void *ctx)
-{
-	struct app_scan *s = ctx;
-	__u8 c;
-
-	if (s->i >= s->end)
-		return 1;
-	c = s->b->b[s->i & PREFIX_MSK];
-	s->i++;
-	if (c == ' ' || c == '?' || c == '#' || c == '\r' || c == '\n')
-		return 1;
-	if (c == '/') {
-		s->h = mix(mix(s->h, s->digit ? ID_MARK : s->seg), '/');
-		s->seg = HASH_SEED;
-		s->digit = 0;
-		return 0;
-	}
-	if (is_digit(c))
-		s->digit = 1;
-	s->seg = mix(s->seg, c);
-	return 0;
-}
+#define for_each_byte(it)                                                                          \
+	for (bpf_iter_num_new(&(it), 0, APP_PREFIX_LEN); bpf_iter_num_next(&(it));)
 
 /* HTTP path in [start, end): segments holding a digit hash as one id;
  * stops at ?, # or space. */
 __noinline __u64 app_fp_http(struct app_buf *b, __u32 start, __u32 end)
 {
-	struct app_scan s = {.b = b, .i = start, .end = end, .h = HASH_SEED, .seg = HASH_SEED};
+	__u64 h = HASH_SEED, seg = HASH_SEED;
+	struct bpf_iter_num it;
+	__u32 i = start;
+	bool digit = false;
 
 	if (!b)
 		return 1;
-	bpf_loop(APP_PREFIX_LEN, http_step, &s, 0);
-	s.h = mix(s.h, s.digit ? ID_MARK : s.seg);
-	return s.h | 1; /* 0 is "other"; no branch: h stays imprecise */
+	for_each_byte(it)
+	{
+		__u8 c;
+
+		if (i >= end)
+			break;
+		c = b->b[i & PREFIX_MSK];
+		i++;
+		if (c == ' ' || c == '?' || c == '#' || c == '\r' || c == '\n')
+			break;
+		if (c == '/') {
+			h = mix(mix(h, digit ? ID_MARK : seg), '/');
+			seg = HASH_SEED;
+			digit = false;
+			continue;
+		}
+		if (is_digit(c))
+			digit = true;
+		seg = mix(seg, c);
+	}
+	bpf_iter_num_destroy(&it);
+	h = mix(h, digit ? ID_MARK : seg);
+	return h | 1; /* 0 is "other"; no branch: h stays imprecise */
 }
 
 enum { SQL_START = 0, SQL_WORD, SQL_SPACE, SQL_NUM, SQL_LIT, SQL_LITCOMMA, SQL_OTHER };
-
-static long sql_step(__u64 idx, void *ctx)
-{
-	struct app_scan *s = ctx;
-	__u8 c;
-
-	if (s->i >= s->end)
-		return 1;
-	c = s->b->b[s->i & PREFIX_MSK];
-	s->i++;
-	if (!c)
-		return 1;
-	if (s->quote) {
-		s->quote = c != '\'';
-		return 0;
-	}
-	if (s->state == SQL_NUM && (is_digit(c) || c == '.'))
-		return 0;
-	if (c == '\'' || (is_digit(c) && s->state != SQL_WORD)) {
-		s->quote = c == '\'';
-		if (s->state != SQL_LITCOMMA)
-			s->h = mix(s->h, LIT_MARK);
-		s->state = s->quote ? SQL_LIT : SQL_NUM;
-		return 0;
-	}
-	if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-		if (s->state == SQL_LITCOMMA || s->state == SQL_START)
-			return 0;
-		if (s->state != SQL_SPACE)
-			s->h = mix(s->h, ' ');
-		s->state = SQL_SPACE;
-		return 0;
-	}
-	if (c == ',' && (s->state == SQL_NUM || s->state == SQL_LIT)) {
-		s->state = SQL_LITCOMMA;
-		return 0;
-	}
-	if (s->state == SQL_LITCOMMA)
-		s->h = mix(s->h, ',');
-	s->h = mix(s->h, lower(c));
-	s->state = is_ident(c) ? SQL_WORD : SQL_OTHER;
-	return 0;
-}
 
 /* SQL in [start, end): number and string literals hash as one mark, a list
  * of them (IN (1, 2, 3)) as one; whitespace runs as one space; letters
  * case-folded. */
 __noinline __u64 app_fp_sql(struct app_buf *b, __u32 start, __u32 end)
 {
-	struct app_scan s = {.b = b, .i = start, .end = end, .h = HASH_SEED};
+	__u8 state = SQL_START, quote = 0;
+	struct bpf_iter_num it;
+	__u64 h = HASH_SEED;
+	__u32 i = start;
 
 	if (!b)
 		return 1;
-	bpf_loop(APP_PREFIX_LEN, sql_step, &s, 0);
-	return s.h | 1;
+	for_each_byte(it)
+	{
+		__u8 c;
+
+		if (i >= end)
+			break;
+		c = b->b[i & PREFIX_MSK];
+		i++;
+		if (!c)
+			break;
+		if (quote) {
+			quote = c != '\'';
+			continue;
+		}
+		if (state == SQL_NUM && (is_digit(c) || c == '.'))
+			continue;
+		if (c == '\'' || (is_digit(c) && state != SQL_WORD)) {
+			quote = c == '\'';
+			if (state != SQL_LITCOMMA)
+				h = mix(h, LIT_MARK);
+			state = quote ? SQL_LIT : SQL_NUM;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (state == SQL_LITCOMMA || state == SQL_START)
+				continue;
+			if (state != SQL_SPACE)
+				h = mix(h, ' ');
+			state = SQL_SPACE;
+			continue;
+		}
+		if (c == ',' && (state == SQL_NUM || state == SQL_LIT)) {
+			state = SQL_LITCOMMA;
+			continue;
+		}
+		if (state == SQL_LITCOMMA)
+			h = mix(h, ',');
+		h = mix(h, lower(c));
+		state = is_ident(c) ? SQL_WORD : SQL_OTHER;
+	}
+	bpf_iter_num_destroy(&it);
+	return h | 1;
 }
 
-static long nul_step(__u64 idx, void *ctx)
+/* Offset of the first @stop byte (0 or ' ') at or after @off, or @n. */
+static __always_inline __u32 find_byte(struct app_buf *b, __u32 off, __u32 n, char stop)
 {
-	struct app_scan *s = ctx;
+	struct bpf_iter_num it;
+	__u32 i = off;
 
-	if (s->i >= s->end || !s->b->b[s->i & PREFIX_MSK])
-		return 1;
-	s->i++;
-	return 0;
+	for_each_byte(it)
+	{
+		if (i >= n || b->b[i & PREFIX_MSK] == stop)
+			break;
+		i++;
+	}
+	bpf_iter_num_destroy(&it);
+	return i < n ? i : n;
 }
 
 /* Offset of the NUL ending the string at @off, or @n. */
 __noinline __u32 app_nul_at(struct app_buf *b, __u32 off, __u32 n)
 {
-	struct app_scan s = {.b = b, .i = off, .end = n};
-
 	if (!b)
 		return n;
-	bpf_loop(APP_PREFIX_LEN, nul_step, &s, 0);
-	return s.i;
-}
-
-static long space_step(__u64 idx, void *ctx)
-{
-	struct app_scan *s = ctx;
-
-	if (s->i >= s->end || s->b->b[s->i & PREFIX_MSK] == ' ')
-		return 1;
-	s->i++;
-	return 0;
+	return find_byte(b, off, n, 0);
 }
 
 /* Where the request line's target, from @start, ends in " HTTP/1.": that
@@ -364,14 +354,12 @@ static long space_step(__u64 idx, void *ctx)
  * when it is not an HTTP/1 request line. */
 __noinline __u32 app_http_target_end(struct app_buf *b, __u32 start, __u32 n)
 {
-	struct app_scan s = {.b = b, .i = start, .end = n};
 	const char *c;
 	__u32 i;
 
 	if (!b)
 		return 0;
-	bpf_loop(APP_PREFIX_LEN, space_step, &s, 0);
-	i = s.i;
+	i = find_byte(b, start, n, ' ');
 	if (i >= n)
 		return n == APP_PREFIX_LEN ? n : 0;
 	if (i + 9 > n)
@@ -947,15 +935,29 @@ static __always_inline void try_request(struct sock *sk, struct app_sock *st, in
 	if (!in.ubuf)
 		return;
 	in.avail = contig < (__u64)ret ? contig : ret;
-	if (in.avail < 8 || bpf_probe_read_user(&in.w, sizeof(in.w), (void *)in.ubuf))
-		goto strike;
-	if (!maybe_request(in.w, st->proto))
+	if (in.avail < 8)
 		goto strike;
 	in.n = in.avail < APP_PREFIX_LEN ? in.avail : APP_PREFIX_LEN;
-	buf = copy_prefix(in.ubuf, in.n);
-	if (!buf)
-		return;
-	in.cookie = bpf_get_socket_cookie(sk);
+	if (st->proto) {
+		/* A known protocol's socket: its requests are worth one copy. */
+		buf = copy_prefix(in.ubuf, in.n);
+		if (!buf)
+			return;
+		__builtin_memcpy(&in.w, buf->b, sizeof(in.w));
+		if (!maybe_request(in.w, st->proto))
+			return;
+	} else {
+		/* Anything else: 8 bytes say whether to copy more. */
+		if (bpf_probe_read_user(&in.w, sizeof(in.w), (void *)in.ubuf))
+			goto strike;
+		if (!maybe_request(in.w, 0))
+			goto strike;
+		buf = copy_prefix(in.ubuf, in.n);
+		if (!buf)
+			return;
+	}
+	if (!((in.w >> 8) & 0xff))
+		in.cookie = bpf_get_socket_cookie(sk); /* PostgreSQL statements */
 	if (!app_parse_request(buf, &in, &rq) || (st->proto && st->proto != rq.proto))
 		goto strike;
 	st->proto = rq.proto;

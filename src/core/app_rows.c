@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Folding a process's least busy protocol rows into "other". */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,21 @@ static void free_row(struct app_request_stat *r)
 	hist_free(&r->lat);
 }
 
+static bool is_other(const struct app_request_stat *r)
+{
+	return !r->fingerprint && (!strcmp(r->text, APP_ROWS_OTHER) || r->proto == APP_REDIS);
+}
+
+static const char *fold_method(uint8_t proto)
+{
+	return proto == APP_REDIS ? APP_ROWS_OTHER : "";
+}
+
+static bool is_fold_row(const struct app_request_stat *r)
+{
+	return is_other(r) && !r->status && !strcmp(r->method, fold_method(r->proto));
+}
+
 int app_rows_bound(struct proc_snapshot *p, size_t max)
 {
 	struct app_request_stat other[PROTOS][ROLES];
@@ -50,8 +66,12 @@ int app_rows_bound(struct proc_snapshot *p, size_t max)
 	for (size_t i = 0; i < n; i++) {
 		struct app_request_stat *r = &rows[i];
 
-		rank = i && rows[i - 1].proto == r->proto ? rank + 1 : 0;
-		if (rank < max || r->proto >= PROTOS || r->role >= ROLES) {
+		if (!i || rows[i - 1].proto != r->proto)
+			rank = 0;
+		/* The kernel's "other" rows (one per method and status) join the
+		 * one of the fold; an earlier fold's row stays and is added to. */
+		if (r->proto >= PROTOS || r->role >= ROLES || is_fold_row(r) ||
+		    (!is_other(r) && rank++ < max)) {
 			rows[kept++] = *r;
 			continue;
 		}
@@ -69,8 +89,7 @@ int app_rows_bound(struct proc_snapshot *p, size_t max)
 
 			if (!used[pr][ro])
 				continue;
-			o = proc_app_request(p, (uint8_t)pr, (uint8_t)ro,
-					     pr == APP_REDIS ? APP_ROWS_OTHER : "", 0, 0,
+			o = proc_app_request(p, (uint8_t)pr, (uint8_t)ro, fold_method(pr), 0, 0,
 					     APP_ROWS_OTHER);
 			if (!o || add_row(o, &other[pr][ro]))
 				err = -ENOMEM;

@@ -18,9 +18,11 @@
 
 /*
  * Keeps at most @max rows per protocol in @p, those with the most total
- * time; the others are added into an "other" row per (protocol, role),
- * fingerprint 0. Row order changes. -ENOMEM (then @p is still consistent,
- * some folded counts may be missing).
+ * time, when it has more; the others, and the kernel's rows of texts past
+ * its budget (fingerprint 0), are added into one "other" row per
+ * (protocol, role): fingerprint 0, status 0, method "" ("other" for Redis).
+ * Row order changes. -ENOMEM (then @p is still consistent, some folded
+ * counts may be missing).
  */
 int app_rows_bound(struct proc_snapshot *p, size_t max);
 

@@ -9,6 +9,27 @@
 load helpers
 load pg_helper
 
+# One PostgreSQL cluster for the file, its backends in a cgroup of their
+# own so that a test can trace them and nothing else.
+setup_file() {
+	local root
+	PG_DIR=$(mktemp -d /tmp/hivemon-apptest.XXXXXX)
+	export PG_DIR
+	pg_init
+	pg_start
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	PG_CGROUP="/hivemon-app-test-$$"
+	mkdir "$root$PG_CGROUP"
+	pg_postmaster_pid >"$root$PG_CGROUP/cgroup.procs"
+	export PG_CGROUP PG_CGROUP_DIR="$root$PG_CGROUP"
+}
+
+teardown_file() {
+	pg_stop
+	rm -rf "$PG_DIR"
+	rmdir "$PG_CGROUP_DIR"
+}
+
 setup() {
 	SERVER_PIDS=()
 }
@@ -19,10 +40,6 @@ teardown() {
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	if [ -n "${PG_DIR:-}" ]; then
-		pg_stop
-		rm -rf "$PG_DIR"
-	fi
 	true
 }
 
@@ -50,13 +67,13 @@ start_http_server() {
 @test "http: counts exact per route, ids normalized, p50 within 5 % of the think time, 5xx are errors" {
 	start_http_server
 	start_report --probes proto -f json -d 120s
-	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:40" "/report:6" "/fail:7" \
+	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:25" "/report:6" "/fail:7" \
 		"/static?v={i}:10" "/users/{i}/orders:5"
 	end_report
 
 	rows=$(service_jq "$HTTP_PID" '[.http[] | select(.role == "server")] | sort_by(.route) | map("\(.method) \(.route) \(.status) \(.count) \(.errors)") | join(",")')
-	assert_equal "$rows" '"GET /fail 5xx 7 7,GET /report 2xx 6 0,GET /static 2xx 10 0,GET /users/{id} 2xx 40 0,GET /users/{id}/orders 2xx 5 0"'
-	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/users/{id}") | .p50_ns')" 20000000 5
+	assert_equal "$rows" '"GET /fail 5xx 7 7,GET /report 2xx 6 0,GET /static 2xx 10 0,GET /users/{id} 2xx 25 0,GET /users/{id}/orders 2xx 5 0"'
+	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/users/{id}") | .p50_ns')" 60000000 5
 	assert_within_pct "$(service_jq "$HTTP_PID" '.http[] | select(.role == "server" and .route == "/report") | .p50_ns')" 180000000 5
 	# The client's side: the same shapes, no server rows.
 	client=$(jq '[.services[] | .http[] | select(.role == "client" and (.route == "/report" or .route == "/fail"))] | map(.count) | add' "$REPORT_OUT")
@@ -166,9 +183,6 @@ sql_count() {
 }
 
 @test "postgresql: simple and prepared queries over TCP and the unix socket, slow ones logged" {
-	PG_DIR=$(mktemp -d /tmp/hivemon-apptest.XXXXXX)
-	pg_init
-	pg_start
 	local tag ptag n=5 m=20 prepared=4
 	tag=$(unique_tag)
 	ptag=$(unique_tag)
@@ -205,15 +219,20 @@ sql_count() {
 	assert_success
 }
 
-@test "postgresql: garbage on its port and socket gives no rows" {
-	PG_DIR=$(mktemp -d /tmp/hivemon-apptest.XXXXXX)
-	pg_init
-	pg_start
-	start_report --probes proto -f json -d 120s --pid "$(pg_postmaster_pid)"
+@test "postgresql: garbage on its port and socket gives no rows, queries there still do" {
+	local tag
+	tag=$(unique_tag)
+	start_report --probes proto -f json -d 120s --cgroup "$PG_CGROUP"
 	python3 "$PY_GARBAGE" tcp "$PG_PORT"
 	python3 "$PY_GARBAGE" unix "$PG_DIR/sock/.s.PGSQL.$PG_PORT"
+	pg_workload "$tag" 0 3 "$PG_CONNINFO"
+	python3 "$PY_GARBAGE" unix "$PG_DIR/sock/.s.PGSQL.$PG_PORT"
 	end_report
-	[ "$(jq '[.services[] | .sql[]] | length' "$REPORT_OUT")" -eq 0 ]
+	# The backends of this cluster: the tagged statements (3 and the failing
+	# one), nothing else.
+	run jq -c '[.services[] | .sql[] | "\(.role) \(.count) \(.errors)"] | sort' "$REPORT_OUT"
+	assert_output '["server 1 1","server 3 0"]'
+	[ "$(sql_count server "AS $tag FROM pg_class")" -eq 3 ]
 }
 
 @test "redis: 900 hits and 100 misses make a hit ratio of 0.9, command counts exact, errors counted" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP/1.1 keep-alive server with known think times, and its client.
 
-server PORTFILE: /users/<id> 20 ms, /report 180 ms, /fail 500 after 5 ms,
+server PORTFILE: /users/<id> 60 ms, /report 180 ms, /fail 500 after 5 ms,
 /static 200 at once; anything else 404. Writes its port to PORTFILE.
 client PORT SPEC...: SPEC is PATH:COUNT; PATH may hold {i} (the request
 number). One connection; every response is read fully.
@@ -12,7 +12,7 @@ import socketserver
 import sys
 import time
 
-THINK = {"users": 0.020, "report": 0.180, "fail": 0.005, "static": 0.0}
+THINK = {"users": 0.060, "report": 0.180, "fail": 0.005, "static": 0.0}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
