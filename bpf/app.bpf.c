@@ -38,11 +38,13 @@
 #include "filter.bpf.h"
 #include "maps.bpf.h"
 
-#define AF_UNIX	   1
-#define AF_INET	   2
-#define AF_INET6   10
-#define MSG_PEEK   2
-#define PREFIX_MSK (APP_PREFIX_LEN - 1)
+#define AF_UNIX	     1
+#define AF_INET	     2
+#define AF_INET6     10
+#define MSG_PEEK     2
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD   0x00200000
+#define PREFIX_MSK   (APP_PREFIX_LEN - 1)
 /* Messages of a socket not recognised before it stops being looked at. */
 #define MAX_STRIKES 16
 /* PostgreSQL messages from this size may come in several reads. */
@@ -176,9 +178,16 @@ static __always_inline bool is_ident(__u8 c)
 static __always_inline __u64 user_buffer(__u64 *contig)
 {
 #if defined(__TARGET_ARCH_x86)
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
 	struct iovec iov;
 	__u64 p;
+
+	/* Kernel threads and io_uring workers send and receive outside any
+	 * syscall of theirs: their saved registers say nothing of this call. */
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
 	switch (regs->orig_ax) {
 	case 0:	 /* read */

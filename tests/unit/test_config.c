@@ -311,7 +311,7 @@ static void test_keys_table(void **unused)
 			config_free(cfg);
 		n++;
 	}
-	assert_int_equal(n, 42);
+	assert_int_equal(n, 43);
 	free(out);
 	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
 			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");

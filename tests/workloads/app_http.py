@@ -2,7 +2,10 @@
 """HTTP/1.1 keep-alive server with known think times, and its client.
 
 server PORTFILE: /users/<id> 60 ms, /report 180 ms, /fail 500 after 5 ms,
-/static 200 at once; anything else 404. Writes its port to PORTFILE.
+/static 200 at once; anything else 404. Writes its port to PORTFILE, and
+to PORTFILE.times one line per request: the first path segment and the
+milliseconds from the request read to its headers sent (what a loaded
+machine added to the think time included).
 client PORT SPEC...: SPEC is PATH:COUNT; PATH may hold {i} (the request
 number). One connection; every response is read fully.
 """
@@ -12,6 +15,7 @@ import socketserver
 import sys
 import time
 
+PORTFILE = None
 THINK = {"users": 0.060, "report": 0.180, "fail": 0.005, "static": 0.0}
 
 
@@ -19,12 +23,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        start = time.monotonic()
         first = self.path.split("?")[0].split("/")[1]
         if first not in THINK:
             self.reply(404, b"no\n")
             return
         time.sleep(THINK[first])
         self.reply(500 if first == "fail" else 200, b"ok\n")
+        with open(PORTFILE + ".times", "a") as f:
+            f.write("%s %.3f\n" % (first, (self.sent - start) * 1000))
 
     do_POST = do_GET
 
@@ -35,6 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.sent = time.monotonic()
         self.wfile.write(body)
 
     def log_message(self, *args):
@@ -46,6 +54,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def server(portfile):
+    global PORTFILE
+    PORTFILE = portfile
     srv = Server(("127.0.0.1", 0), Handler)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
