@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Application-protocol rows as their consumers show them, for a known HTTP
-# workload (tests/workloads/app_http.py: /users/{id} thinks 20 ms, /report
-# 180 ms, /fail answers 500): the text report, and through a daemon /metrics,
+# workload (tests/workloads/app_http.py: /users/{id} thinks 60 ms, /report
+# 180 ms, /fail answers 500; the server writes the time each request took it
+# to PORTFILE.times): the text report, and through a daemon /metrics,
 # the PostgreSQL history (with psql's slow statements) and `top --once` over
 # the daemon's socket; Redis's hit ratio in the report, and SLO checks on
 # cache.miss_ratio and http.request.latency.
@@ -38,8 +39,7 @@ client() {
 # timed_client OUT PATH:COUNT...: app_http.py's client that also writes, per
 # route, the median time it measured from sending a request to the first
 # byte of its response, and their sum ("users 20.61 1.0432", ms and s),
-# what hivemon times too: the
-# truth a loaded machine's sleeps (20 ms asked, 21-24 ms slept) make.
+# what hivemon times too.
 timed_client() {
 	local out=$1
 	shift
@@ -60,6 +60,15 @@ timed_client() {
 		                                      sum(took)))
 		conn.close()
 	PY
+}
+
+# served ROUTE median|sum: the median (ms) or sum (s) of the times the server
+# measured for ROUTE, from its request read to its headers sent.
+served() {
+	sort -k2 -n "$BATS_TEST_TMPDIR/port.times" | awk -v r="$1" -v what="$2" '
+		$1 == r { v[n++] = $2; s += $2 }
+		END { if (what == "sum") printf "%.6f\n", s / 1e3
+		      else print n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
 }
 
 # median ROUTE, total ROUTE: the client's measured median (ms) and sum (s).
@@ -85,7 +94,7 @@ field() {
 		'$1 == r && $2 == m && $3 == u { print $n; exit }' "$REPORT_OUT"
 }
 
-@test "report text: HTTP routes of both ends, exact counts and errors, the client's p50 within 5 %" {
+@test "report text: HTTP routes of both ends, exact counts and errors, each end's p50 within 5 % of its own timing" {
 	start_report --comm appsrv --comm appcli --duration 60s
 	timed_client "$BATS_TEST_TMPDIR/medians" "/users/{i}:50" "/report:5" "/fail:4"
 	end_report
@@ -102,17 +111,13 @@ field() {
 		assert_equal "$(field $role GET /fail 6)" 4
 	done
 	cat "$BATS_TEST_TMPDIR/medians"
-	# The client's p50 within 5 % of what it measured itself. The server's
-	# lies between its think time (less a bucket's width) and that: it
-	# answers within the client's wait.
-	local think
+	cat "$BATS_TEST_TMPDIR/port.times" | sort | uniq -c | sort -rn | head -3
+	# Each end's p50 within 5 % of what it measured itself.
 	for route in users report; do
 		local path=/report
-		think=174.6
-		[ $route = report ] || { path='/users/{id}'; think=19.4; }
+		[ $route = report ] || path='/users/{id}'
 		assert_within_pct "$(to_ms "$(field client GET "$path" 7)")" "$(median $route)" 5
-		assert_between "$(to_ms "$(field server GET "$path" 7)")" $think \
-			"$(awk -v m="$(median $route)" 'BEGIN { print m * 1.05 }')"
+		assert_within_pct "$(to_ms "$(field server GET "$path" 7)")" "$(served $route median)" 5
 	done
 }
 
@@ -166,7 +171,8 @@ slow_stored() { # EXPECTED
 	start_daemon "$BATS_TEST_TMPDIR/hivemon.conf"
 	timed_client "$BATS_TEST_TMPDIR/medians" "/users/{i}:50" "/fail:4"
 	# Three statements slower than the 100 ms slow_query default, over the
-	# unix socket: in the slow query log with their normalized text.
+	# unix socket: in the slow query log with their normalized text. Each
+	# psql is a process of its own: their series may differ in service.
 	for _ in 1 2 3; do psql "$PG_CONNINFO" -X -qAt -c "SELECT pg_sleep(0.12) AS apptag" >/dev/null; done
 	wait_until 10 users_series_is 50
 	# Its labels: comm, service, role, method, route, status.
@@ -181,12 +187,12 @@ slow_stored() { # EXPECTED
 	assert_success
 	assert_output ''
 	grep -q '^# TYPE hivemon_http_request_duration_seconds histogram$' "$BATS_TEST_TMPDIR/metrics"
-	# No request under 10 ms, all of them in +Inf; their sum between the
-	# think times' and what the client measured (its waits hold them).
+	# No request under 10 ms, all of them in +Inf; their sum within 5 % of
+	# what the server measured.
 	assert_equal "$(value "hivemon_http_request_duration_seconds_bucket${s%\}},le=\"0.01\"} ")" 0
 	assert_equal "$(value "hivemon_http_request_duration_seconds_bucket${s%\}},le=\"+Inf\"} ")" 50
-	assert_between "$(value "hivemon_http_request_duration_seconds_sum$s ")" 1.0 \
-		"$(awk -v t="$(total users)" 'BEGIN { print t * 1.02 }')"
+	assert_within_pct "$(value "hivemon_http_request_duration_seconds_sum$s ")" \
+		"$(served users sum)" 5
 	assert_equal "$(users_series 'route="/fail",status="5xx"}' | awk '{ print $NF }')" 4
 	# The history has the same 50, and the 4 errors.
 	wait_until 10 users_rows_stored 50
@@ -199,10 +205,10 @@ slow_stored() { # EXPECTED
 	assert_equal "$(pg_sql "SELECT sum(count) FROM hivemon.sql_queries
 		WHERE comm = 'psql' AND role = 'client' AND query = 'SELECT pg_sleep(\$1) AS apptag'")" 3
 	assert_equal "$(curl -sf "$URL/metrics" | grep -F 'hivemon_sql_query_duration_seconds_count{comm="psql",' |
-		grep -F 'role="client",query="SELECT pg_sleep($1) AS apptag"}' | awk '{ print $NF }')" 3
+		grep -F 'role="client",query="SELECT pg_sleep($1) AS apptag"}' | awk '{ n += $NF } END { print n }')" 3
 	# top over the daemon's socket, while requests go on: the pane's row.
-	# A 1 s window holds a few dozen requests at most; its p50 is at least
-	# the think time (less a bucket's width), on a loaded machine more.
+	# A 1 s window holds a few requests at most; its p50 is at least the
+	# think time (less a bucket's width), on a loaded machine more.
 	(while client "/users/{i}:20"; do :; done) 2>/dev/null &
 	LOOP_PID=$!
 	local row=
@@ -216,9 +222,9 @@ slow_stored() { # EXPECTED
 	grep -q '^Application protocols: HTTP, SQL, Redis by total time$' "$BATS_TEST_TMPDIR/top"
 	# PROTO ROLE METHOD ROUTE STATUS REQ/s P50 P99 TOTAL ERRORS HIT%
 	read -r -a cells <<<"$row"
-	# One sequential client of a 20 ms route: at most 50 requests/s.
-	assert_between "${cells[5]}" 1 50
-	assert_between "$(to_ms "${cells[6]}")" 19.4 30
+	# One sequential client of a 60 ms route: at most 16.7 requests/s.
+	assert_between "${cells[5]}" 1 16.7
+	assert_between "$(to_ms "${cells[6]}")" 58.2 90
 	assert_equal "${cells[9]}" 0
 }
 
@@ -241,7 +247,7 @@ slow_stored() { # EXPECTED
 		[alert "users"]
 		metric = http.request.latency.p50
 		where = route=/users/{id} status=2xx role=server
-		critical = 19ms
+		critical = 50ms
 	SLO
 	cat >"$BATS_TEST_TMPDIR/load.sh" <<-LOAD
 		redis-cli -s "$sock" <"$BATS_TEST_TMPDIR/cmds" >/dev/null
@@ -252,11 +258,11 @@ slow_stored() { # EXPECTED
 	kill "$REDIS_PID"
 	wait "$REDIS_PID" 2>/dev/null
 	echo "$output"
-	# The users check fails: its p50 is above 19 ms, as the 20 ms think time makes it.
+	# The users check fails: its p50 is above 50 ms, as the 60 ms think time makes it.
 	assert_equal "$status" 3
 	# REDIS: ROLE COMMAND COUNT ERRORS P50 P99 HIT RATIO
 	assert_equal "$(awk '$1 == "server" && $2 == "GET" && $3 ~ /^[0-9]+$/ { print $3, $4, $7 }' <<<"$output")" "1000 0 90.0%"
 	assert_equal "$(awk '$1 == "server" && $2 == "SET" && $3 ~ /^[0-9]+$/ { print $3, $7 }' <<<"$output")" "10 -"
 	grep -q '^PASS cache: cache.miss_ratio 10.0% ' <<<"$output"
-	grep -q '^FAIL users: http.request.latency.p50 2[0-9.]*ms ' <<<"$output"
+	grep -q '^FAIL users: http.request.latency.p50 [0-9.]*ms (must stay below 50ms; ' <<<"$output"
 }
