@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analysis.h"
+#include "analysis/analysis_internal.h"
 #include "core/pool.h"
 #include "core/services.h"
 #include "core/syscalls.h"
@@ -31,6 +31,11 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->pool_min = POOL_MIN_DEFAULT;
 	lim->pool_max = POOL_MAX_DEFAULT;
 	lim->starved_for_host = 2;
+	lim->lock_share_warning = 0.30;
+	lim->chain_share = 0.50;
+	lim->growth_min_rate = 64 * 1024;
+	lim->growth_min_r2 = 0.90;
+	lim->growth_min_span_s = 3;
 }
 
 const char *finding_severity_name(enum finding_severity s)
@@ -44,12 +49,6 @@ void findings_free(struct findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-struct finding_spec {
-	enum finding_severity severity;
-	const char *kind, *metric, *recommendation;
-	double value, threshold;
-};
-
 static int add(struct findings *out, const struct proc_snapshot *p, const struct finding_spec *spec,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -59,34 +58,10 @@ static int add(struct findings *out, const struct proc_snapshot *p, const struct
 	struct finding *f;
 	va_list ap;
 
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct finding *items = realloc(out->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		out->items = items;
-		out->cap = cap;
-	}
-	f = &out->items[out->n++];
-	memset(f, 0, sizeof(*f));
-	if (p) {
-		f->pid = p->pid;
-		memcpy(f->comm, p->comm, PROC_COMM_LEN);
-		memcpy(f->service, p->service[0] ? p->service : p->comm, SERVICE_NAME_LEN);
-	} else {
-		snprintf(f->comm, sizeof(f->comm), "host");
-	}
-	f->severity = spec->severity;
-	f->kind = spec->kind;
-	f->metric = spec->metric;
-	f->recommendation = spec->recommendation;
-	f->value = spec->value;
-	f->threshold = spec->threshold;
 	va_start(ap, fmt);
-	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	f = finding_vadd(out, p, spec, fmt, ap);
 	va_end(ap);
-	return 0;
+	return f ? 0 : -ENOMEM;
 }
 
 /* Share of the window @p spent waiting for a CPU (1.0: a whole core). */
@@ -160,22 +135,9 @@ static int check_requests(const struct proc_snapshot *p, const struct analysis_l
 		if (r->count < lim->min_calls)
 			continue;
 		format_ns(p99, p99s, sizeof(p99s));
-		if (r->role == TCP_ROLE_SERVER && p99 >= lim->api_warning_ns) {
-			struct finding_spec spec = {
-				p99 >= lim->api_critical_ns ? FINDING_CRITICAL : FINDING_WARNING,
-				"slow-responses",
-				"tcp.request.latency.p99",
-				"look at where the handler's time goes: its slowest syscalls, "
-				"database round-trips and run-queue delay below",
-				(double)p99,
-				(double)(p99 >= lim->api_critical_ns ? lim->api_critical_ns
-								     : lim->api_warning_ns),
-			};
-
-			err = add(out, p, &spec, "answers requests on %s with p99 %s",
-				  endpoint_format(&r->local, ep, sizeof(ep)), p99s);
-		} else if (r->role == TCP_ROLE_CLIENT && is_database_port(r->remote.port) &&
-			   p99 >= lim->db_slow_ns) {
+		/* Servers are judged per service, with their upstreams (chain.c). */
+		if (r->role == TCP_ROLE_CLIENT && is_database_port(r->remote.port) &&
+		    p99 >= lim->db_slow_ns) {
 			struct finding_spec spec = {
 				FINDING_WARNING,
 				"slow-database",
@@ -370,13 +332,16 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 		const struct syscall_stat *sc = &p->syscalls[i];
 		char name[SYSCALL_NAME_LEN], p99s[UNITS_BUFLEN];
 		const char *nm = syscall_name(sc->nr, name, sizeof(name));
-		uint64_t p99 = hist_quantile(&sc->lat, 0.99);
+		/* No quantile of a histogram whose largest value is under the limit. */
+		uint64_t p99 =
+			sc->lat.max_ns >= lim->db_slow_ns / 2 ? hist_quantile(&sc->lat, 0.99) : 0;
 		int err = 0;
 
 		if (sc->count < lim->min_calls)
 			continue;
-		if (sc->errors >= lim->min_errors && !fails_by_design(nm) &&
-		    sc->errors >= lim->error_ratio_warning * sc->count) {
+		/* Numbers first: the name lists are the costly part on a busy host. */
+		if (sc->errors >= lim->min_errors &&
+		    sc->errors >= lim->error_ratio_warning * sc->count && !fails_by_design(nm)) {
 			struct finding_spec spec = {
 				FINDING_INFO,
 				"syscall-errors",
@@ -391,7 +356,7 @@ static int check_syscalls(const struct proc_snapshot *p, const struct analysis_l
 				  (unsigned long long)sc->errors, (unsigned long long)sc->count,
 				  nm);
 		}
-		if (!err && !is_waiting_syscall(nm) && p99 >= lim->db_slow_ns / 2) {
+		if (!err && p99 >= lim->db_slow_ns / 2 && !is_waiting_syscall(nm)) {
 			struct finding_spec spec = {
 				FINDING_WARNING,    "slow-syscall", "syscall.latency.p99",
 				syscall_advice(nm), (double)p99,    (double)(lim->db_slow_ns / 2),
@@ -519,6 +484,23 @@ static int check_host_cpu(const struct snapshot *snap, const struct analysis_lim
 	return err;
 }
 
+/* The analyses of services as a whole: what their time is spent on, which
+ * services' slowness explains theirs, and what grows. */
+static int check_services(const struct snapshot *snap, const struct analysis_limits *lim,
+			  struct findings *out)
+{
+	struct services svcs;
+	int err;
+
+	if (services_build(snap, &svcs))
+		return -ENOMEM;
+	err = analysis_breakdowns(snap, &svcs, lim, out);
+	if (!err)
+		err = analysis_chains(snap, &svcs, lim, out);
+	services_free(&svcs);
+	return err ? err : analysis_growth(snap, lim, out);
+}
+
 int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		 struct findings *out)
 {
@@ -536,8 +518,11 @@ int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		    check_syscalls(p, lim, out))
 			return -ENOMEM;
 	}
+	if (check_services(snap, lim, out))
+		return -ENOMEM;
 	if (out->n)
 		qsort(out->items, out->n, sizeof(out->items[0]), by_severity_desc);
+	findings_collapse_services(out);
 	return 0;
 }
 
@@ -547,15 +532,16 @@ json_t *findings_to_json(const struct findings *f)
 
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->items[i];
+		json_t *o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
+				      (json_int_t)x->pid, "comm", x->comm, "service",
+				      x->service[0] ? json_string(x->service) : json_null(), "kind",
+				      x->kind, "severity", finding_severity_name(x->severity),
+				      "summary", x->summary, "recommendation", x->recommendation,
+				      "metric", x->metric, "value", x->value, "threshold",
+				      x->threshold);
 
-		json_array_append_new(
-			arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "pid",
-				       (json_int_t)x->pid, "comm", x->comm, "service",
-				       x->service[0] ? json_string(x->service) : json_null(),
-				       "kind", x->kind, "severity",
-				       finding_severity_name(x->severity), "summary", x->summary,
-				       "recommendation", x->recommendation, "metric", x->metric,
-				       "value", x->value, "threshold", x->threshold));
+		finding_extras_json(x, o);
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

@@ -3,8 +3,9 @@
  * Layer: analysis. Pure judgement over snapshots: what is wrong and what to do.
  * No I/O; includes core and util.
  *
- * Bottleneck analysis: reads one snapshot and says, per process, what is
- * wrong and what to do about it. Pure: no I/O, no global state, so it is
+ * Bottleneck analysis: reads one snapshot and says, for the host, each
+ * service and each process, what is wrong and what to do about it, down to
+ * the cause (docs/analysis.md). Pure: no I/O, no global state, so it is
  * tested on fixed snapshots.
  */
 #ifndef HIVEMON_ANALYSIS_H
@@ -30,7 +31,23 @@ struct analysis_limits {
 	unsigned int pool_min, pool_max;	  /* bounds of recommended pool sizes */
 	unsigned int starved_for_host;		  /* processes starved at once: a host finding */
 	uint64_t min_errors;			  /* fewer failures are not judged */
+	double lock_share_warning;		  /* threads' time waiting in futex */
+	double chain_share;	  /* an upstream explaining this much of a request */
+	double growth_min_rate;	  /* private bytes per second worth a finding */
+	double growth_min_r2;	  /* how straight the growth must be */
+	double growth_min_span_s; /* over at least this many seconds */
 };
+
+/* One step from a symptom to its cause: @service spends @share of the
+ * previous step's time here, measured by @metric = @value. */
+struct chain_link {
+	char service[SERVICE_NAME_LEN];
+	double share;	    /* 0..1 */
+	const char *metric; /* a metric name, or "time.<kind>" of the breakdown */
+	double value;
+};
+
+#define FINDING_CHAIN_MAX 6
 
 struct finding {
 	uint32_t pid; /* 0: a finding about the host */
@@ -43,7 +60,13 @@ struct finding {
 	/* The evidence, in the unit of @metric (core/metrics.h: ns, bytes, %,
 	 * per second, a count), so it compares with an alert rule on it. */
 	double value, threshold;
-	const char *metric; /* a metric name metric_parse() accepts */
+	const char *metric;			    /* a metric name metric_parse() accepts */
+	struct chain_link chain[FINDING_CHAIN_MAX]; /* symptom first, cause last */
+	unsigned int n_chain;
+	/* memory-growth: private bytes per second, the fit's r² and span, and
+	 * the seconds until the critical limit at that rate (0: over it) */
+	double growth_per_s, growth_r2, growth_span_s, growth_eta_s;
+	uint64_t since_ns; /* CLOCK_REALTIME it first held; 0: not tracked */
 };
 
 struct findings {

@@ -21,6 +21,7 @@
 #include "rebalance/rebalancer.h"
 #include "alert/deliver.h"
 #include "export/export.h"
+#include "analysis/held.h"
 #include "cmd/ipc.h"
 #include "util/log.h"
 #include "alert/spool.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct notifier *notifier;
 	bool alerts_changed;	       /* since the alert state was last saved */
 	struct rebalancer *rebalancer; /* [group] sections; NULL when none */
+	struct held_findings *held;    /* findings over intervals, for the exporter */
 
 	/*
 	 * Consumers of each interval (exporter, PostgreSQL store, IPC server for
@@ -70,7 +72,8 @@ static int consumers_open(struct daemon *d)
 		hlog(LOG_WARNING, "no socket for `hivemon top` at %s", d->cfg->socket_path);
 	if (d->cfg->export_listen) {
 		d->exporter = exporter_open(d->cfg->export_listen, d->cfg->export_per_pid);
-		if (!d->exporter)
+		d->held = held_new(HELD_INTERVALS);
+		if (!d->exporter || !d->held)
 			return -1;
 	}
 	if (d->cfg->store_postgres) {
@@ -113,6 +116,8 @@ static void daemon_publish(struct daemon *d, const struct snapshot *snap)
 	}
 	if (d->exporter && d->rebalancer)
 		exporter_set_groups(d->exporter, rebalancer_json(d->rebalancer));
+	if (d->exporter)
+		exporter_set_findings(d->exporter, held_report(d->held, snap));
 	if (d->exporter && exporter_publish(d->exporter, snap))
 		hlog(LOG_ERR, "export: the interval could not be rendered (out of memory)");
 	if (d->ipc)
@@ -123,6 +128,8 @@ static void consumers_close(struct daemon *d)
 {
 	exporter_close(d->exporter);
 	d->exporter = NULL;
+	held_free(d->held);
+	d->held = NULL;
 	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
 	d->store = NULL;
 	ipc_server_close(d->ipc);

@@ -311,7 +311,7 @@ static int merge_remote(struct tcp_remote_stat *(*get)(struct proc_snapshot *,
 	return 0;
 }
 
-static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
+static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s, uint64_t end_ns)
 {
 	size_t i;
 
@@ -374,6 +374,11 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s)
 		d->alloc.rss_file = s->alloc.rss_file;
 		d->alloc.rss_shmem = s->alloc.rss_shmem;
 	}
+	/* One interval is one point of the trend; merged windows keep theirs. */
+	if (s->alloc.anon_trend.n)
+		trend_fit_merge(&d->alloc.anon_trend, &s->alloc.anon_trend);
+	else if (s->alloc.rss_bytes)
+		trend_fit_add(&d->alloc.anon_trend, end_ns, (double)s->alloc.rss_anon);
 	d->alloc.reclaim_count += s->alloc.reclaim_count;
 	d->alloc.reclaim_total_ns += s->alloc.reclaim_total_ns;
 	if (s->alloc.reclaim_max_ns > d->alloc.reclaim_max_ns)
@@ -423,7 +428,7 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	for (size_t i = 0; i < src->n_procs; i++) {
 		struct proc_snapshot *d = snapshot_proc(dst, src->procs[i].pid);
 
-		if (!d || proc_merge(d, &src->procs[i]))
+		if (!d || proc_merge(d, &src->procs[i], src->started_at_ns + src->duration_ns))
 			return -1;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 
 #include "core/probe_opts.h"
 #include "core/hist.h"
+#include "core/trend.h"
 
 /* An IPv4 or IPv6 socket address; v4-mapped IPv6 is stored as IPv4. */
 struct endpoint {
@@ -157,6 +158,9 @@ struct proc_snapshot {
 		/* RSS split (/proc/PID/status): private anonymous memory, file
 		 * pages, shared memory (PostgreSQL's shared buffers live there). */
 		uint64_t rss_anon, rss_file, rss_shmem;
+		/* rss_anon over the intervals merged into this snapshot, one
+		 * point per interval (a lone interval has none): its growth. */
+		struct trend_fit anon_trend;
 		uint64_t reclaim_count, reclaim_total_ns, reclaim_max_ns;
 		bool has_malloc;
 		struct malloc_stat malloc;

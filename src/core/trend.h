@@ -26,4 +26,27 @@ void trend_add(struct trend *tr, uint64_t t_ns, double value);
  * fewer than TREND_MIN points are in, or all at one time. */
 bool trend_predict(const struct trend *tr, uint64_t at_ns, double *value, double *per_s);
 
+/*
+ * The same least-squares line kept as running sums, so two windows' fits
+ * merge in O(1) without keeping their points: a report of many intervals
+ * fits one point per interval. Times are seconds from the first point and
+ * values relative to the first value, which keeps the squares precise.
+ */
+struct trend_fit {
+	uint64_t t0_ns; /* time of the first point: the origin */
+	double y0;	/* its value */
+	uint64_t t_min_ns, t_max_ns;
+	uint32_t n;
+	double sx, sy, sxx, sxy, syy;
+};
+
+void trend_fit_add(struct trend_fit *f, uint64_t t_ns, double value);
+void trend_fit_merge(struct trend_fit *dst, const struct trend_fit *src);
+/* Slope per second, r² (1: every point on the line) and the seconds the
+ * points span; false with fewer than 3 points or all at one time. */
+struct trend_line {
+	double per_s, r2, span_s;
+};
+bool trend_fit_line(const struct trend_fit *f, struct trend_line *out);
+
 #endif

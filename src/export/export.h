@@ -29,6 +29,9 @@ void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *s
 /* The groups[] of /api/v1/report from the next publish on (the reference
  * is taken over; NULL: none). */
 void exporter_set_groups(struct exporter *e, json_t *groups);
+/* The findings[] of /api/v1/report from the next publish on, in place of
+ * the interval's own (the reference is taken over; NULL: its own). */
+void exporter_set_findings(struct exporter *e, json_t *findings);
 void exporter_close(struct exporter *e);
 
 #endif

@@ -29,7 +29,8 @@ struct interval {
 	atomic_int refs;
 	uint64_t gen;
 	struct snapshot snap;
-	json_t *groups; /* the rebalancer's groups[], NULL when none */
+	json_t *groups;	  /* the rebalancer's groups[], NULL when none */
+	json_t *findings; /* held over intervals; NULL: the interval's own */
 };
 
 struct exporter {
@@ -39,6 +40,7 @@ struct exporter {
 	bool has_store;		    /* the figures below are set */
 	struct prom_store_figures store;
 	json_t *groups;	      /* for the next publish (exporter_set_groups) */
+	json_t *findings;     /* for the next publish (exporter_set_findings) */
 	pthread_mutex_t lock; /* guards the pointers below */
 	struct document *metrics;
 	struct interval *latest; /* NULL until the first publish */
@@ -101,6 +103,7 @@ static void interval_unref(struct interval *iv)
 	if (iv && atomic_fetch_sub(&iv->refs, 1) == 1) {
 		snapshot_free(&iv->snap);
 		json_decref(iv->groups);
+		json_decref(iv->findings);
 		free(iv);
 	}
 }
@@ -176,7 +179,7 @@ static int render_metrics(struct exporter *e)
 	return 0;
 }
 
-static struct document *render_report(const struct snapshot *snap, json_t *groups)
+static struct document *render_report(const struct snapshot *snap, json_t *groups, json_t *findings)
 {
 	json_t *doc = report_to_json(snap);
 	char *text;
@@ -185,6 +188,8 @@ static struct document *render_report(const struct snapshot *snap, json_t *group
 		return NULL;
 	if (groups)
 		json_object_set(doc, "groups", groups);
+	if (findings)
+		json_object_set(doc, "findings", findings);
 	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	return text ? document_new(text, strlen(text)) : NULL;
@@ -210,7 +215,7 @@ static struct document *report_get(struct exporter *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!iv)
 		return NULL;
-	d = render_report(&iv->snap, iv->groups);
+	d = render_report(&iv->snap, iv->groups, iv->findings);
 	if (d) {
 		pthread_mutex_lock(&e->lock);
 		if (e->latest == iv) {
@@ -235,6 +240,8 @@ static int keep_interval(struct exporter *e, const struct snapshot *snap)
 	iv->gen = ++e->gen;
 	iv->groups = e->groups;
 	e->groups = NULL;
+	iv->findings = e->findings;
+	e->findings = NULL;
 	snapshot_init(&iv->snap);
 	if (snapshot_merge(&iv->snap, snap)) {
 		interval_unref(iv);
@@ -281,6 +288,12 @@ void exporter_set_groups(struct exporter *e, json_t *groups)
 {
 	json_decref(e->groups);
 	e->groups = groups;
+}
+
+void exporter_set_findings(struct exporter *e, json_t *findings)
+{
+	json_decref(e->findings);
+	e->findings = findings;
 }
 
 void exporter_set_store_stats(struct exporter *e, const struct store_pg_stats *st)
@@ -384,6 +397,7 @@ void exporter_close(struct exporter *e)
 	document_unref(e->report);
 	interval_unref(e->latest);
 	json_decref(e->groups);
+	json_decref(e->findings);
 	prom_registry_free(e->prom);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

@@ -2,6 +2,7 @@
 /* Services of a report: totals per service, in JSON and as text. */
 #include <stdlib.h>
 
+#include "analysis/breakdown.h"
 #include "core/services.h"
 #include "report/report_app.h"
 #include "report/report_services.h"
@@ -13,6 +14,7 @@
 struct service_totals {
 	const struct service *svc;
 	uint64_t oncpu_ns, runq_wait_ns, rss_anon, syscalls, requests;
+	struct time_breakdown time;
 };
 
 static void add_process(struct service_totals *t, const struct proc_snapshot *p)
@@ -20,6 +22,7 @@ static void add_process(struct service_totals *t, const struct proc_snapshot *p)
 	t->oncpu_ns += p->sched.oncpu_ns;
 	t->runq_wait_ns += p->sched.runq.sum_ns;
 	t->rss_anon += p->alloc.rss_anon;
+	breakdown_add_proc(&t->time, p);
 	for (size_t i = 0; i < p->n_syscalls; i++)
 		t->syscalls += p->syscalls[i].count;
 	for (size_t i = 0; i < p->tcp.n_requests; i++)
@@ -63,15 +66,15 @@ json_t *report_services_json(const struct snapshot *snap, const struct services 
 		for (size_t k = 0; k < t[i].svc->n_procs; k++)
 			json_array_append_new(pids,
 					      json_integer(snap->procs[t[i].svc->procs[k]].pid));
-		json_t *obj =
-			json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I}", "name", t[i].svc->name,
-				  "pids", pids, "oncpu_ns", (json_int_t)t[i].oncpu_ns,
-				  "runq_wait_ns", (json_int_t)t[i].runq_wait_ns, "rss_anon_bytes",
-				  (json_int_t)t[i].rss_anon, "syscalls", (json_int_t)t[i].syscalls,
-				  "requests", (json_int_t)t[i].requests);
+		json_t *o = json_pack(
+			"{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name", t[i].svc->name, "pids",
+			pids, "oncpu_ns", (json_int_t)t[i].oncpu_ns, "runq_wait_ns",
+			(json_int_t)t[i].runq_wait_ns, "rss_anon_bytes", (json_int_t)t[i].rss_anon,
+			"syscalls", (json_int_t)t[i].syscalls, "requests",
+			(json_int_t)t[i].requests, "breakdown", breakdown_json(&t[i].time));
 
-		report_app_json(obj, snap, t[i].svc);
-		json_array_append_new(arr, obj);
+		report_app_json(o, snap, t[i].svc);
+		json_array_append_new(arr, o);
 	}
 	free(t);
 	return arr;
@@ -85,13 +88,16 @@ void report_print_services(const struct snapshot *snap, const struct services *s
 		fprintf(out, "\nServices (%zu):\n  %-24s %5s %10s %10s %10s %10s\n", svcs->n,
 			"NAME", "PROCS", "ON-CPU", "CPU WAIT", "PRIVATE", "REQUESTS");
 		for (size_t i = 0; i < svcs->n && i < TEXT_ROWS; i++) {
-			char cpu[UNITS_BUFLEN], wait[UNITS_BUFLEN], mem[UNITS_BUFLEN];
+			char cpu[UNITS_BUFLEN], wait[UNITS_BUFLEN], mem[UNITS_BUFLEN], time[160];
 
 			fprintf(out, "  %-24s %5zu %10s %10s %10s %10llu\n", t[i].svc->name,
 				t[i].svc->n_procs, format_ns(t[i].oncpu_ns, cpu, sizeof(cpu)),
 				format_ns(t[i].runq_wait_ns, wait, sizeof(wait)),
 				format_bytes(t[i].rss_anon, mem, sizeof(mem)),
 				(unsigned long long)t[i].requests);
+			breakdown_format(&t[i].time, time, sizeof(time));
+			if (time[0])
+				fprintf(out, "  %-24s time: %s\n", "", time);
 		}
 		if (svcs->n > TEXT_ROWS)
 			fprintf(out, "  (%zu more in --format json)\n", svcs->n - TEXT_ROWS);

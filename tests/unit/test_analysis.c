@@ -6,10 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "analysis/analysis.h"
+#include "analysis/baseline.h"
+#include "analysis/breakdown.h"
+#include "analysis/held.h"
 #include "core/metrics.h"
 
 #define MS  1000000ULL
@@ -338,6 +344,390 @@ static void test_host_cpu_saturation(void **state)
 	assert_string_equal(find(&fx->found, 13, "cpu-bound")->service, "pgbench");
 }
 
+/* A process of service @svc (key @key): what the collector would name it. */
+static struct proc_snapshot *svc_proc(struct snapshot *s, uint32_t pid, const char *svc,
+				      uint64_t key)
+{
+	struct proc_snapshot *p = proc(s, pid, svc);
+
+	strcpy(p->service, svc);
+	p->service_key = key;
+	return p;
+}
+
+static size_t count_kind(const struct findings *f, const char *kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += !strcmp(f->items[i].kind, kind);
+	return n;
+}
+
+static const struct finding *find_kind(const struct findings *f, const char *kind)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->items[i].kind, kind))
+			return &f->items[i];
+	return NULL;
+}
+
+static void add_calls(struct proc_snapshot *p, uint32_t nr, uint64_t n, uint64_t each_ns)
+{
+	struct syscall_stat *sc = proc_syscall(p, nr);
+
+	sc->count += n;
+	record_n(&sc->lat, n, each_ns);
+}
+
+/* Half asleep, half on a CPU: 50/50; every kind adds up to 100 %. */
+static void test_breakdown_shares(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *p = svc_proc(&fx->snap, 20, "duty", 1);
+	struct time_breakdown b = {0};
+	char text[160];
+	double sum = 0;
+
+	p->sched.oncpu_ns = 5 * SEC;
+	add_calls(p, SYS_clock_nanosleep, 500, 10 * MS);
+	breakdown_add_proc(&b, p);
+	assert_true(breakdown_share(&b, TIME_ONCPU) > 0.499 &&
+		    breakdown_share(&b, TIME_ONCPU) < 0.501);
+	assert_true(breakdown_share(&b, TIME_SLEEP) > 0.499 &&
+		    breakdown_share(&b, TIME_SLEEP) < 0.501);
+	for (int k = 0; k < TIME_KINDS; k++)
+		sum += breakdown_share(&b, k);
+	assert_true(sum > 0.999 && sum < 1.001);
+	breakdown_format(&b, text, sizeof(text));
+	assert_string_equal(text, "on-CPU 50%, sleep 50%");
+	/* Classification by call number. */
+	assert_int_equal(syscall_time_kind(SYS_epoll_wait), TIME_NETWORK);
+	assert_int_equal(syscall_time_kind(SYS_recvfrom), TIME_NETWORK);
+	assert_int_equal(syscall_time_kind(SYS_fsync), TIME_DISK);
+	assert_int_equal(syscall_time_kind(SYS_pread64), TIME_DISK);
+	assert_int_equal(syscall_time_kind(SYS_futex), TIME_LOCKS);
+	assert_int_equal(syscall_time_kind(SYS_wait4), TIME_CHILD);
+	assert_int_equal(syscall_time_kind(SYS_read), TIME_OTHER); /* socket, pipe or file */
+	assert_int_equal(breakdown_top(&b, true), TIME_SLEEP);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(fx->found.n, 0);
+}
+
+/* Four threads on one lock: 3/4 of their time in short futex waits is
+ * contention; a pool parked on a condition variable is not. */
+static void test_lock_contention(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *busy = svc_proc(&fx->snap, 21, "locker", 1);
+	struct proc_snapshot *idle = svc_proc(&fx->snap, 22, "pool", 2);
+	const struct finding *f;
+
+	busy->sched.oncpu_ns = 10 * SEC;
+	add_calls(busy, SYS_futex, 300000, 100000); /* 30 s of 100 us waits */
+	idle->sched.oncpu_ns = 100 * MS;
+	add_calls(idle, SYS_futex, 80, 500 * MS); /* 40 s of parked threads */
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "lock-contention"), 1);
+	f = find(&fx->found, 21, "lock-contention");
+	assert_non_null(f);
+	assert_int_equal(f->severity, FINDING_CRITICAL);
+	assert_string_equal(f->service, "locker");
+	assert_non_null(strstr(f->summary, "(futex) 75% of their time"));
+	assert_int_equal(f->n_chain, 1);
+	assert_true(f->chain[0].share > 0.749 && f->chain[0].share < 0.751);
+	assert_string_equal(f->chain[0].metric, "time.locks");
+}
+
+static struct endpoint loopback(uint16_t port)
+{
+	struct endpoint ep = {.family = AF_INET, .port = port, .addr = {127, 0, 0, 1}};
+
+	return ep;
+}
+
+static void request_rows(struct proc_snapshot *p, enum tcp_role role, uint16_t port, uint64_t n,
+			 uint64_t each_ns)
+{
+	struct endpoint ep = loopback(port), any = {.family = AF_INET, .port = port};
+	struct tcp_request_stat *r =
+		role == TCP_ROLE_SERVER ? proc_tcp_request(p, role, port == 8080 ? &any : &ep, NULL)
+					: proc_tcp_request(p, role, NULL, &ep);
+
+	r->count += n;
+	record_n(&r->lat, n, each_ns);
+}
+
+/* front (8080, wildcard) -> middle (9000) -> back (9001, 220 ms of disk):
+ * one finding, on front, whose chain ends in back's disk time. */
+static void test_chain_three_tiers(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *front = svc_proc(&fx->snap, 30, "front", 1);
+	struct proc_snapshot *middle = svc_proc(&fx->snap, 31, "middle", 2);
+	struct proc_snapshot *back = svc_proc(&fx->snap, 32, "back", 3);
+	const struct finding *f;
+	json_t *arr, *chain;
+
+	request_rows(front, TCP_ROLE_SERVER, 8080, 100, 230 * MS);
+	request_rows(front, TCP_ROLE_CLIENT, 9000, 100, 225 * MS);
+	request_rows(middle, TCP_ROLE_SERVER, 9000, 100, 225 * MS);
+	request_rows(middle, TCP_ROLE_CLIENT, 9001, 100, 221 * MS);
+	request_rows(back, TCP_ROLE_SERVER, 9001, 100, 221 * MS);
+	add_calls(back, SYS_fsync, 100, 200 * MS);
+	back->sched.oncpu_ns = 2 * SEC;
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-responses"), 1);
+	f = find_kind(&fx->found, "slow-responses");
+	assert_string_equal(f->service, "front");
+	assert_int_equal(f->severity, FINDING_CRITICAL);
+	assert_int_equal(f->n_chain, 4);
+	assert_string_equal(f->chain[0].service, "front");
+	assert_string_equal(f->chain[1].service, "middle");
+	assert_string_equal(f->chain[2].service, "back");
+	assert_string_equal(f->chain[3].service, "back");
+	assert_string_equal(f->chain[3].metric, "time.disk");
+	/* 225/230 of front's time is middle's, 221/225 of that is back's. */
+	assert_true(f->chain[2].share > 0.955 && f->chain[2].share < 0.965);
+	assert_true(f->chain[3].value > 0.90 && f->chain[3].value < 0.92); /* 20 of 22 s */
+	assert_non_null(strstr(f->summary, "98% waiting on 127.0.0.1:9000 (middle, p99"));
+	assert_non_null(strstr(f->summary, "<- middle: 98% waiting on 127.0.0.1:9001 (back"));
+	assert_non_null(strstr(f->summary, "<- back: 91% disk"));
+	arr = findings_to_json(&fx->found);
+	chain = json_object_get(json_array_get(arr, 0), "chain");
+	assert_int_equal(json_array_size(chain), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chain, 2), "service")),
+			    "back");
+	json_decref(arr);
+	/* Without the upstream wait front is slow on its own: a finding of its
+	 * own, and middle's (back's cause named in its chain). */
+	fx->snap.procs[0].tcp.requests[1].lat.sum_ns = 0;
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-responses"), 2);
+	assert_int_equal(find(&fx->found, 30, "slow-responses")->n_chain, 0);
+	assert_int_equal(find(&fx->found, 31, "slow-responses")->n_chain, 3);
+}
+
+/* Two slow services waiting on each other: one finding, not none. */
+static void test_chain_cycle(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *a = svc_proc(&fx->snap, 33, "ping", 1);
+	struct proc_snapshot *b = svc_proc(&fx->snap, 34, "pong", 2);
+	const struct finding *f;
+
+	request_rows(a, TCP_ROLE_SERVER, 9100, 100, 230 * MS);
+	request_rows(a, TCP_ROLE_CLIENT, 9101, 100, 220 * MS);
+	request_rows(b, TCP_ROLE_SERVER, 9101, 100, 220 * MS);
+	request_rows(b, TCP_ROLE_CLIENT, 9100, 100, 210 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-responses"), 1);
+	f = find_kind(&fx->found, "slow-responses");
+	assert_string_equal(f->service, "ping");
+	/* ping -> pong -> back to ping's address: the loop ends the chain. */
+	assert_int_equal(f->n_chain, 3);
+	assert_string_equal(f->chain[2].service, "127.0.0.1:9100");
+}
+
+/* Twenty backends of one service over the same limits: one finding per
+ * kind, naming how many more there are. */
+static void test_twenty_backends_one_service(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	for (uint32_t pid = 100; pid < 120; pid++) {
+		struct proc_snapshot *p = svc_proc(&fx->snap, pid, "postgres", 7);
+
+		p->sched.oncpu_ns = 9 * SEC;
+		p->alloc.rss_bytes = p->alloc.rss_anon = 90ULL << 20;
+	}
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "cpu-bound"), 1);
+	assert_int_equal(count_kind(&fx->found, "memory-high"), 1);
+	assert_int_equal(fx->found.n, 2);
+	f = find_kind(&fx->found, "cpu-bound");
+	assert_string_equal(f->service, "postgres");
+	assert_non_null(strstr(f->summary, "(and 19 more processes of postgres)"));
+}
+
+/* Six intervals merged: private memory rising 1 MiB/s is a leak of that
+ * rate; level memory and a single step are not. */
+static void test_memory_growth(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	snapshot_free(&fx->snap);
+	snapshot_init(&fx->snap);
+	for (int i = 0; i < 6; i++) {
+		struct snapshot part;
+
+		snapshot_init(&part);
+		part.started_at_ns = 1700000000 * SEC + (uint64_t)i * SEC;
+		part.duration_ns = SEC;
+		svc_proc(&part, 40, "leaker", 1)->alloc.rss_bytes = 64ULL << 20;
+		part.procs[0].alloc.rss_anon = (10ULL << 20) + (uint64_t)i * (1ULL << 20);
+		svc_proc(&part, 41, "steady", 2)->alloc.rss_bytes = 64ULL << 20;
+		part.procs[1].alloc.rss_anon = (20ULL << 20) + (i % 2) * 4096;
+		svc_proc(&part, 42, "stepper", 3)->alloc.rss_bytes = 64ULL << 20;
+		part.procs[2].alloc.rss_anon = i < 3 ? 10ULL << 20 : 20ULL << 20;
+		assert_int_equal(snapshot_merge(&fx->snap, &part), 0);
+		snapshot_free(&part);
+	}
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "memory-growth"), 1);
+	f = find(&fx->found, 40, "memory-growth");
+	assert_non_null(f);
+	assert_true(f->growth_per_s > 1048575 && f->growth_per_s < 1048577);
+	assert_true(f->growth_span_s > 4.99 && f->growth_span_s < 5.01);
+	assert_int_equal(f->severity, FINDING_WARNING);
+	/* 100 MiB - 15 MiB at 1 MiB/s. */
+	assert_non_null(strstr(f->summary, "reaches 100.0M in ~85"));
+}
+
+/* An idle host: sleepers, event loops waiting, a shell. No findings. */
+static void test_idle_host_is_quiet(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *p;
+
+	p = svc_proc(&fx->snap, 50, "nginx", 1);
+	add_calls(p, SYS_epoll_wait, 20, 500 * MS);
+	request_rows(p, TCP_ROLE_SERVER, 8080, 20, 2 * MS);
+	p = svc_proc(&fx->snap, 51, "cron", 2);
+	add_calls(p, SYS_clock_nanosleep, 10, SEC);
+	p = svc_proc(&fx->snap, 52, "java", 3);
+	add_calls(p, SYS_futex, 400, 100 * MS); /* 40 threads parked */
+	p->sched.oncpu_ns = 200 * MS;
+	p = svc_proc(&fx->snap, 53, "bash", 4);
+	add_calls(p, SYS_wait4, 1, 10 * SEC);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	assert_int_equal(fx->found.n, 0);
+}
+
+/* The cost of one analysis of a busy host: 500 processes of 50 services,
+ * each with syscalls, requests both ways and a run queue. */
+static void test_analysis_cost_500_procs(void **state)
+{
+	struct fixture *fx = *state;
+	struct timespec a, b;
+	double ms;
+
+	for (uint32_t pid = 1000; pid < 1500; pid++) {
+		char name[16];
+		struct proc_snapshot *p;
+
+		snprintf(name, sizeof(name), "svc%u", pid % 50);
+		p = svc_proc(&fx->snap, pid, name, pid % 50 + 1);
+		p->sched.oncpu_ns = (pid % 7) * 100 * MS;
+		record_n(&p->sched.runq, 50, (pid % 5) * 100000);
+		for (uint32_t nr = 0; nr < 20; nr++)
+			add_calls(p, nr * 7 % 300, 20, (nr + 1) * 10000);
+		request_rows(p, TCP_ROLE_SERVER, 10000 + pid % 50, 50, (pid % 11) * 20 * MS);
+		request_rows(p, TCP_ROLE_CLIENT, 10000 + (pid + 1) % 50, 50, (pid % 13) * 10 * MS);
+		p->alloc.rss_bytes = p->alloc.rss_anon = (pid % 9) * 12ULL << 20;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(analysis_run(&fx->snap, &fx->lim, &fx->found), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+	print_message("analysis of 500 processes: %.2f ms, %zu findings\n", ms, fx->found.n);
+	/* 5 ms is the target (bench/analysis_cost); a loaded machine or a
+	 * sanitizer build gets 20x slack, so the check still catches a
+	 * quadratic blow-up. */
+	assert_true(ms < 100);
+}
+
+/* Feeds held_update one interval of findings of @kinds (space separated,
+ * all of service "svc"); the number it reports. */
+static size_t held_step(struct held_findings *h, const char *kinds, uint64_t start,
+			struct findings *out)
+{
+	static const char *const names[] = {"a", "b", "c"};
+	struct findings now = {0};
+	now.items = calloc(3, sizeof(*now.items));
+	now.cap = 3;
+	for (size_t i = 0; i < 3; i++)
+		if (strchr(kinds, names[i][0])) {
+			struct finding *f = &now.items[now.n++];
+
+			f->kind = names[i];
+			f->pid = 1;
+			strcpy(f->service, "svc");
+		}
+	assert_int_equal(held_update(h, &now, start, out), 0);
+	findings_free(&now);
+	return out->n;
+}
+
+/* a from interval 1, b from 2 with a gap at 5, c flickers once. */
+static void test_held_over_intervals(void **state)
+{
+	struct held_findings *h = held_new(HELD_INTERVALS);
+	struct findings out = {0};
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(held_step(h, "a", 100, &out), 0);
+	assert_int_equal(held_step(h, "ab", 101, &out), 0);
+	assert_int_equal(held_step(h, "abc", 102, &out), 1);
+	assert_string_equal(out.items[0].kind, "a");
+	assert_int_equal(out.items[0].since_ns, 100);
+	assert_int_equal(held_step(h, "ab", 103, &out), 2);
+	assert_int_equal(out.items[1].since_ns, 101);
+	assert_int_equal(held_step(h, "a", 104, &out), 1);
+	/* b cleared: it starts over. */
+	assert_int_equal(held_step(h, "ab", 105, &out), 1);
+	assert_int_equal(held_step(h, "ab", 106, &out), 1);
+	assert_int_equal(held_step(h, "ab", 107, &out), 2);
+	assert_int_equal(out.items[0].since_ns, 100);
+	assert_int_equal(out.items[1].since_ns, 105);
+	findings_free(&out);
+	held_free(h);
+}
+
+/* One interval of service "api" answering 100 requests of @ms, judged
+ * against its baseline; the number of findings it gives. */
+static size_t baseline_step(struct baseline *b, uint64_t ms, struct findings *out)
+{
+	struct analysis_limits lim;
+	struct snapshot snap;
+	int err;
+
+	analysis_default_limits(&lim);
+	snapshot_init(&snap);
+	snap.duration_ns = SEC;
+	request_rows(svc_proc(&snap, 60, "api", 5), TCP_ROLE_SERVER, 9200, 100, ms * MS);
+	out->n = 0;
+	err = baseline_check(b, &snap, &lim, out);
+	snapshot_free(&snap);
+	assert_int_equal(err, 0);
+	return out->n;
+}
+
+/* 12 ms for a dozen intervals, then 40 ms: 3.3x its baseline, though
+ * under the 150 ms target; nothing before BASELINE_MIN intervals. */
+static void test_latency_against_baseline(void **state)
+{
+	struct baseline *b = baseline_new();
+	struct findings out = {0};
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(baseline_step(b, 40, &out), 0); /* no history yet */
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(baseline_step(b, 12, &out), 0);
+	assert_int_equal(baseline_step(b, 30, &out), 0); /* 2.5x */
+	assert_int_equal(baseline_step(b, 40, &out), 1);
+	assert_string_equal(out.items[0].kind, "latency-regression");
+	assert_string_equal(out.items[0].service, "api");
+	assert_true(out.items[0].threshold > 35.9e6 && out.items[0].threshold < 36.1e6);
+	assert_non_null(strstr(out.items[0].summary, "is 3.3x its baseline of 12.0ms"));
+	findings_free(&out);
+	baseline_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +742,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_speak_their_metric, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_memory_is_not_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_cpu_saturation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_breakdown_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_three_tiers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twenty_backends_one_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_host_is_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_analysis_cost_500_procs, setup, teardown),
+		cmocka_unit_test(test_held_over_intervals),
+		cmocka_unit_test(test_latency_against_baseline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
