@@ -66,7 +66,7 @@ done
 read -r -a configs <<<"${CONFIGS:-none floor-all hivemon hivemon-syscall hivemon-tcp hivemon-sched hivemon-mem}"
 for c in "${configs[@]}"; do
 	case $c in
-	none | floor-all | hivemon | hivemon-syscall | hivemon-tcp | hivemon-sched | hivemon-mem) ;;
+	none | floor-all | hivemon | hivemon-*) ;; # hivemon-LIST: --probes LIST
 	*) die "unknown configuration $c" ;;
 	esac
 done

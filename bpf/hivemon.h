@@ -15,6 +15,8 @@
 /* Ring buffer record kinds (first field of every record). */
 enum event_kind {
 	EVENT_SLOW_SYSCALL = 1,
+	EVENT_APP_TEXT = 2, /* struct app_text_event */
+	EVENT_APP_SLOW = 3, /* struct app_slow_event */
 };
 
 /* Syscall probe (bpf/syscall.bpf.c). */
@@ -142,6 +144,90 @@ struct tcp_stat_hist_key {
 struct tcp_listen_key {
 	__u32 netns; /* network namespace inode number */
 	struct tcp_ep ep;
+};
+
+/* Application protocol probe (bpf/app.bpf.c). */
+#define APP_PREFIX_LEN 256 /* bytes of a message copied for parsing */
+/* Distinct texts (fingerprints) one process may add per protocol before
+ * the rest fold into fingerprint 0, "other" (userspace resets it). */
+#define APP_FP_BUDGET 256
+
+/* Values of app_stat_key.proto: enum app_proto of core/snapshot.h. */
+#define APP_PROTO_HTTP	1
+#define APP_PROTO_PGSQL 2
+#define APP_PROTO_REDIS 3
+
+/* Values of app_stat_key.role: enum tcp_role of core/snapshot.h. */
+#define APP_ROLE_SERVER 1
+#define APP_ROLE_CLIENT 2
+
+/* HTTP methods (app_stat_key.method); 0 for the other protocols. */
+enum app_http_method {
+	APP_HTTP_GET = 1,
+	APP_HTTP_POST,
+	APP_HTTP_PUT,
+	APP_HTTP_DELETE,
+	APP_HTTP_HEAD,
+	APP_HTTP_PATCH,
+	APP_HTTP_OPTIONS,
+	APP_HTTP_METHODS,
+};
+
+struct app_stat_key {
+	__u32 tgid;
+	__u8 proto;   /* APP_PROTO_* */
+	__u8 role;    /* APP_ROLE_* */
+	__u16 status; /* HTTP status class 100..500; 0 for the others */
+	__u32 method; /* enum app_http_method; 0 for the others */
+	__u32 pad;
+	__u64 fingerprint; /* normalising hash of the text; 0 = "other" */
+};
+
+struct app_stat_val {
+	__u64 count;
+	__u64 errors; /* HTTP 5xx, PostgreSQL ErrorResponse, Redis error */
+	__u64 hits;   /* Redis reads answered with a value */
+	__u64 misses; /* Redis reads answered with null */
+	__u64 sum_ns;
+	__u64 max_ns; /* all-time max */
+	__u64 min_ns; /* all-time min, 0 = none yet */
+};
+
+struct app_hist_key {
+	struct app_stat_key key;
+	__u32 slot;
+	__u32 pad;
+};
+
+/* app_text_event.flags */
+#define APP_TEXT_STMT_NAME 1 /* text is a prepared statement's name only */
+
+/* The text of a fingerprint a process used for the first time: the
+ * message prefix, text[off, off + len) (raw: userspace normalises). */
+struct app_text_event {
+	__u32 kind; /* EVENT_APP_TEXT */
+	__u32 tgid;
+	__u8 proto;
+	__u8 flags;
+	__u16 off;
+	__u16 len;
+	__u16 pad;
+	__u64 fingerprint;
+	char text[APP_PREFIX_LEN];
+};
+
+/* A request slower than the slow_query threshold. */
+struct app_slow_event {
+	__u32 kind; /* EVENT_APP_SLOW */
+	__u32 tgid;
+	__u8 proto;
+	__u8 role;
+	__u16 status;
+	__u32 method;
+	__u64 fingerprint;
+	__u64 latency_ns;
+	__u64 end_ns;	    /* CLOCK_MONOTONIC */
+	struct tcp_ep peer; /* family 0: a unix socket */
 };
 
 #endif

@@ -8,7 +8,7 @@ libinih-dev libjansson-dev libcurl4-openssl-dev libssl-dev libncurses-dev
 libmicrohttpd-dev libpq-dev postgresql pgbouncer openssl
 libcmocka-dev bats bats-assert bats-support jq tmux wrk python3 python3-yaml curl iproute2
 prometheus prometheus-alertmanager clang-format nginx-light scdoc mandoc
-libjemalloc2 libtcmalloc-minimal4 procps util-linux time"
+libjemalloc2 libtcmalloc-minimal4 procps util-linux time redis-server redis-tools"
 
 missing=""
 for p in $PKGS; do

@@ -418,6 +418,12 @@ static unsigned int metric_data(enum metric_source source)
 	case METRIC_ALLOC_MALLOC_LATENCY:
 	case METRIC_ALLOC_RECLAIM_STALL:
 		return WDATA_ALLOC;
+	case METRIC_HTTP_REQUEST_LATENCY:
+	case METRIC_SQL_QUERY_LATENCY:
+	case METRIC_REDIS_COMMAND_LATENCY:
+	case METRIC_CACHE_HIT_RATIO:
+	case METRIC_CACHE_MISS_RATIO:
+		return WDATA_APP;
 	}
 	return 0;
 }

@@ -28,7 +28,7 @@ int parse_probes(const char *text, unsigned int *probes)
 		unsigned int bit;
 	} sets[] = {
 		{"syscall", PROBE_SYSCALL}, {"tcp", PROBE_TCP},	    {"sched", PROBE_SCHED},
-		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC},
+		{"mem", PROBE_MEM},	    {"alloc", PROBE_ALLOC}, {"proto", PROBE_APP},
 	};
 	char *copy = strdup(text), *save = NULL, *tok;
 	unsigned int bits = 0;
@@ -61,6 +61,7 @@ void probe_opts_default(struct probe_opts *opts)
 	opts->probes = PROBES_DEFAULT;
 	opts->slow_ns = 10 * 1000 * 1000ULL;
 	opts->max_procs = 4096;
+	opts->slow_query_ns = 100 * 1000 * 1000ULL;
 }
 
 int cgroup_path_to_id(const char *path, uint64_t *id)
@@ -136,7 +137,7 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts)
 	case 'P':
 		if (parse_probes(arg, &opts->probes))
 			die_usage("invalid --probes '%s': expected a list of "
-				  "syscall,tcp,sched,mem,alloc",
+				  "syscall,tcp,sched,mem,alloc,proto",
 				  arg);
 		return 1;
 	case 'x':

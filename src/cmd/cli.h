@@ -15,7 +15,7 @@
 #define EXIT_RUNTIME	  1
 #define EXIT_CHECK_FAILED 3 /* report --check: a check failed */
 
-/* "syscall,tcp,sched,mem,alloc" -> PROBE_* bits. 0 on success. */
+/* "syscall,tcp,sched,mem,alloc,proto" -> PROBE_* bits. 0 on success. */
 int parse_probes(const char *text, unsigned int *probes);
 
 /* One line "hivemon: <message>" on stderr (util/log.h), then exit 2. */

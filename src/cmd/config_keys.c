@@ -97,8 +97,8 @@ static void agent_filter_cgroup(struct parser *p, const char *value, int arg)
 static void agent_probes(struct parser *p, const char *value, int arg)
 {
 	if (parse_probes(value, &p->cfg->probe.probes))
-		problem(p, p->line, "probes '%s': expected a list of syscall,tcp,sched,mem,alloc",
-			value);
+		problem(p, p->line,
+			"probes '%s': expected a list of syscall,tcp,sched,mem,alloc,proto", value);
 }
 
 static void agent_max_procs(struct parser *p, const char *value, int arg)
@@ -130,6 +130,16 @@ static void agent_tcp_sample(struct parser *p, const char *value, int arg)
 			TCP_SAMPLE_MAX);
 	else
 		p->cfg->probe.tcp_sample = (uint32_t)n;
+}
+
+static void agent_slow_query(struct parser *p, const char *value, int arg)
+{
+	uint64_t ns;
+
+	if (parse_duration_ns(value, &ns) || ns < 1000000ULL || ns > 3600 * 1000000000ULL)
+		problem(p, p->line, "slow_query '%s': expected a duration from 1ms to 1h", value);
+	else
+		p->cfg->probe.slow_query_ns = ns;
 }
 
 /* ---- [export] [store] ---------------------------------------------------- */
@@ -229,6 +239,7 @@ static const struct config_key keys[] = {
 	{SEC_AGENT, "max_procs", agent_max_procs},
 	{SEC_AGENT, "exact", agent_exact},
 	{SEC_AGENT, "tcp_sample", agent_tcp_sample},
+	{SEC_AGENT, "slow_query", agent_slow_query},
 	{SEC_EXPORT, "listen", export_listen},
 	{SEC_EXPORT, "per_pid", export_per_pid},
 	{SEC_STORE, "postgres", store_postgres},

@@ -335,7 +335,7 @@ static void run_interval(struct daemon *d)
 /* "syscall,sched" for the log. */
 static const char *probes_text(unsigned int probes, char *buf, size_t len)
 {
-	static const char *const names[] = {"syscall", "tcp", "sched", "mem", "alloc"};
+	static const char *const names[] = {"syscall", "tcp", "sched", "mem", "alloc", "proto"};
 	size_t used = 0;
 
 	buf[0] = '\0';
@@ -424,7 +424,8 @@ static bool same_probes(const struct probe_opts *a, const struct probe_opts *b)
 {
 	return a->probes == b->probes && a->exact == b->exact && a->max_procs == b->max_procs &&
 	       a->slow_ns == b->slow_ns && a->tcp_sample == b->tcp_sample &&
-	       a->alloc_on_ns == b->alloc_on_ns && a->alloc_period_ns == b->alloc_period_ns &&
+	       a->slow_query_ns == b->slow_query_ns && a->alloc_on_ns == b->alloc_on_ns &&
+	       a->alloc_period_ns == b->alloc_period_ns &&
 	       !memcmp(&a->filter, &b->filter, sizeof(a->filter));
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/app_stats.h"
 #include "core/metrics.h"
 #include "core/pool.h"
 #include "core/pool_tune.h"
@@ -41,6 +42,12 @@ static const struct metric_def {
 	{"pool.recommended_size", METRIC_POOL_RECOMMENDED_SIZE, STAT_BIT(STAT_NONE), "endpoint"},
 	{"pool.busy", METRIC_POOL_BUSY, STAT_BIT(STAT_NONE), "endpoint"},
 	{"pool.verdict", METRIC_POOL_VERDICT, STAT_BIT(STAT_NONE), "endpoint"},
+	{"http.request.latency", METRIC_HTTP_REQUEST_LATENCY, LATENCY_STATS,
+	 "role method route status"},
+	{"sql.query.latency", METRIC_SQL_QUERY_LATENCY, LATENCY_STATS, "role query"},
+	{"redis.command.latency", METRIC_REDIS_COMMAND_LATENCY, LATENCY_STATS, "role command"},
+	{"cache.hit_ratio", METRIC_CACHE_HIT_RATIO, STAT_BIT(STAT_NONE), "role command"},
+	{"cache.miss_ratio", METRIC_CACHE_MISS_RATIO, STAT_BIT(STAT_NONE), "role command"},
 };
 
 static const char *const stat_suffixes[] = {
@@ -48,8 +55,9 @@ static const char *const stat_suffixes[] = {
 	[STAT_MAX] = "max", [STAT_AVG] = "avg", [STAT_RATE] = "rate",
 };
 
-const char *const metric_label_names[METRIC_LABELS_MAX] = {"comm",    "pid",  "service",
-							   "syscall", "role", "endpoint"};
+const char *const metric_label_names[METRIC_LABELS_MAX] = {
+	"comm",	  "pid",   "service", "syscall", "role",   "endpoint",
+	"method", "route", "status",  "query",	 "command"};
 
 static const struct metric_def *metric_def(enum metric_source source)
 {
@@ -88,6 +96,8 @@ enum metric_unit metric_unit(const struct metric_id *id)
 	case METRIC_CPU_USAGE:
 	case METRIC_CPU_WAIT:
 	case METRIC_SYSCALL_ERROR_RATIO:
+	case METRIC_CACHE_HIT_RATIO:
+	case METRIC_CACHE_MISS_RATIO:
 		return UNIT_PERCENT;
 	case METRIC_MEM_RSS:
 	case METRIC_MEM_ANON:
@@ -132,6 +142,16 @@ const char *series_label(const struct series_labels *l, const char *name)
 		return l->role;
 	if (!strcmp(name, "endpoint"))
 		return l->endpoint;
+	if (!strcmp(name, "method"))
+		return l->method;
+	if (!strcmp(name, "route"))
+		return l->route;
+	if (!strcmp(name, "status"))
+		return l->status;
+	if (!strcmp(name, "query"))
+		return l->query;
+	if (!strcmp(name, "command"))
+		return l->command;
 	return NULL;
 }
 
@@ -342,6 +362,40 @@ static void proc_reclaim(struct series_ctx *sc, const struct proc_snapshot *p)
 	sc->fn(sc->ctx, &sc->labels, value);
 }
 
+/* Rows of one application protocol: latency, or the cache ratios of
+ * commands that read (hits and misses counted). */
+static void proc_app(struct series_ctx *sc, const struct proc_snapshot *p, uint8_t proto)
+{
+	bool ratio = sc->id->source == METRIC_CACHE_HIT_RATIO ||
+		     sc->id->source == METRIC_CACHE_MISS_RATIO;
+	char status[APP_STATUS_LEN];
+	double hit;
+
+	for (size_t i = 0; i < p->app.n_requests; i++) {
+		const struct app_request_stat *r = &p->app.requests[i];
+
+		if (r->proto != proto)
+			continue;
+		sc->labels.role = app_role_name(r->role);
+		if (proto == APP_HTTP) {
+			sc->labels.method = r->method;
+			sc->labels.route = r->text;
+			sc->labels.status = app_status_text(r->status, status);
+		} else if (proto == APP_PGSQL) {
+			sc->labels.query = r->text;
+		} else {
+			sc->labels.command = r->method;
+		}
+		if (!ratio)
+			emit_hist(sc, &r->lat, r->count);
+		else if (app_hit_ratio(r, &hit))
+			sc->fn(sc->ctx, &sc->labels,
+			       100.0 * (sc->id->source == METRIC_CACHE_HIT_RATIO ? hit : 1 - hit));
+	}
+	sc->labels.role = sc->labels.method = sc->labels.route = sc->labels.status = NULL;
+	sc->labels.query = sc->labels.command = NULL;
+}
+
 static void proc_series(struct series_ctx *sc, const struct snapshot *w,
 			const struct proc_snapshot *p)
 {
@@ -402,6 +456,17 @@ static void proc_series(struct series_ctx *sc, const struct snapshot *w,
 	case METRIC_POOL_BUSY:
 	case METRIC_POOL_VERDICT:
 		proc_pools(sc, p, w->duration_ns);
+		break;
+	case METRIC_HTTP_REQUEST_LATENCY:
+		proc_app(sc, p, APP_HTTP);
+		break;
+	case METRIC_SQL_QUERY_LATENCY:
+		proc_app(sc, p, APP_PGSQL);
+		break;
+	case METRIC_REDIS_COMMAND_LATENCY:
+	case METRIC_CACHE_HIT_RATIO:
+	case METRIC_CACHE_MISS_RATIO:
+		proc_app(sc, p, APP_REDIS);
 		break;
 	}
 }

@@ -31,6 +31,11 @@ enum metric_source {
 	METRIC_POOL_RECOMMENDED_SIZE, /* connections a client's pool needs */
 	METRIC_POOL_BUSY,	      /* connections with a request in flight (mean) */
 	METRIC_POOL_VERDICT,	      /* core/pool_tune.h verdict: 0 ok .. 3 no-pooling */
+	METRIC_HTTP_REQUEST_LATENCY,  /* per method, route, status class */
+	METRIC_SQL_QUERY_LATENCY,     /* per normalized statement */
+	METRIC_REDIS_COMMAND_LATENCY, /* per command */
+	METRIC_CACHE_HIT_RATIO,	      /* % of cache reads answered (Redis GET ...) */
+	METRIC_CACHE_MISS_RATIO,      /* % of them that missed: what alerts watch */
 };
 
 enum metric_stat {
@@ -65,9 +70,15 @@ struct series_labels {
 	const char *syscall;
 	const char *role;
 	const char *endpoint;
+	/* Application protocols (core/app_stats.h). */
+	const char *method;
+	const char *route;
+	const char *status; /* HTTP status class: "2xx" ... "5xx" */
+	const char *query;  /* normalized SQL */
+	const char *command;
 };
 
-#define METRIC_LABELS_MAX 6
+#define METRIC_LABELS_MAX 11
 
 /* Parses "syscall.latency.p99"; 0 on success, -EINVAL for an unknown name. */
 int metric_parse(const char *name, struct metric_id *id);

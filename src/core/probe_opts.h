@@ -22,8 +22,9 @@ enum probe_set {
 	PROBE_SCHED = 1 << 2,
 	PROBE_MEM = 1 << 3,
 	PROBE_ALLOC = 1 << 4,
+	PROBE_APP = 1 << 5, /* "proto": HTTP, PostgreSQL, Redis requests */
 };
-#define PROBES_DEFAULT (PROBE_SYSCALL | PROBE_TCP | PROBE_SCHED | PROBE_MEM)
+#define PROBES_DEFAULT (PROBE_SYSCALL | PROBE_TCP | PROBE_SCHED | PROBE_MEM | PROBE_APP)
 #define PROBES_ALL     (PROBES_DEFAULT | PROBE_ALLOC)
 
 struct probe_filter {
@@ -49,6 +50,8 @@ struct probe_opts {
 	/* Follow 1 in tcp_sample TCP connections, counting their exchanges
 	 * tcp_sample times (0 or 1: every connection, exact counts). */
 	uint32_t tcp_sample;
+	/* Statements slower than this are kept one by one ([agent] slow_query). */
+	uint64_t slow_query_ns;
 };
 
 #endif

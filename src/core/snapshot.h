@@ -167,9 +167,9 @@ struct proc_snapshot {
 	} alloc;
 };
 
-/* Probe sets a snapshot can name (PROBE_* bits 0..4), and the room for
+/* Probe sets a snapshot can name (PROBE_* bits 0..5), and the room for
  * why one of them could not load. */
-#define SNAPSHOT_PROBE_SETS	 5
+#define SNAPSHOT_PROBE_SETS	 6
 #define SNAPSHOT_PROBE_ERROR_LEN 96
 _Static_assert(PROBES_ALL < 1u << SNAPSHOT_PROBE_SETS, "a probe set has no name");
 
@@ -221,7 +221,7 @@ struct app_request_stat *proc_app_request(struct proc_snapshot *p, uint8_t proto
  * -1 on ENOMEM. */
 int proc_add_slow_query(struct proc_snapshot *p, const struct slow_query *q);
 
-/* "syscall", "tcp", "sched", "mem", "alloc": the name of PROBE_* bit @i. */
+/* "syscall", "tcp", "sched", "mem", "alloc", "proto": the name of PROBE_* bit @i. */
 const char *snapshot_probe_name(unsigned int i);
 
 bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);

@@ -15,12 +15,14 @@ static const char wire_magic[4] = {'H', 'V', 'S', 'W'};
  * Smallest encoding of one element of each list: a count larger than the
  * bytes left could hold is a lie, rejected before anything is allocated.
  */
-#define MIN_PROC    22
-#define MIN_SYSCALL 8
-#define MIN_SLOW    5
-#define MIN_REMOTE  9
-#define MIN_REQUEST 11
-#define MIN_BIN	    2
+#define MIN_PROC	24
+#define MIN_SYSCALL	8
+#define MIN_SLOW	5
+#define MIN_REMOTE	9
+#define MIN_REQUEST	11
+#define MIN_BIN		2
+#define MIN_APP_REQUEST 15
+#define MIN_APP_SLOW	7
 
 /* ---- writer --------------------------------------------------------------- */
 
@@ -106,6 +108,37 @@ static void put_tcp(struct textbuf *b, const struct proc_snapshot *p)
 	}
 }
 
+static void put_app(struct textbuf *b, const struct snapshot *s, const struct proc_snapshot *p)
+{
+	put_u64(b, p->app.n_requests);
+	for (size_t i = 0; i < p->app.n_requests; i++) {
+		const struct app_request_stat *r = &p->app.requests[i];
+
+		put_u64(b, r->proto);
+		put_u64(b, r->role);
+		put_u64(b, r->status);
+		put_str(b, r->method);
+		put_u64(b, r->fingerprint);
+		put_str(b, r->text);
+		put_u64(b, r->count);
+		put_u64(b, r->errors);
+		put_u64(b, r->hits);
+		put_u64(b, r->misses);
+		put_hist(b, &r->lat);
+	}
+	put_u64(b, p->app.n_slow);
+	for (size_t i = 0; i < p->app.n_slow; i++) {
+		const struct slow_query *q = &p->app.slow[i];
+
+		put_str(b, q->text);
+		put_u64(b, q->fingerprint);
+		put_u64(b, q->latency_ns);
+		put_i64(b, (int64_t)(q->end_ns - s->started_at_ns));
+		put_u64(b, q->role);
+		put_endpoint(b, &q->peer);
+	}
+}
+
 static void put_alloc(struct textbuf *b, const struct proc_snapshot *p)
 {
 	const struct malloc_stat *m = &p->alloc.malloc;
@@ -157,6 +190,7 @@ static void put_proc(struct textbuf *b, const struct snapshot *s, const struct p
 		put_i64(b, (int64_t)(c->end_ns - s->started_at_ns));
 	}
 	put_tcp(b, p);
+	put_app(b, s, p);
 	put_hist(b, &p->sched.runq);
 	put_u64(b, p->sched.oncpu_ns);
 	put_alloc(b, p);
@@ -403,6 +437,53 @@ static void get_tcp(struct reader *r, struct proc_snapshot *p)
 	}
 }
 
+static void get_app_requests(struct reader *r, struct proc_snapshot *p)
+{
+	size_t n = get_count(r, MIN_APP_REQUEST);
+
+	p->app.requests = get_array(r, n, sizeof(*p->app.requests));
+	if (!p->app.requests)
+		return;
+	p->app.n_requests = p->app.cap_requests = n;
+	for (size_t i = 0; i < n && !r->err; i++) {
+		struct app_request_stat *q = &p->app.requests[i];
+
+		q->proto = (uint8_t)get_max(r, UINT8_MAX);
+		q->role = (uint8_t)get_max(r, TCP_ROLE_CLIENT);
+		q->status = (uint16_t)get_max(r, UINT16_MAX);
+		get_str(r, q->method, sizeof(q->method));
+		q->fingerprint = get_u64(r);
+		q->text = get_strdup(r);
+		q->count = get_u64(r);
+		q->errors = get_u64(r);
+		q->hits = get_u64(r);
+		q->misses = get_u64(r);
+		get_hist(r, &q->lat);
+	}
+}
+
+static void get_app(struct reader *r, const struct snapshot *s, struct proc_snapshot *p)
+{
+	size_t n;
+
+	get_app_requests(r, p);
+	n = (size_t)get_max(r, PROC_MAX_SLOW_QUERIES);
+	if ((size_t)(r->end - r->p) / MIN_APP_SLOW < n)
+		fail(r, -EINVAL);
+	for (size_t i = 0; i < n && !r->err; i++) {
+		struct slow_query *q = &p->app.slow[i];
+
+		/* Counted first: a failure half-way frees what was read. */
+		p->app.n_slow = i + 1;
+		q->text = get_strdup(r);
+		q->fingerprint = get_u64(r);
+		q->latency_ns = get_u64(r);
+		q->end_ns = s->started_at_ns + (uint64_t)get_i64(r);
+		q->role = (uint8_t)get_max(r, TCP_ROLE_CLIENT);
+		get_endpoint(r, &q->peer);
+	}
+}
+
 static void get_alloc(struct reader *r, struct proc_snapshot *p)
 {
 	struct malloc_stat *m = &p->alloc.malloc;
@@ -486,6 +567,7 @@ static void get_proc(struct reader *r, struct snapshot *s)
 	get_syscalls(r, p);
 	get_slow(r, s, p);
 	get_tcp(r, p);
+	get_app(r, s, p);
 	get_hist(r, &p->sched.runq);
 	p->sched.oncpu_ns = get_u64(r);
 	get_alloc(r, p);

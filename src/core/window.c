@@ -86,6 +86,18 @@ static void drop_tcp(struct proc_snapshot *p)
 	p->tcp.retransmits = 0;
 }
 
+static void drop_app(struct proc_snapshot *p)
+{
+	for (size_t i = 0; i < p->app.n_requests; i++) {
+		free(p->app.requests[i].text);
+		hist_free(&p->app.requests[i].lat);
+	}
+	free(p->app.requests);
+	for (size_t i = 0; i < p->app.n_slow; i++)
+		free(p->app.slow[i].text);
+	memset(&p->app, 0, sizeof(p->app));
+}
+
 static void trim_proc(struct proc_snapshot *p, unsigned int data)
 {
 	p->n_slow = 0;
@@ -101,6 +113,8 @@ static void trim_proc(struct proc_snapshot *p, unsigned int data)
 		hist_free(&p->alloc.malloc.lat);
 		memset(&p->alloc, 0, sizeof(p->alloc));
 	}
+	if (!(data & WDATA_APP))
+		drop_app(p);
 }
 
 static bool has_data(const struct proc_snapshot *p, unsigned int data)
@@ -110,7 +124,8 @@ static bool has_data(const struct proc_snapshot *p, unsigned int data)
 		(p->tcp.n_connect || p->tcp.n_rtt || p->tcp.n_requests || p->tcp.retransmits)) ||
 	       ((data & WDATA_SCHED) && (p->sched.runq.count || p->sched.oncpu_ns)) ||
 	       ((data & WDATA_ALLOC) &&
-		(p->alloc.rss_bytes || p->alloc.reclaim_count || p->alloc.has_malloc));
+		(p->alloc.rss_bytes || p->alloc.reclaim_count || p->alloc.has_malloc)) ||
+	       ((data & WDATA_APP) && p->app.n_requests);
 }
 
 /* A process no rule can match, or without anything a rule reads this

@@ -31,6 +31,7 @@ enum window_data {
 	WDATA_TCP = 1 << 1,
 	WDATA_SCHED = 1 << 2,
 	WDATA_ALLOC = 1 << 3,
+	WDATA_APP = 1 << 4, /* application-protocol rows */
 };
 
 struct window_needs {

@@ -145,6 +145,18 @@ static int feed_hist(struct prom_registry *r, enum family_id fam, const char *la
 	return 0;
 }
 
+int prom_feed_hist(struct prom_registry *r, enum family_id fam, const char *labels,
+		   const struct hist *h, uint64_t exact_count)
+{
+	return feed_hist(r, fam, labels, h, exact_count);
+}
+
+int prom_feed_counter(struct prom_registry *r, enum family_id fam, const char *labels,
+		      uint64_t delta, bool create_at_zero)
+{
+	return feed_counter(r, fam, labels, delta, create_at_zero);
+}
+
 static int feed_syscalls(struct prom_registry *r, const struct proc_snapshot *p,
 			 const struct labels *who)
 {
@@ -228,6 +240,8 @@ static int feed_proc(struct prom_registry *r, const struct snapshot *snap,
 				   p->alloc.reclaim_total_ns);
 	if (!err && p->alloc.has_malloc)
 		err = feed_hist(r, FAM_MALLOC_LAT, who.text, &p->alloc.malloc.lat, 0);
+	if (!err)
+		err = prom_feed_app(r, p, who.text);
 	return err;
 }
 

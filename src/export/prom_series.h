@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/hist.h"
+#include "core/snapshot.h"
 #include "export/export_prom.h"
 
 #define NS_PER_S 1000000000ULL
@@ -45,6 +46,13 @@ enum family_id {
 	FAM_PAGE_FAULTS,
 	FAM_RECLAIM_STALL,
 	FAM_MALLOC_LAT,
+	FAM_HTTP_REQUEST_LAT, /* application protocols: prom_app.c */
+	FAM_SQL_QUERY_LAT,
+	FAM_SQL_QUERY_ERRORS,
+	FAM_REDIS_COMMAND_LAT,
+	FAM_REDIS_COMMAND_ERRORS,
+	FAM_CACHE_HITS,
+	FAM_CACHE_MISSES,
 	FAM_PROCESSES,
 	FAM_LOST_EVENTS,
 	FAM_STORE_WRITTEN,
@@ -96,5 +104,16 @@ struct prom_series *prom_series_get(struct prom_registry *r, enum family_id fam,
 				    bool create);
 /* Drops the series not fed for PROM_STALE_NS of snapshot time. */
 void prom_series_expire(struct prom_registry *r);
+
+/* prom_feed.c: adds one interval's histogram (scaled to @exact_count when
+ * not 0) or counter delta (a zero delta creates the series only when
+ * @create_at_zero) to the series @labels of @fam. 0 or -ENOMEM. */
+int prom_feed_hist(struct prom_registry *r, enum family_id fam, const char *labels,
+		   const struct hist *h, uint64_t exact_count);
+int prom_feed_counter(struct prom_registry *r, enum family_id fam, const char *labels,
+		      uint64_t delta, bool create_at_zero);
+/* prom_app.c: the application-protocol rows of @p; @who holds its comm
+ * (and pid) labels. 0 or -ENOMEM. */
+int prom_feed_app(struct prom_registry *r, const struct proc_snapshot *p, const char *who);
 
 #endif

@@ -31,6 +31,7 @@ static const struct probe_module *const modules[] = {
 	/* After the modules that add processes: it reads RSS for all of them. */
 	&mem_probe,
 	&alloc_probe,
+	&app_probe,
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 

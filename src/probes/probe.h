@@ -39,6 +39,7 @@ extern const struct probe_module sched_probe;
 extern const struct probe_module mem_probe;
 extern const struct probe_module alloc_probe;
 extern const struct probe_module tcp_probe;
+extern const struct probe_module app_probe;
 
 /* The tcp probe's skeleton, for connection steering (probes/steer.c). */
 struct tcp_bpf *tcp_probe_skel(void *state);

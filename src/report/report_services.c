@@ -4,6 +4,7 @@
 
 #include "analysis/breakdown.h"
 #include "core/services.h"
+#include "report/report_app.h"
 #include "report/report_services.h"
 #include "util/units.h"
 
@@ -72,6 +73,7 @@ json_t *report_services_json(const struct snapshot *snap, const struct services 
 			"syscalls", (json_int_t)t[i].syscalls, "requests",
 			(json_int_t)t[i].requests, "breakdown", breakdown_json(&t[i].time));
 
+		report_app_json(o, snap, t[i].svc);
 		json_array_append_new(arr, o);
 	}
 	free(t);

@@ -5,6 +5,7 @@
 
 #include "analysis/analysis.h"
 #include "report/report.h"
+#include "report/report_app_text.h"
 #include "report/report_order.h"
 #include "report/report_services.h"
 #include "core/syscalls.h"
@@ -201,8 +202,10 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 			snap->tcp_sample);
 	print_findings(snap, out);
 	grouped = !services_build(snap, &svcs);
-	if (grouped)
+	if (grouped) {
 		report_print_services(snap, &svcs, out);
+		report_print_app_text(snap, &svcs, out);
+	}
 	for (size_t k = 0; order && k < snap->n_procs; k++) {
 		const struct proc_snapshot *p = &snap->procs[order[k]];
 		const struct service *svc = grouped ? services_of_proc(&svcs, order[k]) : NULL;

@@ -18,6 +18,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "store/store_pg.h"
+#include "store/store_pg_app.h"
 #include "store/store_pg_rows.h"
 #include "store/store_pg_io.h"
 #include "store/store_pg_schema.h"
@@ -35,7 +36,26 @@
 #define IO_TIMEOUT_MS	  30000
 #define STOP_SILENCE_MS	  1000
 
-enum pg_table { TABLE_STATS, TABLE_ALERTS, TABLE_GROUPS, TABLE_GROUP_ACTIONS };
+enum pg_table {
+	TABLE_STATS,
+	TABLE_ALERTS,
+	TABLE_GROUPS,
+	TABLE_GROUP_ACTIONS,
+	TABLE_APP,
+	TABLE_SLOW_QUERIES,
+	N_TABLES
+};
+
+static const char *const copy_sql[N_TABLES] = {
+	[TABLE_STATS] = "COPY " PG_STATS_TABLE " (" PG_STATS_COLUMNS ") FROM STDIN",
+	[TABLE_ALERTS] = "COPY " PG_ALERTS_TABLE " (" PG_ALERTS_COLUMNS ") FROM STDIN",
+	[TABLE_GROUPS] = "COPY " PG_GROUPS_TABLE " (" PG_GROUPS_COLUMNS ") FROM STDIN",
+	[TABLE_GROUP_ACTIONS] =
+		"COPY " PG_GROUP_ACTIONS_TABLE " (" PG_GROUP_ACTIONS_COLUMNS ") FROM STDIN",
+	[TABLE_APP] = "COPY " PG_APP_TABLE " (" PG_APP_COLUMNS ") FROM STDIN",
+	[TABLE_SLOW_QUERIES] =
+		"COPY " PG_SLOW_QUERIES_TABLE " (" PG_SLOW_QUERIES_COLUMNS ") FROM STDIN",
+};
 
 /* Rows of one table, in COPY text format, waiting to be written. */
 struct batch {
@@ -107,7 +127,7 @@ static void queue_trim(struct store_pg *s)
 		struct batch **victim = &s->head, *prev = NULL, *b;
 
 		for (struct batch *it = s->head; it; prev = it, it = it->next)
-			if (it->table == TABLE_STATS || it->table == TABLE_GROUPS) {
+			if (it->table != TABLE_ALERTS && it->table != TABLE_GROUP_ACTIONS) {
 				victim = prev ? &prev->next : &s->head;
 				break;
 			}
@@ -219,13 +239,6 @@ static const char *copy_next(void *ctx, size_t *len)
 static int copy_table(struct store_pg *s, PGconn *conn, enum pg_table table,
 		      const struct batch *list, struct pg_outcome *out)
 {
-	static const char *const copy_sql[] = {
-		[TABLE_STATS] = "COPY " PG_STATS_TABLE " (" PG_STATS_COLUMNS ") FROM STDIN",
-		[TABLE_ALERTS] = "COPY " PG_ALERTS_TABLE " (" PG_ALERTS_COLUMNS ") FROM STDIN",
-		[TABLE_GROUPS] = "COPY " PG_GROUPS_TABLE " (" PG_GROUPS_COLUMNS ") FROM STDIN",
-		[TABLE_GROUP_ACTIONS] =
-			"COPY " PG_GROUP_ACTIONS_TABLE " (" PG_GROUP_ACTIONS_COLUMNS ") FROM STDIN",
-	};
 	const char *sql = copy_sql[table];
 	struct copy_walk walk = {.next = list, .table = table};
 	size_t len;
@@ -296,11 +309,12 @@ static int write_batches(struct store_pg *s, PGconn *conn, struct batch *list,
 	size_t again;
 
 	if (pg_io_exec(&s->timer, conn, "BEGIN", 0, NULL, NULL, out) ||
-	    claim_batches(s, conn, list, out) || copy_table(s, conn, TABLE_STATS, list, out) ||
-	    copy_table(s, conn, TABLE_ALERTS, list, out) ||
-	    copy_table(s, conn, TABLE_GROUPS, list, out) ||
-	    copy_table(s, conn, TABLE_GROUP_ACTIONS, list, out) ||
-	    pg_io_exec(&s->timer, conn, "COMMIT", 0, NULL, NULL, out))
+	    claim_batches(s, conn, list, out))
+		return -1;
+	for (int table = 0; table < N_TABLES; table++)
+		if (copy_table(s, conn, (enum pg_table)table, list, out))
+			return -1;
+	if (pg_io_exec(&s->timer, conn, "COMMIT", 0, NULL, NULL, out))
 		return -1;
 	again = rows_already_stored(list);
 	if (again)
@@ -559,13 +573,22 @@ static int push_rows(struct store_pg *s, enum pg_table table, struct copybuf *ro
 
 int store_pg_write_snapshot(struct store_pg *s, const struct snapshot *snap)
 {
-	struct copybuf rows = {0};
+	struct copybuf rows = {0}, app = {0}, slow = {0};
+	int err;
 
-	if (pg_rows_snapshot(&rows, snap)) {
+	if (pg_rows_snapshot(&rows, snap) || pg_rows_app(&app, snap) ||
+	    pg_rows_slow_queries(&slow, snap)) {
 		copybuf_free(&rows);
+		copybuf_free(&app);
+		copybuf_free(&slow);
 		return -ENOMEM;
 	}
-	return push_rows(s, TABLE_STATS, &rows);
+	err = push_rows(s, TABLE_STATS, &rows);
+	if (push_rows(s, TABLE_APP, &app))
+		err = -ENOMEM;
+	if (push_rows(s, TABLE_SLOW_QUERIES, &slow))
+		err = -ENOMEM;
+	return err;
 }
 
 int store_pg_write_alert(struct store_pg *s, const struct store_alert_row *row)

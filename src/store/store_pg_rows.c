@@ -495,6 +495,16 @@ int pg_rows_group_actions(struct copybuf *b, const char *host, const json_t *act
 	return t->oom ? -ENOMEM : 0;
 }
 
+void pg_copy_text(struct textbuf *b, const char *value)
+{
+	cb_text(b, value);
+}
+
+void pg_copy_timestamp(struct textbuf *b, uint64_t ns)
+{
+	cb_timestamp(b, ns);
+}
+
 void copybuf_free(struct copybuf *b)
 {
 	textbuf_free(&b->text);

@@ -46,4 +46,9 @@ int pg_rows_groups(struct copybuf *b, const char *host, uint64_t ts_ns, const js
 int pg_rows_group_actions(struct copybuf *b, const char *host, const json_t *actions);
 void copybuf_free(struct copybuf *b);
 
+/* COPY text fields for the other row writers (store_pg_app.c): text as
+ * valid UTF-8 with COPY's escapes; a timestamptz literal in UTC. */
+void pg_copy_text(struct textbuf *b, const char *value);
+void pg_copy_timestamp(struct textbuf *b, uint64_t ns);
+
 #endif

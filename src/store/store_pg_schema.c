@@ -127,6 +127,65 @@ static const char *const migrations[] = {
 	"CREATE INDEX stored_batches_stored_at ON hivemon.stored_batches (stored_at);",
 	/* 3: the rebalancer's groups and actions. */
 	migration_groups,
+	/* 4: application protocols (store_pg_app.c): requests per shape and
+	 * interval, one table for the three protocols and a view for each;
+	 * the slow query log. Written to apply again harmlessly. */
+	"CREATE TABLE IF NOT EXISTS hivemon.app_requests ("
+	"  ts timestamptz NOT NULL,"
+	"  interval_s double precision NOT NULL,"
+	"  host text NOT NULL,"
+	"  pid integer NOT NULL,"
+	"  comm text NOT NULL,"
+	"  service text NOT NULL DEFAULT '',"
+	"  proto text NOT NULL," /* http, sql, redis */
+	"  role text NOT NULL,"	 /* server: answered them; client: asked */
+	"  method text,"	 /* HTTP method, Redis command */
+	"  status text,"	 /* HTTP status class: 2xx ... 5xx */
+	"  fingerprint bigint,"	 /* of the normalized text, as two's complement */
+	"  text text,"		 /* HTTP route or normalized SQL */
+	"  count bigint NOT NULL DEFAULT 0,"
+	"  errors bigint NOT NULL DEFAULT 0," /* HTTP 5xx, PostgreSQL E, Redis -ERR */
+	"  hits bigint, misses bigint,"	      /* Redis reads */
+	"  sum_ns bigint, p50_ns bigint, p90_ns bigint, p99_ns bigint, max_ns bigint);"
+	"CREATE INDEX IF NOT EXISTS app_requests_ts ON hivemon.app_requests (ts);"
+	"CREATE INDEX IF NOT EXISTS app_requests_proto_ts ON hivemon.app_requests (proto, ts);"
+	"CREATE TABLE IF NOT EXISTS hivemon.slow_queries ("
+	"  ts timestamptz NOT NULL," /* when the statement ended */
+	"  host text NOT NULL,"
+	"  pid integer NOT NULL,"
+	"  comm text NOT NULL,"
+	"  service text NOT NULL DEFAULT '',"
+	"  role text NOT NULL,"
+	"  peer text NOT NULL," /* the other end, or 'unix' */
+	"  fingerprint bigint,"
+	"  query text NOT NULL,"
+	"  latency_ns bigint NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS slow_queries_ts ON hivemon.slow_queries (ts);"
+	"CREATE OR REPLACE VIEW hivemon.http_requests AS"
+	"  SELECT ts, interval_s, host, pid, comm, service, role, method, text AS route, status,"
+	"         count, errors, sum_ns, p50_ns, p90_ns, p99_ns, max_ns"
+	"  FROM hivemon.app_requests WHERE proto = 'http';"
+	"CREATE OR REPLACE VIEW hivemon.sql_queries AS"
+	"  SELECT ts, interval_s, host, pid, comm, service, role, fingerprint, text AS query,"
+	"         count, errors, sum_ns, p50_ns, p90_ns, p99_ns, max_ns"
+	"  FROM hivemon.app_requests WHERE proto = 'sql';"
+	"CREATE OR REPLACE VIEW hivemon.redis_commands AS"
+	"  SELECT ts, interval_s, host, pid, comm, service, role, method AS command,"
+	"         count, errors, hits, misses,"
+	"         round(100.0 * hits / nullif(hits + misses, 0), 1) AS hit_ratio_percent,"
+	"         sum_ns, p50_ns, p90_ns, p99_ns, max_ns"
+	"  FROM hivemon.app_requests WHERE proto = 'redis';"
+	/* Statements of the last hour by total time: what to optimise first. */
+	"CREATE OR REPLACE VIEW hivemon.sql_top_last_hour AS"
+	"  SELECT host, service, fingerprint, query,"
+	"         sum(count)::bigint AS calls, sum(errors)::bigint AS errors,"
+	"         round((sum(sum_ns) / 1e6)::numeric, 3) AS total_ms,"
+	"         round((sum(sum_ns) / nullif(sum(count), 0) / 1e6)::numeric, 3) AS mean_ms,"
+	"         round((max(p99_ns) / 1e6)::numeric, 3) AS worst_p99_ms"
+	"  FROM hivemon.sql_queries"
+	"  WHERE ts > now() - interval '1 hour'"
+	"  GROUP BY host, service, fingerprint, query"
+	"  ORDER BY sum(sum_ns) DESC NULLS LAST;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -205,7 +264,7 @@ rollback:
 int pg_schema_retain(const struct pg_timer *t, PGconn *conn, unsigned int days, char *err,
 		     size_t errlen)
 {
-	char sql[512];
+	char sql[1024];
 
 	if (exec_ok(t, conn,
 		    "DELETE FROM hivemon.stored_batches WHERE stored_at < now() - " BATCH_MEMORY,
@@ -217,7 +276,9 @@ int pg_schema_retain(const struct pg_timer *t, PGconn *conn, unsigned int days, 
 		 "DELETE FROM hivemon.process_stats WHERE ts < now() - make_interval(days => %u);"
 		 "DELETE FROM hivemon.alerts WHERE ts < now() - make_interval(days => %u);"
 		 "DELETE FROM hivemon.group_stats WHERE ts < now() - make_interval(days => %u);"
-		 "DELETE FROM hivemon.group_actions WHERE ts < now() - make_interval(days => %u)",
-		 days, days, days, days);
+		 "DELETE FROM hivemon.group_actions WHERE ts < now() - make_interval(days => %u);"
+		 "DELETE FROM hivemon.app_requests WHERE ts < now() - make_interval(days => %u);"
+		 "DELETE FROM hivemon.slow_queries WHERE ts < now() - make_interval(days => %u)",
+		 days, days, days, days, days, days);
 	return exec_ok(t, conn, sql, err, errlen);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "top/top_groups.h"
+#include "top/top_app.h"
 #include "top/top_render.h"
 
 enum { PAIR_INFO = 1, PAIR_WARNING, PAIR_CRITICAL, PAIR_EMERGENCY, PAIR_BAR };
@@ -163,6 +164,8 @@ static void draw_text(const struct top_frame *f, int y, struct top_lines *scratc
 		top_format_pools(f, scratch);
 	else if (v->mode == MODE_GROUPS)
 		top_format_groups(f->groups, scratch);
+	else if (v->mode == MODE_APP)
+		top_format_app(f, scratch);
 	else
 		top_format_help(scratch);
 	first = v->scroll < scratch->n ? v->scroll : (scratch->n ? scratch->n - 1 : 0);
@@ -174,7 +177,7 @@ void top_curses_draw(const struct top_frame *f, struct top_lines *scratch)
 {
 	static const struct top_line footer = {
 		"q quit  j/k move  s/</> sort  r reverse  / filter  Enter detail  a alerts  "
-		"o pools  g groups  p pause  h help",
+		"o pools  g groups  A protocols  p pause  h help",
 		STYLE_COLHDR,
 	};
 	int y;

@@ -8,6 +8,7 @@
 
 #include "report/report_order.h"
 #include "core/syscalls.h"
+#include "top/top_app.h"
 #include "top/top_render.h"
 
 #define HIST_BAR_WIDTH 40
@@ -462,6 +463,7 @@ void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines
 	}
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
 	format_tcp(p, window, out);
+	top_format_app_proc(p, window, out);
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
 	format_slow(p, out);
 }
@@ -508,6 +510,7 @@ void top_format_help(struct top_lines *out)
 		{"a", "firing alerts pane"},
 		{"o", "connection pools pane (busy, rate, p95, verdict, size)"},
 		{"g", "groups pane: the daemon's rebalanced groups"},
+		{"A", "application protocols pane: HTTP routes, SQL, Redis per service"},
 		{"p", "pause / resume refreshing"},
 		{"h, ?", "this help"},
 	};
@@ -557,5 +560,6 @@ int top_render_plain(const struct top_frame *f, FILE *out)
 		top_format_row(&f->model->rows[i], buf, sizeof(buf), NULL);
 		fprintf(out, "%s\n", rtrim(buf));
 	}
+	top_app_print_plain(f, out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -168,6 +168,8 @@ bool top_view_key(struct top_view *v, int key, const struct top_model *m, size_t
 		return toggle_mode(v, MODE_POOLS);
 	case 'g':
 		return toggle_mode(v, MODE_GROUPS);
+	case 'A':
+		return toggle_mode(v, MODE_APP);
 	case 'h':
 	case '?':
 		return toggle_mode(v, MODE_HELP);

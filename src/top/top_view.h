@@ -13,7 +13,15 @@
 
 #include "top/top_model.h"
 
-enum top_mode { MODE_TABLE, MODE_DETAIL, MODE_ALERTS, MODE_HELP, MODE_POOLS, MODE_GROUPS };
+enum top_mode {
+	MODE_TABLE,
+	MODE_DETAIL,
+	MODE_ALERTS,
+	MODE_HELP,
+	MODE_POOLS,
+	MODE_GROUPS,
+	MODE_APP
+};
 
 struct top_view {
 	enum top_mode mode;

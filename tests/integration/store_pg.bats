@@ -62,7 +62,7 @@ calls_are() { # COMM SYSCALL EXPECTED
 }
 
 # The migrations this hivemon has (src/store/store_pg_schema.c).
-SCHEMA_VERSION=3
+SCHEMA_VERSION=4
 
 schema_ready() {
 	[ "$(pg_sql 'SELECT max(version) FROM hivemon.schema_version' 2>/dev/null)" = "$SCHEMA_VERSION" ]
@@ -80,6 +80,49 @@ schema_ready() {
 	start_daemon "$CONF"
 	sleep 1.5
 	assert_equal "$(pg_sql 'SELECT count(*) FROM hivemon.schema_version')" "$SCHEMA_VERSION"
+}
+
+@test "schema 4: application-protocol tables and views; from 3, and applied again harmlessly" {
+	make_conf pgschema3
+	start_daemon "$CONF"
+	wait_until 10 schema_ready
+	pg_sql "INSERT INTO hivemon.app_requests (ts, interval_s, host, pid, comm, proto, role,
+			method, status, fingerprint, text, count, errors, hits, misses, sum_ns)
+		VALUES (now(), 1, 'h', 1, 'api', 'http', 'server', 'GET', '5xx', 7, '/users/{id}', 4, 4,
+			NULL, NULL, 80000000),
+		       (now(), 1, 'h', 1, 'api', 'sql', 'client', NULL, NULL, 9, 'SELECT 1', 10, 0,
+			NULL, NULL, 20000000),
+		       (now(), 1, 'h', 1, 'api', 'sql', 'client', NULL, NULL, 8, 'SELECT pg_sleep(\$1)', 2, 0,
+			NULL, NULL, 240000000),
+		       (now(), 1, 'h', 1, 'api', 'redis', 'client', 'GET', NULL, 0, NULL, 1000, 0,
+			900, 100, 100000000)"
+	assert_equal "$(pg_sql "SELECT route, status, errors FROM hivemon.http_requests")" "/users/{id}|5xx|4"
+	assert_equal "$(pg_sql "SELECT command, hit_ratio_percent FROM hivemon.redis_commands")" "GET|90.0"
+	run pg_sql "SELECT query, calls, total_ms FROM hivemon.sql_top_last_hour"
+	assert_success
+	assert_equal "${lines[0]}" 'SELECT pg_sleep($1)|2|240.000'
+	assert_equal "${lines[1]}" 'SELECT 1|10|20.000'
+	assert_equal "$(pg_sql "SELECT count(*) FROM hivemon.slow_queries")" 0
+	stop_daemon
+	# Recorded as version 3 with the tables there: applied again, rows kept.
+	pg_sql "DELETE FROM hivemon.schema_version WHERE version = 4"
+	start_daemon "$CONF"
+	wait_until 10 schema_ready
+	assert_equal "$(pg_sql "SELECT count(*) FROM hivemon.app_requests")" 4
+	stop_daemon
+	# A real version 3 database: migrated to 4.
+	pg_sql "DROP VIEW hivemon.sql_top_last_hour, hivemon.http_requests, hivemon.sql_queries,
+			hivemon.redis_commands;
+		DROP TABLE hivemon.app_requests, hivemon.slow_queries;
+		DELETE FROM hivemon.schema_version WHERE version = 4"
+	start_daemon "$CONF"
+	wait_until 10 schema_ready
+	run pg_sql "SELECT count(*) FROM hivemon.app_requests; SELECT count(*) FROM hivemon.slow_queries;
+		SELECT count(*) FROM hivemon.redis_commands"
+	assert_success
+	assert_equal "$output" "0
+0
+0"
 }
 
 @test "rows for known workloads: exact getppid and clock_nanosleep counts, p50 of 20 ms" {
@@ -165,13 +208,21 @@ schema_ready() {
 	}
 	pg_sql "INSERT INTO hivemon.process_stats (ts, interval_s, host, pid, comm, metric)
 		VALUES (now() - interval '10 days', 1, 'old', 1, 'pgretain', 'mem.rss'),
-		       (now() - interval '6 days', 1, 'recent', 1, 'pgretain', 'mem.rss')"
+		       (now() - interval '6 days', 1, 'recent', 1, 'pgretain', 'mem.rss');
+		INSERT INTO hivemon.app_requests (ts, interval_s, host, pid, comm, proto, role)
+		VALUES (now() - interval '10 days', 1, 'old', 1, 'pgretain', 'http', 'server'),
+		       (now() - interval '6 days', 1, 'recent', 1, 'pgretain', 'http', 'server');
+		INSERT INTO hivemon.slow_queries (ts, host, pid, comm, role, peer, query, latency_ns)
+		VALUES (now() - interval '10 days', 'old', 1, 'pgretain', 'client', 'unix', 'q', 1),
+		       (now() - interval '6 days', 'recent', 1, 'pgretain', 'client', 'unix', 'q', 1)"
 	make_conf pgretain
 	start_daemon "$CONF"
 	old_gone() {
 		[ "$(pg_sql "SELECT string_agg(host, ',') FROM hivemon.process_stats WHERE comm = 'pgretain'")" = recent ]
 	}
 	wait_until 10 old_gone
+	assert_equal "$(pg_sql "SELECT string_agg(host, ',') FROM hivemon.app_requests WHERE comm = 'pgretain'")" recent
+	assert_equal "$(pg_sql "SELECT string_agg(host, ',') FROM hivemon.slow_queries WHERE comm = 'pgretain'")" recent
 }
 
 @test "with the database unreachable, measurement goes on and /metrics stays exact" {

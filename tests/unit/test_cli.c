@@ -90,7 +90,7 @@ static void test_probes_valid(void **state)
 	assert_int_equal(p, PROBE_SYSCALL);
 	assert_int_equal(parse_probes("tcp,sched", &p), 0);
 	assert_int_equal(p, PROBE_TCP | PROBE_SCHED);
-	assert_int_equal(parse_probes("syscall,tcp,sched,mem,alloc", &p), 0);
+	assert_int_equal(parse_probes("syscall,tcp,sched,mem,alloc,proto", &p), 0);
 	assert_int_equal(p, PROBES_ALL);
 	assert_int_equal(parse_probes("alloc,mem", &p), 0);
 	assert_int_equal(p, PROBE_ALLOC | PROBE_MEM);

@@ -313,7 +313,7 @@ static void test_keys_table(void **unused)
 			config_free(cfg);
 		n++;
 	}
-	assert_int_equal(n, 50);
+	assert_int_equal(n, 51);
 	free(out);
 	assert_single_error("[alertmanager \"w\"]\nurl = http://a\nsecret = x\n",
 			    "t.conf:3: unknown key 'secret' in [alertmanager \"w\"]");

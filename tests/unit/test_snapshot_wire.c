@@ -84,6 +84,37 @@ static void assert_same_alloc(const struct proc_snapshot *a, const struct proc_s
 	assert_int_equal(x->attached_ns, y->attached_ns);
 }
 
+static void assert_same_app(const struct proc_snapshot *a, const struct proc_snapshot *b)
+{
+	assert_int_equal(a->app.n_requests, b->app.n_requests);
+	for (size_t i = 0; i < a->app.n_requests; i++) {
+		const struct app_request_stat *x = &a->app.requests[i], *y = &b->app.requests[i];
+
+		assert_int_equal(x->proto, y->proto);
+		assert_int_equal(x->role, y->role);
+		assert_int_equal(x->status, y->status);
+		assert_string_equal(x->method, y->method);
+		assert_int_equal(x->fingerprint, y->fingerprint);
+		assert_string_equal(x->text, y->text);
+		assert_int_equal(x->count, y->count);
+		assert_int_equal(x->errors, y->errors);
+		assert_int_equal(x->hits, y->hits);
+		assert_int_equal(x->misses, y->misses);
+		assert_same_hist(&x->lat, &y->lat);
+	}
+	assert_int_equal(a->app.n_slow, b->app.n_slow);
+	for (size_t i = 0; i < a->app.n_slow; i++) {
+		const struct slow_query *x = &a->app.slow[i], *y = &b->app.slow[i];
+
+		assert_string_equal(x->text, y->text);
+		assert_int_equal(x->fingerprint, y->fingerprint);
+		assert_int_equal(x->latency_ns, y->latency_ns);
+		assert_int_equal(x->end_ns, y->end_ns);
+		assert_int_equal(x->role, y->role);
+		assert_same_endpoint(&x->peer, &y->peer);
+	}
+}
+
 static void assert_same_proc(const struct proc_snapshot *a, const struct proc_snapshot *b)
 {
 	assert_int_equal(a->pid, b->pid);
@@ -102,6 +133,7 @@ static void assert_same_proc(const struct proc_snapshot *a, const struct proc_sn
 	assert_int_equal(a->n_slow, b->n_slow);
 	assert_memory_equal(a->slow, b->slow, a->n_slow * sizeof(a->slow[0]));
 	assert_same_tcp(a, b);
+	assert_same_app(a, b);
 	assert_same_hist(&a->sched.runq, &b->sched.runq);
 	assert_int_equal(a->sched.oncpu_ns, b->sched.oncpu_ns);
 	assert_same_alloc(a, b);
@@ -126,6 +158,40 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 		/* The decoded snapshot's pid index works. */
 		assert_ptr_equal(snapshot_find(b, a->procs[i].pid), &b->procs[i]);
 	}
+}
+
+/* Application-protocol rows of every protocol, extreme values, UTF-8 and
+ * control characters in texts, slow statements over TCP (IPv6) and unix. */
+static void rich_app(struct snapshot *s, struct proc_snapshot *p, const struct endpoint *v6)
+{
+	struct app_request_stat *r;
+	struct slow_query q = {.text = "SELECT pg_sleep($1)",
+			       .fingerprint = UINT64_MAX,
+			       .latency_ns = 120 * MS,
+			       .end_ns = s->started_at_ns + 700 * MS,
+			       .role = TCP_ROLE_CLIENT,
+			       .peer = *v6};
+
+	r = proc_app_request(p, APP_HTTP, TCP_ROLE_SERVER, "OPTIONS-LONGER15", 500,
+			     0x0123456789abcdefULL, "/caf\xc3\xa9/{id}\n");
+	record_n(&r->lat, 20 * MS, 7);
+	r->count = 9;
+	r->errors = 9;
+	r = proc_app_request(p, APP_PGSQL, TCP_ROLE_CLIENT, NULL, 0, 42,
+			     "SELECT * FROM t WHERE a IN ($1) AND b = $2");
+	record_n(&r->lat, 3 * MS, 3);
+	r->count = UINT64_MAX;
+	r->errors = 1;
+	r = proc_app_request(p, APP_REDIS, TCP_ROLE_CLIENT, "GET", 0, 0, NULL);
+	r->count = 1000;
+	r->hits = 900;
+	r->misses = 100;
+	proc_add_slow_query(p, &q);
+	q.text = "";
+	q.peer = (struct endpoint){0};
+	q.role = TCP_ROLE_SERVER;
+	q.end_ns = s->started_at_ns - 5 * MS; /* ended before the window */
+	proc_add_slow_query(p, &q);
 }
 
 /* The fixture plus what it lacks: a wide distribution, IPv6, malloc,
@@ -169,6 +235,7 @@ static void rich_snapshot(struct snapshot *s)
 	p->alloc.reclaim_count = 2;
 	p->alloc.reclaim_total_ns = 3 * MS;
 	p->alloc.reclaim_max_ns = 2 * MS;
+	rich_app(s, p, &v6);
 }
 
 static void encode(const struct snapshot *s, struct textbuf *out)

@@ -11,6 +11,7 @@
 
 #include "probes/probe.h"
 #include "core/snapshot.h"
+#include "store/store_pg_app.h"
 #include "store/store_pg_rows.h"
 
 #define SEC 1000000000ULL
@@ -148,6 +149,61 @@ static void test_group_rows(void **state)
 	json_decref(actions);
 }
 
+/* Application-protocol rows: one per process and request shape, exact
+ * columns; hits and misses for Redis only; texts escaped; a slow
+ * statement with its end time and peer. */
+static void test_app_rows(void **state)
+{
+	struct slow_query q = {.text = "SELECT pg_sleep($1)",
+			       .fingerprint = 0xfffffffffffffffeULL,
+			       .latency_ns = 121000000,
+			       .end_ns = T0 + SEC / 2,
+			       .role = TCP_ROLE_CLIENT};
+	struct copybuf b = {0}, slow = {0};
+	struct app_request_stat *r;
+	struct proc_snapshot *p;
+	struct snapshot s;
+
+	snap_begin(&s);
+	p = snapshot_proc(&s, 42);
+	strcpy(p->comm, "api");
+	strcpy(p->service, "shop");
+	r = proc_app_request(p, APP_HTTP, TCP_ROLE_SERVER, "GET", 500, 7, "/users/{id}");
+	for (int i = 0; i < 4; i++)
+		hist_record(&r->lat, 20000000);
+	r->count = r->errors = 4;
+	r = proc_app_request(p, APP_PGSQL, TCP_ROLE_CLIENT, NULL, 0, 9, "SELECT\t'a\\b'");
+	hist_record(&r->lat, 1000000);
+	r->count = 1;
+	r = proc_app_request(p, APP_REDIS, TCP_ROLE_CLIENT, "GET", 0, 0, NULL);
+	hist_record(&r->lat, 100000);
+	r->count = 10;
+	r->hits = 9;
+	r->misses = 1;
+	proc_app_request(p, APP_REDIS, TCP_ROLE_CLIENT, "SET", 0, 0, NULL); /* no requests */
+	proc_add_slow_query(p, &q);
+	assert_int_equal(pg_rows_app(&b, &s), 0);
+	assert_int_equal(b.rows, 3);
+	assert_string_equal(
+		b.text.s,
+		"2023-11-14 22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\tshop\thttp\tserver\tGET\t"
+		"5xx\t7\t/users/{id}\t4\t4\t\\N\t\\N\t80000000\t20000000\t20000000\t20000000\t"
+		"20000000\n"
+		"2023-11-14 22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\tshop\tsql\tclient\t\\N\t"
+		"\\N\t9\tSELECT\\t'a\\\\b'\t1\t0\t\\N\t\\N\t1000000\t1000000\t1000000\t1000000\t"
+		"1000000\n"
+		"2023-11-14 "
+		"22:13:20.250000+00\t1.000000\tweb-1\t42\tapi\tshop\tredis\tclient\tGET\t"
+		"\\N\t0\t\\N\t10\t0\t9\t1\t100000\t100000\t100000\t100000\t100000\n");
+	assert_int_equal(pg_rows_slow_queries(&slow, &s), 0);
+	assert_int_equal(slow.rows, 1);
+	assert_string_equal(slow.text.s, "2023-11-14 22:13:20.750000+00\tweb-1\t42\tapi\tshop\t"
+					 "client\tunix\t-2\tSELECT pg_sleep($1)\t121000000\n");
+	copybuf_free(&b);
+	copybuf_free(&slow);
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_alert_rows),
 		cmocka_unit_test(test_group_rows),
+		cmocka_unit_test(test_app_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

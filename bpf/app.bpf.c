@@ -1,0 +1,1069 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Application protocols on sockets (TCP and unix stream): HTTP/1.x,
+ * PostgreSQL (simple and extended query protocol) and Redis (RESP), timed
+ * per request shape without kprobes.
+ *
+ * sock_recv_length / sock_send_length fire in the calling task after the
+ * data was copied; the task's syscall registers say where the user buffer
+ * is (read/write/recvfrom/sendto: arg 2; readv/writev: an iovec;
+ * recvmsg/sendmsg: a msghdr's first iovec). The first 8 bytes decide
+ * cheaply whether a message of a known protocol can start there; only then
+ * is a bounded prefix (APP_PREFIX_LEN) copied into a per-CPU buffer and
+ * parsed.
+ *
+ * Per socket (sk storage): the protocol and role once recognised and the
+ * one request in flight. A socket's role comes from the direction its
+ * first request went: sent = client, received = server; after that only
+ * that direction can start requests and only the other can answer them, so
+ * response bodies are never taken for requests. One request is outstanding
+ * per connection: with pipelining, the first request is timed to the first
+ * response and the others are not counted.
+ *
+ * Cardinality: the fingerprint is a normalising hash of the text (HTTP
+ * path segments holding a digit, SQL number and string literals and IN
+ * lists, whitespace runs and letter case do not change it), so that
+ * /users/1 and /users/2 share a row. Its text goes to userspace (ring
+ * buffer) only the first time a process uses it, and each process may
+ * bring APP_FP_BUDGET texts per protocol: further ones count as "other"
+ * (fingerprint 0). Aggregates are per-CPU LRU hashes as in tcp.bpf.c.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "hivemon.h"
+#include "hist.h"
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+
+#define AF_UNIX	     1
+#define AF_INET	     2
+#define AF_INET6     10
+#define MSG_PEEK     2
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD   0x00200000
+#define PREFIX_MSK   (APP_PREFIX_LEN - 1)
+/* Messages of a socket not recognised before it stops being looked at. */
+#define MAX_STRIKES 16
+/* PostgreSQL messages from this size may come in several reads. */
+#define PG_SPLIT_MIN 4096
+
+/* Requests slower than this go to userspace one by one ([agent] slow_query). */
+const volatile __u64 slow_ns = 100000000ULL;
+
+enum { PROTO_NONE = 0xff };
+
+struct app_sock {
+	__u64 start_ns;	   /* request in flight, 0 = idle */
+	__u64 fingerprint; /* of the request in flight */
+	__u32 method;
+	__u8 proto;   /* APP_PROTO_*, 0 = not yet known, PROTO_NONE = given up */
+	__u8 role;    /* APP_ROLE_*, 0 = not yet known */
+	__u8 read;    /* Redis read command in flight (hit or miss) */
+	__u8 strikes; /* messages seen while unknown */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct app_sock);
+} app_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct app_stat_key);
+	__type(value, struct app_stat_val);
+} app_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct app_hist_key);
+	__type(value, __u64);
+} app_hists SEC(".maps");
+
+/* (tgid, fingerprint) whose text userspace has. */
+struct app_seen_key {
+	__u32 tgid;
+	__u32 proto;
+	__u64 fingerprint;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct app_seen_key);
+	__type(value, __u8);
+} app_seen SEC(".maps");
+
+/* (tgid, proto) -> texts admitted; cleared by userspace now and then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} app_budget SEC(".maps");
+
+/* Prepared statements: (socket cookie, name hash) -> fingerprint of the
+ * query Parse gave it, for the Binds that execute it by name. */
+struct app_stmt_key {
+	__u64 cookie;
+	__u64 name;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct app_stmt_key);
+	__type(value, __u64);
+} app_stmts SEC(".maps");
+
+/* Twice the prefix: sizes are masked to a power of two for the verifier. */
+struct app_buf {
+	char b[APP_PREFIX_LEN * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct app_buf);
+} app_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} app_events SEC(".maps");
+
+__u64 lost_events = 0;
+
+static const struct app_stat_val zero_val;
+
+static __always_inline void count_lost(void)
+{
+	__sync_fetch_and_add(&lost_events, 1);
+}
+
+/* FNV-1a step. */
+static __always_inline __u64 mix(__u64 h, __u64 c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+static __always_inline __u8 lower(__u8 c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static __always_inline bool is_digit(__u8 c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static __always_inline bool is_ident(__u8 c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || is_digit(c);
+}
+
+/* ---- where the syscall's buffer is -------------------------------------- */
+
+/* The user address the message starts at and how many bytes of it are
+ * contiguous there; 0 when the syscall is not a plain socket read/write. */
+static __always_inline __u64 user_buffer(__u64 *contig)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct iovec iov;
+	__u64 p;
+
+	/* Kernel threads and io_uring workers send and receive outside any
+	 * syscall of theirs: their saved registers say nothing of this call. */
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	switch (regs->orig_ax) {
+	case 0:	 /* read */
+	case 1:	 /* write */
+	case 44: /* sendto */
+	case 45: /* recvfrom */
+		*contig = ~0ULL;
+		return regs->si;
+	case 19: /* readv */
+	case 20: /* writev */
+		p = regs->si;
+		break;
+	case 46: /* sendmsg */
+	case 47: /* recvmsg */
+		if (bpf_probe_read_user(&p, sizeof(p),
+					(void *)(regs->si + offsetof(struct user_msghdr, msg_iov))))
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)p))
+		return 0;
+	*contig = iov.iov_len;
+	return (__u64)iov.iov_base;
+#else
+	return 0;
+#endif
+}
+
+/* ---- fingerprints --------------------------------------------------------- */
+
+#define ID_MARK	 0x7b69647dULL /* "{id}" */
+#define LIT_MARK 0x3f3f3fULL
+
+/*
+ * The parsers are global functions: the verifier checks each once, on its
+ * own, instead of once per path of the hook that calls it.
+ */
+
+/*
+ * Scans are open-coded iterators (bpf_iter_num): the verifier checks a
+ * step until its states repeat instead of every byte position, and unlike
+ * bpf_loop() callbacks they cost no indirect call per byte.
+ */
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
+
+#define for_each_byte(it)                                                                          \
+	for (bpf_iter_num_new(&(it), 0, APP_PREFIX_LEN); bpf_iter_num_next(&(it));)
+
+/* HTTP path in [start, end): segments holding a digit hash as one id;
+ * stops at ?, # or space. */
+__noinline __u64 app_fp_http(struct app_buf *b, __u32 start, __u32 end)
+{
+	__u64 h = HASH_SEED, seg = HASH_SEED;
+	struct bpf_iter_num it;
+	__u32 i = start;
+	bool digit = false;
+
+	if (!b)
+		return 1;
+	for_each_byte(it)
+	{
+		__u8 c;
+
+		if (i >= end)
+			break;
+		c = b->b[i & PREFIX_MSK];
+		i++;
+		if (c == ' ' || c == '?' || c == '#' || c == '\r' || c == '\n')
+			break;
+		if (c == '/') {
+			h = mix(mix(h, digit ? ID_MARK : seg), '/');
+			seg = HASH_SEED;
+			digit = false;
+			continue;
+		}
+		if (is_digit(c))
+			digit = true;
+		seg = mix(seg, c);
+	}
+	bpf_iter_num_destroy(&it);
+	h = mix(h, digit ? ID_MARK : seg);
+	return h | 1; /* 0 is "other"; no branch: h stays imprecise */
+}
+
+enum { SQL_START = 0, SQL_WORD, SQL_SPACE, SQL_NUM, SQL_LIT, SQL_LITCOMMA, SQL_OTHER };
+
+/* SQL in [start, end): number and string literals hash as one mark, a list
+ * of them (IN (1, 2, 3)) as one; whitespace runs as one space; letters
+ * case-folded. */
+__noinline __u64 app_fp_sql(struct app_buf *b, __u32 start, __u32 end)
+{
+	__u8 state = SQL_START, quote = 0;
+	struct bpf_iter_num it;
+	__u64 h = HASH_SEED;
+	__u32 i = start;
+
+	if (!b)
+		return 1;
+	for_each_byte(it)
+	{
+		__u8 c;
+
+		if (i >= end)
+			break;
+		c = b->b[i & PREFIX_MSK];
+		i++;
+		if (!c)
+			break;
+		if (quote) {
+			quote = c != '\'';
+			continue;
+		}
+		if (state == SQL_NUM && (is_digit(c) || c == '.'))
+			continue;
+		if (c == '\'' || (is_digit(c) && state != SQL_WORD)) {
+			quote = c == '\'';
+			if (state != SQL_LITCOMMA)
+				h = mix(h, LIT_MARK);
+			state = quote ? SQL_LIT : SQL_NUM;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (state == SQL_LITCOMMA || state == SQL_START)
+				continue;
+			if (state != SQL_SPACE)
+				h = mix(h, ' ');
+			state = SQL_SPACE;
+			continue;
+		}
+		if (c == ',' && (state == SQL_NUM || state == SQL_LIT)) {
+			state = SQL_LITCOMMA;
+			continue;
+		}
+		if (state == SQL_LITCOMMA)
+			h = mix(h, ',');
+		h = mix(h, lower(c));
+		state = is_ident(c) ? SQL_WORD : SQL_OTHER;
+	}
+	bpf_iter_num_destroy(&it);
+	return h | 1;
+}
+
+/* Offset of the first @stop byte (0 or ' ') at or after @off, or @n. */
+static __always_inline __u32 find_byte(struct app_buf *b, __u32 off, __u32 n, char stop)
+{
+	struct bpf_iter_num it;
+	__u32 i = off;
+
+	for_each_byte(it)
+	{
+		if (i >= n || b->b[i & PREFIX_MSK] == stop)
+			break;
+		i++;
+	}
+	bpf_iter_num_destroy(&it);
+	return i < n ? i : n;
+}
+
+/* Offset of the NUL ending the string at @off, or @n. */
+__noinline __u32 app_nul_at(struct app_buf *b, __u32 off, __u32 n)
+{
+	if (!b)
+		return n;
+	return find_byte(b, off, n, 0);
+}
+
+/* Where the request line's target, from @start, ends in " HTTP/1.": that
+ * offset; @n when it does not end within a full prefix (a long target); 0
+ * when it is not an HTTP/1 request line. */
+__noinline __u32 app_http_target_end(struct app_buf *b, __u32 start, __u32 n)
+{
+	const char *c;
+	__u32 i;
+
+	if (!b)
+		return 0;
+	i = find_byte(b, start, n, ' ');
+	if (i >= n)
+		return n == APP_PREFIX_LEN ? n : 0;
+	if (i + 9 > n)
+		return 0;
+	c = b->b;
+	if (c[(i + 1) & PREFIX_MSK] == 'H' && c[(i + 2) & PREFIX_MSK] == 'T' &&
+	    c[(i + 3) & PREFIX_MSK] == 'T' && c[(i + 4) & PREFIX_MSK] == 'P' &&
+	    c[(i + 5) & PREFIX_MSK] == '/' && c[(i + 6) & PREFIX_MSK] == '1' &&
+	    c[(i + 7) & PREFIX_MSK] == '.')
+		return i;
+	return 0;
+}
+
+static __always_inline __u64 hash_bytes(const char *buf, __u32 off, __u32 len, bool fold)
+{
+	__u64 h = HASH_SEED;
+
+	for (int i = 0; i < 64; i++) {
+		if (i >= len)
+			break;
+		__u8 c = buf[(off + i) & PREFIX_MSK];
+		h = mix(h, fold ? lower(c) : c);
+	}
+	return h | 1;
+}
+
+/* ---- text and rows ------------------------------------------------------- */
+
+/* The fingerprint to count under: @fp once userspace has its text (sent
+ * now when new), 0 ("other") past the process's budget. */
+static __always_inline __u64 admit(__u32 tgid, __u8 proto, __u64 fp, const char *buf, __u32 off,
+				   __u32 len, __u8 flags)
+{
+	struct app_seen_key key = {.tgid = tgid, .proto = proto, .fingerprint = fp};
+	__u64 bkey = ((__u64)tgid << 8) | proto;
+	struct app_text_event *ev;
+	__u32 one = 1, *used;
+	__u8 yes = 1;
+
+	if (bpf_map_lookup_elem(&app_seen, &key))
+		return fp;
+	used = bpf_map_lookup_elem(&app_budget, &bkey);
+	if (used && *used >= APP_FP_BUDGET)
+		return 0;
+	ev = bpf_ringbuf_reserve(&app_events, sizeof(*ev), 0);
+	if (!ev) {
+		count_lost();
+		return 0;
+	}
+	ev->kind = EVENT_APP_TEXT;
+	ev->tgid = tgid;
+	ev->proto = proto;
+	ev->flags = flags;
+	ev->off = off;
+	ev->len = len;
+	ev->pad = 0;
+	ev->fingerprint = fp;
+	__builtin_memcpy(ev->text, buf, APP_PREFIX_LEN);
+	bpf_ringbuf_submit(ev, 0);
+	bpf_map_update_elem(&app_seen, &key, &yes, BPF_ANY);
+	if (used)
+		__sync_fetch_and_add(used, 1);
+	else
+		bpf_map_update_elem(&app_budget, &bkey, &one, BPF_NOEXIST);
+	return fp;
+}
+
+/* Lock-free min where 0 means unset. */
+static __always_inline void atomic_min_u64(__u64 *dst, __u64 val)
+{
+	__u64 old = *dst;
+
+	for (int i = 0; i < 4 && (!old || val < old); i++) {
+		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool error, int hit)
+{
+	struct app_stat_val *val;
+	__u64 zero = 0, *bucket;
+
+	val = map_lookup_or_try_init(&app_stats, &hkey->key, &zero_val);
+	if (!val) {
+		count_lost();
+		return;
+	}
+	__sync_fetch_and_add(&val->count, 1);
+	if (error)
+		__sync_fetch_and_add(&val->errors, 1);
+	if (hit > 0)
+		__sync_fetch_and_add(&val->hits, 1);
+	else if (hit < 0)
+		__sync_fetch_and_add(&val->misses, 1);
+	__sync_fetch_and_add(&val->sum_ns, lat);
+	atomic_max_u64(&val->max_ns, lat);
+	atomic_min_u64(&val->min_ns, lat);
+	hkey->slot = hist_slot(lat);
+	bucket = map_lookup_or_try_init(&app_hists, hkey, &zero);
+	if (!bucket) {
+		count_lost();
+		return;
+	}
+	__sync_fetch_and_add(bucket, 1);
+}
+
+static __always_inline void peer_of(const struct sock *sk, struct tcp_ep *ep)
+{
+	ep->family = sk->__sk_common.skc_family;
+	if (ep->family == AF_INET) {
+		ep->port = bpf_ntohs(sk->__sk_common.skc_dport);
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_daddr, 4);
+	} else if (ep->family == AF_INET6) {
+		ep->port = bpf_ntohs(sk->__sk_common.skc_dport);
+		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_daddr, 16);
+	} else {
+		ep->family = 0;
+	}
+}
+
+static __always_inline void send_slow(const struct sock *sk, const struct app_stat_key *key,
+				      __u64 lat, __u64 now)
+{
+	struct app_slow_event *ev = bpf_ringbuf_reserve(&app_events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count_lost();
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->kind = EVENT_APP_SLOW;
+	ev->tgid = key->tgid;
+	ev->proto = key->proto;
+	ev->role = key->role;
+	ev->status = key->status;
+	ev->method = key->method;
+	ev->fingerprint = key->fingerprint;
+	ev->latency_ns = lat;
+	ev->end_ns = now;
+	peer_of(sk, &ev->peer);
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+struct app_req {
+	__u64 fingerprint;
+	__u32 method;
+	__u8 proto;
+	__u8 read;
+};
+
+static __always_inline bool starts_with(__u64 word, const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (((word >> (8 * i)) & 0xff) != (__u8)s[i])
+			return false;
+	return true;
+}
+
+/* HTTP method and the offset of its target, from the first 8 bytes. */
+static __always_inline __u32 http_method(__u64 w, __u32 *target)
+{
+	static const struct {
+		char s[8];
+		__u32 n, id;
+	} methods[] = {
+		{"GET /", 5, APP_HTTP_GET},	   {"POST /", 6, APP_HTTP_POST},
+		{"PUT /", 5, APP_HTTP_PUT},	   {"DELETE /", 8, APP_HTTP_DELETE},
+		{"HEAD /", 6, APP_HTTP_HEAD},	   {"PATCH /", 7, APP_HTTP_PATCH},
+		{"OPTIONS ", 8, APP_HTTP_OPTIONS},
+	};
+
+	for (int i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (starts_with(w, methods[i].s, methods[i].n)) {
+			*target = methods[i].n - 1;
+			if (methods[i].id == APP_HTTP_OPTIONS)
+				*target = 8;
+			return methods[i].id;
+		}
+	}
+	return 0;
+}
+
+static __always_inline int parse_http(struct app_buf *b, __u32 n, __u64 w, __u32 tgid,
+				      struct app_req *rq)
+{
+	__u32 target = 0, method = http_method(w, &target), end;
+
+	if (!method)
+		return 0;
+	end = app_http_target_end(b, target, n);
+	if (end <= target)
+		return 0;
+	rq->proto = APP_PROTO_HTTP;
+	rq->method = method;
+	/* Past the leading '/': the text goes from it to the space. */
+	rq->fingerprint = admit(tgid, APP_PROTO_HTTP, app_fp_http(b, target + 1, n), b->b, target,
+				end - target, 0);
+	return 1;
+}
+
+static __always_inline __u32 be32_at(const char *buf, __u32 off)
+{
+	return ((__u32)(__u8)buf[off & PREFIX_MSK] << 24) |
+	       ((__u32)(__u8)buf[(off + 1) & PREFIX_MSK] << 16) |
+	       ((__u32)(__u8)buf[(off + 2) & PREFIX_MSK] << 8) | (__u8)buf[(off + 3) & PREFIX_MSK];
+}
+
+/* Whether one of the messages after the first (of @first_len bytes, length
+ * field included) in the user buffer is an Execute: Parse alone only
+ * prepares, Parse + Bind + Execute (unnamed statements) runs. */
+static __always_inline bool pg_executes(__u64 ubuf, __u32 avail, __u32 first_len)
+{
+	__u32 off = first_len + 1;
+	char hdr[5];
+
+	for (int i = 0; i < 4; i++) {
+		if (off + 5 > avail)
+			return false;
+		if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)(ubuf + off)))
+			return false;
+		if (hdr[0] == 'E')
+			return true;
+		off += 1 + (((__u32)(__u8)hdr[1] << 24) | ((__u32)(__u8)hdr[2] << 16) |
+			    ((__u32)(__u8)hdr[3] << 8) | (__u8)hdr[4]);
+	}
+	return false;
+}
+
+/* PostgreSQL frontend: Q (simple query), P (Parse, counted when an Execute
+ * follows), B (Bind: executes a statement prepared before). */
+static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u32 avail,
+				    __u64 cookie, __u32 tgid, struct app_req *rq)
+{
+	const char *buf = b->b;
+	__u32 len = be32_at(buf, 1), name_end, q, end;
+	struct app_stmt_key key = {.cookie = cookie};
+	__u8 type = buf[0];
+	__u64 fp, *known;
+
+	if (len < 5 || len > (1 << 24))
+		return 0;
+	/* A message arrives whole unless it is big: a short one cut off is
+	 * not one. A query ends with its NUL. */
+	if (len + 1 > avail && avail < PG_SPLIT_MIN)
+		return 0;
+	end = len + 1 < n ? len + 1 : n;
+	if (type == 'Q' && len < n && buf[len & PREFIX_MSK])
+		return 0;
+	if (type == 'Q') {
+		fp = app_fp_sql(b, 5, end);
+		rq->fingerprint = admit(tgid, APP_PROTO_PGSQL, fp, buf, 5, end - 5, 0);
+		rq->proto = APP_PROTO_PGSQL;
+		return 1;
+	}
+	name_end = app_nul_at(b, 5, end);
+	if (name_end >= end)
+		return 0;
+	if (type == 'P') {
+		q = app_nul_at(b, name_end + 1, end);
+		fp = admit(tgid, APP_PROTO_PGSQL, app_fp_sql(b, name_end + 1, q), buf, name_end + 1,
+			   q - name_end - 1, 0);
+		key.name = hash_bytes(buf, 5, name_end - 5, false);
+		bpf_map_update_elem(&app_stmts, &key, &fp, BPF_ANY);
+		if (!pg_executes(ubuf, avail, len))
+			return 0;
+		rq->fingerprint = fp;
+		rq->proto = APP_PROTO_PGSQL;
+		return 1;
+	}
+	/* Bind: portal name, then statement name. */
+	q = app_nul_at(b, name_end + 1, end);
+	if (q >= end)
+		return 0;
+	key.name = hash_bytes(buf, name_end + 1, q - name_end - 1, false);
+	known = bpf_map_lookup_elem(&app_stmts, &key);
+	if (known) {
+		/* Admitted (its text sent) when it was parsed. */
+		rq->fingerprint = *known;
+	} else {
+		/* Prepared before hivemon started: known by name only. */
+		fp = mix(key.name, 'B');
+		rq->fingerprint = admit(tgid, APP_PROTO_PGSQL, fp | 1, buf, name_end + 1,
+					q - name_end - 1, APP_TEXT_STMT_NAME);
+	}
+	rq->proto = APP_PROTO_PGSQL;
+	return 1;
+}
+
+/* Small decimal at buf[*i], ended by "\r\n"; -1 if none. */
+static __always_inline int resp_int(const char *buf, __u32 *i, __u32 n)
+{
+	int v = 0, digits = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__u8 c = buf[(*i + k) & PREFIX_MSK];
+
+		if (*i + k + 2 > n)
+			return -1;
+		if (c == '\r') {
+			if (!digits || buf[(*i + k + 1) & PREFIX_MSK] != '\n')
+				return -1;
+			*i += k + 2;
+			return v;
+		}
+		if (!is_digit(c))
+			return -1;
+		v = v * 10 + (c - '0');
+		digits++;
+	}
+	return -1;
+}
+
+/* Redis commands whose null reply is a cache miss. */
+static __always_inline bool redis_read(__u64 cmd, __u32 len)
+{
+	/* Upper-cased command, little-endian. */
+	return (len == 3 && cmd == 0x544547ULL) ||			       /* GET */
+	       (len == 4 && (cmd == 0x5445474dULL || cmd == 0x54454748ULL)) || /* MGET HGET */
+	       (len == 5 && cmd == 0x5445474d48ULL) ||			       /* HMGET */
+	       (len == 5 && cmd == 0x5845544547ULL) ||			       /* GETEX */
+	       (len == 6 && cmd == 0x4c4544544547ULL);			       /* GETDEL */
+}
+
+/* RESP array of bulk strings: *N\r\n$L\r\nCOMMAND\r\n */
+static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, struct app_req *rq)
+{
+	__u32 i = 1;
+	int args = resp_int(buf, &i, n), len;
+	__u64 cmd = 0;
+
+	if (args < 1 || i >= n || buf[i & PREFIX_MSK] != '$')
+		return 0;
+	i++;
+	len = resp_int(buf, &i, n);
+	if (len < 1 || len > 16 || i + len + 2 > n)
+		return 0;
+	for (int k = 0; k < 16; k++) {
+		__u8 c;
+
+		if (k >= len)
+			break;
+		c = buf[(i + k) & PREFIX_MSK];
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		if (!(c >= 'A' && c <= 'Z') && c != '_' && c != '.' && c != '-')
+			return 0;
+		if (k < 8)
+			cmd |= (__u64)c << (8 * k);
+	}
+	if (buf[(i + len) & PREFIX_MSK] != '\r')
+		return 0;
+	rq->proto = APP_PROTO_REDIS;
+	rq->read = redis_read(cmd, len);
+	rq->fingerprint =
+		admit(tgid, APP_PROTO_REDIS, hash_bytes(buf, i, len, true), buf, i, len, 0);
+	return 1;
+}
+
+/* ---- responses ------------------------------------------------------------ */
+
+struct app_resp {
+	__u16 status;
+	bool error;
+	int hit; /* 1 hit, -1 miss, 0 not a read */
+};
+
+static __always_inline bool http_response(const char *b, __u32 n, struct app_resp *r)
+{
+	__u8 d;
+
+	if (n < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' ||
+	    b[5] != '1' || b[6] != '.' || b[8] != ' ')
+		return false;
+	d = b[9];
+	if (d < '1' || d > '5' || !is_digit(b[10]) || !is_digit(b[11]))
+		return false;
+	r->status = (d - '0') * 100;
+	r->error = d == '5';
+	return true;
+}
+
+static __always_inline bool pg_backend_type(__u8 c)
+{
+	switch (c) {
+	case '1':
+	case '2':
+	case '3':
+	case 'C':
+	case 'D':
+	case 'E':
+	case 'I':
+	case 'n':
+	case 'N':
+	case 's':
+	case 't':
+	case 'T':
+	case 'Z':
+	case 'A':
+	case 'S':
+	case 'G':
+	case 'H':
+	case 'W':
+	case 'V':
+		return true;
+	}
+	return false;
+}
+
+/* The reply's messages in the prefix: an ErrorResponse among them fails it. */
+static __always_inline bool pg_response(const char *b, __u32 n, struct app_resp *r)
+{
+	__u32 off = 0, len;
+
+	if (n < 5 || !pg_backend_type(b[0]))
+		return false;
+	for (int i = 0; i < 8; i++) {
+		if (off + 5 > n)
+			break;
+		if (b[off & PREFIX_MSK] == 'E') {
+			r->error = true;
+			break;
+		}
+		len = be32_at(b, off + 1);
+		if (len < 4)
+			return i > 0;
+		off += 1 + len;
+	}
+	return true;
+}
+
+static __always_inline bool redis_response(const char *b, __u32 n, bool read, struct app_resp *r)
+{
+	__u8 c = b[0];
+
+	switch (c) {
+	case '-':
+	case '!':
+		r->error = true;
+		return true;
+	case '$':
+	case '*':
+		if (read)
+			r->hit = n >= 3 && b[1] == '-' && b[2] == '1' ? -1 : 1;
+		return true;
+	case '_':
+		if (read)
+			r->hit = -1;
+		return true;
+	case '+':
+	case ':':
+	case ',':
+	case '#':
+	case '%':
+	case '~':
+	case '=':
+	case '(':
+	case '>':
+	case '|':
+		if (read)
+			r->hit = 1;
+		return true;
+	}
+	return false;
+}
+
+/* The request @in->w starts, parsed from the copied prefix. */
+struct app_parse_in {
+	__u64 w;      /* its first 8 bytes */
+	__u64 ubuf;   /* user address of the message */
+	__u64 cookie; /* socket cookie */
+	__u32 n;      /* bytes in @b */
+	__u32 avail;  /* contiguous bytes at @ubuf */
+	__u32 tgid;
+	__u32 pad;
+};
+
+__noinline int app_parse_request(struct app_buf *b, struct app_parse_in *in, struct app_req *rq)
+{
+	__u32 n;
+
+	if (!b || !in || !rq)
+		return 0;
+	n = in->n;
+	if (!((in->w >> 8) & 0xff))
+		return parse_pg(b, n, in->ubuf, in->avail, in->cookie, in->tgid, rq);
+	if ((in->w & 0xff) == '*')
+		return parse_redis(b->b, n, in->tgid, rq);
+	return parse_http(b, n, in->w, in->tgid, rq);
+}
+
+/* Whether @b (of @n bytes) answers a request of @proto; @read: a Redis
+ * read, whose null reply is a miss. */
+__noinline int app_parse_response(struct app_buf *b, __u32 n, __u32 proto, __u32 read,
+				  struct app_resp *r)
+{
+	if (!b || !r)
+		return 0;
+	if (proto == APP_PROTO_HTTP)
+		return http_response(b->b, n, r);
+	if (proto == APP_PROTO_PGSQL)
+		return pg_response(b->b, n, r);
+	return redis_response(b->b, n, read, r);
+}
+
+/* ---- the hooks ------------------------------------------------------------ */
+
+static __always_inline bool stream_socket(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (sk->sk_type != SOCK_STREAM)
+		return false;
+	if (family == AF_UNIX)
+		return true;
+	return sk->sk_protocol == IPPROTO_TCP && (family == AF_INET || family == AF_INET6);
+}
+
+/* Whether the first bytes can start a request of a known protocol. */
+static __always_inline bool maybe_request(__u64 w, __u8 proto)
+{
+	__u8 c = w & 0xff;
+
+	if (!proto || proto == APP_PROTO_PGSQL)
+		if ((c == 'Q' || c == 'P' || c == 'B') && !((w >> 8) & 0xff))
+			return true;
+	if (!proto || proto == APP_PROTO_REDIS)
+		if (c == '*' && is_digit((w >> 8) & 0xff))
+			return true;
+	if (!proto || proto == APP_PROTO_HTTP)
+		if (c >= 'D' && c <= 'P')
+			return true;
+	return false;
+}
+
+/* Copies @n (masked) bytes of the message into the per-CPU buffer. */
+static __always_inline struct app_buf *copy_prefix(__u64 ubuf, __u32 n)
+{
+	__u32 zero = 0;
+	struct app_buf *buf = bpf_map_lookup_elem(&app_scratch, &zero);
+	__u64 sz;
+
+	if (!buf)
+		return 0;
+	if (n > APP_PREFIX_LEN)
+		n = APP_PREFIX_LEN;
+	/* Left-over bytes past @n are never read: every parser stops at n.
+	 * The mask is written in assembly so that clang keeps it where the
+	 * verifier needs it, on the register passed as the size. */
+	sz = n;
+	asm volatile("%0 &= 511" : "+r"(sz));
+	if (bpf_probe_read_user(buf->b, sz, (void *)ubuf))
+		return 0;
+	return buf;
+}
+
+/* A message of @ret bytes starts in the current syscall's buffer: a new
+ * request on @st? */
+static __always_inline void try_request(struct sock *sk, struct app_sock *st, int ret, __u8 role,
+					__u32 tgid)
+{
+	struct app_parse_in in = {.tgid = tgid};
+	struct app_req rq = {};
+	__u64 contig = 0;
+	struct app_buf *buf;
+
+	in.ubuf = user_buffer(&contig);
+	if (!in.ubuf)
+		return;
+	in.avail = contig < (__u64)ret ? contig : ret;
+	if (in.avail < 8)
+		goto strike;
+	in.n = in.avail < APP_PREFIX_LEN ? in.avail : APP_PREFIX_LEN;
+	if (st->proto) {
+		/* A known protocol's socket: its requests are worth one copy. */
+		buf = copy_prefix(in.ubuf, in.n);
+		if (!buf)
+			return;
+		__builtin_memcpy(&in.w, buf->b, sizeof(in.w));
+		if (!maybe_request(in.w, st->proto))
+			return;
+	} else {
+		/* Anything else: 8 bytes say whether to copy more. */
+		if (bpf_probe_read_user(&in.w, sizeof(in.w), (void *)in.ubuf))
+			goto strike;
+		if (!maybe_request(in.w, 0))
+			goto strike;
+		buf = copy_prefix(in.ubuf, in.n);
+		if (!buf)
+			return;
+	}
+	if (!((in.w >> 8) & 0xff))
+		in.cookie = bpf_get_socket_cookie(sk); /* PostgreSQL statements */
+	if (!app_parse_request(buf, &in, &rq) || (st->proto && st->proto != rq.proto))
+		goto strike;
+	st->proto = rq.proto;
+	st->role = role;
+	st->method = rq.method;
+	st->read = rq.read;
+	st->fingerprint = rq.fingerprint;
+	st->start_ns = bpf_ktime_get_ns();
+	return;
+strike:
+	if (!st->proto && ++st->strikes >= MAX_STRIKES)
+		st->proto = PROTO_NONE;
+}
+
+/* The first bytes back after a request: record it if they answer it. */
+static __always_inline void try_response(struct sock *sk, struct app_sock *st, int ret, __u32 tgid)
+{
+	struct app_hist_key hkey = {};
+	struct app_resp r = {};
+	__u64 ubuf, contig = 0, now = bpf_ktime_get_ns(), lat;
+	struct app_buf *buf;
+	__u32 n;
+	bool ok;
+
+	lat = now - st->start_ns;
+	st->start_ns = 0;
+	ubuf = user_buffer(&contig);
+	if (!ubuf)
+		return;
+	n = contig < (__u64)ret ? contig : ret;
+	if (n > APP_PREFIX_LEN)
+		n = APP_PREFIX_LEN;
+	/* HTTP and Redis say it all in their first bytes; PostgreSQL's
+	 * ErrorResponse may come after a few other messages. */
+	if (st->proto != APP_PROTO_PGSQL && n > 16)
+		n = 16;
+	buf = copy_prefix(ubuf, n);
+	if (!buf)
+		return;
+	ok = app_parse_response(buf, n, st->proto, st->read, &r);
+	if (!ok)
+		return;
+	hkey.key.tgid = tgid;
+	hkey.key.proto = st->proto;
+	hkey.key.role = st->role;
+	hkey.key.status = r.status;
+	hkey.key.method = st->method;
+	hkey.key.fingerprint = st->fingerprint;
+	record(&hkey, lat, r.error, r.hit);
+	if (lat >= slow_ns && st->proto == APP_PROTO_PGSQL)
+		send_slow(sk, &hkey.key, lat, now);
+}
+
+/*
+ * @ret bytes moved on @sk by the current task, received (@rx) or sent.
+ * Requests go the way of the socket's role (into a server, out of a
+ * client); the other way, the first bytes after a request answer it.
+ */
+static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct app_sock *st;
+	__u8 role = rx ? APP_ROLE_SERVER : APP_ROLE_CLIENT;
+
+	if (ret <= 0 || !stream_socket(sk) || !filter_current(tgid))
+		return 0;
+	st = bpf_sk_storage_get(&app_socks, sk, 0, 0);
+	if (!st) {
+		st = bpf_sk_storage_get(&app_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!st) {
+			count_lost();
+			return 0;
+		}
+	}
+	if (st->proto == PROTO_NONE)
+		return 0;
+	if (!st->role || st->role == role) {
+		if (!st->start_ns)
+			try_request(sk, st, ret, role, tgid);
+	} else if (st->start_ns) {
+		try_response(sk, st, ret, tgid);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(app_recv, struct sock *sk, int ret, int flags)
+{
+	if (flags & MSG_PEEK)
+		return 0;
+	return on_bytes(sk, ret, true);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(app_send, struct sock *sk, int ret, int flags)
+{
+	return on_bytes(sk, ret, false);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Protocol probe module ("proto"): loads bpf/app.bpf.c, keeps the texts of
+ * its fingerprints (probes/app_texts.c), and turns its cumulative
+ * per-(process, protocol, role, method, status, fingerprint) counters and
+ * histogram buckets into per-interval rows of the snapshot's app section,
+ * at most APP_ROWS_MAX per protocol and process. Slow statements come one
+ * by one through the ring buffer.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "app.skel.h"
+#include "bpf/hist.h"
+#include "core/app_rows.h"
+#include "kernel/bpfmap.h"
+#include "kernel/counters.h"
+#include "kernel/dead_tgids.h"
+#include "kernel/loader.h"
+#include "probes/app_texts.h"
+#include "probes/probe.h"
+#include "util/clock.h"
+#include "util/u64map.h"
+
+/* The kernel's text budget per process starts over this often, so that a
+ * long-running service's new routes get their own rows again. */
+#define BUDGET_RESET_NS (600 * 1000000000ULL)
+
+struct prev_stat {
+	struct app_stat_key key;
+	struct app_stat_val val;
+};
+
+struct prev_hist {
+	struct app_hist_key key;
+	uint64_t count;
+};
+
+struct app_probe {
+	struct app_bpf *skel;
+	struct ring_buffer *events;
+	struct app_texts texts;
+	struct u64map prev_stats; /* hash(app_stat_key) -> struct prev_stat */
+	struct u64map prev_hists; /* hash(app_hist_key) -> struct prev_hist */
+	struct dead_tgids dead;
+	struct app_hist_key *doomed; /* kernel keys to delete after collect */
+	size_t n_doomed, cap_doomed;
+	uint64_t prev_lost, prev_misses;
+	uint64_t budget_reset_ns;
+	int64_t mono_to_real_ns;
+	int ncpus;
+	struct snapshot *snap; /* valid during collect only */
+	int err;
+};
+
+/* The leading counters of struct app_stat_val: count .. sum_ns. */
+#define N_COUNTERS 5
+_Static_assert(offsetof(struct app_stat_val, sum_ns) == (N_COUNTERS - 1) * sizeof(__u64),
+	       "struct app_stat_val no longer starts with its counters");
+
+#define DOOMED_STAT UINT32_MAX
+
+static const char *const http_methods[APP_HTTP_METHODS] = {
+	"", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
+};
+
+static uint64_t hash_bytes(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The previous-value record of @key, inserted zeroed when absent. */
+static void *prev_record(struct u64map *m, const void *key, size_t key_size)
+{
+	uint64_t id = hash_bytes(key, key_size);
+
+	for (;;) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec) {
+			rec = u64map_upsert(m, id);
+			if (rec)
+				memcpy(rec, key, key_size);
+			return rec;
+		}
+		if (!memcmp(rec, key, key_size))
+			return rec;
+		id = id * 0x9e3779b97f4a7c15ULL + 1;
+	}
+}
+
+static void forget_prev(struct u64map *m, const void *key, size_t key_size)
+{
+	uint64_t id = hash_bytes(key, key_size);
+
+	for (;;) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec)
+			return;
+		if (!memcmp(rec, key, key_size)) {
+			u64map_delete(m, id);
+			return;
+		}
+		id = id * 0x9e3779b97f4a7c15ULL + 1;
+	}
+}
+
+static uint8_t role_of(uint8_t kernel_role)
+{
+	return kernel_role == APP_ROLE_SERVER ? TCP_ROLE_SERVER : TCP_ROLE_CLIENT;
+}
+
+/* The kernel forgets that a process has the text of @key, so that its next
+ * request sends it again (our cache dropped it, or its event was lost). */
+static void ask_text_again(struct app_probe *ap, const struct app_stat_key *key)
+{
+	struct {
+		__u32 tgid, proto;
+		__u64 fingerprint;
+	} seen = {key->tgid, key->proto, key->fingerprint};
+
+	bpf_map_delete_elem(bpf_map__fd(ap->skel->maps.app_seen), &seen);
+}
+
+/* The snapshot row of a kernel key; NULL on ENOMEM. */
+static struct app_request_stat *row_of(struct app_probe *ap, const struct app_stat_key *key)
+{
+	struct proc_snapshot *p = snapshot_proc(ap->snap, key->tgid);
+	const struct app_text *t;
+	const char *method = "", *text = APP_ROWS_OTHER;
+	uint64_t fp = 0;
+
+	if (!p)
+		return NULL;
+	if (key->proto == APP_PROTO_HTTP && key->method < APP_HTTP_METHODS)
+		method = http_methods[key->method];
+	if (key->fingerprint) {
+		t = app_texts_get(&ap->texts, key->proto, key->fingerprint);
+		if (t) {
+			text = t->text;
+			fp = t->normalized;
+			if (key->proto == APP_PROTO_REDIS)
+				method = t->method;
+		} else {
+			ask_text_again(ap, key);
+			text = "?";
+			fp = key->fingerprint;
+		}
+	} else if (key->proto == APP_PROTO_REDIS) {
+		method = APP_ROWS_OTHER;
+	}
+	if (key->proto == APP_PROTO_REDIS)
+		text = "";
+	return proc_app_request(p, key->proto, role_of(key->role), method, key->status, fp, text);
+}
+
+static void doom(struct app_probe *ap, const struct app_stat_key *key, uint32_t slot)
+{
+	if (ap->n_doomed == ap->cap_doomed) {
+		size_t cap = ap->cap_doomed ? ap->cap_doomed * 2 : 256;
+		struct app_hist_key *grown = realloc(ap->doomed, cap * sizeof(*grown));
+
+		if (!grown) {
+			ap->err = -ENOMEM;
+			return;
+		}
+		ap->doomed = grown;
+		ap->cap_doomed = cap;
+	}
+	memset(&ap->doomed[ap->n_doomed], 0, sizeof(*ap->doomed));
+	ap->doomed[ap->n_doomed].key = *key;
+	ap->doomed[ap->n_doomed].slot = slot;
+	ap->n_doomed++;
+}
+
+static void note_liveness(struct app_probe *ap, const struct app_stat_key *key, uint32_t slot)
+{
+	int final = dead_tgids_final(&ap->dead, key->tgid);
+
+	if (final < 0)
+		ap->err = final;
+	else if (final)
+		doom(ap, key, slot);
+}
+
+/* The window's extremes from the kernel's all-time ones (as in probe_tcp.c). */
+static void window_extremes(struct hist *lat, const struct app_stat_val *now,
+			    const struct app_stat_val *before)
+{
+	uint64_t bound;
+
+	if (!lat->n)
+		return;
+	if (now->max_ns > before->max_ns) {
+		bound = now->max_ns;
+	} else {
+		bound = hist_slot_high(lat->bins[lat->n - 1].slot);
+		if (now->max_ns && now->max_ns < bound)
+			bound = now->max_ns;
+	}
+	if (bound > lat->max_ns)
+		lat->max_ns = bound;
+	if (now->min_ns && (!before->min_ns || now->min_ns < before->min_ns)) {
+		bound = now->min_ns;
+	} else {
+		bound = hist_slot_low(lat->bins[0].slot);
+		if (now->min_ns > bound)
+			bound = now->min_ns;
+	}
+	if (!lat->min_ns || bound < lat->min_ns)
+		lat->min_ns = bound;
+}
+
+static void sum_cpus(const struct app_stat_val *cpus, int ncpus, struct app_stat_val *sum)
+{
+	*sum = cpus[0];
+	for (int i = 1; i < ncpus; i++) {
+		sum->count += cpus[i].count;
+		sum->errors += cpus[i].errors;
+		sum->hits += cpus[i].hits;
+		sum->misses += cpus[i].misses;
+		sum->sum_ns += cpus[i].sum_ns;
+		if (cpus[i].max_ns > sum->max_ns)
+			sum->max_ns = cpus[i].max_ns;
+		if (cpus[i].min_ns && (!sum->min_ns || cpus[i].min_ns < sum->min_ns))
+			sum->min_ns = cpus[i].min_ns;
+	}
+}
+
+/* Runs after visit_hist, so the window's buckets are in the row. */
+static void visit_stat(const void *k, const void *v, void *ctx)
+{
+	const struct app_stat_key *key = k;
+	struct app_probe *ap = ctx;
+	struct prev_stat *prev = prev_record(&ap->prev_stats, key, sizeof(*key));
+	struct app_stat_val val, before;
+	struct app_request_stat *row;
+	uint64_t d[N_COUNTERS];
+
+	if (!prev) {
+		ap->err = -ENOMEM;
+		return;
+	}
+	sum_cpus(v, ap->ncpus, &val);
+	note_liveness(ap, key, DOOMED_STAT);
+	before = prev->val;
+	if (counters_delta((const uint64_t *)&val.count, (uint64_t *)&prev->val.count, NULL, NULL,
+			   d, N_COUNTERS))
+		memset(&before, 0, sizeof(before)); /* evicted, created again */
+	prev->val = val;
+	if (!d[0])
+		return;
+	row = row_of(ap, key);
+	if (!row) {
+		ap->err = -ENOMEM;
+		return;
+	}
+	row->count += d[0];
+	row->errors += d[1];
+	row->hits += d[2];
+	row->misses += d[3];
+	row->lat.count += d[0];
+	row->lat.sum_ns += d[4];
+	window_extremes(&row->lat, &val, &before);
+}
+
+static void visit_hist(const void *k, const void *v, void *ctx)
+{
+	const struct app_hist_key *key = k;
+	struct app_probe *ap = ctx;
+	struct prev_hist *prev = prev_record(&ap->prev_hists, key, sizeof(*key));
+	const uint64_t *cpus = v;
+	struct app_request_stat *row;
+	uint64_t count = 0, d;
+
+	if (!prev) {
+		ap->err = -ENOMEM;
+		return;
+	}
+	for (int i = 0; i < ap->ncpus; i++)
+		count += cpus[i];
+	note_liveness(ap, &key->key, key->slot);
+	counters_delta(&count, &prev->count, NULL, NULL, &d, 1);
+	if (!d)
+		return;
+	row = row_of(ap, &key->key);
+	if (!row || hist_add_slot(&row->lat, key->slot, d))
+		ap->err = -ENOMEM;
+}
+
+static void forget_dead(struct app_probe *ap)
+{
+	int stats_fd = bpf_map__fd(ap->skel->maps.app_stats);
+	int hists_fd = bpf_map__fd(ap->skel->maps.app_hists);
+
+	for (size_t i = 0; i < ap->n_doomed; i++) {
+		const struct app_hist_key *k = &ap->doomed[i];
+
+		if (k->slot == DOOMED_STAT) {
+			bpf_map_delete_elem(stats_fd, &k->key);
+			forget_prev(&ap->prev_stats, &k->key, sizeof(k->key));
+		} else {
+			bpf_map_delete_elem(hists_fd, k);
+			forget_prev(&ap->prev_hists, k, sizeof(*k));
+		}
+	}
+	ap->n_doomed = 0;
+	if (dead_tgids_rotate(&ap->dead))
+		ap->err = -ENOMEM;
+}
+
+static void on_slow(struct app_probe *ap, const struct app_slow_event *e)
+{
+	struct proc_snapshot *p = snapshot_proc(ap->snap, e->tgid);
+	const struct app_text *t =
+		e->fingerprint ? app_texts_get(&ap->texts, e->proto, e->fingerprint) : NULL;
+	struct slow_query q = {0};
+	char text[APP_TEXT_LEN];
+
+	if (!p) {
+		ap->err = -ENOMEM;
+		return;
+	}
+	snprintf(text, sizeof(text), "%s", t ? t->text : e->fingerprint ? "?" : APP_ROWS_OTHER);
+	q.text = text;
+	q.fingerprint = t ? t->normalized : e->fingerprint;
+	q.latency_ns = e->latency_ns;
+	q.end_ns = e->end_ns + ap->mono_to_real_ns;
+	q.role = role_of(e->role);
+	q.peer.family = e->peer.family;
+	q.peer.port = e->peer.port;
+	memcpy(q.peer.addr, e->peer.addr, sizeof(q.peer.addr));
+	if (proc_add_slow_query(p, &q))
+		ap->err = -ENOMEM;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct app_probe *ap = ctx;
+	const __u32 *kind = data;
+
+	if (size >= sizeof(struct app_text_event) && *kind == EVENT_APP_TEXT) {
+		if (app_texts_add(&ap->texts, data))
+			ap->err = -ENOMEM;
+	} else if (size >= sizeof(struct app_slow_event) && *kind == EVENT_APP_SLOW && ap->snap) {
+		on_slow(ap, data);
+	}
+	return 0;
+}
+
+/* Runs the kernel skipped because one of ours already ran on that CPU. */
+static uint64_t recursion_misses(struct app_probe *ap)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0;
+
+	bpf_object__for_each_program(prog, ap->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
+static void clear_map(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		bpf_map_delete_elem(fd, key);
+		prev = NULL; /* start over: the deleted key no longer leads on */
+	}
+}
+
+static void bound_rows(struct app_probe *ap)
+{
+	for (size_t i = 0; i < ap->snap->n_procs; i++)
+		if (app_rows_bound(&ap->snap->procs[i], APP_ROWS_MAX))
+			ap->err = -ENOMEM;
+}
+
+static int probe_collect(void *state, struct snapshot *snap)
+{
+	struct app_probe *ap = state;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), misses;
+	int err;
+
+	ap->snap = snap;
+	ap->err = 0;
+	ap->mono_to_real_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+	/* Texts first: the rows read next name them. */
+	if (ring_buffer__consume(ap->events) < 0)
+		ap->err = -EIO;
+	err = bpfmap_for_each(bpf_map__fd(ap->skel->maps.app_hists), sizeof(struct app_hist_key),
+			      sizeof(uint64_t) * ap->ncpus, visit_hist, ap);
+	if (!err)
+		err = bpfmap_for_each(bpf_map__fd(ap->skel->maps.app_stats),
+				      sizeof(struct app_stat_key),
+				      sizeof(struct app_stat_val) * ap->ncpus, visit_stat, ap);
+	forget_dead(ap);
+	bound_rows(ap);
+	if (now - ap->budget_reset_ns >= BUDGET_RESET_NS) {
+		clear_map(bpf_map__fd(ap->skel->maps.app_budget), sizeof(__u64));
+		ap->budget_reset_ns = now;
+	}
+	snap->lost_events += ap->skel->bss->lost_events - ap->prev_lost;
+	ap->prev_lost = ap->skel->bss->lost_events;
+	misses = recursion_misses(ap);
+	snap->lost_events += misses - ap->prev_misses;
+	ap->prev_misses = misses;
+	ap->snap = NULL;
+	return err ? err : ap->err;
+}
+
+static void probe_close(void *state)
+{
+	struct app_probe *ap = state;
+
+	if (!ap)
+		return;
+	ring_buffer__free(ap->events);
+	app_bpf__destroy(ap->skel);
+	app_texts_free(&ap->texts);
+	u64map_free(&ap->prev_stats);
+	u64map_free(&ap->prev_hists);
+	dead_tgids_free(&ap->dead);
+	free(ap->doomed);
+	free(ap);
+}
+
+static int probe_open(const struct probe_opts *opts, void **state)
+{
+	struct app_probe *ap = calloc(1, sizeof(*ap));
+	uint32_t procs = opts->max_procs ? opts->max_procs : 1024;
+	int err = -ENOMEM;
+
+	if (!ap)
+		return -ENOMEM;
+	if (app_texts_init(&ap->texts) || u64map_init(&ap->prev_stats, sizeof(struct prev_stat)) ||
+	    u64map_init(&ap->prev_hists, sizeof(struct prev_hist)) || dead_tgids_init(&ap->dead))
+		goto fail;
+	ap->ncpus = libbpf_num_possible_cpus();
+	if (ap->ncpus <= 0) {
+		err = loader_report("proto", "counting CPUs", ap->ncpus ? ap->ncpus : -EINVAL);
+		goto fail;
+	}
+	ap->skel = app_bpf__open();
+	if (!ap->skel) {
+		err = loader_report("proto", "open", -errno);
+		goto fail;
+	}
+	PROBE_SET_FILTER(ap->skel->rodata, &opts->filter);
+	if (opts->slow_query_ns)
+		ap->skel->rodata->slow_ns = opts->slow_query_ns;
+	/* Few processes speak these protocols; each has a few dozen shapes of
+	 * ~10-30 buckets. */
+	bpf_map__set_max_entries(
+		ap->skel->maps.app_stats,
+		bpfmap_budget_entries(procs * 2, sizeof(struct app_stat_val), ap->ncpus));
+	bpf_map__set_max_entries(ap->skel->maps.app_hists,
+				 bpfmap_budget_entries(procs * 16, sizeof(uint64_t), ap->ncpus));
+	err = app_bpf__load(ap->skel);
+	if (err) {
+		err = loader_report("proto", "load", err);
+		goto fail;
+	}
+	ap->events = ring_buffer__new(bpf_map__fd(ap->skel->maps.app_events), on_event, ap, NULL);
+	if (!ap->events) {
+		err = loader_report("proto", "ring buffer", -errno);
+		goto fail;
+	}
+	err = app_bpf__attach(ap->skel);
+	if (err) {
+		err = loader_report("proto", "attach", err);
+		goto fail;
+	}
+	ap->budget_reset_ns = clock_ns(CLOCK_MONOTONIC);
+	*state = ap;
+	return 0;
+fail:
+	probe_close(ap);
+	return err;
+}
+
+const struct probe_module app_probe = {
+	.name = "proto",
+	.set = PROBE_APP,
+	.open = probe_open,
+	.collect = probe_collect,
+	.close = probe_close,
+};
