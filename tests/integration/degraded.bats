@@ -140,7 +140,7 @@ hivemon: sched probes unavailable: attach failed: Operation canceled"
 	run grep -Fx "$TCP_LINE" "$DAEMON_ERR"
 	assert_success
 	run grep -oE '(notice|warning|error): probes: .*' "$DAEMON_ERR"
-	assert_output 'warning: probes: loaded syscall,sched,mem of syscall,tcp,sched,mem'
+	assert_output 'warning: probes: loaded syscall,sched,mem,proto of syscall,tcp,sched,mem,proto'
 	run curl -s "http://127.0.0.1:$port/healthz"
 	assert_output 'degraded: tcp probes unavailable'
 }
