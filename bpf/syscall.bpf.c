@@ -22,6 +22,10 @@
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which
  *   keeps the estimate unbiased for both kinds;
+ * - calls slower than slow_ns go to userspace one by one, but only those
+ *   among the SYSCALL_SLOW_TOP slowest of their process since the last
+ *   collect (slow_tops), which are all the report keeps: 1000 threads
+ *   each blocking 50 ms filled the ring buffer, and events were lost;
  * - the syscalls a uprobe makes (uretprobe, uprobe) are hivemon's own cost:
  *   counted apart, before anything else, never in the process's table nor
  *   in its call rate.
@@ -125,7 +129,24 @@ struct {
 	__type(value, __u64);
 } probe_syscalls SEC(".maps");
 
+/* The slowest calls sent per process since the last collect, whose
+ * number userspace bumps in slow_gen at each one. */
+struct slow_top {
+	__u64 gen;
+	__u64 lat_ns[SYSCALL_SLOW_TOP];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct slow_top);
+} slow_tops SEC(".maps");
+
 __u64 lost_events = 0;
+__u64 slow_gen = 0;
+/* Slow calls not sent: slower ones of their process were already. */
+__u64 slow_suppressed = 0;
 
 static const struct syscall_val zero_val;
 
@@ -327,6 +348,40 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
+ * Whether a call of @lat_ns is among the SYSCALL_SLOW_TOP slowest of process
+ * @tgid since the last collect, counting it if so. Threads of one process
+ * race on the list: a lost entry only lowers the bar, so every call that
+ * belongs in the window's top is still sent.
+ */
+static __always_inline bool among_slowest(__u32 tgid, __u64 lat_ns)
+{
+	struct slow_top *top = bpf_map_lookup_elem(&slow_tops, &tgid);
+	__u64 gen = slow_gen;
+	__u32 low = 0;
+
+	if (!top) {
+		struct slow_top init = {.gen = gen, .lat_ns = {lat_ns}};
+
+		bpf_map_update_elem(&slow_tops, &tgid, &init, BPF_NOEXIST);
+		return true;
+	}
+	if (top->gen != gen) {
+		for (int i = 0; i < SYSCALL_SLOW_TOP; i++)
+			top->lat_ns[i] = 0;
+		top->gen = gen;
+	}
+	for (int i = 1; i < SYSCALL_SLOW_TOP; i++)
+		if (top->lat_ns[i] < top->lat_ns[low])
+			low = i;
+	if (lat_ns <= top->lat_ns[low & (SYSCALL_SLOW_TOP - 1)]) {
+		__sync_fetch_and_add(&slow_suppressed, 1);
+		return false;
+	}
+	top->lat_ns[low & (SYSCALL_SLOW_TOP - 1)] = lat_ns;
+	return true;
+}
+
+/*
  * Adds a timed call to its batch. Its bucket waits in the thread too until
  * another bucket needs its place, so a loop whose calls land in a few
  * buckets touches no shared map per call.
@@ -347,7 +402,7 @@ static __always_inline void record_latency(struct thread_state *ts, struct batch
 	pend->nr = ts->cur_nr;
 	pend->slot = slot;
 	pend->count += weight;
-	if (lat >= slow_ns) {
+	if (lat >= slow_ns && among_slowest(ts->tgid, lat)) {
 		struct slow_syscall_event *e;
 
 		e = bpf_ringbuf_reserve(&slow_events, sizeof(*e), 0);

@@ -69,6 +69,8 @@ struct sock_state {
 	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
 };
 
+_Static_assert(sizeof(struct sock_state) <= 56, "sock_state no longer fits one cache line");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
