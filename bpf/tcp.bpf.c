@@ -56,6 +56,9 @@
  * miss per send or recv, is nearly the whole cost of request tracing.
  */
 const volatile __u32 sample_period = 1;
+/* Hot rows in use, minus one (a power of two up to TCP_HOT_ROWS): fewer on
+ * hosts with many CPUs, where each row costs its size once per CPU. */
+const volatile __u32 hot_mask = TCP_HOT_ROWS - 1;
 
 enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
 
@@ -264,7 +267,7 @@ static __always_inline bool same_key(const struct tcp_stat_key *a, const struct 
 /* The hot row of @key: its row if it holds @key, claimed if free. */
 static __always_inline struct tcp_hot_row *hot_row(const struct tcp_stat_key *key)
 {
-	__u32 idx = (key->tgid * 2654435761u ^ key->ep.port * 40503u ^ key->kind) % TCP_HOT_ROWS;
+	__u32 idx = (key->tgid * 2654435761u ^ key->ep.port * 40503u ^ key->kind) & hot_mask;
 	struct tcp_hot_owner *o = bpf_map_lookup_elem(&tcp_hot_owners, &idx);
 
 	if (!o)

@@ -47,6 +47,7 @@ struct tcp_probe_state {
 	struct u64map now_stats;  /* the same, totals of this collect */
 	struct u64map now_hists;
 	struct tcp_hot_owner owners[TCP_HOT_ROWS]; /* as read this collect */
+	uint32_t n_hot;				   /* hot rows in use */
 	struct tcp_hot_row *rows;		   /* one hot row, all CPUs */
 	struct dead_tgids dead;
 	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
@@ -300,7 +301,7 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 	int owners_fd = bpf_map__fd(tp->skel->maps.tcp_hot_owners);
 	int rows_fd = bpf_map__fd(tp->skel->maps.tcp_hot_rows);
 
-	for (uint32_t i = 0; i < TCP_HOT_ROWS; i++) {
+	for (uint32_t i = 0; i < tp->n_hot; i++) {
 		struct tcp_hot_owner *o = &tp->owners[i];
 		struct tcp_stat_hist_key hkey;
 		struct prev_stat *now;
@@ -393,7 +394,7 @@ static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *
 {
 	static const struct tcp_hot_owner free_owner;
 
-	for (uint32_t i = 0; i < TCP_HOT_ROWS; i++) {
+	for (uint32_t i = 0; i < tp->n_hot; i++) {
 		if (tp->owners[i].state != TCP_HOT_READY ||
 		    memcmp(&tp->owners[i].key, key, sizeof(*key)))
 			continue;
@@ -594,6 +595,18 @@ static int attach_in_order(struct tcp_probe_state *tp)
 	return err;
 }
 
+/* Hot rows for @ncpus CPUs: a power of two, TCP_HOT_ROWS at most, within
+ * HOT_BUDGET bytes over all CPUs (64 rows up to 26 CPUs), 4 at least. */
+#define HOT_BUDGET (8u << 20)
+static uint32_t hot_rows_for(int ncpus)
+{
+	uint32_t n = TCP_HOT_ROWS;
+
+	while (n > 4 && (uint64_t)n * sizeof(struct tcp_hot_row) * ncpus > HOT_BUDGET)
+		n /= 2;
+	return n;
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
@@ -622,6 +635,10 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
 	tp->skel->rodata->sample_period = opts->tcp_sample > 1 ? opts->tcp_sample : 1;
+	tp->n_hot = hot_rows_for(tp->ncpus);
+	tp->skel->rodata->hot_mask = tp->n_hot - 1;
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_owners, tp->n_hot);
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_rows, tp->n_hot);
 	/* Most processes have no TCP rows; one that has talks to a few
 	 * endpoints, each filling ~10-30 buckets. */
 	bpf_map__set_max_entries(
