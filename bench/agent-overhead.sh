@@ -295,7 +295,9 @@ run_config() { # CONFIG
 	read -r -a cmd <<<"$(tracer_cmd "$1")"
 	"${cmd[@]}" >"$tmp/tracer.out" 2>"$tmp/tracer.err" &
 	tracer=$!
-	for _ in $(seq 400); do
+	# Up to 60 s: on a host loaded by other jobs, loading and attaching
+	# took over 20 s.
+	for _ in $(seq 1200); do
 		grep -qs "$pattern" "$tmp/tracer.out" "$tmp/tracer.err" && break
 		kill -0 "$tracer" 2>/dev/null || break
 		sleep 0.05
