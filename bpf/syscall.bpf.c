@@ -285,8 +285,12 @@ static __always_inline struct thread_state *traced_thread(void)
 	if (filter_configured() && !filter_task(task, task->tgid))
 		return 0;
 	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts)
+	if (!ts) {
+		/* No memory, or the storage was busy on this CPU: a call not
+		 * counted must be a lost event, not silence. */
+		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
+	}
 	if (!ts->tgid)
 		ts->tgid = task->tgid;
 	/* filter_current() already left hivemon out when a filter is set. */
