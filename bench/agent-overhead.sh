@@ -4,8 +4,10 @@
 # programs on every hook the default probe sets use (floor-all,
 # bench/floor_all.bpf.c), under `hivemon report` with the default probes
 # (hivemon) and with each probe set alone (hivemon-syscall, hivemon-tcp,
-# hivemon-sched, hivemon-mem). Configurations alternate in rotating order
-# over ROUNDS rounds; medians are reported. Then, with
+# hivemon-sched, hivemon-mem); hivemon-before runs another build of hivemon
+# (HIVEMON_BEFORE) the same way, to compare two builds in one run.
+# Configurations alternate in rotating order over ROUNDS rounds; medians
+# are reported. Then, with
 # kernel.bpf_stats_enabled=1, one more run per hivemon configuration gives
 # each of its BPF programs' events and ns per request.
 #
@@ -17,6 +19,8 @@
 #   SERVER=toy|threaded|nginx|all, or a list ("toy nginx"); default toy
 #   CONFIGS="none floor-all hivemon ..." picks configurations (none first
 #     is not needed, but the losses need none and the floor lines floor-all)
+#   HIVEMON_BEFORE=PATH: the hivemon binary of configuration hivemon-before
+#     (e.g. the main branch built in another directory)
 #   UNPINNED=1 lets the scheduler place server and wrk; otherwise the
 #     server runs on CPU SERVER_CPU (1) and wrk on CPU WRK_CPU (0), except
 #     the threaded server (PIN_THREADED=1 pins it too; see pin_for)
@@ -66,6 +70,7 @@ done
 read -r -a configs <<<"${CONFIGS:-none floor-all hivemon hivemon-syscall hivemon-tcp hivemon-sched hivemon-mem}"
 for c in "${configs[@]}"; do
 	case $c in
+	hivemon-before) [ -x "${HIVEMON_BEFORE:-}" ] || die "hivemon-before needs HIVEMON_BEFORE=PATH" ;;
 	none | floor-all | hivemon | hivemon-*) ;; # hivemon-LIST: --probes LIST
 	*) die "unknown configuration $c" ;;
 	esac
@@ -276,6 +281,7 @@ tracer_cmd() { # CONFIG
 	case $1 in
 	floor-all) echo "$build/bench/floor_loader $build/bench/floor_all.bpf.o" ;;
 	hivemon) echo "$hivemon report --verbose --duration 1h --format json" ;;
+	hivemon-before) echo "$HIVEMON_BEFORE report --verbose --duration 1h --format json" ;;
 	hivemon-*) echo "$hivemon report --verbose --duration 1h --format json --probes ${1#hivemon-}" ;;
 	esac
 }
@@ -289,7 +295,9 @@ run_config() { # CONFIG
 	read -r -a cmd <<<"$(tracer_cmd "$1")"
 	"${cmd[@]}" >"$tmp/tracer.out" 2>"$tmp/tracer.err" &
 	tracer=$!
-	for _ in $(seq 400); do
+	# Up to 60 s: on a host loaded by other jobs, loading and attaching
+	# took over 20 s.
+	for _ in $(seq 1200); do
 		grep -qs "$pattern" "$tmp/tracer.out" "$tmp/tracer.err" && break
 		kill -0 "$tracer" 2>/dev/null || break
 		sleep 0.05
@@ -333,7 +341,7 @@ measure_rounds() { # KIND
 				read -r lost seen <<<"$(hivemon_seen)"
 				echo "$lost" >>"$tmp/$1.$c.lost"
 				line+=" (hivemon $tcpu us/req, lost $lost"
-				[ "$c" = hivemon ] || [ "$c" = hivemon-tcp ] &&
+				[ "$c" = hivemon ] || [ "$c" = hivemon-tcp ] || [ "$c" = hivemon-before ] &&
 					line+=", saw $seen of $reqs requests"
 				line+=")"
 			fi
@@ -445,10 +453,6 @@ bpf_stats() { # KIND
 	stats_old=
 }
 
-if [ "$work_us" -gt 0 ] && [[ " ${servers[*]} " == *" toy "* ]]; then
-	echo "# note: tcp_server spins its WORK_US on clock_gettime(CLOCK_THREAD_CPUTIME_ID)," \
-		"a syscall per read: ~1.3 traced syscalls per us of work (bench/README.md)"
-fi
 for k in "${servers[@]}"; do
 	pin_for "$k"
 	start_server "$k"

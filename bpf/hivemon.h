@@ -6,6 +6,8 @@
 #ifndef HIVEMON_BPF_SHARED_H
 #define HIVEMON_BPF_SHARED_H
 
+#include "hist.h"
+
 #define COMM_LEN	 16
 #define FILTER_MAX_PIDS	 16
 #define FILTER_MAX_COMMS 8
@@ -138,6 +140,34 @@ struct tcp_stat_val {
 struct tcp_stat_hist_key {
 	struct tcp_stat_key key;
 	__u32 slot;
+};
+
+/*
+ * Hot rows of the TCP probe: the request aggregates of the busiest (process,
+ * kind, endpoint) keys, in a per-CPU array indexed by a hash of the key, so
+ * an exchange adds to an array slot (no hash map lookup). The owners array
+ * says which key each row holds; a row whose slot is taken by another key
+ * leaves the exchange to tcp_stats/tcp_hists. Userspace sums both, and
+ * frees the row of a process that is gone.
+ */
+#define TCP_HOT_ROWS 64 /* a power of two */
+
+enum tcp_hot_state {
+	TCP_HOT_FREE = 0,
+	TCP_HOT_CLAIMING = 1, /* a program is writing the key */
+	TCP_HOT_READY = 2,
+};
+
+struct tcp_hot_owner {
+	__u64 state; /* enum tcp_hot_state */
+	struct tcp_stat_key key;
+	__u32 pad;
+};
+
+/* One CPU's share of a hot row: what tcp_stats and tcp_hists hold for it. */
+struct tcp_hot_row {
+	struct tcp_stat_val val;
+	__u64 hist[HIST_SLOTS];
 };
 
 /* A listening socket: which local ports accept connections (server role). */

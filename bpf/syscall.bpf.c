@@ -4,11 +4,14 @@
  * BTF tracepoints.
  *
  * Hot path cost is the product, so:
- * - counts are batched per thread in task-local storage and flushed to the
- *   shared map only when the thread changes syscall, blocks, exits, or has
- *   batched FLUSH_EVERY calls; the task iterator (dump_batches) shows the
- *   batches still held, so that a window's counts are exact without waiting
- *   for a flush;
+ * - counts are batched per thread in task-local storage, one batch for each
+ *   of the last BATCHES syscalls the thread made (a server's loop alternates
+ *   a few: epoll_wait, read, write; with a single batch it paid a map
+ *   update on nearly every call). A batch is flushed to the shared map when
+ *   another syscall needs its place, when it has FLUSH_EVERY calls, when
+ *   the thread blocks holding timed calls, and when it exits; the task
+ *   iterator (dump_batches) shows the batches still held, so that a
+ *   window's counts are exact without waiting for a flush;
  * - latency is timed on every call of a thread until it makes more than
  *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls on average is timed and
  *   weighted by SAMPLE_PERIOD so totals and percentiles stay unbiased
@@ -19,6 +22,10 @@
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which
  *   keeps the estimate unbiased for both kinds;
+ * - calls slower than slow_ns go to userspace one by one, but only those
+ *   among the SYSCALL_SLOW_TOP slowest of their process since the last
+ *   collect (slow_tops), which are all the report keeps: 1000 threads
+ *   each blocking 50 ms filled the ring buffer, and events were lost;
  * - the syscalls a uprobe makes (uretprobe, uprobe) are hivemon's own cost:
  *   counted apart, before anything else, never in the process's table nor
  *   in its call rate.
@@ -42,7 +49,9 @@
 /* Histogram buckets a thread holds back before touching syscall_hists: a
  * loop's latencies spread over a few neighbouring buckets, and with one
  * held bucket --exact paid a map update on nearly every call. */
-#define PEND_SLOTS    4
+#define PEND_SLOTS 8
+/* Syscalls a thread batches at once (a power of two). */
+#define BATCHES	      4
 #define NR_EXIT	      60
 #define NR_EXIT_GROUP 231
 
@@ -51,31 +60,38 @@ const volatile __u64 slow_ns = 10000000;
 /* hivemon places uprobes (--alloc): their syscalls are its own cost. */
 const volatile bool own_uprobes = false;
 
-/* Timed calls of one histogram bucket not yet in syscall_hists. */
+/* Timed calls of one (syscall, histogram bucket) not yet in syscall_hists. */
 struct pending_bucket {
-	__u32 slot;
+	__u16 nr;
+	__u16 slot;
 	__u32 count; /* weighted */
+};
+
+/* Calls of one syscall not yet added to the shared maps. */
+struct batch {
+	__u32 tag; /* syscall nr + 1; 0: free */
+	__u32 count;
+	__u32 errors;
+	__u32 weight; /* timed calls, weighted: at most FLUSH_EVERY * SAMPLE_PERIOD */
+	__u64 total_ns;
+	__u64 max_ns;
 };
 
 struct thread_state {
 	__u64 start_ns;	    /* start of the timed call in flight, 0 = untimed */
 	__u64 window_start; /* rate window start (ktime) */
-	/* The batch: calls of batch_nr not yet added to the shared maps. */
-	__u64 batch_weight; /* timed calls, weighted */
-	__u64 batch_total_ns;
-	__u64 batch_max_ns;
-	__u32 batch_nr;
-	__u32 batch_count;
-	__u32 batch_errors;
-	struct pending_bucket pend[PEND_SLOTS]; /* of batch_nr, by slot % PEND_SLOTS */
-	__u32 cur_nr;				/* syscall in flight */
-	__u32 tgid;				/* process of the thread, set on first use */
+	__u32 tgid;	    /* process of the thread, set on first use */
+	__u32 cur_nr;	    /* syscall in flight */
 	__u32 window_calls;
 	__u16 sample_left; /* calls until the next timed one (hot threads) */
 	__u8 hot;
 	__u8 in_syscall;
 	__u8 blocked; /* the call in flight went to sleep */
 	__u8 weight;  /* weight of the call in flight if it does not block */
+	__u8 cur;     /* batch of the call in flight */
+	__u8 victim;  /* batch to reuse next when all are taken */
+	struct pending_bucket pend[PEND_SLOTS]; /* by (nr, slot) % PEND_SLOTS */
+	struct batch batch[BATCHES];
 };
 
 struct {
@@ -113,7 +129,24 @@ struct {
 	__type(value, __u64);
 } probe_syscalls SEC(".maps");
 
+/* The slowest calls sent per process since the last collect, whose
+ * number userspace bumps in slow_gen at each one. */
+struct slow_top {
+	__u64 gen;
+	__u64 lat_ns[SYSCALL_SLOW_TOP];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct slow_top);
+} slow_tops SEC(".maps");
+
 __u64 lost_events = 0;
+__u64 slow_gen = 0;
+/* Slow calls not sent: slower ones of their process were already. */
+__u64 slow_suppressed = 0;
 
 static const struct syscall_val zero_val;
 
@@ -121,8 +154,8 @@ static __always_inline void flush_bucket(struct thread_state *ts, struct pending
 {
 	struct syscall_hist_key key = {
 		.tgid = ts->tgid,
-		.nr = (__u16)ts->batch_nr,
-		.slot = (__u16)pend->slot,
+		.nr = pend->nr,
+		.slot = pend->slot,
 	};
 	__u64 zero = 0, *bucket;
 
@@ -132,46 +165,79 @@ static __always_inline void flush_bucket(struct thread_state *ts, struct pending
 	pend->count = 0;
 }
 
-static __always_inline void flush_buckets(struct thread_state *ts)
+/* The buckets of syscall @nr still held, so a flushed batch's latency
+ * sum and its histogram agree. */
+static __always_inline void flush_buckets(struct thread_state *ts, __u32 nr)
 {
 	for (int i = 0; i < PEND_SLOTS; i++)
-		if (ts->pend[i].count)
+		if (ts->pend[i].count && ts->pend[i].nr == nr)
 			flush_bucket(ts, &ts->pend[i]);
 }
 
-static __always_inline void flush_batch(struct thread_state *ts)
+static __always_inline void flush_batch(struct thread_state *ts, struct batch *b)
 {
-	struct syscall_key key = {.tgid = ts->tgid, .nr = ts->batch_nr};
+	struct syscall_key key = {.tgid = ts->tgid, .nr = b->tag - 1};
 	struct syscall_val *val;
 
-	flush_buckets(ts);
-	if (!ts->batch_count && !ts->batch_errors && !ts->batch_weight)
+	if (!b->tag)
+		return;
+	if (b->weight)
+		flush_buckets(ts, key.nr);
+	if (!b->count && !b->errors && !b->weight)
 		return;
 	val = map_lookup_or_try_init(&syscall_stats, &key, &zero_val);
 	if (val) {
-		__sync_fetch_and_add(&val->count, ts->batch_count);
-		if (ts->batch_errors)
-			__sync_fetch_and_add(&val->errors, ts->batch_errors);
-		if (ts->batch_weight) {
-			__sync_fetch_and_add(&val->weight, ts->batch_weight);
-			__sync_fetch_and_add(&val->total_ns, ts->batch_total_ns);
-			atomic_max_u64(&val->max_ns, ts->batch_max_ns);
+		__sync_fetch_and_add(&val->count, b->count);
+		if (b->errors)
+			__sync_fetch_and_add(&val->errors, b->errors);
+		if (b->weight) {
+			__sync_fetch_and_add(&val->weight, b->weight);
+			__sync_fetch_and_add(&val->total_ns, b->total_ns);
+			atomic_max_u64(&val->max_ns, b->max_ns);
 		}
 	}
-	ts->batch_count = 0;
-	ts->batch_errors = 0;
-	ts->batch_weight = 0;
-	ts->batch_total_ns = 0;
-	ts->batch_max_ns = 0;
+	b->count = 0;
+	b->errors = 0;
+	b->weight = 0;
+	b->total_ns = 0;
+	b->max_ns = 0;
 }
 
-/* Makes the call in flight the batch's syscall, flushing another one. */
-static __always_inline void batch_current(struct thread_state *ts)
+/*
+ * The batch of syscall @nr: the one holding it, else a free one, else the
+ * next victim, flushed. A server's loop alternates a few syscalls (epoll,
+ * read, write): each keeps its own batch, so none of them touches the
+ * shared map but once every FLUSH_EVERY calls.
+ */
+static __always_inline __u32 batch_of(struct thread_state *ts, __u32 nr)
 {
-	if (ts->batch_nr == ts->cur_nr)
-		return;
-	flush_batch(ts);
-	ts->batch_nr = ts->cur_nr;
+	__u32 tag = nr + 1, free = BATCHES, i;
+	struct batch *b;
+
+	for (i = 0; i < BATCHES; i++) {
+		if (ts->batch[i].tag == tag)
+			return i;
+		if (free == BATCHES && !ts->batch[i].tag)
+			free = i;
+	}
+	if (free == BATCHES) {
+		free = ts->victim % BATCHES;
+		ts->victim = (free + 1) % BATCHES;
+		b = &ts->batch[free];
+		flush_batch(ts, b);
+	}
+	ts->batch[free & (BATCHES - 1)].tag = tag;
+	return free & (BATCHES - 1);
+}
+
+/* Flushes every batch (a dying thread) or only those holding timed calls
+ * (a thread going to sleep: their latency should not wait for its next
+ * calls; counts are read from the batches at each collect anyway). */
+static __always_inline void flush_all(struct thread_state *ts, bool timed_only)
+{
+	for (int i = 0; i < BATCHES; i++)
+		if (!timed_only || ts->batch[i].weight)
+			flush_batch(ts, &ts->batch[i]);
 }
 
 /* Decides whether the call starting now is timed, and with what weight. */
@@ -219,8 +285,12 @@ static __always_inline struct thread_state *traced_thread(void)
 	if (filter_configured() && !filter_task(task, task->tgid))
 		return 0;
 	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts)
+	if (!ts) {
+		/* No memory, or the storage was busy on this CPU: a call not
+		 * counted must be a lost event, not silence. */
+		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
+	}
 	if (!ts->tgid)
 		ts->tgid = task->tgid;
 	/* filter_current() already left hivemon out when a filter is set. */
@@ -252,7 +322,9 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	struct thread_state *ts;
+	struct batch *b;
 	__u32 nr = (__u32)id;
+	__u32 i;
 
 	if (nr == NR_URETPROBE || nr == NR_UPROBE) {
 		count_probe_syscall();
@@ -261,11 +333,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	ts = traced_thread();
 	if (!ts)
 		return 0;
-	if (nr != ts->batch_nr || ts->batch_count >= FLUSH_EVERY) {
-		flush_batch(ts);
-		ts->batch_nr = nr;
-	}
-	ts->batch_count++;
+	i = ts->batch[ts->cur & (BATCHES - 1)].tag == nr + 1 ? ts->cur : batch_of(ts, nr);
+	b = &ts->batch[i & (BATCHES - 1)];
+	if (b->count >= FLUSH_EVERY)
+		flush_batch(ts, b);
+	b->count++;
+	ts->cur = i;
 	ts->cur_nr = nr;
 	ts->in_syscall = 1;
 	ts->blocked = 0;
@@ -279,26 +352,61 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
- * Adds a timed call to the thread's batch. Its bucket waits in the thread
- * too until another bucket needs its place, so a loop whose calls land in a
- * few buckets touches no shared map per call.
+ * Whether a call of @lat_ns is among the SYSCALL_SLOW_TOP slowest of process
+ * @tgid since the last collect, counting it if so. Threads of one process
+ * race on the list: a lost entry only lowers the bar, so every call that
+ * belongs in the window's top is still sent.
  */
-static __always_inline void record_latency(struct thread_state *ts, __u64 lat, long ret)
+static __always_inline bool among_slowest(__u32 tgid, __u64 lat_ns)
+{
+	struct slow_top *top = bpf_map_lookup_elem(&slow_tops, &tgid);
+	__u64 gen = slow_gen;
+	__u32 low = 0;
+
+	if (!top) {
+		struct slow_top init = {.gen = gen, .lat_ns = {lat_ns}};
+
+		bpf_map_update_elem(&slow_tops, &tgid, &init, BPF_NOEXIST);
+		return true;
+	}
+	if (top->gen != gen) {
+		for (int i = 0; i < SYSCALL_SLOW_TOP; i++)
+			top->lat_ns[i] = 0;
+		top->gen = gen;
+	}
+	for (int i = 1; i < SYSCALL_SLOW_TOP; i++)
+		if (top->lat_ns[i] < top->lat_ns[low])
+			low = i;
+	if (lat_ns <= top->lat_ns[low & (SYSCALL_SLOW_TOP - 1)]) {
+		__sync_fetch_and_add(&slow_suppressed, 1);
+		return false;
+	}
+	top->lat_ns[low & (SYSCALL_SLOW_TOP - 1)] = lat_ns;
+	return true;
+}
+
+/*
+ * Adds a timed call to its batch. Its bucket waits in the thread too until
+ * another bucket needs its place, so a loop whose calls land in a few
+ * buckets touches no shared map per call.
+ */
+static __always_inline void record_latency(struct thread_state *ts, struct batch *b, __u64 lat,
+					   long ret)
 {
 	__u64 weight = ts->blocked ? 1 : ts->weight;
 	__u32 slot = hist_slot(lat);
-	struct pending_bucket *pend = &ts->pend[slot % PEND_SLOTS];
+	struct pending_bucket *pend = &ts->pend[(slot + ts->cur_nr * 3) % PEND_SLOTS];
 
-	batch_current(ts);
-	ts->batch_weight += weight;
-	ts->batch_total_ns += lat * weight;
-	if (lat > ts->batch_max_ns)
-		ts->batch_max_ns = lat;
-	if (pend->count && pend->slot != slot)
+	b->weight += weight;
+	b->total_ns += lat * weight;
+	if (lat > b->max_ns)
+		b->max_ns = lat;
+	if (pend->count && (pend->slot != slot || pend->nr != ts->cur_nr))
 		flush_bucket(ts, pend);
+	pend->nr = ts->cur_nr;
 	pend->slot = slot;
 	pend->count += weight;
-	if (lat >= slow_ns) {
+	if (lat >= slow_ns && among_slowest(ts->tgid, lat)) {
 		struct slow_syscall_event *e;
 
 		e = bpf_ringbuf_reserve(&slow_events, sizeof(*e), 0);
@@ -322,6 +430,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct thread_state *ts;
+	struct batch *b;
 
 	/* Unfiltered, only traced threads have state: the lookup is the filter. */
 	if (filter_configured() && !filter_task(task, task->tgid))
@@ -330,12 +439,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!ts || !ts->in_syscall)
 		return 0;
 	ts->in_syscall = 0;
-	if (ret < 0) {
-		batch_current(ts);
-		ts->batch_errors++;
-	}
+	b = &ts->batch[ts->cur & (BATCHES - 1)];
+	if (b->tag != ts->cur_nr + 1)
+		return 0;
+	if (ret < 0)
+		b->errors++;
 	if (ts->start_ns) {
-		record_latency(ts, bpf_ktime_get_ns() - ts->start_ns, ret);
+		record_latency(ts, b, bpf_ktime_get_ns() - ts->start_ns, ret);
 		ts->start_ns = 0;
 	}
 	return 0;
@@ -343,8 +453,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * A thread going to sleep inside a syscall: stamp the call if it was not
- * sampled (so blocking calls are never missed) and flush its batch, so an
- * idle thread's counts do not wait for its next call.
+ * sampled (so blocking calls are never missed) and flush its batches that
+ * hold timed calls, so an idle thread's latencies do not wait for its next
+ * call.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
@@ -359,11 +470,11 @@ int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struc
 	ts->blocked = 1;
 	if (!ts->start_ns)
 		ts->start_ns = bpf_ktime_get_ns();
-	flush_batch(ts);
+	flush_all(ts, true);
 	return 0;
 }
 
-/* A dying thread's batch would otherwise be lost with its task storage. */
+/* A dying thread's batches would otherwise be lost with its task storage. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(syscall_thread_exit, struct task_struct *task)
 {
@@ -371,7 +482,7 @@ int BPF_PROG(syscall_thread_exit, struct task_struct *task)
 
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (ts)
-		flush_batch(ts);
+		flush_all(ts, false);
 	return 0;
 }
 
@@ -391,13 +502,19 @@ int dump_batches(struct bpf_iter__task *ctx)
 	if (!task)
 		return 0;
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
-	if (!ts || (!ts->batch_count && !ts->batch_errors))
+	if (!ts)
 		return 0;
-	rec.tgid = ts->tgid;
-	rec.nr = ts->batch_nr;
-	rec.count = ts->batch_count;
-	rec.errors = ts->batch_errors;
-	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	for (int i = 0; i < BATCHES; i++) {
+		struct batch *b = &ts->batch[i];
+
+		if (!b->tag || (!b->count && !b->errors))
+			continue;
+		rec.tgid = ts->tgid;
+		rec.nr = b->tag - 1;
+		rec.count = b->count;
+		rec.errors = b->errors;
+		bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	}
 	return 0;
 }
 

@@ -15,6 +15,10 @@
 #define NR_URETPROBE 335
 #define NR_UPROBE    336
 
+/* Slow calls a process may send per collect before only slower ones go:
+ * the report keeps this many per process and window (PROC_MAX_SLOW). */
+#define SYSCALL_SLOW_TOP 16
+
 /* One thread's batch not yet in syscall_stats, as the task iterator
  * writes it (bpf_seq_write) for the collector to add. */
 struct syscall_pending {

@@ -16,6 +16,13 @@
  * request. The adds stay atomic: a program can be preempted, or interrupted
  * by softirq, and another one then updates the same CPU's value.
  *
+ * Request times, two per request (the server's and the client's), skip
+ * both hash maps when their key has a hot row (hivemon.h): a per-CPU array
+ * slot chosen by a hash of the key and claimed by the first key to land on
+ * it, so a busy server's exchanges cost two array lookups, not two hash
+ * lookups of 28- and 32-byte keys. Keys that find their slot taken use the
+ * maps; userspace adds both and frees the rows of processes that are gone.
+ *
  * Roles: a socket that went through SYN_SENT here is a client. Any other
  * socket is a server socket when its local port is a listening port (kept in
  * listen_ports from the LISTEN transitions, seeded from /proc at start), so
@@ -38,6 +45,8 @@
  * describes it, and keeps a busy connection from paying a map update for
  * RTT on every exchange. */
 #define RTT_SAMPLE_NS 100000000ULL
+/* rtt_sampled's unit: ~1 ms, so 32 bits last 50 days. */
+#define RTT_SHIFT 20
 
 /*
  * 1: every connection is followed. N > 1 (--tcp-sample N): only connections
@@ -47,20 +56,30 @@
  * miss per send or recv, is nearly the whole cost of request tracing.
  */
 const volatile __u32 sample_period = 1;
+/* Hot rows in use, minus one (a power of two up to TCP_HOT_ROWS): fewer on
+ * hosts with many CPUs, where each row costs its size once per CPU. */
+const volatile __u32 hot_mask = TCP_HOT_ROWS - 1;
 
 enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
 
+/*
+ * 48 bytes: with the storage's map pointer in front of it, one cache line.
+ * Among a thousand busy sockets this line is cold at each event, so every
+ * byte more is a second miss; the RTT endpoint is read from the socket
+ * when needed instead of kept.
+ */
 struct sock_state {
 	__u64 req_start_ns;	/* start of the exchange in flight, 0 = idle */
 	__u64 connect_start_ns; /* SYN_SENT time, 0 = not connecting */
-	__u64 rtt_sampled_ns;	/* when srtt was last recorded */
+	__u32 rtt_sampled;	/* when srtt was last recorded, ns >> RTT_SHIFT */
 	__u32 tgid;		/* last traced process that used the socket */
-	__u32 role;		/* enum sock_role */
-	__u32 steer_slot;	/* 1 + member slot counting this request in flight */
-	__u32 pad;
+	__u8 role;		/* enum sock_role */
+	__u8 pad;
+	__u16 steer_slot;     /* 1 + member slot counting this request in flight */
 	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
-	struct tcp_ep rtt_ep; /* remote; remote address with port 0 for servers */
 };
+
+_Static_assert(sizeof(struct sock_state) <= 56, "sock_state no longer fits one cache line");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -125,6 +144,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __s64);
 } steer_inflight SEC(".maps");
+
+/* Hot rows (hivemon.h): which key each holds, and the per-CPU aggregates. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCP_HOT_ROWS);
+	__type(key, __u32);
+	__type(value, struct tcp_hot_owner);
+} tcp_hot_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCP_HOT_ROWS);
+	__type(key, __u32);
+	__type(value, struct tcp_hot_row);
+} tcp_hot_rows SEC(".maps");
 
 static const struct tcp_stat_val zero_val;
 
@@ -220,6 +254,63 @@ static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *
 	__sync_fetch_and_add(bucket, weight);
 }
 
+static __always_inline bool same_key(const struct tcp_stat_key *a, const struct tcp_stat_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	for (int i = 0; i < sizeof(*a) / 4; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/* The hot row of @key: its row if it holds @key, claimed if free. */
+static __always_inline struct tcp_hot_row *hot_row(const struct tcp_stat_key *key)
+{
+	__u32 idx = (key->tgid * 2654435761u ^ key->ep.port * 40503u ^ key->kind) & hot_mask;
+	struct tcp_hot_owner *o = bpf_map_lookup_elem(&tcp_hot_owners, &idx);
+
+	if (!o)
+		return 0;
+	if (o->state == TCP_HOT_FREE &&
+	    __sync_val_compare_and_swap(&o->state, TCP_HOT_FREE, TCP_HOT_CLAIMING) ==
+		    TCP_HOT_FREE) {
+		o->key = *key;
+		/* Other CPUs read the state before the key (x86: stores keep
+		 * their order; the barrier keeps the compiler's). */
+		asm volatile("" ::: "memory");
+		o->state = TCP_HOT_READY;
+	}
+	if (o->state != TCP_HOT_READY || !same_key(&o->key, key))
+		return 0;
+	return bpf_map_lookup_elem(&tcp_hot_rows, &idx);
+}
+
+/*
+ * A timed exchange of (tgid, kind, ep): to its hot row when it has one,
+ * which costs two array lookups, else to the maps as record() does. The
+ * adds stay atomic for the reason given at the top.
+ */
+static __always_inline void record_exchange(__u32 tgid, __u32 kind, const struct tcp_ep *ep,
+					    __u64 lat, __u64 weight)
+{
+	struct tcp_stat_key key = {.tgid = tgid, .kind = kind, .ep = *ep};
+	struct tcp_hot_row *row = hot_row(&key);
+	__u32 slot;
+
+	if (!row) {
+		record(tgid, kind, ep, lat, weight, true, false);
+		return;
+	}
+	__sync_fetch_and_add(&row->val.count, weight);
+	__sync_fetch_and_add(&row->val.sum_ns, lat * weight);
+	atomic_max_u64(&row->val.max_ns, lat);
+	atomic_min_u64(&row->val.min_ns, lat);
+	slot = hist_slot(lat);
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&row->hist[slot], weight);
+}
+
 /* The listening socket a connection on @sk was accepted from, if any:
  * same port and either the same address or a wildcard one. */
 static __always_inline bool find_listener(const struct sock *sk, struct tcp_ep *listen)
@@ -256,13 +347,11 @@ static __always_inline struct sock_state *sock_state(struct sock *sk, __u32 tgid
 		return 0;
 	}
 	st->tgid = tgid;
-	remote_ep(sk, &st->rtt_ep);
 	if (find_listener(sk, &st->req_ep)) {
 		st->role = ROLE_SERVER;
-		st->rtt_ep.port = 0;
 	} else {
 		st->role = ROLE_CLIENT;
-		st->req_ep = st->rtt_ep;
+		remote_ep(sk, &st->req_ep);
 	}
 	return st;
 }
@@ -270,10 +359,12 @@ static __always_inline struct sock_state *sock_state(struct sock *sk, __u32 tgid
 static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, __u32 tgid,
 				       __u64 now)
 {
+	__u32 tick = (__u32)(now >> RTT_SHIFT);
 	struct tcp_sock *tp;
+	struct tcp_ep ep;
 	__u64 srtt_us;
 
-	if (st->rtt_sampled_ns && now - st->rtt_sampled_ns < RTT_SAMPLE_NS)
+	if (st->rtt_sampled && tick - st->rtt_sampled < (RTT_SAMPLE_NS >> RTT_SHIFT))
 		return;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
@@ -281,8 +372,12 @@ static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, _
 	srtt_us = tp->srtt_us >> 3; /* stored as 8 * srtt */
 	if (!srtt_us)
 		return;
-	st->rtt_sampled_ns = now;
-	record(tgid, TCP_KIND_RTT, &st->rtt_ep, srtt_us * 1000, 1, true, false);
+	st->rtt_sampled = tick ? tick : 1;
+	/* Towards the remote; for a server, its address with port 0. */
+	remote_ep(sk, &ep);
+	if (st->role == ROLE_SERVER)
+		ep.port = 0;
+	record(tgid, TCP_KIND_RTT, &ep, srtt_us * 1000, 1, true, false);
 }
 
 /* The exchange in flight on @st ends now: record it, and maybe the RTT. */
@@ -291,7 +386,7 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	record(tgid, kind, &st->req_ep, now - st->req_start_ns, sample_period, true, false);
+	record_exchange(tgid, kind, &st->req_ep, now - st->req_start_ns, sample_period);
 	st->req_start_ns = 0;
 	record_rtt(sk, st, tgid, now);
 }
@@ -443,8 +538,7 @@ static __always_inline void connect_start(struct sock *sk)
 	st->tgid = tgid;
 	st->role = ROLE_CLIENT;
 	st->req_start_ns = 0;
-	remote_ep(sk, &st->rtt_ep);
-	st->req_ep = st->rtt_ep;
+	remote_ep(sk, &st->req_ep);
 	st->connect_start_ns = bpf_ktime_get_ns();
 }
 

@@ -35,6 +35,9 @@
 #include "bpf/hist.h"
 #include "bpf/syscall_shared.h"
 
+_Static_assert(SYSCALL_SLOW_TOP == PROC_MAX_SLOW,
+	       "the kernel sends as many slow calls per process as the report keeps");
+
 /* The leading counters of struct syscall_val: count, errors, weight, total_ns. */
 #define N_COUNTERS 4
 _Static_assert(offsetof(struct syscall_val, total_ns) == (N_COUNTERS - 1) * sizeof(__u64),
@@ -425,6 +428,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 	sp->err = 0;
 	u64map_clear(&sp->now_stats);
 	u64map_clear(&sp->held);
+	/* Calls slower than the ones read now start a new top per process. */
+	__atomic_add_fetch(&sp->skel->bss->slow_gen, 1, __ATOMIC_RELAXED);
 	if (ring_buffer__consume(sp->events) < 0)
 		sp->err = -EIO;
 	/* The map before the batches: see the top of this file. */

@@ -3,7 +3,9 @@
  * TCP probe module: loads bpf/tcp.bpf.c, tells it the listening ports that
  * existed before it started, and turns its cumulative per-(process, kind,
  * endpoint) counters and histogram buckets into per-interval deltas in the
- * snapshot's tcp section.
+ * snapshot's tcp section. A key's totals are what the maps hold plus, for
+ * the busiest keys, what their hot row holds (bpf/hivemon.h): both only
+ * grow, so their sum is cumulative too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +44,11 @@ struct tcp_probe_state {
 	struct tcp_bpf *skel;
 	struct u64map prev_stats; /* hash(tcp_stat_key) -> struct prev_stat */
 	struct u64map prev_hists; /* hash(tcp_stat_hist_key) -> struct prev_hist */
+	struct u64map now_stats;  /* the same, totals of this collect */
+	struct u64map now_hists;
+	struct tcp_hot_owner owners[TCP_HOT_ROWS]; /* as read this collect */
+	uint32_t n_hot;				   /* hot rows in use */
+	struct tcp_hot_row *rows;		   /* one hot row, all CPUs */
 	struct dead_tgids dead;
 	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
 	size_t n_doomed, cap_doomed;
@@ -239,13 +246,95 @@ static void window_extremes(struct hist *lat, const struct tcp_stat_val *now,
 		lat->min_ns = bound;
 }
 
-/* Runs after visit_hist, so the window's buckets are in the snapshot. */
-static void visit_stat(const void *k, const void *v, void *ctx)
+/* Adds @add (one CPU's, or one source's) to the total @sum. */
+static void merge_val(struct tcp_stat_val *sum, const struct tcp_stat_val *add)
 {
-	const struct tcp_stat_key *key = k;
+	sum->count += add->count;
+	sum->errors += add->errors;
+	sum->sum_ns += add->sum_ns;
+	if (add->max_ns > sum->max_ns)
+		sum->max_ns = add->max_ns;
+	if (add->min_ns && (!sum->min_ns || add->min_ns < sum->min_ns))
+		sum->min_ns = add->min_ns;
+}
+
+/* Adds the per-CPU values of a tcp_stats entry to the key's total. */
+static void sum_stat(const void *k, const void *v, void *ctx)
+{
 	const struct tcp_stat_val *cpus = v;
 	struct tcp_probe_state *tp = ctx;
-	struct tcp_stat_val sum = cpus[0], *val = &sum;
+	struct prev_stat *now = prev_record(&tp->now_stats, k, sizeof(struct tcp_stat_key));
+
+	if (!now) {
+		tp->err = -ENOMEM;
+		return;
+	}
+	for (int i = 0; i < tp->ncpus; i++)
+		merge_val(&now->val, &cpus[i]);
+}
+
+/* Adds @count to the total of bucket @key. */
+static void add_hist(struct tcp_probe_state *tp, const struct tcp_stat_hist_key *key,
+		     uint64_t count)
+{
+	struct prev_hist *now = prev_record(&tp->now_hists, key, sizeof(*key));
+
+	if (!now)
+		tp->err = -ENOMEM;
+	else
+		now->count += count;
+}
+
+static void sum_hist(const void *k, const void *v, void *ctx)
+{
+	const uint64_t *cpus = v;
+	uint64_t count = 0;
+
+	for (int i = 0; i < ((struct tcp_probe_state *)ctx)->ncpus; i++)
+		count += cpus[i];
+	add_hist(ctx, k, count);
+}
+
+/* Adds the rows in use of the hot array to the totals; keeps their owners. */
+static int sum_hot_rows(struct tcp_probe_state *tp)
+{
+	int owners_fd = bpf_map__fd(tp->skel->maps.tcp_hot_owners);
+	int rows_fd = bpf_map__fd(tp->skel->maps.tcp_hot_rows);
+
+	for (uint32_t i = 0; i < tp->n_hot; i++) {
+		struct tcp_hot_owner *o = &tp->owners[i];
+		struct tcp_stat_hist_key hkey;
+		struct prev_stat *now;
+
+		if (bpf_map_lookup_elem(owners_fd, &i, o))
+			return -errno;
+		if (o->state != TCP_HOT_READY)
+			continue;
+		if (bpf_map_lookup_elem(rows_fd, &i, tp->rows))
+			return -errno;
+		hkey.key = o->key;
+		now = prev_record(&tp->now_stats, &o->key, sizeof(o->key));
+		if (!now)
+			return -ENOMEM;
+		for (int cpu = 0; cpu < tp->ncpus; cpu++) {
+			const struct tcp_hot_row *row = &tp->rows[cpu];
+
+			merge_val(&now->val, &row->val);
+			for (uint32_t slot = 0; slot < HIST_SLOTS; slot++) {
+				if (!row->hist[slot])
+					continue;
+				hkey.slot = slot;
+				add_hist(tp, &hkey, row->hist[slot]);
+			}
+		}
+	}
+	return tp->err;
+}
+
+/* Runs after visit_hist, so the window's buckets are in the snapshot. */
+static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *key,
+		       const struct tcp_stat_val *val)
+{
 	struct prev_stat *prev = prev_record(&tp->prev_stats, key, sizeof(*key));
 	struct tcp_stat_val before;
 	uint64_t d[N_COUNTERS];
@@ -254,15 +343,6 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	if (!prev) {
 		tp->err = -ENOMEM;
 		return;
-	}
-	for (int i = 1; i < tp->ncpus; i++) {
-		sum.count += cpus[i].count;
-		sum.errors += cpus[i].errors;
-		sum.sum_ns += cpus[i].sum_ns;
-		if (cpus[i].max_ns > sum.max_ns)
-			sum.max_ns = cpus[i].max_ns;
-		if (cpus[i].min_ns && (!sum.min_ns || cpus[i].min_ns < sum.min_ns))
-			sum.min_ns = cpus[i].min_ns;
 	}
 	note_liveness(tp, key, DOOMED_STAT);
 	before = prev->val;
@@ -287,27 +367,45 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	}
 }
 
-static void visit_hist(const void *k, const void *v, void *ctx)
+static void visit_hist(struct tcp_probe_state *tp, const struct tcp_stat_hist_key *key,
+		       uint64_t count)
 {
-	const struct tcp_stat_hist_key *key = k;
-	struct tcp_probe_state *tp = ctx;
 	struct prev_hist *prev = prev_record(&tp->prev_hists, key, sizeof(*key));
-	const uint64_t *cpus = v;
-	uint64_t count = 0, d;
+	uint64_t d;
 	struct stat_ref ref;
 
 	if (!prev) {
 		tp->err = -ENOMEM;
 		return;
 	}
-	for (int i = 0; i < tp->ncpus; i++)
-		count += cpus[i];
 	note_liveness(tp, &key->key, key->slot);
 	counters_delta(&count, &prev->count, NULL, NULL, &d, 1);
 	if (!d)
 		return;
 	if (!stat_of(tp->snap, &key->key, &ref) || !ref.lat || hist_add_slot(ref.lat, key->slot, d))
 		tp->err = -ENOMEM;
+}
+
+/*
+ * Frees the hot row of @key, a process that is gone: zeroed first, then
+ * given up, so the next key to claim it starts from nothing.
+ */
+static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *key)
+{
+	static const struct tcp_hot_owner free_owner;
+
+	for (uint32_t i = 0; i < tp->n_hot; i++) {
+		if (tp->owners[i].state != TCP_HOT_READY ||
+		    memcmp(&tp->owners[i].key, key, sizeof(*key)))
+			continue;
+		memset(tp->rows, 0, sizeof(*tp->rows) * tp->ncpus);
+		if (bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_rows), &i, tp->rows,
+					BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_owners), &i, &free_owner,
+					BPF_ANY))
+			tp->err = -errno;
+		tp->owners[i].state = TCP_HOT_FREE;
+	}
 }
 
 static void forget_dead(struct tcp_probe_state *tp)
@@ -320,6 +418,7 @@ static void forget_dead(struct tcp_probe_state *tp)
 
 		if (k->slot == DOOMED_STAT) {
 			bpf_map_delete_elem(stats_fd, &k->key);
+			free_hot_row(tp, &k->key);
 			forget_prev(&tp->prev_stats, &k->key, sizeof(k->key));
 		} else {
 			bpf_map_delete_elem(hists_fd, k);
@@ -350,6 +449,25 @@ static uint64_t recursion_misses(struct tcp_probe_state *tp)
 	return total;
 }
 
+/* The window's deltas of every key: buckets first (see visit_stat). */
+static void visit_totals(struct tcp_probe_state *tp)
+{
+	for (size_t i = 0; i < tp->now_hists.cap; i++)
+		if (tp->now_hists.used[i]) {
+			const struct prev_hist *h =
+				(const void *)(tp->now_hists.values + i * tp->now_hists.value_size);
+
+			visit_hist(tp, &h->key, h->count);
+		}
+	for (size_t i = 0; i < tp->now_stats.cap; i++)
+		if (tp->now_stats.used[i]) {
+			const struct prev_stat *st =
+				(const void *)(tp->now_stats.values + i * tp->now_stats.value_size);
+
+			visit_stat(tp, &st->key, &st->val);
+		}
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct tcp_probe_state *tp = state;
@@ -358,13 +476,20 @@ static int probe_collect(void *state, struct snapshot *snap)
 
 	tp->snap = snap;
 	tp->err = 0;
+	u64map_clear(&tp->now_stats);
+	u64map_clear(&tp->now_hists);
+	memset(tp->owners, 0, sizeof(tp->owners));
 	err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_hists),
 			      sizeof(struct tcp_stat_hist_key), sizeof(uint64_t) * tp->ncpus,
-			      visit_hist, tp);
+			      sum_hist, tp);
 	if (!err)
 		err = bpfmap_for_each(bpf_map__fd(tp->skel->maps.tcp_stats),
 				      sizeof(struct tcp_stat_key),
-				      sizeof(struct tcp_stat_val) * tp->ncpus, visit_stat, tp);
+				      sizeof(struct tcp_stat_val) * tp->ncpus, sum_stat, tp);
+	if (!err)
+		err = sum_hot_rows(tp);
+	if (!err)
+		visit_totals(tp);
 	forget_dead(tp);
 	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
 	tp->prev_lost = tp->skel->bss->lost_events;
@@ -430,6 +555,9 @@ static void probe_close(void *state)
 	tcp_bpf__destroy(tp->skel);
 	u64map_free(&tp->prev_stats);
 	u64map_free(&tp->prev_hists);
+	u64map_free(&tp->now_stats);
+	u64map_free(&tp->now_hists);
+	free(tp->rows);
 	dead_tgids_free(&tp->dead);
 	free(tp->doomed);
 	free(tp);
@@ -467,6 +595,18 @@ static int attach_in_order(struct tcp_probe_state *tp)
 	return err;
 }
 
+/* Hot rows for @ncpus CPUs: a power of two, TCP_HOT_ROWS at most, within
+ * HOT_BUDGET bytes over all CPUs (64 rows up to 26 CPUs), 4 at least. */
+#define HOT_BUDGET (8u << 20)
+static uint32_t hot_rows_for(int ncpus)
+{
+	uint32_t n = TCP_HOT_ROWS;
+
+	while (n > 4 && (uint64_t)n * sizeof(struct tcp_hot_row) * ncpus > HOT_BUDGET)
+		n /= 2;
+	return n;
+}
+
 static int probe_open(const struct probe_opts *opts, void **state)
 {
 	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
@@ -476,13 +616,18 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	if (!tp)
 		return -ENOMEM;
 	if (u64map_init(&tp->prev_stats, sizeof(struct prev_stat)) ||
-	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) || dead_tgids_init(&tp->dead))
+	    u64map_init(&tp->prev_hists, sizeof(struct prev_hist)) ||
+	    u64map_init(&tp->now_stats, sizeof(struct prev_stat)) ||
+	    u64map_init(&tp->now_hists, sizeof(struct prev_hist)) || dead_tgids_init(&tp->dead))
 		goto fail;
 	tp->ncpus = libbpf_num_possible_cpus();
 	if (tp->ncpus <= 0) {
 		err = loader_report("tcp", "counting CPUs", tp->ncpus ? tp->ncpus : -EINVAL);
 		goto fail;
 	}
+	tp->rows = calloc((size_t)tp->ncpus, sizeof(*tp->rows));
+	if (!tp->rows)
+		goto fail;
 	tp->skel = tcp_bpf__open();
 	if (!tp->skel) {
 		err = loader_report("tcp", "open", -errno);
@@ -490,6 +635,10 @@ static int probe_open(const struct probe_opts *opts, void **state)
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
 	tp->skel->rodata->sample_period = opts->tcp_sample > 1 ? opts->tcp_sample : 1;
+	tp->n_hot = hot_rows_for(tp->ncpus);
+	tp->skel->rodata->hot_mask = tp->n_hot - 1;
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_owners, tp->n_hot);
+	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_rows, tp->n_hot);
 	/* Most processes have no TCP rows; one that has talks to a few
 	 * endpoints, each filling ~10-30 buckets. */
 	bpf_map__set_max_entries(

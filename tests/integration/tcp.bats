@@ -341,3 +341,33 @@ retrans_segs() {
 		'.findings[] | select(.pid == $pid and .kind == "pool-size") | .summary' "$REPORT_OUT"
 	assert_output --regexp "^pool to 127\.0\.0\.1:$PORT: "
 }
+
+@test "1000 blocking clients x 10 requests, 50 ms think time, default probes: nothing lost, counts exact" {
+	# 1000 client threads each sleep 50 ms in recv() on every request:
+	# 20,000 calls/s slower than --slow (10 ms), from one process. Only its
+	# slowest calls are reported, and keeping them must lose nothing.
+	start_server -a 127.0.0.1 -t 50
+	start_report --duration 60s --format json --comm tcp_server --comm tcp_threaded_cl
+	run "$WORKLOADS/tcp_threaded_client" -a 127.0.0.1 -p "$PORT" -c 1000 -n 10
+	assert_success
+	assert_output "connects 1000 requests 10000"
+	end_report
+	local ep="127.0.0.1:$PORT" s=$SERVER_PID c
+	stop_server
+	c=$(jq '.processes[] | select(.comm == "tcp_threaded_cl") | .pid' "$REPORT_OUT")
+
+	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
+	assert_equal "$SELF_COUNT" 10000
+	assert_equal "$(req "$s" server "$ep" count)" 10000
+	assert_equal "$(req "$c" client "$ep" count)" 10000
+	assert_within_pct "$(req "$s" server "$ep" p50_ns)" "$SELF_P50" 5
+	assert_equal "$(conn "$c" "$ep" count)" 1000
+	# Every request is one send() (sendto) of the client: exact.
+	assert_equal "$(syscall_field "$c" sendto count)" 10000
+	# The slowest blocked calls are there: 16 of them, each at least the
+	# think time.
+	run proc_jq "$c" '.slow_calls | length'
+	assert_output 16
+	run proc_jq "$c" "[.slow_calls[] | select(.latency_ns < $THINK_NS)] | length"
+	assert_output 0
+}

@@ -3,7 +3,7 @@
  * The TCP probe module against the real kernel (needs root and BPF): a
  * child process makes a known number of exchanges on loopback; successive
  * collects add each exchange exactly once, and once the child has exited
- * its rows leave the kernel maps.
+ * its rows leave the kernel maps, hot rows included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,8 +71,22 @@ static void collect(void *state, struct snapshot *snap)
 	assert_int_equal(tcp_probe.collect(state, snap), 0);
 }
 
+/* Hot rows (array map @fd) that @pid holds. */
+static int hot_rows(int fd, pid_t pid)
+{
+	int rows = 0;
+
+	for (uint32_t i = 0; i < TCP_HOT_ROWS; i++) {
+		struct tcp_hot_owner o;
+
+		if (!bpf_map_lookup_elem(fd, &i, &o))
+			rows += o.state == TCP_HOT_READY && o.key.tgid == (uint32_t)pid;
+	}
+	return rows;
+}
+
 /* Rows of @pid in the tcp_stats maps created since map id @after. */
-static int kernel_rows(uint32_t after, pid_t pid)
+static int kernel_rows(uint32_t after, pid_t pid, const char *map)
 {
 	uint32_t id = after;
 	int rows = 0;
@@ -86,7 +100,13 @@ static int kernel_rows(uint32_t after, pid_t pid)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "tcp_stats")) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, map)) {
+			close(fd);
+			continue;
+		}
+		if (!strcmp(map, "tcp_hot_owners")) {
+			rows += hot_rows(fd, pid);
+		} else {
 			while (!bpf_map_get_next_key(fd, prev, &next)) {
 				rows += next.tgid == (uint32_t)pid;
 				key = next;
@@ -123,14 +143,17 @@ static void exchanges_counted_once_and_rows_freed(void **unused)
 	collect(state, &snap);
 	assert_int_equal(requests(&snap, child, TCP_ROLE_SERVER), EXCHANGES);
 	assert_int_equal(requests(&snap, child, TCP_ROLE_CLIENT), EXCHANGES);
-	assert_true(kernel_rows(last_id, child) > 0);
+	assert_true(kernel_rows(last_id, child, "tcp_stats") > 0);
+	/* Its two request rows (server, client) are hot rows. */
+	assert_int_equal(kernel_rows(last_id, child, "tcp_hot_owners"), 2);
 	/* Nothing new: the next collects add nothing, and the second one after
 	 * the exit drops the child's rows from the kernel. */
 	collect(state, &snap);
 	assert_int_equal(requests(&snap, child, TCP_ROLE_SERVER), 0);
 	collect(state, &snap);
 	assert_int_equal(requests(&snap, child, TCP_ROLE_CLIENT), 0);
-	assert_int_equal(kernel_rows(last_id, child), 0);
+	assert_int_equal(kernel_rows(last_id, child, "tcp_stats"), 0);
+	assert_int_equal(kernel_rows(last_id, child, "tcp_hot_owners"), 0);
 
 	snapshot_free(&snap);
 	tcp_probe.close(state);
