@@ -400,8 +400,8 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s, ui
 
 const char *snapshot_probe_name(unsigned int i)
 {
-	static const char *const names[SNAPSHOT_PROBE_SETS] = {"syscall", "tcp", "sched", "mem",
-							       "alloc", "proto"};
+	static const char *const names[SNAPSHOT_PROBE_SETS] = {"syscall", "tcp",   "sched",
+							       "mem",	  "alloc", "proto"};
 
 	return i < SNAPSHOT_PROBE_SETS ? names[i] : "?";
 }
@@ -425,6 +425,8 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	dst->probes_failed |= src->probes_failed;
 	if (src->tcp_sample > dst->tcp_sample)
 		dst->tcp_sample = src->tcp_sample;
+	if (src->slow_query_ns > dst->slow_query_ns)
+		dst->slow_query_ns = src->slow_query_ns;
 	for (size_t i = 0; i < src->n_procs; i++) {
 		struct proc_snapshot *d = snapshot_proc(dst, src->procs[i].pid);
 
