@@ -837,6 +837,43 @@ static void test_snapshot_threshold_sets_limit(void **state)
 	snapshot_free(&window);
 }
 
+/* held_advise_fn of the test: counts calls, advises slow-query findings. */
+static void advise_slow(struct findings *now, void *ctx)
+{
+	(*(int *)ctx)++;
+	for (size_t i = 0; i < now->n; i++)
+		if (!strcmp(now->items[i].kind, "slow-query"))
+			assert_int_equal(finding_set_recommendation(&now->items[i], "use an index"),
+					 0);
+}
+
+/* The daemon's path: slow-query findings (owned statements and advice)
+ * held, advised by the hook, at the snapshot's threshold, freed once. */
+static void test_held_report_advised(void **state)
+{
+	struct fixture *fx = *state;
+	struct held_findings *h = held_new(1);
+	struct proc_snapshot *b = svc_proc(&fx->snap, 110, "postgres", 1);
+	int calls = 0;
+	json_t *arr;
+
+	assert_non_null(h);
+	sql_row(b, TCP_ROLE_SERVER, SLEEP_Q, 50, 30 * MS);
+	fx->snap.slow_query_ns = 20 * MS;
+	held_set_advise(h, advise_slow, &calls);
+	for (int round = 0; round < 2; round++) {
+		arr = held_report(h, &fx->snap);
+		assert_non_null(arr);
+		assert_int_equal(calls, round + 1);
+		assert_int_equal(json_array_size(arr), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0),
+								      "recommendation")),
+				    "use an index");
+		json_decref(arr);
+	}
+	held_free(h);
+}
+
 /* 20 backends of one database running the same slow statement: one
  * finding, its calls summed. */
 static void test_twenty_backends_one_finding(void **state)
@@ -922,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_latency_against_baseline),
 		cmocka_unit_test_setup_teardown(test_slow_query_names_top_by_total_time, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_held_report_advised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_threshold_sets_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fast_service_has_no_slow_query, setup,
