@@ -40,6 +40,14 @@ void analysis_default_limits(struct analysis_limits *lim)
 	lim->slow_query_ns = 100 * MS;
 }
 
+void analysis_limits_for(const struct snapshot *snap, struct analysis_limits *lim)
+{
+	analysis_default_limits(lim);
+	/* A statement the probe sent as slow is slow here too: one threshold. */
+	if (snap->slow_query_ns)
+		lim->slow_query_ns = snap->slow_query_ns;
+}
+
 const char *finding_severity_name(enum finding_severity s)
 {
 	return s == FINDING_CRITICAL ? "critical" : s == FINDING_WARNING ? "warning" : "info";

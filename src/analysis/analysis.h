@@ -92,6 +92,8 @@ struct findings {
 };
 
 void analysis_default_limits(struct analysis_limits *lim);
+/* The default limits, with @snap's slow-statement threshold when it has one. */
+void analysis_limits_for(const struct snapshot *snap, struct analysis_limits *lim);
 /* Replaces @out's content with the findings of @snap. 0 or -ENOMEM. */
 int analysis_run(const struct snapshot *snap, const struct analysis_limits *lim,
 		 struct findings *out);

@@ -20,6 +20,8 @@ struct held_findings {
 	struct baseline *baseline; /* services' own latency history */
 	struct streak *items;	   /* owned, of the last interval */
 	size_t n;
+	held_advise_fn advise; /* NULL: none */
+	void *advise_ctx;
 };
 
 struct held_findings *held_new(unsigned int need)
@@ -102,19 +104,28 @@ int held_update(struct held_findings *h, const struct findings *now, uint64_t st
 	return 0;
 }
 
+void held_set_advise(struct held_findings *h, held_advise_fn fn, void *ctx)
+{
+	h->advise = fn;
+	h->advise_ctx = ctx;
+}
+
 json_t *held_report(struct held_findings *h, const struct snapshot *snap)
 {
 	struct findings now = {0}, held = {0};
 	struct analysis_limits lim;
 	json_t *arr = NULL;
 
-	analysis_default_limits(&lim);
+	analysis_limits_for(snap, &lim);
 	if (!analysis_run(snap, &lim, &now) && !baseline_check(h->baseline, snap, &lim, &now)) {
 		findings_sort_stable(&now);
+		/* Before holding, so the advice is ready when the finding shows. */
+		if (h->advise)
+			h->advise(&now, h->advise_ctx);
 		if (!held_update(h, &now, snap->started_at_ns, &held))
 			arr = findings_to_json(&held);
 	}
 	findings_free(&now);
-	findings_free(&held);
+	free(held.items); /* its findings are @now's */
 	return arr;
 }

@@ -25,13 +25,22 @@ void held_free(struct held_findings *h);
 /*
  * Takes the findings of one interval starting at @start_ns (CLOCK_REALTIME)
  * and replaces @out's content with those held long enough, since_ns set.
- * 0 or -ENOMEM (then the state is as before the call).
+ * @out's items share @now's owned parts (queries, recommendation text):
+ * free only out->items. 0 or -ENOMEM (then the state is as before the call).
  */
 int held_update(struct held_findings *h, const struct findings *now, uint64_t start_ns,
 		struct findings *out);
-/* The findings[] of /api/v1/report for interval @snap: its findings at the
- * default limits and its services' latency against their own baseline
- * (analysis/baseline.h), held (a new reference; NULL on ENOMEM). */
+/*
+ * Called with each interval's findings before they are held, to add to
+ * them (index advice in a recommendation); it may block, so it must bound
+ * its own time. Keeps analysis free of the databases it is asked about.
+ */
+typedef void (*held_advise_fn)(struct findings *now, void *ctx);
+void held_set_advise(struct held_findings *h, held_advise_fn fn, void *ctx);
+/* The findings[] of /api/v1/report for interval @snap: its findings at
+ * analysis_limits_for(@snap) and its services' latency against their own
+ * baseline (analysis/baseline.h), advised, held (a new reference; NULL on
+ * ENOMEM). */
 json_t *held_report(struct held_findings *h, const struct snapshot *snap);
 
 #endif

@@ -64,6 +64,15 @@ void probe_opts_default(struct probe_opts *opts)
 	opts->slow_query_ns = 100 * 1000 * 1000ULL;
 }
 
+void cli_slow_query(const char *arg, struct probe_opts *opts)
+{
+	uint64_t ns;
+
+	if (parse_duration_ns(arg, &ns) || ns < 1000000ULL || ns > 3600 * 1000000000ULL)
+		die_usage("invalid --slow-query '%s': expected a duration from 1ms to 1h", arg);
+	opts->slow_query_ns = ns;
+}
+
 int cgroup_path_to_id(const char *path, uint64_t *id)
 {
 	char full[8192], root[4096];

@@ -45,6 +45,9 @@ int cli_common_option(int opt, const char *arg, struct probe_opts *opts);
 	}
 #define CLI_COMMON_SHORTOPTS "p:c:g:P:xv"
 void probe_opts_default(struct probe_opts *opts);
+/* --slow-query DUR (1ms to 1h, as [agent] slow_query): statements slower
+ * than it are logged one by one and judged slow; exits 2 on a bad value. */
+void cli_slow_query(const char *arg, struct probe_opts *opts);
 /* Resolves a cgroup v2 path ("/system.slice/x.service" or absolute under
  * /sys/fs/cgroup) to its id. 0 on success. */
 int cgroup_path_to_id(const char *path, uint64_t *id);

@@ -14,6 +14,8 @@
 #include "cmd/cli.h"
 #include "util/clock.h"
 #include "pools/pool_plan.h"
+#include "postgres/advise.h"
+#include "postgres/explain.h"
 #include "probes/collector.h"
 #include "cmd/commands.h"
 #include "report/report.h"
@@ -21,6 +23,7 @@
 static const char usage_text[] =
 	"usage: hivemon report [filters] [--duration DUR] [--format text|json] [--alloc]\n"
 	"                      [--exact] [--tcp-sample N] [--probes LIST] [--verbose]\n"
+	"                      [--slow-query DUR] [--postgres CONNINFO]\n"
 	"                      [--check FILE] [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Measures every process (or the filtered ones) for DUR, then prints where their\n"
@@ -40,6 +43,10 @@ static const char usage_text[] =
 	"  --alloc            malloc/free probes in the --pid processes (costly, opt-in)\n"
 	"  --alloc-duty ON/PERIOD  attach the malloc probes ON in every PERIOD (e.g. 1s/10s)\n"
 	"  --slow DUR         send calls slower than DUR as single events (default 10ms)\n"
+	"  --slow-query DUR   statements slower than DUR are logged and judged slow\n"
+	"                     (default 100ms)\n"
+	"  --postgres CONNINFO  index advice for the slow statements: EXPLAIN (never\n"
+	"                     ANALYZE) them on this database after the window\n"
 	"  --max-procs N      bound on processes tracked in the kernel (default 4096)\n"
 	"  --pid PID          only this process (repeatable)\n"
 	"  --comm NAME        only processes with this name (repeatable)\n"
@@ -54,7 +61,8 @@ struct report_args {
 	bool duration_given;
 	bool json;
 	const char *check_path;
-	char **command; /* after "--", NULL-terminated; NULL = none */
+	const char *postgres; /* --postgres: conninfo for index advice; NULL = none */
+	char **command;	      /* after "--", NULL-terminated; NULL = none */
 };
 
 static void parse_args(int argc, char **argv, struct report_args *args)
@@ -67,6 +75,8 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 		{"slow", required_argument, NULL, 's'},
 		{"max-procs", required_argument, NULL, 'm'},
 		{"check", required_argument, NULL, 'k'},
+		{"slow-query", required_argument, NULL, 'Q'},
+		{"postgres", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -78,6 +88,7 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 	args->duration_given = false;
 	args->json = false;
 	args->check_path = NULL;
+	args->postgres = NULL;
 	args->command = NULL;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "d:f:h", longopts, NULL)) !=
@@ -93,6 +104,15 @@ static void parse_args(int argc, char **argv, struct report_args *args)
 			break;
 		case 'k':
 			args->check_path = optarg;
+			break;
+		case 'Q':
+			cli_slow_query(optarg, &args->probes);
+			break;
+		case 'G':
+			if (!*optarg)
+				die_usage(
+					"invalid --postgres '': expected a libpq conninfo or URI");
+			args->postgres = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
@@ -179,18 +199,39 @@ static int measure(struct collector *c, uint64_t duration_ns, const sigset_t *st
 	}
 }
 
+/* The findings of the window, once for either output; with --postgres,
+ * index advice in the slow-query ones (an unreachable database is a
+ * warning: the report is still worth printing). */
+static int window_findings(const struct report_args *args, const struct snapshot *total,
+			   struct findings *found)
+{
+	char why[256];
+
+	if (report_findings(total, found))
+		return -ENOMEM;
+	if (args->postgres &&
+	    postgres_advise_findings(found, args->postgres, ADVICE_MIN_ROWS, why, sizeof(why)) < 0)
+		hlog(LOG_WARNING, "no index advice: %s", why);
+	return 0;
+}
+
 /* The [alert] rules of --check FILE judged on the window; exit status 3
  * when any fails. */
 static int print_report(const struct report_args *args, const struct snapshot *total,
 			const struct config *checks, int *status)
 {
 	struct check_results results = {0};
+	struct findings found = {0};
 	int err = 0;
 
 	if (checks && checks_run(checks, total, &results))
 		return -ENOMEM;
+	if (window_findings(args, total, &found)) {
+		check_results_free(&results);
+		return -ENOMEM;
+	}
 	if (args->json) {
-		json_t *doc = report_to_json(total);
+		json_t *doc = report_to_json_with(total, &found);
 
 		if (doc)
 			json_object_set_new(doc, "pools", pool_snapshot_json(total));
@@ -200,7 +241,7 @@ static int print_report(const struct report_args *args, const struct snapshot *t
 		fputc('\n', stdout);
 		json_decref(doc);
 	} else {
-		err = report_print_text(total, stdout);
+		err = report_print_text_with(total, &found, stdout);
 		if (!err && checks) {
 			printf("\nchecks (%s):\n", args->check_path);
 			checks_print_text(&results, stdout);
@@ -209,6 +250,7 @@ static int print_report(const struct report_args *args, const struct snapshot *t
 	if (results.failed)
 		*status = EXIT_CHECK_FAILED;
 	check_results_free(&results);
+	findings_free(&found);
 	return err;
 }
 

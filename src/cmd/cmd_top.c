@@ -59,11 +59,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: hivemon top [--pid PID]... [--comm NAME]... [--cgroup PATH]\n"
 		"                   [--probes LIST] [--exact] [--tcp-sample N]\n"
-		"                   [--interval DUR] [--once]\n"
+		"                   [--interval DUR] [--once] [--slow-query DUR]\n"
 		"                   [--socket PATH | --standalone]\n\n"
 		"Live view of where every process's time goes.\n\n"
 		"  --interval DUR  refresh period (default 1s)\n"
 		"  --once          print one plain frame after one interval and exit\n"
+		"  --slow-query DUR  statements slower than DUR are listed one by one\n"
+		"                  (own probes only; default 100ms, a daemon's is [agent] "
+		"slow_query)\n"
 		"  --socket PATH   read the daemon's windows from PATH (default %s)\n"
 		"  --standalone    load our own probes even when a daemon is running\n\n"
 		"Keys: q quit, j/k or arrows move, s or </> sort column, r reverse,\n"
@@ -79,6 +82,7 @@ static void parse_opts(int argc, char **argv, struct top_opts *o)
 		{"once", no_argument, NULL, '1'},
 		{"socket", required_argument, NULL, 'S'},
 		{"standalone", no_argument, NULL, 'A'},
+		{"slow-query", required_argument, NULL, 'Q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -111,6 +115,9 @@ static void parse_opts(int argc, char **argv, struct top_opts *o)
 			break;
 		case 'A':
 			o->standalone = true;
+			break;
+		case 'Q':
+			cli_slow_query(optarg, &o->probe);
 			break;
 		case 'h':
 			usage(stdout);

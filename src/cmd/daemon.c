@@ -23,6 +23,7 @@
 #include "alert/deliver.h"
 #include "export/export.h"
 #include "analysis/held.h"
+#include "postgres/advice_cache.h"
 #include "cmd/ipc.h"
 #include "util/log.h"
 #include "alert/spool.h"
@@ -49,6 +50,7 @@ struct daemon {
 	bool alerts_changed;	       /* since the alert state was last saved */
 	struct rebalancer *rebalancer; /* [group] sections; NULL when none */
 	struct held_findings *held;    /* findings over intervals, for the exporter */
+	struct advice_cache *advice;   /* index advice in them; NULL without [postgres] */
 	struct pool_tuner *pools;      /* [pool] sections; NULL when none */
 
 	/*
@@ -66,6 +68,19 @@ struct daemon {
 /* Flushing the history at exit may wait this long for the database. */
 #define STORE_CLOSE_TIMEOUT_MS 3000
 
+/* The first [postgres] section's conninfo: where index advice comes from
+ * (a finding does not say which server its statements went to); NULL = none. */
+static const char *advice_conninfo(const struct config *cfg)
+{
+	return cfg->n_postgres ? cfg->postgres[0].conninfo : NULL;
+}
+
+/* held_advise_fn: bounded by the cache (one round, backoff after failures). */
+static void advise_findings(struct findings *now, void *ctx)
+{
+	advice_cache_apply(ctx, now, clock_ns(CLOCK_MONOTONIC));
+}
+
 static int consumers_open(struct daemon *d)
 {
 	/* Without the socket `hivemon top` loads its own probes: not fatal. */
@@ -77,6 +92,12 @@ static int consumers_open(struct daemon *d)
 		d->held = held_new(HELD_INTERVALS);
 		if (!d->exporter || !d->held)
 			return -1;
+		if (advice_conninfo(d->cfg)) {
+			d->advice = advice_cache_new(advice_conninfo(d->cfg));
+			if (!d->advice)
+				return -1;
+			held_set_advise(d->held, advise_findings, d->advice);
+		}
 	}
 	if (d->cfg->store_postgres) {
 		d->store = store_pg_open(d->cfg->store_postgres, d->cfg->store_retention_days);
@@ -152,6 +173,8 @@ static void consumers_close(struct daemon *d)
 	d->exporter = NULL;
 	held_free(d->held);
 	d->held = NULL;
+	advice_cache_free(d->advice);
+	d->advice = NULL;
 	store_pg_close(d->store, STORE_CLOSE_TIMEOUT_MS);
 	d->store = NULL;
 	ipc_server_close(d->ipc);
@@ -532,8 +555,11 @@ static void daemon_reload(struct daemon *d)
 	if (!same_string(cfg->export_listen, d->cfg->export_listen) ||
 	    cfg->export_per_pid != d->cfg->export_per_pid ||
 	    !same_string(cfg->store_postgres, d->cfg->store_postgres) ||
-	    cfg->store_retention_days != d->cfg->store_retention_days)
-		hlog(LOG_WARNING, "[export] and [store] changes apply at the next restart");
+	    cfg->store_retention_days != d->cfg->store_retention_days ||
+	    !same_string(advice_conninfo(cfg), advice_conninfo(d->cfg)))
+		hlog(LOG_WARNING,
+		     "[export], [store] and index advice ([postgres]) changes apply at the next "
+		     "restart");
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->rebalancer = rebalancer_new(cfg, on_action, d);

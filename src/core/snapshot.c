@@ -425,6 +425,8 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	dst->probes_failed |= src->probes_failed;
 	if (src->tcp_sample > dst->tcp_sample)
 		dst->tcp_sample = src->tcp_sample;
+	if (src->slow_query_ns > dst->slow_query_ns)
+		dst->slow_query_ns = src->slow_query_ns;
 	for (size_t i = 0; i < src->n_procs; i++) {
 		struct proc_snapshot *d = snapshot_proc(dst, src->procs[i].pid);
 

@@ -187,7 +187,8 @@ struct snapshot {
 	 * ("attach failed: Operation not permitted"; "" if not known). */
 	unsigned int probes_failed;
 	char probe_errors[SNAPSHOT_PROBE_SETS][SNAPSHOT_PROBE_ERROR_LEN];
-	uint32_t tcp_sample; /* 1 in this many TCP connections followed (1 = all) */
+	uint32_t tcp_sample;	/* 1 in this many TCP connections followed (1 = all) */
+	uint64_t slow_query_ns; /* the slow-statement threshold the probe used; 0 = default */
 
 	struct proc_snapshot *procs; /* unordered, owned */
 	size_t n_procs, cap_procs;

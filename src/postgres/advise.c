@@ -45,7 +45,7 @@ static int advise_one(struct pg_advisor *a, const struct finding *f, double min_
 	return 0;
 }
 
-static int attach(struct finding *f, const struct index_advice *adv)
+int advice_attach(struct finding *f, const struct index_advice *adv)
 {
 	char *text = NULL;
 	int err;
@@ -79,7 +79,7 @@ int postgres_advise_findings(struct findings *found, const char *conninfo, doubl
 			pg_advisor_close(a);
 			return -1;
 		}
-		if (r == 1 && !attach(f, &adv))
+		if (r == 1 && !advice_attach(f, &adv))
 			advised++;
 	}
 	pg_advisor_close(a);

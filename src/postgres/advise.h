@@ -20,6 +20,11 @@
 int postgres_advise_findings(struct findings *found, const char *conninfo, double min_rows,
 			     char *err, size_t errlen);
 
+struct index_advice;
+/* Appends "; index advice: CREATE INDEX ON t (cols) -- reason" to @f's
+ * recommendation; -ENOMEM leaves it as it was. */
+int advice_attach(struct finding *f, const struct index_advice *adv);
+
 /* @normalized (sql_normalize) with each collapsed "(...)" list made one new
  * placeholder, so the server can plan it; malloc'd, NULL on ENOMEM. */
 char *advice_plannable_text(const char *normalized);

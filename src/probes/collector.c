@@ -48,6 +48,7 @@ struct collector {
 	char errors[SNAPSHOT_PROBE_SETS][SNAPSHOT_PROBE_ERROR_LEN];
 	char hints[SNAPSHOT_PROBE_SETS][160];
 	uint32_t tcp_sample;
+	uint64_t slow_query_ns; /* the probe's threshold, for analysis */
 	/* The reuseport group being steered (sockets owned by the caller). */
 	struct steer_member steered[STEER_MAX_MEMBERS];
 	size_t n_steered;
@@ -167,6 +168,7 @@ struct collector *collector_open(const struct probe_opts *opts)
 	if (!report_failed(c))
 		goto fail;
 	c->tcp_sample = (c->probes & PROBE_TCP) && opts->tcp_sample > 1 ? opts->tcp_sample : 1;
+	c->slow_query_ns = opts->slow_query_ns;
 	/* Each module reads its maps at the same offset into every collect,
 	 * the drain included, so the window starts where the drain does. */
 	c->window_start_real = clock_ns(CLOCK_REALTIME);
@@ -271,6 +273,7 @@ int collector_collect(struct collector *c, struct snapshot *snap)
 	snap->probes_failed = c->failed;
 	memcpy(snap->probe_errors, c->errors, sizeof(snap->probe_errors));
 	snap->tcp_sample = c->tcp_sample;
+	snap->slow_query_ns = c->slow_query_ns;
 	for (size_t i = 0; i < N_MODULES; i++) {
 		if (!c->states[i])
 			continue;

@@ -189,17 +189,12 @@ static json_t *process_json(const struct proc_snapshot *p, const struct service 
 			 "sched", sched_json(p), "alloc", alloc_json(p, window_ns));
 }
 
-/* The findings of the default limits; an empty array if analysis fails. */
-static json_t *analysis_json(const struct snapshot *snap)
+int report_findings(const struct snapshot *snap, struct findings *out)
 {
 	struct analysis_limits lim;
-	struct findings found = {0};
-	json_t *arr;
 
-	analysis_default_limits(&lim);
-	arr = analysis_run(snap, &lim, &found) ? json_array() : findings_to_json(&found);
-	findings_free(&found);
-	return arr;
+	analysis_limits_for(snap, &lim);
+	return analysis_run(snap, &lim, out);
 }
 
 /* Probe sets asked for that could not load: their names, and why. */
@@ -219,6 +214,15 @@ static void add_unavailable(json_t *doc, const struct snapshot *snap)
 }
 
 json_t *report_to_json(const struct snapshot *snap)
+{
+	struct findings found = {0};
+	json_t *doc = report_to_json_with(snap, report_findings(snap, &found) ? NULL : &found);
+
+	findings_free(&found);
+	return doc;
+}
+
+json_t *report_to_json_with(const struct snapshot *snap, const struct findings *found)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
@@ -240,7 +244,7 @@ json_t *report_to_json(const struct snapshot *snap)
 		"probe_syscalls", (json_int_t)snap->probe_syscalls, "tcp_sample",
 		(json_int_t)(snap->tcp_sample ? snap->tcp_sample : 1), "processes", procs,
 		"services", grouped ? report_services_json(snap, &svcs) : json_array(), "findings",
-		analysis_json(snap));
+		found ? findings_to_json(found) : json_array());
 	if (doc)
 		add_unavailable(doc, snap);
 	if (grouped)

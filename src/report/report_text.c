@@ -133,16 +133,12 @@ static void print_sched_alloc(const struct proc_snapshot *p, uint64_t window_ns,
 		print_malloc_coverage(p->alloc.malloc.attached_ns, window_ns, out);
 }
 
-static void print_findings(const struct snapshot *snap, FILE *out)
+static void print_findings(const struct findings *found, FILE *out)
 {
-	struct analysis_limits lim;
-	struct findings found = {0};
-
-	analysis_default_limits(&lim);
-	if (!analysis_run(snap, &lim, &found) && found.n) {
+	if (found && found->n) {
 		fprintf(out, "\nFindings:\n");
-		for (size_t i = 0; i < found.n; i++) {
-			const struct finding *f = &found.items[i];
+		for (size_t i = 0; i < found->n; i++) {
+			const struct finding *f = &found->items[i];
 
 			char who[48];
 
@@ -155,7 +151,6 @@ static void print_findings(const struct snapshot *snap, FILE *out)
 				f->recommendation);
 		}
 	}
-	findings_free(&found);
 }
 
 /* "probes unavailable: tcp (attach failed: ...), mem (...)": sets asked
@@ -177,6 +172,15 @@ static void print_unavailable(const struct snapshot *snap, FILE *out)
 }
 
 int report_print_text(const struct snapshot *snap, FILE *out)
+{
+	struct findings found = {0};
+	int err = report_print_text_with(snap, report_findings(snap, &found) ? NULL : &found, out);
+
+	findings_free(&found);
+	return err;
+}
+
+int report_print_text_with(const struct snapshot *snap, const struct findings *found, FILE *out)
 {
 	char started[UNITS_BUFLEN];
 	size_t *order = report_process_order(snap);
@@ -200,7 +204,7 @@ int report_print_text(const struct snapshot *snap, FILE *out)
 			"TCP: 1 in %u connections followed; request counts are estimates "
 			"(--tcp-sample)\n",
 			snap->tcp_sample);
-	print_findings(snap, out);
+	print_findings(found, out);
 	grouped = !services_build(snap, &svcs);
 	if (grouped) {
 		report_print_services(snap, &svcs, out);

@@ -3,10 +3,14 @@
 # of 100000 rows filtered by a column without an index gets an index on that
 # column, an indexed one gets none, statements that would write are refused
 # and change nothing, a server that is not there is one clear error. The
-# checks run in build/unit/test_pg_advice, on the tables made here.
+# checks run in build/unit/test_pg_advice, on the tables made here. Then
+# the product: `hivemon report --postgres` and the daemon's [postgres].
+
+bats_require_minimum_version 1.5.0
 
 load helpers
 load pg_helper
+load export_helper
 
 advice_bin() {
 	echo "$(dirname "$HIVEMON")/unit/test_pg_advice"
@@ -39,6 +43,8 @@ teardown_file() {
 }
 
 teardown() {
+	stop_daemon
+	[ -z "${LOOP_PID:-}" ] || kill "$LOOP_PID" 2>/dev/null || true
 	# A failed test must not leave the server stopped for the next one.
 	[ ! -f "$PG_DIR/data/postmaster.pid" ] || pg_resume 2>/dev/null || true
 }
@@ -113,4 +119,88 @@ fingerprint() {
 	echo "$output"
 	assert_success
 	assert_output --partial "[  PASSED  ] 1 test(s)."
+}
+
+# The statement the product tests below run: a filter on users.email, which
+# has no index (a Seq Scan of 100000 rows, ~10 ms, over --slow-query 2ms).
+EMAIL_Q="SELECT * FROM users WHERE email = 'u77@example.com'"
+
+# report_psql ARGS...: `hivemon report ARGS -- psql` running EMAIL_Q twice.
+report_psql() {
+	run --separate-stderr "$HIVEMON" report --probes proto --slow-query 2ms "$@" -- \
+		psql "$PG_CONNINFO" -X -q -o /dev/null -c "$EMAIL_Q" -c "$EMAIL_Q"
+	echo "$output"
+	echo "stderr: $stderr"
+	assert_success
+}
+
+@test "report --postgres: the slow statement's finding names the missing index, json and text" {
+	report_psql --postgres "$PG_CONNINFO" --format json
+	[ -z "$stderr" ]
+	# The server's and the client's slow-query findings, both advised; 2 calls each.
+	run jq -r '[.findings[] | select(.kind == "slow-query"
+		and (.queries[0].query == "SELECT * FROM users WHERE email = $1"))
+		| "\(.service) \(.queries[0].calls) \(.recommendation | contains("; index advice: CREATE INDEX ON users (email) -- Seq Scan on users"))"]
+		| sort | join(",")' <<<"$output"
+	assert_output "postgres 2 true,psql 2 true"
+	report_psql --postgres "$PG_CONNINFO"
+	[ -z "$stderr" ]
+	[ "$(grep -c -- '-> read the plans.*; index advice: CREATE INDEX ON users (email) -- ' <<<"$output")" = 2 ]
+	# Without --postgres, no advice; without --slow-query, 10 ms is not slow.
+	report_psql --format json
+	run jq '[.findings[] | select(.kind == "slow-query")] | (length == 2) and all(.recommendation | contains("index advice") | not)' <<<"$output"
+	assert_output true
+	run --separate-stderr "$HIVEMON" report --probes proto --format json -- \
+		psql "$PG_CONNINFO" -X -q -o /dev/null -c "$EMAIL_Q"
+	assert_success
+	run jq '[.findings[] | select(.kind == "slow-query")] | length' <<<"$output"
+	assert_output 0
+}
+
+@test "report --postgres, database down: one warning line, the report still printed" {
+	report_psql --postgres "$ADVICE_DEAD_CONNINFO" --format json
+	[ "$(wc -l <<<"$stderr")" = 1 ]
+	[[ "$stderr" == "hivemon: warning: no index advice: cannot connect to PostgreSQL: "* ]]
+	run jq -r '[.findings[] | select(.kind == "slow-query") | .recommendation | contains("index advice")] | "\(length) \(any)"' <<<"$output"
+	assert_output "2 false"
+	run "$HIVEMON" report --postgres '' -- true
+	assert_failure 2
+	run "$HIVEMON" report --slow-query 0.5ms -- true
+	assert_failure 2
+	assert_output "hivemon: invalid --slow-query '0.5ms': expected a duration from 1ms to 1h"
+}
+
+@test "the daemon with [postgres]: /api/v1/report's slow-query findings carry the advice" {
+	local port conf
+	port=$(free_port)
+	conf="$BATS_TEST_TMPDIR/hivemon.conf"
+	cat >"$conf" <<-CONF
+		[agent]
+		interval = 1s
+		state_dir = $BATS_TEST_TMPDIR/state
+		socket = $BATS_TEST_TMPDIR/hivemon.sock
+		probes = proto
+		slow_query = 2ms
+		filter.comm = postgres
+		[export]
+		listen = 127.0.0.1:$port
+		[postgres "main"]
+		conninfo = $PG_CONNINFO
+	CONF
+	start_daemon "$conf"
+	# The statement every 200 ms; the server's backends run it.
+	(for _ in $(seq 100); do
+		psql "$PG_CONNINFO" -X -q -o /dev/null -c "$EMAIL_Q"
+		sleep 0.2
+	done) &
+	LOOP_PID=$!
+	# Held 3 intervals, then advised: within a few intervals.
+	wait_until 12 eval "curl -sf http://127.0.0.1:$port/api/v1/report |
+		jq -e '[.findings[] | select(.kind == \"slow-query\" and .service == \"postgres\")
+		| .recommendation | contains(\"; index advice: CREATE INDEX ON users (email) -- \")] | any' >/dev/null"
+	kill "$LOOP_PID"
+	LOOP_PID=
+	# The database was there all along: no failure logged.
+	run grep -c "index advice" "$DAEMON_ERR"
+	assert_output 0
 }

@@ -807,6 +807,73 @@ static void test_fast_service_has_no_slow_query(void **state)
 	assert_int_equal(count_kind(&fx->found, "slow-query"), 1);
 }
 
+/* The threshold the probe used (report --slow-query, [agent] slow_query)
+ * travels with the snapshot, through merges, into the limits. */
+static void test_snapshot_threshold_sets_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc_snapshot *b = svc_proc(&fx->snap, 110, "postgres", 1);
+	struct analysis_limits lim;
+	struct snapshot window;
+
+	sql_row(b, TCP_ROLE_SERVER, FAST_Q, 5000, 2 * MS);
+	sql_row(b, TCP_ROLE_SERVER, SLEEP_Q, 50, 95 * MS);
+	analysis_limits_for(&fx->snap, &lim); /* 0: the default */
+	assert_true(lim.slow_query_ns == 100 * MS);
+	assert_int_equal(analysis_run(&fx->snap, &lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 0);
+
+	fx->snap.slow_query_ns = 5 * MS;
+	snapshot_init(&window);
+	assert_int_equal(snapshot_merge(&window, &fx->snap), 0);
+	assert_true(window.slow_query_ns == 5 * MS);
+	analysis_limits_for(&window, &lim);
+	assert_true(lim.slow_query_ns == 5 * MS);
+	assert_int_equal(analysis_run(&window, &lim, &fx->found), 0);
+	assert_int_equal(count_kind(&fx->found, "slow-query"), 1);
+	/* 95 ms is ten times 5 ms: critical, at 10 x the threshold. */
+	assert_int_equal(find(&fx->found, 110, "slow-query")->severity, FINDING_CRITICAL);
+	assert_true(find(&fx->found, 110, "slow-query")->threshold == 50 * MS);
+	snapshot_free(&window);
+}
+
+/* held_advise_fn of the test: counts calls, advises slow-query findings. */
+static void advise_slow(struct findings *now, void *ctx)
+{
+	(*(int *)ctx)++;
+	for (size_t i = 0; i < now->n; i++)
+		if (!strcmp(now->items[i].kind, "slow-query"))
+			assert_int_equal(finding_set_recommendation(&now->items[i], "use an index"),
+					 0);
+}
+
+/* The daemon's path: slow-query findings (owned statements and advice)
+ * held, advised by the hook, at the snapshot's threshold, freed once. */
+static void test_held_report_advised(void **state)
+{
+	struct fixture *fx = *state;
+	struct held_findings *h = held_new(1);
+	struct proc_snapshot *b = svc_proc(&fx->snap, 110, "postgres", 1);
+	int calls = 0;
+	json_t *arr;
+
+	assert_non_null(h);
+	sql_row(b, TCP_ROLE_SERVER, SLEEP_Q, 50, 30 * MS);
+	fx->snap.slow_query_ns = 20 * MS;
+	held_set_advise(h, advise_slow, &calls);
+	for (int round = 0; round < 2; round++) {
+		arr = held_report(h, &fx->snap);
+		assert_non_null(arr);
+		assert_int_equal(calls, round + 1);
+		assert_int_equal(json_array_size(arr), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0),
+								      "recommendation")),
+				    "use an index");
+		json_decref(arr);
+	}
+	held_free(h);
+}
+
 /* 20 backends of one database running the same slow statement: one
  * finding, its calls summed. */
 static void test_twenty_backends_one_finding(void **state)
@@ -891,6 +958,9 @@ int main(void)
 		cmocka_unit_test(test_held_over_intervals),
 		cmocka_unit_test(test_latency_against_baseline),
 		cmocka_unit_test_setup_teardown(test_slow_query_names_top_by_total_time, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_held_report_advised, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_threshold_sets_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fast_service_has_no_slow_query, setup,
 						teardown),
