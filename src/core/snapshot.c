@@ -400,8 +400,8 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s, ui
 
 const char *snapshot_probe_name(unsigned int i)
 {
-	static const char *const names[SNAPSHOT_PROBE_SETS] = {"syscall", "tcp", "sched", "mem",
-							       "alloc", "proto"};
+	static const char *const names[SNAPSHOT_PROBE_SETS] = {"syscall", "tcp",   "sched",
+							       "mem",	  "alloc", "proto"};
 
 	return i < SNAPSHOT_PROBE_SETS ? names[i] : "?";
 }

@@ -20,9 +20,10 @@ static void test_cgroup_names(void **unused)
 	assert_string_equal(service_name_of_cgroup("/system.slice/web@3.service", buf), "web@3");
 	assert_string_equal(service_name_of_cgroup("/kubepods/pod1/ctr", buf), "ctr");
 	assert_string_equal(
-		service_name_of_cgroup("/system.slice/docker-0123456789abcdef0123456789abcdef0123456789"
-				       "abcdef0123456789abcdef.scope",
-				       buf),
+		service_name_of_cgroup(
+			"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789"
+			"abcdef0123456789abcdef.scope",
+			buf),
 		"docker-0123456789ab");
 	assert_null(service_name_of_cgroup("/", buf));
 	assert_null(service_name_of_cgroup("", buf));
@@ -48,8 +49,7 @@ static void test_identify_self(void **unused)
 	assert_string_equal(a.name, "gone");
 }
 
-static struct proc_snapshot *proc(struct snapshot *s, uint32_t pid, const char *name,
-				  uint64_t key)
+static struct proc_snapshot *proc(struct snapshot *s, uint32_t pid, const char *name, uint64_t key)
 {
 	struct proc_snapshot *p = snapshot_proc(s, pid);
 
