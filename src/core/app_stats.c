@@ -50,36 +50,13 @@ void app_merged_init(struct app_merged *m)
 
 void app_merged_free(struct app_merged *m)
 {
-	struct proc_snapshot *p = &m->acc;
-
-	for (size_t i = 0; i < p->app.n_requests; i++) {
-		free(p->app.requests[i].text);
-		hist_free(&p->app.requests[i].lat);
-	}
-	free(p->app.requests);
-	for (size_t i = 0; i < p->app.n_slow; i++)
-		free(p->app.slow[i].text);
+	proc_free_app(&m->acc);
 	app_merged_init(m);
 }
 
 int app_merged_add(struct app_merged *m, const struct proc_snapshot *p)
 {
-	for (size_t i = 0; i < p->app.n_requests; i++) {
-		const struct app_request_stat *r = &p->app.requests[i];
-		struct app_request_stat *q = proc_app_request(&m->acc, r->proto, r->role, r->method,
-							      r->status, r->fingerprint, r->text);
-
-		if (!q || hist_merge(&q->lat, &r->lat))
-			return -1;
-		q->count += r->count;
-		q->errors += r->errors;
-		q->hits += r->hits;
-		q->misses += r->misses;
-	}
-	for (size_t i = 0; i < p->app.n_slow; i++)
-		if (proc_add_slow_query(&m->acc, &p->app.slow[i]))
-			return -1;
-	return 0;
+	return proc_merge_app(&m->acc, p);
 }
 
 static int by_time_desc(const void *a, const void *b)

@@ -12,6 +12,18 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void proc_free_app(struct proc_snapshot *p)
+{
+	for (size_t i = 0; i < p->app.n_requests; i++) {
+		free(p->app.requests[i].text);
+		hist_free(&p->app.requests[i].lat);
+	}
+	free(p->app.requests);
+	for (size_t i = 0; i < p->app.n_slow; i++)
+		free(p->app.slow[i].text);
+	memset(&p->app, 0, sizeof(p->app));
+}
+
 static void proc_free(struct proc_snapshot *p)
 {
 	size_t i;
@@ -29,13 +41,7 @@ static void proc_free(struct proc_snapshot *p)
 	for (i = 0; i < p->tcp.n_requests; i++)
 		hist_free(&p->tcp.requests[i].lat);
 	free(p->tcp.requests);
-	for (i = 0; i < p->app.n_requests; i++) {
-		free(p->app.requests[i].text);
-		hist_free(&p->app.requests[i].lat);
-	}
-	free(p->app.requests);
-	for (i = 0; i < p->app.n_slow; i++)
-		free(p->app.slow[i].text);
+	proc_free_app(p);
 	hist_free(&p->sched.runq);
 	hist_free(&p->alloc.malloc.lat);
 }
@@ -282,6 +288,26 @@ int proc_add_slow_query(struct proc_snapshot *p, const struct slow_query *q)
 	return 0;
 }
 
+int proc_merge_app(struct proc_snapshot *dst, const struct proc_snapshot *src)
+{
+	for (size_t i = 0; i < src->app.n_requests; i++) {
+		const struct app_request_stat *r = &src->app.requests[i];
+		struct app_request_stat *q = proc_app_request(dst, r->proto, r->role, r->method,
+							      r->status, r->fingerprint, r->text);
+
+		if (!q || hist_merge(&q->lat, &r->lat))
+			return -1;
+		q->count += r->count;
+		q->errors += r->errors;
+		q->hits += r->hits;
+		q->misses += r->misses;
+	}
+	for (size_t i = 0; i < src->app.n_slow; i++)
+		if (proc_add_slow_query(dst, &src->app.slow[i]))
+			return -1;
+	return 0;
+}
+
 char *endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
@@ -348,21 +374,8 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s, ui
 			return -1;
 		q->count += r->count;
 	}
-	for (i = 0; i < s->app.n_requests; i++) {
-		const struct app_request_stat *r = &s->app.requests[i];
-		struct app_request_stat *q = proc_app_request(d, r->proto, r->role, r->method,
-							      r->status, r->fingerprint, r->text);
-
-		if (!q || hist_merge(&q->lat, &r->lat))
-			return -1;
-		q->count += r->count;
-		q->errors += r->errors;
-		q->hits += r->hits;
-		q->misses += r->misses;
-	}
-	for (i = 0; i < s->app.n_slow; i++)
-		if (proc_add_slow_query(d, &s->app.slow[i]))
-			return -1;
+	if (proc_merge_app(d, s))
+		return -1;
 	if (hist_merge(&d->sched.runq, &s->sched.runq))
 		return -1;
 	d->sched.oncpu_ns += s->sched.oncpu_ns;

@@ -221,6 +221,10 @@ struct app_request_stat *proc_app_request(struct proc_snapshot *p, uint8_t proto
 /* Keeps a copy of @q if it is among the PROC_MAX_SLOW_QUERIES slowest;
  * -1 on ENOMEM. */
 int proc_add_slow_query(struct proc_snapshot *p, const struct slow_query *q);
+/* Adds @src's protocol rows and slow statements to @dst's; -1 on ENOMEM. */
+int proc_merge_app(struct proc_snapshot *dst, const struct proc_snapshot *src);
+/* Frees @p's protocol rows and slow statements and empties them. */
+void proc_free_app(struct proc_snapshot *p);
 
 /* "syscall", "tcp", "sched", "mem", "alloc", "proto": the name of PROBE_* bit @i. */
 const char *snapshot_probe_name(unsigned int i);

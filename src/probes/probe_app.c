@@ -72,55 +72,6 @@ static const char *const http_methods[APP_HTTP_METHODS] = {
 	"", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
 };
 
-static uint64_t hash_bytes(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The previous-value record of @key, inserted zeroed when absent. */
-static void *prev_record(struct u64map *m, const void *key, size_t key_size)
-{
-	uint64_t id = hash_bytes(key, key_size);
-
-	for (;;) {
-		void *rec = u64map_get(m, id);
-
-		if (!rec) {
-			rec = u64map_upsert(m, id);
-			if (rec)
-				memcpy(rec, key, key_size);
-			return rec;
-		}
-		if (!memcmp(rec, key, key_size))
-			return rec;
-		id = id * 0x9e3779b97f4a7c15ULL + 1;
-	}
-}
-
-static void forget_prev(struct u64map *m, const void *key, size_t key_size)
-{
-	uint64_t id = hash_bytes(key, key_size);
-
-	for (;;) {
-		void *rec = u64map_get(m, id);
-
-		if (!rec)
-			return;
-		if (!memcmp(rec, key, key_size)) {
-			u64map_delete(m, id);
-			return;
-		}
-		id = id * 0x9e3779b97f4a7c15ULL + 1;
-	}
-}
-
 static uint8_t role_of(uint8_t kernel_role)
 {
 	return kernel_role == APP_ROLE_SERVER ? TCP_ROLE_SERVER : TCP_ROLE_CLIENT;
@@ -248,7 +199,7 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 {
 	const struct app_stat_key *key = k;
 	struct app_probe *ap = ctx;
-	struct prev_stat *prev = prev_record(&ap->prev_stats, key, sizeof(*key));
+	struct prev_stat *prev = u64map_record(&ap->prev_stats, key, sizeof(*key));
 	struct app_stat_val val, before;
 	struct app_request_stat *row;
 	uint64_t d[N_COUNTERS];
@@ -284,7 +235,7 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 {
 	const struct app_hist_key *key = k;
 	struct app_probe *ap = ctx;
-	struct prev_hist *prev = prev_record(&ap->prev_hists, key, sizeof(*key));
+	struct prev_hist *prev = u64map_record(&ap->prev_hists, key, sizeof(*key));
 	const uint64_t *cpus = v;
 	struct app_request_stat *row;
 	uint64_t count = 0, d;
@@ -314,10 +265,10 @@ static void forget_dead(struct app_probe *ap)
 
 		if (k->slot == DOOMED_STAT) {
 			bpf_map_delete_elem(stats_fd, &k->key);
-			forget_prev(&ap->prev_stats, &k->key, sizeof(k->key));
+			u64map_record_delete(&ap->prev_stats, &k->key, sizeof(k->key));
 		} else {
 			bpf_map_delete_elem(hists_fd, k);
-			forget_prev(&ap->prev_hists, k, sizeof(*k));
+			u64map_record_delete(&ap->prev_hists, k, sizeof(*k));
 		}
 	}
 	ap->n_doomed = 0;

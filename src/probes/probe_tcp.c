@@ -67,56 +67,6 @@ _Static_assert(offsetof(struct tcp_stat_val, sum_ns) == (N_COUNTERS - 1) * sizeo
 /* A doomed entry of the stats map (not the hists map) has this slot. */
 #define DOOMED_STAT UINT32_MAX
 
-static uint64_t hash_bytes(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The previous-value record of @key (of @key_size bytes at the start of
- * each record), inserted zeroed when absent; NULL on ENOMEM. */
-static void *prev_record(struct u64map *m, const void *key, size_t key_size)
-{
-	uint64_t id = hash_bytes(key, key_size);
-
-	for (;;) {
-		void *rec = u64map_get(m, id);
-
-		if (!rec) {
-			rec = u64map_upsert(m, id);
-			if (rec)
-				memcpy(rec, key, key_size);
-			return rec;
-		}
-		if (!memcmp(rec, key, key_size))
-			return rec;
-		id = id * 0x9e3779b97f4a7c15ULL + 1;
-	}
-}
-
-static void forget_prev(struct u64map *m, const void *key, size_t key_size)
-{
-	uint64_t id = hash_bytes(key, key_size);
-
-	for (;;) {
-		void *rec = u64map_get(m, id);
-
-		if (!rec)
-			return;
-		if (!memcmp(rec, key, key_size)) {
-			u64map_delete(m, id);
-			return;
-		}
-		id = id * 0x9e3779b97f4a7c15ULL + 1;
-	}
-}
-
 /* Kernel endpoint -> snapshot endpoint; v4-mapped IPv6 becomes IPv4. */
 static void to_endpoint(const struct tcp_ep *ep, struct endpoint *out)
 {
@@ -263,7 +213,7 @@ static void sum_stat(const void *k, const void *v, void *ctx)
 {
 	const struct tcp_stat_val *cpus = v;
 	struct tcp_probe_state *tp = ctx;
-	struct prev_stat *now = prev_record(&tp->now_stats, k, sizeof(struct tcp_stat_key));
+	struct prev_stat *now = u64map_record(&tp->now_stats, k, sizeof(struct tcp_stat_key));
 
 	if (!now) {
 		tp->err = -ENOMEM;
@@ -277,7 +227,7 @@ static void sum_stat(const void *k, const void *v, void *ctx)
 static void add_hist(struct tcp_probe_state *tp, const struct tcp_stat_hist_key *key,
 		     uint64_t count)
 {
-	struct prev_hist *now = prev_record(&tp->now_hists, key, sizeof(*key));
+	struct prev_hist *now = u64map_record(&tp->now_hists, key, sizeof(*key));
 
 	if (!now)
 		tp->err = -ENOMEM;
@@ -313,7 +263,7 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 		if (bpf_map_lookup_elem(rows_fd, &i, tp->rows))
 			return -errno;
 		hkey.key = o->key;
-		now = prev_record(&tp->now_stats, &o->key, sizeof(o->key));
+		now = u64map_record(&tp->now_stats, &o->key, sizeof(o->key));
 		if (!now)
 			return -ENOMEM;
 		for (int cpu = 0; cpu < tp->ncpus; cpu++) {
@@ -335,7 +285,7 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *key,
 		       const struct tcp_stat_val *val)
 {
-	struct prev_stat *prev = prev_record(&tp->prev_stats, key, sizeof(*key));
+	struct prev_stat *prev = u64map_record(&tp->prev_stats, key, sizeof(*key));
 	struct tcp_stat_val before;
 	uint64_t d[N_COUNTERS];
 	struct stat_ref ref;
@@ -370,7 +320,7 @@ static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *ke
 static void visit_hist(struct tcp_probe_state *tp, const struct tcp_stat_hist_key *key,
 		       uint64_t count)
 {
-	struct prev_hist *prev = prev_record(&tp->prev_hists, key, sizeof(*key));
+	struct prev_hist *prev = u64map_record(&tp->prev_hists, key, sizeof(*key));
 	uint64_t d;
 	struct stat_ref ref;
 
@@ -419,10 +369,10 @@ static void forget_dead(struct tcp_probe_state *tp)
 		if (k->slot == DOOMED_STAT) {
 			bpf_map_delete_elem(stats_fd, &k->key);
 			free_hot_row(tp, &k->key);
-			forget_prev(&tp->prev_stats, &k->key, sizeof(k->key));
+			u64map_record_delete(&tp->prev_stats, &k->key, sizeof(k->key));
 		} else {
 			bpf_map_delete_elem(hists_fd, k);
-			forget_prev(&tp->prev_hists, k, sizeof(*k));
+			u64map_record_delete(&tp->prev_hists, k, sizeof(*k));
 		}
 	}
 	tp->n_doomed = 0;
@@ -510,7 +460,7 @@ static int count_listener(uint32_t netns, const struct tcp_ep *ep, void *c)
 {
 	struct u64map *seeds = c;
 	struct tcp_listen_key key = {.netns = netns, .ep = *ep};
-	struct seed *s = prev_record(seeds, &key, sizeof(key));
+	struct seed *s = u64map_record(seeds, &key, sizeof(key));
 
 	if (!s)
 		return -ENOMEM;

@@ -125,3 +125,51 @@ void u64map_clear(struct u64map *m)
 	memset(m->used, 0, m->cap);
 	m->n = 0;
 }
+
+static uint64_t hash_bytes(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The next id to probe after a collision of two keys' hashes. */
+static uint64_t next_id(uint64_t id)
+{
+	return id * 0x9e3779b97f4a7c15ULL + 1;
+}
+
+void *u64map_record(struct u64map *m, const void *key, size_t key_size)
+{
+	for (uint64_t id = hash_bytes(key, key_size);; id = next_id(id)) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec) {
+			rec = u64map_upsert(m, id);
+			if (rec)
+				memcpy(rec, key, key_size);
+			return rec;
+		}
+		if (!memcmp(rec, key, key_size))
+			return rec;
+	}
+}
+
+void u64map_record_delete(struct u64map *m, const void *key, size_t key_size)
+{
+	for (uint64_t id = hash_bytes(key, key_size);; id = next_id(id)) {
+		void *rec = u64map_get(m, id);
+
+		if (!rec)
+			return;
+		if (!memcmp(rec, key, key_size)) {
+			u64map_delete(m, id);
+			return;
+		}
+	}
+}

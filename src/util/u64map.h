@@ -24,6 +24,14 @@ void *u64map_get(const struct u64map *m, uint64_t key);
 /* Value of @key, inserted zeroed when absent; NULL on ENOMEM. */
 void *u64map_upsert(struct u64map *m, uint64_t key);
 void u64map_delete(struct u64map *m, uint64_t key);
+/*
+ * Records keyed wider than 64 bits (a BPF map's key): the first @key_size
+ * bytes of each value are its key, found by their hash with probing.
+ * u64map_record() returns the record of @key, inserted zeroed (key
+ * copied) when absent; NULL on ENOMEM.
+ */
+void *u64map_record(struct u64map *m, const void *key, size_t key_size);
+void u64map_record_delete(struct u64map *m, const void *key, size_t key_size);
 /* Removes every entry, keeping the allocation. */
 void u64map_clear(struct u64map *m);
 
