@@ -186,3 +186,30 @@ uint64_t hist_octave_lowest(uint32_t octave)
 {
 	return octave ? (uint64_t)HIST_SUB << (octave - 1) : 0;
 }
+
+void hist_window_extremes(struct hist *h, uint64_t max_now, uint64_t max_before, uint64_t min_now,
+			  uint64_t min_before)
+{
+	uint64_t bound;
+
+	if (!h->n)
+		return;
+	if (max_now > max_before) {
+		bound = max_now;
+	} else {
+		bound = hist_slot_high(h->bins[h->n - 1].slot);
+		if (max_now && max_now < bound)
+			bound = max_now;
+	}
+	if (bound > h->max_ns)
+		h->max_ns = bound;
+	if (min_now && (!min_before || min_now < min_before)) {
+		bound = min_now;
+	} else {
+		bound = hist_slot_low(h->bins[0].slot);
+		if (min_now > bound)
+			bound = min_now;
+	}
+	if (!h->min_ns || bound < h->min_ns)
+		h->min_ns = bound;
+}

@@ -37,6 +37,13 @@ int hist_copy(struct hist *dst, const struct hist *src);
  * [min, max] (min when known). */
 uint64_t hist_quantile(const struct hist *h, double q);
 uint64_t hist_mean(const struct hist *h);
+/*
+ * Sets the window's max and min of @h from a kernel record's all-time
+ * extremes, now and at the last read (0: unknown): exact when they moved
+ * during the window, otherwise bounded by the buckets the window filled.
+ */
+void hist_window_extremes(struct hist *h, uint64_t max_now, uint64_t max_before, uint64_t min_now,
+			  uint64_t min_before);
 
 /*
  * The kernel's bucket layout (bpf/hist.h), for consumers that render

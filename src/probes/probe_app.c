@@ -150,34 +150,6 @@ static void note_liveness(struct app_probe *ap, const struct app_stat_key *key, 
 		doom(ap, key, slot);
 }
 
-/* The window's extremes from the kernel's all-time ones (as in probe_tcp.c). */
-static void window_extremes(struct hist *lat, const struct app_stat_val *now,
-			    const struct app_stat_val *before)
-{
-	uint64_t bound;
-
-	if (!lat->n)
-		return;
-	if (now->max_ns > before->max_ns) {
-		bound = now->max_ns;
-	} else {
-		bound = hist_slot_high(lat->bins[lat->n - 1].slot);
-		if (now->max_ns && now->max_ns < bound)
-			bound = now->max_ns;
-	}
-	if (bound > lat->max_ns)
-		lat->max_ns = bound;
-	if (now->min_ns && (!before->min_ns || now->min_ns < before->min_ns)) {
-		bound = now->min_ns;
-	} else {
-		bound = hist_slot_low(lat->bins[0].slot);
-		if (now->min_ns > bound)
-			bound = now->min_ns;
-	}
-	if (!lat->min_ns || bound < lat->min_ns)
-		lat->min_ns = bound;
-}
-
 static void sum_cpus(const struct app_stat_val *cpus, int ncpus, struct app_stat_val *sum)
 {
 	*sum = cpus[0];
@@ -228,7 +200,7 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 	row->misses += d[3];
 	row->lat.count += d[0];
 	row->lat.sum_ns += d[4];
-	window_extremes(&row->lat, &val, &before);
+	hist_window_extremes(&row->lat, val.max_ns, before.max_ns, val.min_ns, before.min_ns);
 }
 
 static void visit_hist(const void *k, const void *v, void *ctx)

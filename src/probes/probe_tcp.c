@@ -165,37 +165,6 @@ static void note_liveness(struct tcp_probe_state *tp, const struct tcp_stat_key 
 		doom(tp, key, slot);
 }
 
-/* The window's extremes from the kernel's all-time ones: exact when they
- * moved during the window, otherwise bounded by the buckets it filled. */
-static void window_extremes(struct hist *lat, const struct tcp_stat_val *now,
-			    const struct tcp_stat_val *before)
-{
-	uint64_t bound;
-
-	if (!lat->n)
-		return;
-	if (now->max_ns > before->max_ns) {
-		bound = now->max_ns;
-	} else {
-		uint32_t top = lat->bins[lat->n - 1].slot;
-
-		bound = hist_slot_high(top);
-		if (now->max_ns && now->max_ns < bound)
-			bound = now->max_ns;
-	}
-	if (bound > lat->max_ns)
-		lat->max_ns = bound;
-	if (now->min_ns && (!before->min_ns || now->min_ns < before->min_ns)) {
-		bound = now->min_ns;
-	} else {
-		bound = hist_slot_low(lat->bins[0].slot);
-		if (now->min_ns > bound)
-			bound = now->min_ns;
-	}
-	if (!lat->min_ns || bound < lat->min_ns)
-		lat->min_ns = bound;
-}
-
 /* Adds @add (one CPU's, or one source's) to the total @sum. */
 static void merge_val(struct tcp_stat_val *sum, const struct tcp_stat_val *add)
 {
@@ -312,7 +281,8 @@ static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *ke
 		if (ref.lat) {
 			ref.lat->count += d[0] - d[1];
 			ref.lat->sum_ns += d[2];
-			window_extremes(ref.lat, val, &before);
+			hist_window_extremes(ref.lat, val->max_ns, before.max_ns, val->min_ns,
+					     before.min_ns);
 		}
 	}
 }
