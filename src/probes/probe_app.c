@@ -50,9 +50,7 @@ struct app_probe {
 	struct app_texts texts;
 	struct u64map prev_stats; /* hash(app_stat_key) -> struct prev_stat */
 	struct u64map prev_hists; /* hash(app_hist_key) -> struct prev_hist */
-	struct dead_tgids dead;
-	struct app_hist_key *doomed; /* kernel keys to delete after collect */
-	size_t n_doomed, cap_doomed;
+	struct dead_tgids dead;	  /* keys of exited processes, deleted after collect */
 	uint64_t prev_lost, prev_misses;
 	uint64_t budget_reset_ns;
 	int64_t mono_to_real_ns;
@@ -65,8 +63,6 @@ struct app_probe {
 #define N_COUNTERS 5
 _Static_assert(offsetof(struct app_stat_val, sum_ns) == (N_COUNTERS - 1) * sizeof(__u64),
 	       "struct app_stat_val no longer starts with its counters");
-
-#define DOOMED_STAT UINT32_MAX
 
 static const char *const http_methods[APP_HTTP_METHODS] = {
 	"", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
@@ -121,35 +117,6 @@ static struct app_request_stat *row_of(struct app_probe *ap, const struct app_st
 	return proc_app_request(p, key->proto, role_of(key->role), method, key->status, fp, text);
 }
 
-static void doom(struct app_probe *ap, const struct app_stat_key *key, uint32_t slot)
-{
-	if (ap->n_doomed == ap->cap_doomed) {
-		size_t cap = ap->cap_doomed ? ap->cap_doomed * 2 : 256;
-		struct app_hist_key *grown = realloc(ap->doomed, cap * sizeof(*grown));
-
-		if (!grown) {
-			ap->err = -ENOMEM;
-			return;
-		}
-		ap->doomed = grown;
-		ap->cap_doomed = cap;
-	}
-	memset(&ap->doomed[ap->n_doomed], 0, sizeof(*ap->doomed));
-	ap->doomed[ap->n_doomed].key = *key;
-	ap->doomed[ap->n_doomed].slot = slot;
-	ap->n_doomed++;
-}
-
-static void note_liveness(struct app_probe *ap, const struct app_stat_key *key, uint32_t slot)
-{
-	int final = dead_tgids_final(&ap->dead, key->tgid);
-
-	if (final < 0)
-		ap->err = final;
-	else if (final)
-		doom(ap, key, slot);
-}
-
 static void sum_cpus(const struct app_stat_val *cpus, int ncpus, struct app_stat_val *sum)
 {
 	*sum = cpus[0];
@@ -167,6 +134,17 @@ static void sum_cpus(const struct app_stat_val *cpus, int ncpus, struct app_stat
 }
 
 /* Runs after visit_hist, so the window's buckets are in the row. */
+/* Queues @key of @map_fd (and its record in @prev) for deletion when its
+ * process's rows are final (read once more after it exited). */
+static void doom_if_final(struct app_probe *ap, uint32_t tgid, int map_fd, struct u64map *prev,
+			  const void *key, size_t key_size)
+{
+	int final = dead_tgids_doom(&ap->dead, tgid, map_fd, prev, key, key_size);
+
+	if (final < 0)
+		ap->err = final;
+}
+
 static void visit_stat(const void *k, const void *v, void *ctx)
 {
 	const struct app_stat_key *key = k;
@@ -181,7 +159,8 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 		return;
 	}
 	sum_cpus(v, ap->ncpus, &val);
-	note_liveness(ap, key, DOOMED_STAT);
+	doom_if_final(ap, key->tgid, bpf_map__fd(ap->skel->maps.app_stats), &ap->prev_stats, key,
+		      sizeof(*key));
 	before = prev->val;
 	if (counters_delta((const uint64_t *)&val.count, (uint64_t *)&prev->val.count, NULL, NULL,
 			   d, N_COUNTERS))
@@ -218,33 +197,13 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 	}
 	for (int i = 0; i < ap->ncpus; i++)
 		count += cpus[i];
-	note_liveness(ap, &key->key, key->slot);
+	doom_if_final(ap, key->key.tgid, bpf_map__fd(ap->skel->maps.app_hists), &ap->prev_hists,
+		      key, sizeof(*key));
 	counters_delta(&count, &prev->count, NULL, NULL, &d, 1);
 	if (!d)
 		return;
 	row = row_of(ap, &key->key);
 	if (!row || hist_add_slot(&row->lat, key->slot, d))
-		ap->err = -ENOMEM;
-}
-
-static void forget_dead(struct app_probe *ap)
-{
-	int stats_fd = bpf_map__fd(ap->skel->maps.app_stats);
-	int hists_fd = bpf_map__fd(ap->skel->maps.app_hists);
-
-	for (size_t i = 0; i < ap->n_doomed; i++) {
-		const struct app_hist_key *k = &ap->doomed[i];
-
-		if (k->slot == DOOMED_STAT) {
-			bpf_map_delete_elem(stats_fd, &k->key);
-			u64map_record_delete(&ap->prev_stats, &k->key, sizeof(k->key));
-		} else {
-			bpf_map_delete_elem(hists_fd, k);
-			u64map_record_delete(&ap->prev_hists, k, sizeof(*k));
-		}
-	}
-	ap->n_doomed = 0;
-	if (dead_tgids_rotate(&ap->dead))
 		ap->err = -ENOMEM;
 }
 
@@ -342,7 +301,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 		err = bpfmap_for_each(bpf_map__fd(ap->skel->maps.app_stats),
 				      sizeof(struct app_stat_key),
 				      sizeof(struct app_stat_val) * ap->ncpus, visit_stat, ap);
-	forget_dead(ap);
+	if (dead_tgids_rotate(&ap->dead))
+		ap->err = -ENOMEM;
 	bound_rows(ap);
 	if (now - ap->budget_reset_ns >= BUDGET_RESET_NS) {
 		clear_map(bpf_map__fd(ap->skel->maps.app_budget), sizeof(__u64));
@@ -369,7 +329,6 @@ static void probe_close(void *state)
 	u64map_free(&ap->prev_stats);
 	u64map_free(&ap->prev_hists);
 	dead_tgids_free(&ap->dead);
-	free(ap->doomed);
 	free(ap);
 }
 

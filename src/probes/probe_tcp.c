@@ -49,9 +49,7 @@ struct tcp_probe_state {
 	struct tcp_hot_owner owners[TCP_HOT_ROWS]; /* as read this collect */
 	uint32_t n_hot;				   /* hot rows in use */
 	struct tcp_hot_row *rows;		   /* one hot row, all CPUs */
-	struct dead_tgids dead;
-	struct tcp_stat_hist_key *doomed; /* kernel keys to delete after collect */
-	size_t n_doomed, cap_doomed;
+	struct dead_tgids dead; /* keys of exited processes, deleted after collect */
 	uint64_t prev_lost;
 	uint64_t prev_misses;  /* runs the kernel skipped (nested on one CPU) */
 	int ncpus;	       /* values of the per-CPU maps come one per possible CPU */
@@ -63,9 +61,6 @@ struct tcp_probe_state {
 #define N_COUNTERS 3
 _Static_assert(offsetof(struct tcp_stat_val, sum_ns) == (N_COUNTERS - 1) * sizeof(__u64),
 	       "struct tcp_stat_val no longer starts with its counters");
-
-/* A doomed entry of the stats map (not the hists map) has this slot. */
-#define DOOMED_STAT UINT32_MAX
 
 /* Kernel endpoint -> snapshot endpoint; v4-mapped IPv6 becomes IPv4. */
 static void to_endpoint(const struct tcp_ep *ep, struct endpoint *out)
@@ -133,36 +128,6 @@ static bool stat_of(struct snapshot *snap, const struct tcp_stat_key *key, struc
 		ref->count = &rq->count;
 	}
 	return ref->count != NULL;
-}
-
-static void doom(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uint32_t slot)
-{
-	if (tp->n_doomed == tp->cap_doomed) {
-		size_t cap = tp->cap_doomed ? tp->cap_doomed * 2 : 256;
-		struct tcp_stat_hist_key *grown = realloc(tp->doomed, cap * sizeof(*grown));
-
-		if (!grown) {
-			tp->err = -ENOMEM;
-			return;
-		}
-		tp->doomed = grown;
-		tp->cap_doomed = cap;
-	}
-	tp->doomed[tp->n_doomed].key = *key;
-	tp->doomed[tp->n_doomed].slot = slot;
-	tp->n_doomed++;
-}
-
-/* Queues the key for deletion when its process's data is final (events
- * charged to it after its exit, from softirq, were read once more). */
-static void note_liveness(struct tcp_probe_state *tp, const struct tcp_stat_key *key, uint32_t slot)
-{
-	int final = dead_tgids_final(&tp->dead, key->tgid);
-
-	if (final < 0)
-		tp->err = final;
-	else if (final)
-		doom(tp, key, slot);
 }
 
 /* Adds @add (one CPU's, or one source's) to the total @sum. */
@@ -251,6 +216,43 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 }
 
 /* Runs after visit_hist, so the window's buckets are in the snapshot. */
+/*
+ * Frees the hot row of @key, a process that is gone: zeroed first, then
+ * given up, so the next key to claim it starts from nothing.
+ */
+static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *key)
+{
+	static const struct tcp_hot_owner free_owner;
+
+	for (uint32_t i = 0; i < tp->n_hot; i++) {
+		if (tp->owners[i].state != TCP_HOT_READY ||
+		    memcmp(&tp->owners[i].key, key, sizeof(*key)))
+			continue;
+		memset(tp->rows, 0, sizeof(*tp->rows) * tp->ncpus);
+		if (bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_rows), &i, tp->rows,
+					BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_owners), &i, &free_owner,
+					BPF_ANY))
+			tp->err = -errno;
+		tp->owners[i].state = TCP_HOT_FREE;
+	}
+}
+
+/*
+ * Queues @key of @map_fd (and its record in @prev) for deletion when its
+ * process's rows are final: events charged to it after its exit, from
+ * softirq, were read once more. 1 when queued.
+ */
+static int doom_if_final(struct tcp_probe_state *tp, uint32_t tgid, int map_fd, struct u64map *prev,
+			 const void *key, size_t key_size)
+{
+	int final = dead_tgids_doom(&tp->dead, tgid, map_fd, prev, key, key_size);
+
+	if (final < 0)
+		tp->err = final;
+	return final > 0;
+}
+
 static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *key,
 		       const struct tcp_stat_val *val)
 {
@@ -263,7 +265,9 @@ static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *ke
 		tp->err = -ENOMEM;
 		return;
 	}
-	note_liveness(tp, key, DOOMED_STAT);
+	if (doom_if_final(tp, key->tgid, bpf_map__fd(tp->skel->maps.tcp_stats), &tp->prev_stats,
+			  key, sizeof(*key)))
+		free_hot_row(tp, key);
 	before = prev->val;
 	/* __u64 and uint64_t differ in name only. */
 	if (counters_delta((const uint64_t *)&val->count, (uint64_t *)&prev->val.count, NULL, NULL,
@@ -298,55 +302,12 @@ static void visit_hist(struct tcp_probe_state *tp, const struct tcp_stat_hist_ke
 		tp->err = -ENOMEM;
 		return;
 	}
-	note_liveness(tp, &key->key, key->slot);
+	doom_if_final(tp, key->key.tgid, bpf_map__fd(tp->skel->maps.tcp_hists), &tp->prev_hists,
+		      key, sizeof(*key));
 	counters_delta(&count, &prev->count, NULL, NULL, &d, 1);
 	if (!d)
 		return;
 	if (!stat_of(tp->snap, &key->key, &ref) || !ref.lat || hist_add_slot(ref.lat, key->slot, d))
-		tp->err = -ENOMEM;
-}
-
-/*
- * Frees the hot row of @key, a process that is gone: zeroed first, then
- * given up, so the next key to claim it starts from nothing.
- */
-static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *key)
-{
-	static const struct tcp_hot_owner free_owner;
-
-	for (uint32_t i = 0; i < tp->n_hot; i++) {
-		if (tp->owners[i].state != TCP_HOT_READY ||
-		    memcmp(&tp->owners[i].key, key, sizeof(*key)))
-			continue;
-		memset(tp->rows, 0, sizeof(*tp->rows) * tp->ncpus);
-		if (bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_rows), &i, tp->rows,
-					BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_owners), &i, &free_owner,
-					BPF_ANY))
-			tp->err = -errno;
-		tp->owners[i].state = TCP_HOT_FREE;
-	}
-}
-
-static void forget_dead(struct tcp_probe_state *tp)
-{
-	int stats_fd = bpf_map__fd(tp->skel->maps.tcp_stats);
-	int hists_fd = bpf_map__fd(tp->skel->maps.tcp_hists);
-
-	for (size_t i = 0; i < tp->n_doomed; i++) {
-		const struct tcp_stat_hist_key *k = &tp->doomed[i];
-
-		if (k->slot == DOOMED_STAT) {
-			bpf_map_delete_elem(stats_fd, &k->key);
-			free_hot_row(tp, &k->key);
-			u64map_record_delete(&tp->prev_stats, &k->key, sizeof(k->key));
-		} else {
-			bpf_map_delete_elem(hists_fd, k);
-			u64map_record_delete(&tp->prev_hists, k, sizeof(*k));
-		}
-	}
-	tp->n_doomed = 0;
-	if (dead_tgids_rotate(&tp->dead))
 		tp->err = -ENOMEM;
 }
 
@@ -410,7 +371,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 		err = sum_hot_rows(tp);
 	if (!err)
 		visit_totals(tp);
-	forget_dead(tp);
+	if (dead_tgids_rotate(&tp->dead))
+		tp->err = -ENOMEM;
 	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
 	tp->prev_lost = tp->skel->bss->lost_events;
 	misses = recursion_misses(tp);
@@ -479,7 +441,6 @@ static void probe_close(void *state)
 	u64map_free(&tp->now_hists);
 	free(tp->rows);
 	dead_tgids_free(&tp->dead);
-	free(tp->doomed);
 	free(tp);
 }
 
