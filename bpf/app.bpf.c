@@ -37,6 +37,7 @@
 #include "hist.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
+#include "sock.bpf.h"
 
 #define AF_UNIX	     1
 #define AF_INET	     2
@@ -54,23 +55,6 @@
 const volatile __u64 slow_ns = 100000000ULL;
 
 enum { PROTO_NONE = 0xff };
-
-struct app_sock {
-	__u64 start_ns;	   /* request in flight, 0 = idle */
-	__u64 fingerprint; /* of the request in flight */
-	__u32 method;
-	__u8 proto;   /* APP_PROTO_*, 0 = not yet known, PROTO_NONE = given up */
-	__u8 role;    /* APP_ROLE_*, 0 = not yet known */
-	__u8 read;    /* Redis read command in flight (hit or miss) */
-	__u8 strikes; /* messages seen while unknown */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct app_sock);
-} app_socks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -140,6 +124,10 @@ struct {
 } app_events SEC(".maps");
 
 __u64 lost_events = 0;
+/* Bumped by userspace each time it makes the kernel forget a text it has
+ * (app_seen): a socket's memory of an admitted text is good only while it
+ * holds the generation it was made in. */
+__u32 text_gen = 0;
 
 static const struct app_stat_val zero_val;
 
@@ -398,9 +386,11 @@ static __always_inline __u64 hash_bytes(const char *buf, __u32 off, __u32 len, b
 /* ---- text and rows ------------------------------------------------------- */
 
 /* The fingerprint to count under: @fp once userspace has its text (sent
- * now when new), 0 ("other") past the process's budget. */
-static __always_inline __u64 admit(__u32 tgid, __u8 proto, __u64 fp, const char *buf, __u32 off,
-				   __u32 len, __u8 flags)
+ * now when new), 0 ("other") past the process's budget. @known, the
+ * socket's last request when its text is known to be admitted, spares a
+ * connection repeating one request the lookup. */
+static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp, const char *buf,
+				   __u32 off, __u32 len, __u8 flags)
 {
 	struct app_seen_key key = {.tgid = tgid, .proto = proto, .fingerprint = fp};
 	__u64 bkey = ((__u64)tgid << 8) | proto;
@@ -408,7 +398,7 @@ static __always_inline __u64 admit(__u32 tgid, __u8 proto, __u64 fp, const char 
 	__u32 one = 1, *used;
 	__u8 yes = 1;
 
-	if (bpf_map_lookup_elem(&app_seen, &key))
+	if (fp == known || bpf_map_lookup_elem(&app_seen, &key))
 		return fp;
 	used = bpf_map_lookup_elem(&app_budget, &bkey);
 	if (used && *used >= APP_FP_BUDGET)
@@ -557,7 +547,7 @@ static __always_inline __u32 http_method(__u64 w, __u32 *target)
 	return 0;
 }
 
-static __always_inline int parse_http(struct app_buf *b, __u32 n, __u64 w, __u32 tgid,
+static __always_inline int parse_http(struct app_buf *b, __u32 n, __u64 w, __u32 tgid, __u64 known,
 				      struct app_req *rq)
 {
 	__u32 target = 0, method = http_method(w, &target), end;
@@ -570,8 +560,8 @@ static __always_inline int parse_http(struct app_buf *b, __u32 n, __u64 w, __u32
 	rq->proto = APP_PROTO_HTTP;
 	rq->method = method;
 	/* Past the leading '/': the text goes from it to the space. */
-	rq->fingerprint = admit(tgid, APP_PROTO_HTTP, app_fp_http(b, target + 1, n), b->b, target,
-				end - target, 0);
+	rq->fingerprint = admit(known, tgid, APP_PROTO_HTTP, app_fp_http(b, target + 1, n), b->b,
+				target, end - target, 0);
 	return 1;
 }
 
@@ -606,13 +596,13 @@ static __always_inline bool pg_executes(__u64 ubuf, __u32 avail, __u32 first_len
 /* PostgreSQL frontend: Q (simple query), P (Parse, counted when an Execute
  * follows), B (Bind: executes a statement prepared before). */
 static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u32 avail,
-				    __u64 cookie, __u32 tgid, struct app_req *rq)
+				    __u64 cookie, __u32 tgid, __u64 known, struct app_req *rq)
 {
 	const char *buf = b->b;
 	__u32 len = be32_at(buf, 1), name_end, q, end;
 	struct app_stmt_key key = {.cookie = cookie};
 	__u8 type = buf[0];
-	__u64 fp, *known;
+	__u64 fp, *prepared;
 
 	if (len < 5 || len > (1 << 24))
 		return 0;
@@ -625,7 +615,7 @@ static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u3
 		return 0;
 	if (type == 'Q') {
 		fp = app_fp_sql(b, 5, end);
-		rq->fingerprint = admit(tgid, APP_PROTO_PGSQL, fp, buf, 5, end - 5, 0);
+		rq->fingerprint = admit(known, tgid, APP_PROTO_PGSQL, fp, buf, 5, end - 5, 0);
 		rq->proto = APP_PROTO_PGSQL;
 		return 1;
 	}
@@ -634,8 +624,8 @@ static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u3
 		return 0;
 	if (type == 'P') {
 		q = app_nul_at(b, name_end + 1, end);
-		fp = admit(tgid, APP_PROTO_PGSQL, app_fp_sql(b, name_end + 1, q), buf, name_end + 1,
-			   q - name_end - 1, 0);
+		fp = admit(known, tgid, APP_PROTO_PGSQL, app_fp_sql(b, name_end + 1, q), buf,
+			   name_end + 1, q - name_end - 1, 0);
 		key.name = hash_bytes(buf, 5, name_end - 5, false);
 		bpf_map_update_elem(&app_stmts, &key, &fp, BPF_ANY);
 		if (!pg_executes(ubuf, avail, len))
@@ -649,14 +639,14 @@ static __always_inline int parse_pg(struct app_buf *b, __u32 n, __u64 ubuf, __u3
 	if (q >= end)
 		return 0;
 	key.name = hash_bytes(buf, name_end + 1, q - name_end - 1, false);
-	known = bpf_map_lookup_elem(&app_stmts, &key);
-	if (known) {
+	prepared = bpf_map_lookup_elem(&app_stmts, &key);
+	if (prepared) {
 		/* Admitted (its text sent) when it was parsed. */
-		rq->fingerprint = *known;
+		rq->fingerprint = *prepared;
 	} else {
 		/* Prepared before hivemon started: known by name only. */
 		fp = mix(key.name, 'B');
-		rq->fingerprint = admit(tgid, APP_PROTO_PGSQL, fp | 1, buf, name_end + 1,
+		rq->fingerprint = admit(known, tgid, APP_PROTO_PGSQL, fp | 1, buf, name_end + 1,
 					q - name_end - 1, APP_TEXT_STMT_NAME);
 	}
 	rq->proto = APP_PROTO_PGSQL;
@@ -699,7 +689,8 @@ static __always_inline bool redis_read(__u64 cmd, __u32 len)
 }
 
 /* RESP array of bulk strings: *N\r\n$L\r\nCOMMAND\r\n */
-static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, struct app_req *rq)
+static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, __u64 known,
+				       struct app_req *rq)
 {
 	__u32 i = 1;
 	int args = resp_int(buf, &i, n), len;
@@ -729,7 +720,7 @@ static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, str
 	rq->proto = APP_PROTO_REDIS;
 	rq->read = redis_read(cmd, len);
 	rq->fingerprint =
-		admit(tgid, APP_PROTO_REDIS, hash_bytes(buf, i, len, true), buf, i, len, 0);
+		admit(known, tgid, APP_PROTO_REDIS, hash_bytes(buf, i, len, true), buf, i, len, 0);
 	return 1;
 }
 
@@ -849,6 +840,7 @@ struct app_parse_in {
 	__u32 avail;  /* contiguous bytes at @ubuf */
 	__u32 tgid;
 	__u32 pad;
+	__u64 known; /* fingerprint whose text userspace has, or 0 */
 };
 
 __noinline int app_parse_request(struct app_buf *b, struct app_parse_in *in, struct app_req *rq)
@@ -859,10 +851,10 @@ __noinline int app_parse_request(struct app_buf *b, struct app_parse_in *in, str
 		return 0;
 	n = in->n;
 	if (!((in->w >> 8) & 0xff))
-		return parse_pg(b, n, in->ubuf, in->avail, in->cookie, in->tgid, rq);
+		return parse_pg(b, n, in->ubuf, in->avail, in->cookie, in->tgid, in->known, rq);
 	if ((in->w & 0xff) == '*')
-		return parse_redis(b->b, n, in->tgid, rq);
-	return parse_http(b, n, in->w, in->tgid, rq);
+		return parse_redis(b->b, n, in->tgid, in->known, rq);
+	return parse_http(b, n, in->w, in->tgid, in->known, rq);
 }
 
 /* Whether @b (of @n bytes) answers a request of @proto; @read: a Redis
@@ -932,10 +924,11 @@ static __always_inline struct app_buf *copy_prefix(__u64 ubuf, __u32 n)
 
 /* A message of @ret bytes starts in the current syscall's buffer: a new
  * request on @st? */
-static __always_inline void try_request(struct sock *sk, struct app_sock *st, int ret, __u8 role,
+static __always_inline void try_request(struct sock *sk, struct sock_state *st, int ret, __u8 role,
 					__u32 tgid)
 {
 	struct app_parse_in in = {.tgid = tgid};
+	__u32 gen = text_gen;
 	struct app_req rq = {};
 	__u64 contig = 0;
 	struct app_buf *buf;
@@ -947,13 +940,13 @@ static __always_inline void try_request(struct sock *sk, struct app_sock *st, in
 	if (in.avail < 8)
 		goto strike;
 	in.n = in.avail < APP_PREFIX_LEN ? in.avail : APP_PREFIX_LEN;
-	if (st->proto) {
+	if (st->app.proto) {
 		/* A known protocol's socket: its requests are worth one copy. */
 		buf = copy_prefix(in.ubuf, in.n);
 		if (!buf)
 			return;
 		__builtin_memcpy(&in.w, buf->b, sizeof(in.w));
-		if (!maybe_request(in.w, st->proto))
+		if (!maybe_request(in.w, st->app.proto))
 			return;
 	} else {
 		/* Anything else: 8 bytes say whether to copy more. */
@@ -967,22 +960,27 @@ static __always_inline void try_request(struct sock *sk, struct app_sock *st, in
 	}
 	if (!((in.w >> 8) & 0xff))
 		in.cookie = bpf_get_socket_cookie(sk); /* PostgreSQL statements */
-	if (!app_parse_request(buf, &in, &rq) || (st->proto && st->proto != rq.proto))
+	if (st->app.text_gen == gen)
+		in.known = st->app.fingerprint;
+	if (!app_parse_request(buf, &in, &rq) || (st->app.proto && st->app.proto != rq.proto))
 		goto strike;
-	st->proto = rq.proto;
-	st->role = role;
-	st->method = rq.method;
-	st->read = rq.read;
-	st->fingerprint = rq.fingerprint;
-	st->start_ns = bpf_ktime_get_ns();
+	st->app.proto = rq.proto;
+	st->app.role = role;
+	st->app.method = rq.method;
+	st->app.read = rq.read;
+	st->app.fingerprint = rq.fingerprint;
+	/* Not 0: userspace has its text (0 is "other", over the budget). */
+	st->app.text_gen = rq.fingerprint ? gen : gen - 1;
+	st->app.start_ns = bpf_ktime_get_ns();
 	return;
 strike:
-	if (!st->proto && ++st->strikes >= MAX_STRIKES)
-		st->proto = PROTO_NONE;
+	if (!st->app.proto && ++st->app.strikes >= MAX_STRIKES)
+		st->app.proto = PROTO_NONE;
 }
 
 /* The first bytes back after a request: record it if they answer it. */
-static __always_inline void try_response(struct sock *sk, struct app_sock *st, int ret, __u32 tgid)
+static __always_inline void try_response(struct sock *sk, struct sock_state *st, int ret,
+					 __u32 tgid)
 {
 	struct app_hist_key hkey = {};
 	struct app_resp r = {};
@@ -991,8 +989,8 @@ static __always_inline void try_response(struct sock *sk, struct app_sock *st, i
 	__u32 n;
 	bool ok;
 
-	lat = now - st->start_ns;
-	st->start_ns = 0;
+	lat = now - st->app.start_ns;
+	st->app.start_ns = 0;
 	ubuf = user_buffer(&contig);
 	if (!ubuf)
 		return;
@@ -1001,22 +999,22 @@ static __always_inline void try_response(struct sock *sk, struct app_sock *st, i
 		n = APP_PREFIX_LEN;
 	/* HTTP and Redis say it all in their first bytes; PostgreSQL's
 	 * ErrorResponse may come after a few other messages. */
-	if (st->proto != APP_PROTO_PGSQL && n > 16)
+	if (st->app.proto != APP_PROTO_PGSQL && n > 16)
 		n = 16;
 	buf = copy_prefix(ubuf, n);
 	if (!buf)
 		return;
-	ok = app_parse_response(buf, n, st->proto, st->read, &r);
+	ok = app_parse_response(buf, n, st->app.proto, st->app.read, &r);
 	if (!ok)
 		return;
 	hkey.key.tgid = tgid;
-	hkey.key.proto = st->proto;
-	hkey.key.role = st->role;
+	hkey.key.proto = st->app.proto;
+	hkey.key.role = st->app.role;
 	hkey.key.status = r.status;
-	hkey.key.method = st->method;
-	hkey.key.fingerprint = st->fingerprint;
+	hkey.key.method = st->app.method;
+	hkey.key.fingerprint = st->app.fingerprint;
 	record(&hkey, lat, r.error, r.hit);
-	if (lat >= slow_ns && st->proto == APP_PROTO_PGSQL)
+	if (lat >= slow_ns && st->app.proto == APP_PROTO_PGSQL)
 		send_slow(sk, &hkey.key, lat, now);
 }
 
@@ -1028,25 +1026,25 @@ static __always_inline void try_response(struct sock *sk, struct app_sock *st, i
 static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct app_sock *st;
+	struct sock_state *st;
 	__u8 role = rx ? APP_ROLE_SERVER : APP_ROLE_CLIENT;
 
 	if (ret <= 0 || !stream_socket(sk) || !filter_current(tgid))
 		return 0;
-	st = bpf_sk_storage_get(&app_socks, sk, 0, 0);
+	st = bpf_sk_storage_get(&socks, sk, 0, 0);
 	if (!st) {
-		st = bpf_sk_storage_get(&app_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		st = bpf_sk_storage_get(&socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!st) {
 			count_lost();
 			return 0;
 		}
 	}
-	if (st->proto == PROTO_NONE)
+	if (st->app.proto == PROTO_NONE)
 		return 0;
-	if (!st->role || st->role == role) {
-		if (!st->start_ns)
+	if (!st->app.role || st->app.role == role) {
+		if (!st->app.start_ns)
 			try_request(sk, st, ret, role, tgid);
-	} else if (st->start_ns) {
+	} else if (st->app.start_ns) {
 		try_response(sk, st, ret, tgid);
 	}
 	return 0;

@@ -7,7 +7,8 @@
  * (tcp_retransmit_skb).
  *
  * Per-socket state lives in sk storage, so it is bounded by the sockets that
- * exist and goes away with them (deleted explicitly on TCP_CLOSE). Aggregates
+ * exist and goes away with them (deleted explicitly on TCP_CLOSE); the
+ * element is shared with the proto programs (sock.bpf.h). Aggregates
  * are per (tgid, kind, endpoint) in per-CPU LRU hashes: a stats map (count,
  * errors, sum, max, min) and a sparse histogram map keyed by (stats key,
  * bucket), which keeps memory proportional to the buckets actually hit.
@@ -38,6 +39,7 @@
 #include "compat.bpf.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
+#include "sock.bpf.h"
 
 #define AF_INET	 2
 #define AF_INET6 10
@@ -61,32 +63,6 @@ const volatile __u32 sample_period = 1;
 const volatile __u32 hot_mask = TCP_HOT_ROWS - 1;
 
 enum sock_role { ROLE_UNKNOWN = 0, ROLE_SERVER = 1, ROLE_CLIENT = 2 };
-
-/*
- * 48 bytes: with the storage's map pointer in front of it, one cache line.
- * Among a thousand busy sockets this line is cold at each event, so every
- * byte more is a second miss; the RTT endpoint is read from the socket
- * when needed instead of kept.
- */
-struct sock_state {
-	__u64 req_start_ns;	/* start of the exchange in flight, 0 = idle */
-	__u64 connect_start_ns; /* SYN_SENT time, 0 = not connecting */
-	__u32 rtt_sampled;	/* when srtt was last recorded, ns >> RTT_SHIFT */
-	__u32 tgid;		/* last traced process that used the socket */
-	__u8 role;		/* enum sock_role */
-	__u8 pad;
-	__u16 steer_slot;     /* 1 + member slot counting this request in flight */
-	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
-};
-
-_Static_assert(sizeof(struct sock_state) <= 56, "sock_state no longer fits one cache line");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_state);
-} socks SEC(".maps");
 
 /* Sizes are set from userspace (max_procs) before load. */
 struct {
@@ -339,19 +315,21 @@ static __always_inline struct sock_state *sock_state(struct sock *sk, __u32 tgid
 	struct sock_state *st;
 
 	st = bpf_sk_storage_get(&socks, sk, 0, 0);
-	if (st)
+	if (st && st->tcp.role)
 		return st;
-	st = bpf_sk_storage_get(&socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		count_lost();
-		return 0;
+		st = bpf_sk_storage_get(&socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!st) {
+			count_lost();
+			return 0;
+		}
 	}
-	st->tgid = tgid;
-	if (find_listener(sk, &st->req_ep)) {
-		st->role = ROLE_SERVER;
+	st->tcp.tgid = tgid;
+	if (find_listener(sk, &st->tcp.req_ep)) {
+		st->tcp.role = ROLE_SERVER;
 	} else {
-		st->role = ROLE_CLIENT;
-		remote_ep(sk, &st->req_ep);
+		st->tcp.role = ROLE_CLIENT;
+		remote_ep(sk, &st->tcp.req_ep);
 	}
 	return st;
 }
@@ -364,7 +342,7 @@ static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, _
 	struct tcp_ep ep;
 	__u64 srtt_us;
 
-	if (st->rtt_sampled && tick - st->rtt_sampled < (RTT_SAMPLE_NS >> RTT_SHIFT))
+	if (st->tcp.rtt_sampled && tick - st->tcp.rtt_sampled < (RTT_SAMPLE_NS >> RTT_SHIFT))
 		return;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
@@ -372,10 +350,10 @@ static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, _
 	srtt_us = tp->srtt_us >> 3; /* stored as 8 * srtt */
 	if (!srtt_us)
 		return;
-	st->rtt_sampled = tick ? tick : 1;
+	st->tcp.rtt_sampled = tick ? tick : 1;
 	/* Towards the remote; for a server, its address with port 0. */
 	remote_ep(sk, &ep);
-	if (st->role == ROLE_SERVER)
+	if (st->tcp.role == ROLE_SERVER)
 		ep.port = 0;
 	record(tgid, TCP_KIND_RTT, &ep, srtt_us * 1000, 1, true, false);
 }
@@ -386,8 +364,8 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	record_exchange(tgid, kind, &st->req_ep, now - st->req_start_ns, sample_period);
-	st->req_start_ns = 0;
+	record_exchange(tgid, kind, &st->tcp.req_ep, now - st->tcp.req_start_ns, sample_period);
+	st->tcp.req_start_ns = 0;
 	record_rtt(sk, st, tgid, now);
 }
 
@@ -404,22 +382,22 @@ static __always_inline void steer_request_start(struct sock_state *st, __u32 tgi
 {
 	__u32 *slot;
 
-	if (!steer_members || st->steer_slot)
+	if (!steer_members || st->tcp.steer_slot)
 		return;
 	slot = bpf_map_lookup_elem(&steer_slots, &tgid);
 	if (!slot)
 		return;
 	steer_add(*slot, 1);
-	st->steer_slot = *slot + 1;
+	st->tcp.steer_slot = *slot + 1;
 }
 
 /* The request counted on @st was answered, or its socket closed. */
 static __always_inline void steer_request_end(struct sock_state *st)
 {
-	if (!st->steer_slot)
+	if (!st->tcp.steer_slot)
 		return;
-	steer_add(st->steer_slot - 1, -1);
-	st->steer_slot = 0;
+	steer_add(st->tcp.steer_slot - 1, -1);
+	st->tcp.steer_slot = 0;
 }
 
 /*
@@ -474,14 +452,14 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	st = sock_state(sk, tgid);
 	if (!st)
 		return 0;
-	st->tgid = tgid;
-	if (st->role == starts) {
-		if (!st->req_start_ns) {
-			st->req_start_ns = bpf_ktime_get_ns();
+	st->tcp.tgid = tgid;
+	if (st->tcp.role == starts) {
+		if (!st->tcp.req_start_ns) {
+			st->tcp.req_start_ns = bpf_ktime_get_ns();
 			if (starts == ROLE_SERVER)
 				steer_request_start(st, tgid);
 		}
-	} else if (st->req_start_ns) {
+	} else if (st->tcp.req_start_ns) {
 		end_exchange(sk, st, tgid, ends);
 		steer_request_end(st);
 	}
@@ -535,22 +513,22 @@ static __always_inline void connect_start(struct sock *sk)
 		count_lost();
 		return;
 	}
-	st->tgid = tgid;
-	st->role = ROLE_CLIENT;
-	st->req_start_ns = 0;
-	remote_ep(sk, &st->req_ep);
-	st->connect_start_ns = bpf_ktime_get_ns();
+	st->tcp.tgid = tgid;
+	st->tcp.role = ROLE_CLIENT;
+	st->tcp.req_start_ns = 0;
+	remote_ep(sk, &st->tcp.req_ep);
+	st->tcp.connect_start_ns = bpf_ktime_get_ns();
 }
 
 static __always_inline void connect_end(struct sock *sk, bool established)
 {
 	struct sock_state *st = bpf_sk_storage_get(&socks, sk, 0, 0);
 
-	if (!st || !st->connect_start_ns)
+	if (!st || !st->tcp.connect_start_ns)
 		return;
-	record(st->tgid, TCP_KIND_CONNECT, &st->req_ep, bpf_ktime_get_ns() - st->connect_start_ns,
-	       1, established, !established);
-	st->connect_start_ns = 0;
+	record(st->tcp.tgid, TCP_KIND_CONNECT, &st->tcp.req_ep,
+	       bpf_ktime_get_ns() - st->tcp.connect_start_ns, 1, established, !established);
+	st->tcp.connect_start_ns = 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -600,8 +578,8 @@ int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb)
 	if (!followed(sk))
 		return 0;
 	st = bpf_sk_storage_get(&socks, sk, 0, 0);
-	if (st)
-		record(st->tgid, TCP_KIND_RETRANS, 0, 0, sample_period, false, false);
+	if (st && st->tcp.role)
+		record(st->tcp.tgid, TCP_KIND_RETRANS, 0, 0, sample_period, false, false);
 	return 0;
 }
 

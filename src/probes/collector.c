@@ -38,6 +38,7 @@ static const struct probe_module *const modules[] = {
 struct collector {
 	struct proc_bpf *names; /* comm/cgroup of exited processes */
 	void *states[N_MODULES];
+	struct probe_shared shared; /* maps the modules share; fds owned here */
 	struct cgroup_names cgroups;
 	struct u64map services; /* pid -> struct service_id, while it lives */
 	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
@@ -120,7 +121,7 @@ static int open_module(struct collector *c, size_t i, const struct probe_opts *o
 
 	loader_hold(true);
 	err = test_fails(modules[i]->name) ? loader_report(modules[i]->name, "attach", -ECANCELED)
-					   : modules[i]->open(opts, &c->states[i]);
+					   : modules[i]->open(opts, &c->shared, &c->states[i]);
 	if (!err)
 		c->probes |= modules[i]->set;
 	else if (loader_held(c->errors[bit], sizeof(c->errors[bit]), c->hints[bit],
@@ -155,6 +156,7 @@ struct collector *collector_open(const struct probe_opts *opts)
 		log_error("out of memory");
 		return NULL;
 	}
+	c->shared.socks_fd = -1;
 	cgroup_names_init(&c->cgroups);
 	if (u64map_init(&c->services, sizeof(struct service_id))) {
 		log_error("out of memory");
@@ -312,6 +314,8 @@ void collector_close(struct collector *c)
 	for (size_t i = 0; i < N_MODULES; i++)
 		if (c->states[i])
 			modules[i]->close(c->states[i]);
+	if (c->shared.socks_fd >= 0)
+		close(c->shared.socks_fd);
 	proc_bpf__destroy(c->names);
 	cgroup_names_free(&c->cgroups);
 	u64map_free(&c->services);

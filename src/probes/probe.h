@@ -13,6 +13,8 @@
 
 #include <linux/types.h>
 
+struct bpf_map;
+
 #include "bpf/hivemon.h"
 #include "core/probe_opts.h"
 #include "core/snapshot.h"
@@ -22,11 +24,24 @@ _Static_assert(COMM_LEN == PROC_COMM_LEN, "comm length differs from bpf/hivemon.
 _Static_assert(FILTER_MAX_PIDS == FILTER_PIDS_MAX, "pid filter size differs from bpf/hivemon.h");
 _Static_assert(FILTER_MAX_COMMS == FILTER_COMMS_MAX, "comm filter size differs from bpf/hivemon.h");
 
+/*
+ * BPF maps that several modules use, owned by the collector: the first
+ * module to load one keeps a copy of its fd here, the others reuse it.
+ */
+struct probe_shared {
+	int socks_fd; /* per-socket state of tcp and proto (bpf/sock.bpf.h), -1: none yet */
+};
+
+/* Before a module's load: @map becomes the shared one if there is one. */
+int probe_shared_reuse(struct bpf_map *map, int shared_fd);
+/* After it: the first module to load @map shares it; 0 or -errno. */
+int probe_shared_keep(const struct bpf_map *map, int *shared_fd);
+
 struct probe_module {
 	const char *name;
 	unsigned int set; /* PROBE_* bit it implements */
 	/* Loads and attaches; returns a negative errno with a message printed. */
-	int (*open)(const struct probe_opts *opts, void **state);
+	int (*open)(const struct probe_opts *opts, struct probe_shared *shared, void **state);
 	/* Adds the deltas since the last call to @snap, consuming the module's
 	 * ring buffers (non-blocking) and adding their lost-event counts. */
 	int (*collect)(void *state, struct snapshot *snap);

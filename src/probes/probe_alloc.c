@@ -198,7 +198,8 @@ static bool choose_links(bool verbose)
 	return multi;
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts,
+		      struct probe_shared *shared __attribute__((unused)), void **state)
 {
 	struct alloc_probe *ap = calloc(1, sizeof(*ap));
 	pthread_condattr_t attr;

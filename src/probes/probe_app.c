@@ -83,6 +83,8 @@ static void ask_text_again(struct app_probe *ap, const struct app_stat_key *key)
 	} seen = {key->tgid, key->proto, key->fingerprint};
 
 	bpf_map_delete_elem(bpf_map__fd(ap->skel->maps.app_seen), &seen);
+	/* Sockets that remember the text as known must look again. */
+	__atomic_add_fetch(&ap->skel->bss->text_gen, 1, __ATOMIC_RELAXED);
 }
 
 /* The snapshot row of a kernel key; NULL on ENOMEM. */
@@ -332,7 +334,7 @@ static void probe_close(void *state)
 	free(ap);
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct app_probe *ap = calloc(1, sizeof(*ap));
 	uint32_t procs = opts->max_procs ? opts->max_procs : 1024;
@@ -363,7 +365,11 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		bpfmap_budget_entries(procs * 2, sizeof(struct app_stat_val), ap->ncpus));
 	bpf_map__set_max_entries(ap->skel->maps.app_hists,
 				 bpfmap_budget_entries(procs * 16, sizeof(uint64_t), ap->ncpus));
-	err = app_bpf__load(ap->skel);
+	err = probe_shared_reuse(ap->skel->maps.socks, shared->socks_fd);
+	if (!err)
+		err = app_bpf__load(ap->skel);
+	if (!err)
+		err = probe_shared_keep(ap->skel->maps.socks, &shared->socks_fd);
 	if (err) {
 		err = loader_report("proto", "load", err);
 		goto fail;

@@ -35,7 +35,8 @@ static void probe_close(void *state)
 	free(mp);
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts,
+		      struct probe_shared *shared __attribute__((unused)), void **state)
 {
 	struct mem_probe *mp = calloc(1, sizeof(*mp));
 	struct mem_bpf *skel;

@@ -60,7 +60,8 @@ static void flush_running(struct sched_probe *sp, int ncpus)
 	}
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts,
+		      struct probe_shared *shared __attribute__((unused)), void **state)
 {
 	struct sched_probe *sp = calloc(1, sizeof(*sp));
 	uint32_t procs = opts->max_procs ? opts->max_procs : 1024, stats, hists;

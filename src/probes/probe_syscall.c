@@ -126,7 +126,8 @@ static void probe_close(void *state)
 	free(sp);
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts,
+		      struct probe_shared *shared __attribute__((unused)), void **state)
 {
 	struct syscall_probe *sp = calloc(1, sizeof(*sp));
 	int err = -ENOMEM;

@@ -488,7 +488,7 @@ static uint32_t hot_rows_for(int ncpus)
 	return n;
 }
 
-static int probe_open(const struct probe_opts *opts, void **state)
+static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
 	uint32_t procs = opts->max_procs ? opts->max_procs : 1024;
@@ -527,7 +527,11 @@ static int probe_open(const struct probe_opts *opts, void **state)
 		bpfmap_budget_entries(procs * 4, sizeof(struct tcp_stat_val), tp->ncpus));
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hists,
 				 bpfmap_budget_entries(procs * 32, sizeof(uint64_t), tp->ncpus));
-	err = tcp_bpf__load(tp->skel);
+	err = probe_shared_reuse(tp->skel->maps.socks, shared->socks_fd);
+	if (!err)
+		err = tcp_bpf__load(tp->skel);
+	if (!err)
+		err = probe_shared_keep(tp->skel->maps.socks, &shared->socks_fd);
 	if (err) {
 		err = loader_report("tcp", "load", err);
 		goto fail;

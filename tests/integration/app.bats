@@ -91,6 +91,29 @@ start_http_server() {
 	assert_within_pct "$(jq '[.services[] | .http[] | select(.role == "client" and .route == "/report")][0].p50_ns' "$REPORT_OUT")" "$(server_p50 report)" 5
 }
 
+# The ids of the maps the newest program called NAME uses (bpftool may not
+# know which process holds a program: the report just started is newest).
+newest_prog_maps() {
+	bpftool prog show name "$1" -j |
+		jq -c '[if type == "array" then .[] else . end] | max_by(.id) | .map_ids | sort'
+}
+
+@test "tcp and proto keep one element per socket: both programs use one sk storage map, both count every request" {
+	start_http_server
+	start_report --probes tcp,proto -f json -d 120s
+	local tcp_maps app_maps shared
+	tcp_maps=$(newest_prog_maps tcp_recv)
+	app_maps=$(newest_prog_maps app_recv)
+	shared=$(jq -n --argjson a "$tcp_maps" --argjson b "$app_maps" '$a - ($a - $b) | .[]')
+	[ "$(wc -w <<<"$shared")" -eq 1 ] || fail "tcp_recv maps $tcp_maps, app_recv maps $app_maps"
+	assert_equal "$(bpftool map show id "$shared" -j | jq -r .type)" sk_storage
+	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:20" "/report:4" "/fail:3"
+	end_report
+
+	assert_equal "$(service_jq "$HTTP_PID" '[.http[] | select(.role == "server") | .count] | add')" 27
+	assert_equal "$(proc_jq "$HTTP_PID" '[.tcp.requests[] | select(.role == "server") | .count] | add')" 27
+}
+
 @test "http: garbage, truncated requests and plain text on the same port give no rows" {
 	start_http_server
 	start_report --probes proto -f json -d 120s
