@@ -164,20 +164,25 @@ static __always_inline void local_ep(const struct sock *sk, struct tcp_ep *ep)
 {
 	ep->family = sk->__sk_common.skc_family;
 	ep->port = sk->__sk_common.skc_num;
-	if (ep->family == AF_INET)
+	if (ep->family == AF_INET) {
+		/* The rest is part of the key: never stack garbage. */
+		__builtin_memset(ep->addr, 0, sizeof(ep->addr));
 		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_rcv_saddr, 4);
-	else
+	} else {
 		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+	}
 }
 
 static __always_inline void remote_ep(const struct sock *sk, struct tcp_ep *ep)
 {
 	ep->family = sk->__sk_common.skc_family;
 	ep->port = bpf_ntohs(sk->__sk_common.skc_dport);
-	if (ep->family == AF_INET)
+	if (ep->family == AF_INET) {
+		__builtin_memset(ep->addr, 0, sizeof(ep->addr));
 		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_daddr, 4);
-	else
+	} else {
 		__builtin_memcpy(ep->addr, &sk->__sk_common.skc_v6_daddr, 16);
+	}
 }
 
 /* Network namespace of @sk: its inode number, what /proc/PID/ns/net shows.

@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -85,7 +86,17 @@ static int hot_rows(int fd, pid_t pid)
 	return rows;
 }
 
-/* Rows of @pid in the tcp_stats maps created since map id @after. */
+/* An IPv4 endpoint is all of the key: the address bytes past its four are
+ * zero, never what the program's stack held (one row per such value). */
+static bool ep_is_clean(const struct tcp_ep *ep)
+{
+	static const uint8_t zeros[sizeof(ep->addr) - 4];
+
+	return ep->family != AF_INET || !memcmp(ep->addr + 4, zeros, sizeof(zeros));
+}
+
+/* Rows of @pid in the tcp_stats maps created since map id @after; every
+ * key's endpoint must be clean. */
 static int kernel_rows(uint32_t after, pid_t pid, const char *map)
 {
 	uint32_t id = after;
@@ -109,6 +120,8 @@ static int kernel_rows(uint32_t after, pid_t pid, const char *map)
 		} else {
 			while (!bpf_map_get_next_key(fd, prev, &next)) {
 				rows += next.tgid == (uint32_t)pid;
+				if (next.tgid == (uint32_t)pid)
+					assert_true(ep_is_clean(&next.ep));
 				key = next;
 				prev = &key;
 			}
