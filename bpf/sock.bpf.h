@@ -10,6 +10,10 @@
  * and TLB misses; with one element per socket the second program's lookup
  * finds what the first brought in, where a map of its own paid the misses
  * again.
+ *
+ * With both loaded, the proto programs are not attached to the tracepoints
+ * at all: tcp_recv and tcp_send end with a tail call into them (recv_next,
+ * send_next), which saves a tracepoint dispatch per event.
  */
 #ifndef HIVEMON_SOCK_BPF_H
 #define HIVEMON_SOCK_BPF_H

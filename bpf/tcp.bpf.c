@@ -136,6 +136,26 @@ struct {
 	__type(value, struct tcp_hot_row);
 } tcp_hot_rows SEC(".maps");
 
+/*
+ * The proto programs, when they load with these: the recv and send
+ * programs end with a tail call into them instead of their being attached
+ * to the same tracepoints, which saves a tracepoint dispatch per event.
+ * One array per hook: a tail call must stay on the hook it came from.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} recv_next SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} send_next SEC(".maps");
+
 static const struct tcp_stat_val zero_val;
 
 /* Lock-free min where 0 means unset; retried only while racing. */
@@ -471,18 +491,23 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	return 0;
 }
 
-/* Server: a request starts at its first byte; client: a response ends it. */
+/* Server: a request starts at its first byte; client: a response ends it.
+ * Then the proto program, if chained (sock.bpf.h), sees the event. */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 {
-	return on_bytes(sk, ret, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
+	on_bytes(sk, ret, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
+	bpf_tail_call(ctx, &recv_next, 0);
+	return 0;
 }
 
 /* Client: a request starts at its first byte; server: a response ends it. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
-	return on_bytes(sk, ret, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
+	on_bytes(sk, ret, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
+	bpf_tail_call(ctx, &send_next, 0);
+	return 0;
 }
 
 static __always_inline void listen_change(const struct sock *sk, bool up)

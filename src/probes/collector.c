@@ -156,7 +156,7 @@ struct collector *collector_open(const struct probe_opts *opts)
 		log_error("out of memory");
 		return NULL;
 	}
-	c->shared.socks_fd = -1;
+	probe_shared_init(&c->shared);
 	cgroup_names_init(&c->cgroups);
 	if (u64map_init(&c->services, sizeof(struct service_id))) {
 		log_error("out of memory");
@@ -314,8 +314,7 @@ void collector_close(struct collector *c)
 	for (size_t i = 0; i < N_MODULES; i++)
 		if (c->states[i])
 			modules[i]->close(c->states[i]);
-	if (c->shared.socks_fd >= 0)
-		close(c->shared.socks_fd);
+	probe_shared_release(&c->shared);
 	proc_bpf__destroy(c->names);
 	cgroup_names_free(&c->cgroups);
 	u64map_free(&c->services);

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 struct bpf_map;
+struct bpf_program;
 
 #include "bpf/hivemon.h"
 #include "core/probe_opts.h"
@@ -25,17 +26,25 @@ _Static_assert(FILTER_MAX_PIDS == FILTER_PIDS_MAX, "pid filter size differs from
 _Static_assert(FILTER_MAX_COMMS == FILTER_COMMS_MAX, "comm filter size differs from bpf/hivemon.h");
 
 /*
- * BPF maps that several modules use, owned by the collector: the first
- * module to load one keeps a copy of its fd here, the others reuse it.
+ * BPF maps that several modules use, owned by the collector
+ * (probe_shared.c): the first module to load one keeps a copy of its fd
+ * here, the others reuse it.
  */
 struct probe_shared {
 	int socks_fd; /* per-socket state of tcp and proto (bpf/sock.bpf.h), -1: none yet */
+	/* The tcp programs' tail-call slots for the proto ones, -1: no tcp. */
+	int recv_next_fd, send_next_fd;
 };
 
+void probe_shared_init(struct probe_shared *s);
+void probe_shared_release(struct probe_shared *s);
 /* Before a module's load: @map becomes the shared one if there is one. */
 int probe_shared_reuse(struct bpf_map *map, int shared_fd);
 /* After it: the first module to load @map shares it; 0 or -errno. */
 int probe_shared_keep(const struct bpf_map *map, int *shared_fd);
+/* Makes @prog the tail call of the slot @next_fd; 0 or -errno. */
+int probe_shared_chain(int next_fd, const struct bpf_program *prog);
+void probe_shared_unchain(int next_fd);
 
 struct probe_module {
 	const char *name;

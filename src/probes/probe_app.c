@@ -55,6 +55,9 @@ struct app_probe {
 	uint64_t budget_reset_ns;
 	int64_t mono_to_real_ns;
 	int ncpus;
+	/* The tcp programs' tail-call slots the proto programs run from, -1
+	 * when attached on their own; the fds are the collector's. */
+	int recv_next_fd, send_next_fd;
 	struct snapshot *snap; /* valid during collect only */
 	int err;
 };
@@ -325,6 +328,8 @@ static void probe_close(void *state)
 
 	if (!ap)
 		return;
+	probe_shared_unchain(ap->recv_next_fd);
+	probe_shared_unchain(ap->send_next_fd);
 	ring_buffer__free(ap->events);
 	app_bpf__destroy(ap->skel);
 	app_texts_free(&ap->texts);
@@ -332,6 +337,25 @@ static void probe_close(void *state)
 	u64map_free(&ap->prev_hists);
 	dead_tgids_free(&ap->dead);
 	free(ap);
+}
+
+/*
+ * With the tcp programs loaded, ours run as their tail calls (one
+ * tracepoint dispatch per event instead of two); else, or if the kernel
+ * refuses, app_bpf__attach() attaches them.
+ */
+static void chain_or_attach(struct app_probe *ap, const struct probe_shared *shared)
+{
+	if (probe_shared_chain(shared->recv_next_fd, ap->skel->progs.app_recv))
+		return;
+	if (probe_shared_chain(shared->send_next_fd, ap->skel->progs.app_send)) {
+		probe_shared_unchain(shared->recv_next_fd);
+		return;
+	}
+	ap->recv_next_fd = shared->recv_next_fd;
+	ap->send_next_fd = shared->send_next_fd;
+	bpf_program__set_autoattach(ap->skel->progs.app_recv, false);
+	bpf_program__set_autoattach(ap->skel->progs.app_send, false);
 }
 
 static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
@@ -342,6 +366,7 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 
 	if (!ap)
 		return -ENOMEM;
+	ap->recv_next_fd = ap->send_next_fd = -1;
 	if (app_texts_init(&ap->texts) || u64map_init(&ap->prev_stats, sizeof(struct prev_stat)) ||
 	    u64map_init(&ap->prev_hists, sizeof(struct prev_hist)) || dead_tgids_init(&ap->dead))
 		goto fail;
@@ -379,6 +404,7 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("proto", "ring buffer", -errno);
 		goto fail;
 	}
+	chain_or_attach(ap, shared);
 	err = app_bpf__attach(ap->skel);
 	if (err) {
 		err = loader_report("proto", "attach", err);

@@ -91,22 +91,27 @@ start_http_server() {
 	assert_within_pct "$(jq '[.services[] | .http[] | select(.role == "client" and .route == "/report")][0].p50_ns' "$REPORT_OUT")" "$(server_p50 report)" 5
 }
 
-# The ids of the maps the newest program called NAME uses (bpftool may not
-# know which process holds a program: the report just started is newest).
-newest_prog_maps() {
+# The newest program called NAME (bpftool may not know which process holds
+# a program: the report just started is newest): newest_prog NAME FIELD
+newest_prog() {
 	bpftool prog show name "$1" -j |
-		jq -c '[if type == "array" then .[] else . end] | max_by(.id) | .map_ids | sort'
+		jq -c "[if type == \"array\" then .[] else . end] | max_by(.id) | .$2"
 }
 
-@test "tcp and proto keep one element per socket: both programs use one sk storage map, both count every request" {
+@test "tcp and proto: one element per socket, proto runs as tcp's tail call, both count every request" {
 	start_http_server
 	start_report --probes tcp,proto -f json -d 120s
-	local tcp_maps app_maps shared
-	tcp_maps=$(newest_prog_maps tcp_recv)
-	app_maps=$(newest_prog_maps app_recv)
+	local tcp_maps app_maps shared prog
+	tcp_maps=$(newest_prog tcp_recv 'map_ids | sort')
+	app_maps=$(newest_prog app_recv 'map_ids | sort')
 	shared=$(jq -n --argjson a "$tcp_maps" --argjson b "$app_maps" '$a - ($a - $b) | .[]')
 	[ "$(wc -w <<<"$shared")" -eq 1 ] || fail "tcp_recv maps $tcp_maps, app_recv maps $app_maps"
 	assert_equal "$(bpftool map show id "$shared" -j | jq -r .type)" sk_storage
+	# Only the tcp programs are attached to the socket tracepoints.
+	for prog in tcp_recv tcp_send app_recv app_send; do
+		eval "${prog}_links=$(bpftool link show -j | jq --argjson id "$(newest_prog $prog id)" '[.[] | select(.prog_id == $id)] | length')"
+	done
+	assert_equal "$tcp_recv_links $tcp_send_links $app_recv_links $app_send_links" "1 1 0 0"
 	python3 "$PY_HTTP" client "$HTTP_PORT" "/users/{i}:20" "/report:4" "/fail:3"
 	end_report
 
@@ -224,7 +229,9 @@ sql_count() {
 	tag=$(unique_tag)
 	ptag=$(unique_tag)
 	echo "SELECT pg_sleep(0.12) AS $ptag;" >"$BATS_TEST_TMPDIR/bench.sql"
-	start_report --probes proto -f json -d 120s
+	# With the tcp set, as by default: proto runs chained to it (sock.bpf.h),
+	# unix sockets included.
+	start_report --probes tcp,proto -f json -d 120s
 	pg_workload "$tag" "$n" "$m" "$PG_CONNINFO"
 	pg_workload "$tag" "$n" "$m" "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 	pgbench -n -M prepared -t "$prepared" -f "$BATS_TEST_TMPDIR/bench.sql" "$PG_CONNINFO" >/dev/null
@@ -259,7 +266,7 @@ sql_count() {
 @test "postgresql: garbage on its port and socket gives no rows, queries there still do" {
 	local tag
 	tag=$(unique_tag)
-	start_report --probes proto -f json -d 120s --cgroup "$PG_CGROUP"
+	start_report --probes tcp,proto -f json -d 120s --cgroup "$PG_CGROUP"
 	python3 "$PY_GARBAGE" tcp "$PG_PORT"
 	python3 "$PY_GARBAGE" unix "$PG_DIR/sock/.s.PGSQL.$PG_PORT"
 	pg_workload "$tag" 0 3 "$PG_CONNINFO"
@@ -284,7 +291,7 @@ sql_count() {
 		for i in $(seq 100); do echo "GET absent$i"; done
 		echo "LPUSH key1 x"
 	} >"$BATS_TEST_TMPDIR/cmds"
-	start_report --probes proto -f json -d 120s
+	start_report --probes tcp,proto -f json -d 120s
 	redis-cli -s "$sock" <"$BATS_TEST_TMPDIR/cmds" >/dev/null
 	python3 "$PY_GARBAGE" unix "$sock"
 	end_report

@@ -134,7 +134,7 @@ static int kernel_rows(uint32_t after, pid_t pid, const char *map)
 static void exchanges_counted_once_and_rows_freed(void **unused)
 {
 	struct probe_opts opts = {.probes = PROBE_TCP, .max_procs = 64};
-	struct probe_shared shared = {.socks_fd = -1};
+	struct probe_shared shared;
 	struct snapshot snap;
 	uint32_t last_id = 0, id = 0;
 	void *state = NULL;
@@ -144,6 +144,7 @@ static void exchanges_counted_once_and_rows_freed(void **unused)
 	while (!bpf_map_get_next_id(id, &id))
 		last_id = id;
 	assert_int_equal(loader_init(false), 0);
+	probe_shared_init(&shared);
 	assert_int_equal(tcp_probe.open(&opts, &shared, &state), 0);
 	snapshot_init(&snap);
 
@@ -171,9 +172,9 @@ static void exchanges_counted_once_and_rows_freed(void **unused)
 
 	snapshot_free(&snap);
 	tcp_probe.close(state);
-	/* The probe shared its socket map: the copy is the caller's. */
-	assert_true(shared.socks_fd >= 0);
-	close(shared.socks_fd);
+	/* The probe shared its socket map and tail-call slots. */
+	assert_true(shared.socks_fd >= 0 && shared.recv_next_fd >= 0 && shared.send_next_fd >= 0);
+	probe_shared_release(&shared);
 }
 
 int main(void)
