@@ -922,10 +922,17 @@ static __always_inline struct app_buf *copy_prefix(__u64 ubuf, __u32 n)
 	return buf;
 }
 
+/* The clock for this event: the tcp program's reading when it took one
+ * (@tcp_ns, sock.bpf.h), else our own. */
+static __always_inline __u64 event_clock(__u64 tcp_ns)
+{
+	return tcp_ns ? tcp_ns : bpf_ktime_get_ns();
+}
+
 /* A message of @ret bytes starts in the current syscall's buffer: a new
  * request on @st? */
 static __always_inline void try_request(struct sock *sk, struct sock_state *st, int ret, __u8 role,
-					__u32 tgid)
+					__u32 tgid, __u64 tcp_ns)
 {
 	struct app_parse_in in = {.tgid = tgid};
 	__u32 gen = text_gen;
@@ -971,7 +978,7 @@ static __always_inline void try_request(struct sock *sk, struct sock_state *st, 
 	st->app.fingerprint = rq.fingerprint;
 	/* Not 0: userspace has its text (0 is "other", over the budget). */
 	st->app.text_gen = rq.fingerprint ? gen : gen - 1;
-	st->app.start_ns = bpf_ktime_get_ns();
+	st->app.start_ns = event_clock(tcp_ns);
 	return;
 strike:
 	if (!st->app.proto && ++st->app.strikes >= MAX_STRIKES)
@@ -980,11 +987,11 @@ strike:
 
 /* The first bytes back after a request: record it if they answer it. */
 static __always_inline void try_response(struct sock *sk, struct sock_state *st, int ret,
-					 __u32 tgid)
+					 __u32 tgid, __u64 tcp_ns)
 {
 	struct app_hist_key hkey = {};
 	struct app_resp r = {};
-	__u64 ubuf, contig = 0, now = bpf_ktime_get_ns(), lat;
+	__u64 ubuf, contig = 0, now = event_clock(tcp_ns), lat;
 	struct app_buf *buf;
 	__u32 n;
 	bool ok;
@@ -1028,6 +1035,7 @@ static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 	__u8 role = rx ? APP_ROLE_SERVER : APP_ROLE_CLIENT;
+	__u64 tcp_ns;
 
 	if (ret <= 0 || !stream_socket(sk) || !filter_current(tgid))
 		return 0;
@@ -1039,13 +1047,18 @@ static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
 			return 0;
 		}
 	}
+	/* Taken whatever happens next: a reading left here would be stale
+	 * at the next event the tcp program does not time. */
+	tcp_ns = st->tcp.event_ns;
+	if (tcp_ns)
+		st->tcp.event_ns = 0;
 	if (st->app.proto == PROTO_NONE)
 		return 0;
 	if (!st->app.role || st->app.role == role) {
 		if (!st->app.start_ns)
-			try_request(sk, st, ret, role, tgid);
+			try_request(sk, st, ret, role, tgid, tcp_ns);
 	} else if (st->app.start_ns) {
-		try_response(sk, st, ret, tgid);
+		try_response(sk, st, ret, tgid, tcp_ns);
 	}
 	return 0;
 }

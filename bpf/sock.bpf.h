@@ -13,7 +13,8 @@
  *
  * With both loaded, the proto programs are not attached to the tracepoints
  * at all: tcp_recv and tcp_send end with a tail call into them (recv_next,
- * send_next), which saves a tracepoint dispatch per event.
+ * send_next), which saves a tracepoint dispatch per event, and they time
+ * with the tcp program's clock reading when it took one (event_ns).
  */
 #ifndef HIVEMON_SOCK_BPF_H
 #define HIVEMON_SOCK_BPF_H
@@ -21,7 +22,7 @@
 #include "hivemon.h"
 
 /*
- * The tcp part: 48 bytes, first, so that with the storage's map pointer in
+ * The tcp part: 56 bytes, first, so that with the storage's map pointer in
  * front of it the tcp program touches one cache line. The RTT endpoint is
  * read from the socket when needed instead of kept. role 0: the tcp
  * program has not set this part up yet (the proto program made the
@@ -36,6 +37,9 @@ struct tcp_sock_state {
 	__u8 pad;
 	__u16 steer_slot;     /* 1 + member slot counting this request in flight */
 	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
+	/* The clock as the tcp program read it in the event under way, for
+	 * the proto program it tail-calls; 0 once that one took it. */
+	__u64 event_ns;
 };
 
 _Static_assert(sizeof(struct tcp_sock_state) <= 56, "tcp_sock_state no longer fits one cache line");

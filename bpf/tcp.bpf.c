@@ -389,6 +389,7 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 {
 	__u64 now = bpf_ktime_get_ns();
 
+	st->tcp.event_ns = now;
 	record_exchange(tgid, kind, &st->tcp.req_ep, now - st->tcp.req_start_ns, sample_period);
 	st->tcp.req_start_ns = 0;
 	record_rtt(sk, st, tgid, now);
@@ -480,7 +481,7 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	st->tcp.tgid = tgid;
 	if (st->tcp.role == starts) {
 		if (!st->tcp.req_start_ns) {
-			st->tcp.req_start_ns = bpf_ktime_get_ns();
+			st->tcp.req_start_ns = st->tcp.event_ns = bpf_ktime_get_ns();
 			if (starts == ROLE_SERVER)
 				steer_request_start(st, tgid);
 		}
