@@ -1030,7 +1030,7 @@ static __always_inline void try_response(struct sock *sk, struct sock_state *st,
  * Requests go the way of the socket's role (into a server, out of a
  * client); the other way, the first bytes after a request answer it.
  */
-static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
+static __always_inline int on_bytes(struct sock *sk, int ret, bool rx, bool peek)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
@@ -1052,7 +1052,8 @@ static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
 	tcp_ns = st->tcp.event_ns;
 	if (tcp_ns)
 		st->tcp.event_ns = 0;
-	if (st->app.proto == PROTO_NONE)
+	/* A peek leaves the bytes for the read that follows. */
+	if (peek || st->app.proto == PROTO_NONE)
 		return 0;
 	if (!st->app.role || st->app.role == role) {
 		if (!st->app.start_ns)
@@ -1066,15 +1067,13 @@ static __always_inline int on_bytes(struct sock *sk, int ret, bool rx)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(app_recv, struct sock *sk, int ret, int flags)
 {
-	if (flags & MSG_PEEK)
-		return 0;
-	return on_bytes(sk, ret, true);
+	return on_bytes(sk, ret, true, flags & MSG_PEEK);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(app_send, struct sock *sk, int ret, int flags)
 {
-	return on_bytes(sk, ret, false);
+	return on_bytes(sk, ret, false, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";
