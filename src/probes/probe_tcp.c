@@ -532,10 +532,6 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = tcp_bpf__load(tp->skel);
 	if (!err)
 		err = probe_shared_keep(tp->skel->maps.socks, &shared->socks_fd);
-	if (!err)
-		err = probe_shared_keep(tp->skel->maps.recv_next, &shared->recv_next_fd);
-	if (!err)
-		err = probe_shared_keep(tp->skel->maps.send_next, &shared->send_next_fd);
 	if (err) {
 		err = loader_report("tcp", "load", err);
 		goto fail;
@@ -543,6 +539,14 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 	err = attach_in_order(tp);
 	if (err)
 		goto fail;
+	/* Only attached programs may carry proto's as tail calls. */
+	err = probe_shared_keep(tp->skel->maps.recv_next, &shared->recv_next_fd);
+	if (!err)
+		err = probe_shared_keep(tp->skel->maps.send_next, &shared->send_next_fd);
+	if (err) {
+		err = loader_report("tcp", "attach", err);
+		goto fail;
+	}
 	*state = tp;
 	return 0;
 fail:

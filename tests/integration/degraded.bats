@@ -65,6 +65,21 @@ run_named() {
 	proc_jq "$pid" '.sched.oncpu_ns > 0'
 }
 
+@test "without the tcp set, proto attaches its own programs instead of riding tcp's, and counts every request" {
+	local py="$BATS_TEST_DIRNAME/../workloads/app_http.py" port_file="$BATS_TEST_TMPDIR/port"
+	python3 "$py" server "$port_file" &
+	SLEEPER_PID=$!
+	wait_until 10 test -s "$port_file"
+	start_report --duration 120s --format json --probes tcp,proto
+	python3 "$py" client "$(cat "$port_file")" "/users/{i}:12" "/fail:3"
+	end_report
+	run jq -c '.probes_unavailable' "$REPORT_OUT"
+	assert_output '["tcp"]'
+	run jq -c --argjson pid "$SLEEPER_PID" '[.services[] | select(.pids | index($pid)) | .http[]
+		| select(.role == "server") | "\(.route) \(.count) \(.errors)"] | sort' "$REPORT_OUT"
+	assert_output '["/fail 3 3","/users/{id} 12 0"]'
+}
+
 @test "every set loading: probes_unavailable is empty and the text has no such line" {
 	unset HIVEMON_TEST_FAIL_PROBES
 	run "$HIVEMON" report --duration 0s --format json --probes syscall,sched
