@@ -13,7 +13,9 @@
  * would count such a batch twice. Only a thread stalled inside a flush
  * (between adding its batch to the map and emptying it) across both reads
  * shows its batch in both: that window is long by it and the next one
- * short, the total stays exact.
+ * short, the total stays exact. The records of an exited process are
+ * deleted one interval after they were final, with what reached them since
+ * (forget_dead).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -60,7 +62,7 @@ struct syscall_probe {
 	uint64_t probe_syscalls_seen;
 	int ncpus;
 	struct dead_tgids dead;
-	uint64_t *doomed; /* keys to delete after this collect */
+	uint64_t *doomed; /* keys to delete at the start of the next collect */
 	size_t n_doomed, cap_doomed;
 	uint64_t prev_lost;
 	int64_t mono_to_real_ns;
@@ -186,7 +188,7 @@ fail:
 	return err;
 }
 
-/* Queues @key for deletion when its process's data is final. */
+/* Queues @key for deletion (forget_dead) when its process's data is final. */
 static void note_liveness(struct syscall_probe *sp, uint32_t tgid, uint64_t key)
 {
 	int final = dead_tgids_final(&sp->dead, tgid);
@@ -370,6 +372,60 @@ static void estimate_window_max(struct syscall_probe *sp, struct snapshot *snap)
 	}
 }
 
+/* What reached a deleted syscall_stats record since it was last read. */
+static void add_stat_residual(struct syscall_probe *sp, uint64_t id, const struct syscall_val *val)
+{
+	const struct stat_seen *seen = u64map_get(&sp->prev_stats, id);
+	const __u64 *now = &val->count, *then;
+	uint64_t d[N_COUNTERS];
+	struct proc_snapshot *p;
+	struct syscall_stat *sc;
+	bool grew = false;
+
+	if (!seen)
+		return;
+	then = &seen->val.count;
+	for (int i = 0; i < N_COUNTERS; i++) {
+		d[i] = now[i] > then[i] ? now[i] - then[i] : 0;
+		grew |= d[i] != 0;
+	}
+	if (!grew)
+		return;
+	p = snapshot_proc(sp->snap, (uint32_t)(id >> 32));
+	sc = p ? proc_syscall(p, (uint32_t)id) : NULL;
+	if (!sc) {
+		sp->err = -ENOMEM;
+		return;
+	}
+	sc->count += d[0];
+	sc->errors += d[1];
+	sc->lat.count += d[2];
+	sc->lat.sum_ns += d[3];
+}
+
+static void add_hist_residual(struct syscall_probe *sp, uint64_t id,
+			      const struct syscall_hist_key *k, uint64_t count)
+{
+	const uint64_t *seen = u64map_get(&sp->prev_hist, id);
+	struct proc_snapshot *p;
+	struct syscall_stat *sc;
+
+	if (!seen || count <= *seen)
+		return;
+	p = snapshot_proc(sp->snap, k->tgid);
+	sc = p ? proc_syscall(p, k->nr) : NULL;
+	if (!sc || hist_add_slot(&sc->lat, k->slot, count - *seen))
+		sp->err = -ENOMEM;
+}
+
+/*
+ * Deletes the records of processes found final at the last collect. It
+ * runs one interval later, at the start of a collect, and takes each record
+ * with what reached it since it was read (bpf_map_lookup_and_delete_elem):
+ * a flush that came late, or the first calls of a new process that got
+ * the same pid (pids wrap within seconds under process churn), are counted
+ * in this window instead of being deleted with the record.
+ */
 static void forget_dead(struct syscall_probe *sp)
 {
 	int stats_fd = bpf_map__fd(sp->skel->maps.syscall_stats);
@@ -384,19 +440,22 @@ static void forget_dead(struct syscall_probe *sp)
 				.nr = (uint16_t)(id >> 16),
 				.slot = (uint16_t)id,
 			};
+			uint64_t count;
 
-			bpf_map_delete_elem(hists_fd, &k);
-			u64map_delete(&sp->prev_hist, id & ~(1ULL << 63));
+			id &= ~(1ULL << 63);
+			if (!bpf_map_lookup_and_delete_elem(hists_fd, &k, &count))
+				add_hist_residual(sp, id, &k, count);
+			u64map_delete(&sp->prev_hist, id);
 		} else {
 			struct syscall_key k = {.tgid = (uint32_t)(id >> 32), .nr = (uint32_t)id};
+			struct syscall_val val;
 
-			bpf_map_delete_elem(stats_fd, &k);
+			if (!bpf_map_lookup_and_delete_elem(stats_fd, &k, &val))
+				add_stat_residual(sp, id, &val);
 			u64map_delete(&sp->prev_stats, id);
 		}
 	}
 	sp->n_doomed = 0;
-	if (dead_tgids_rotate(&sp->dead))
-		sp->err = -ENOMEM;
 }
 
 /* The uprobe syscalls of the window: hivemon's cost, not the processes'. */
@@ -429,6 +488,7 @@ static int probe_collect(void *state, struct snapshot *snap)
 	sp->err = 0;
 	u64map_clear(&sp->now_stats);
 	u64map_clear(&sp->held);
+	forget_dead(sp);
 	/* Calls slower than the ones read now start a new top per process. */
 	__atomic_add_fetch(&sp->skel->bss->slow_gen, 1, __ATOMIC_RELAXED);
 	if (ring_buffer__consume(sp->events) < 0)
@@ -447,7 +507,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 	if (!err)
 		err = count_probe_syscalls(sp, snap);
 	estimate_window_max(sp, snap);
-	forget_dead(sp);
+	if (dead_tgids_rotate(&sp->dead))
+		sp->err = -ENOMEM;
 	snap->lost_events += sp->skel->bss->lost_events - sp->prev_lost;
 	sp->prev_lost = sp->skel->bss->lost_events;
 	sp->snap = NULL;
