@@ -457,20 +457,38 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
  * hold timed calls, so an idle thread's latencies do not wait for its next
  * call.
  */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+static __always_inline void on_switch(bool preempt, struct task_struct *prev)
 {
 	struct thread_state *ts;
 
 	if (preempt || task_runnable(prev))
-		return 0;
+		return;
 	ts = bpf_task_storage_get(&threads, prev, 0, 0);
 	if (!ts || !ts->in_syscall || ts->blocked)
-		return 0;
+		return;
 	ts->blocked = 1;
 	if (!ts->start_ns)
 		ts->start_ns = bpf_ktime_get_ns();
 	flush_all(ts, true);
+}
+
+/*
+ * The sched set's program, when it loads with this one: called at the end
+ * (tail call) instead of being attached to sched_switch too, which saves a
+ * tracepoint dispatch per context switch, the hottest event of a host.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} switch_next SEC(".maps");
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(syscall_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(preempt, prev);
+	bpf_tail_call(ctx, &switch_next, 0);
 	return 0;
 }
 

@@ -34,6 +34,8 @@ struct probe_shared {
 	int socks_fd; /* per-socket state of tcp and proto (bpf/sock.bpf.h), -1: none yet */
 	/* The tcp programs' tail-call slots for the proto ones, -1: no tcp. */
 	int recv_next_fd, send_next_fd;
+	/* The syscall set's sched_switch slot for the sched set's, -1: none. */
+	int switch_next_fd;
 };
 
 void probe_shared_init(struct probe_shared *s);

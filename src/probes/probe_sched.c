@@ -23,6 +23,9 @@ struct sched_probe {
 	struct sched_bpf *skel;
 	struct flipmap stats, hists;
 	uint64_t prev_lost;
+	/* The syscall set's sched_switch slot ours runs from, -1 when
+	 * attached on its own; the fd is the collector's. */
+	int switch_next_fd;
 };
 
 /*
@@ -39,6 +42,7 @@ static void probe_close(void *state)
 
 	if (!sp)
 		return;
+	probe_shared_unchain(sp->switch_next_fd);
 	sched_bpf__destroy(sp->skel);
 	flipmap_free(&sp->stats);
 	flipmap_free(&sp->hists);
@@ -60,8 +64,20 @@ static void flush_running(struct sched_probe *sp, int ncpus)
 	}
 }
 
-static int probe_open(const struct probe_opts *opts,
-		      struct probe_shared *shared __attribute__((unused)), void **state)
+/*
+ * With the syscall programs loaded, ours runs as the tail call of theirs
+ * on sched_switch (one dispatch per context switch instead of two); else,
+ * or if the kernel refuses, sched_bpf__attach() attaches it.
+ */
+static void chain_or_attach(struct sched_probe *sp, const struct probe_shared *shared)
+{
+	if (probe_shared_chain(shared->switch_next_fd, sp->skel->progs.sched_switch))
+		return;
+	sp->switch_next_fd = shared->switch_next_fd;
+	bpf_program__set_autoattach(sp->skel->progs.sched_switch, false);
+}
+
+static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct sched_probe *sp = calloc(1, sizeof(*sp));
 	uint32_t procs = opts->max_procs ? opts->max_procs : 1024, stats, hists;
@@ -71,6 +87,7 @@ static int probe_open(const struct probe_opts *opts,
 
 	if (!sp)
 		return -ENOMEM;
+	sp->switch_next_fd = -1;
 	if (ncpus <= 0) {
 		err = loader_report("sched", "counting CPUs", ncpus ? ncpus : -EINVAL);
 		goto fail;
@@ -95,6 +112,7 @@ static int probe_open(const struct probe_opts *opts,
 		err = loader_report("sched", "load", err);
 		goto fail;
 	}
+	chain_or_attach(sp, shared);
 	err = sched_bpf__attach(skel);
 	if (err) {
 		err = loader_report("sched", "attach", err);

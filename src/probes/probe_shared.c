@@ -4,7 +4,8 @@
  * proto programs keep one element per socket instead of one each, so the
  * second lookup of an event finds the first one's cache lines; and with
  * both loaded, the proto programs run as tail calls of the tcp ones
- * instead of being attached to the same tracepoints (bpf/sock.bpf.h).
+ * instead of being attached to the same tracepoints (bpf/sock.bpf.h), as
+ * the sched set's sched_switch program does of the syscall set's.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ void probe_shared_init(struct probe_shared *s)
 	s->socks_fd = -1;
 	s->recv_next_fd = -1;
 	s->send_next_fd = -1;
+	s->switch_next_fd = -1;
 }
 
 static void close_fd(int *fd)
@@ -33,6 +35,7 @@ void probe_shared_release(struct probe_shared *s)
 	close_fd(&s->socks_fd);
 	close_fd(&s->recv_next_fd);
 	close_fd(&s->send_next_fd);
+	close_fd(&s->switch_next_fd);
 }
 
 int probe_shared_reuse(struct bpf_map *map, int shared_fd)

@@ -128,8 +128,7 @@ static void probe_close(void *state)
 	free(sp);
 }
 
-static int probe_open(const struct probe_opts *opts,
-		      struct probe_shared *shared __attribute__((unused)), void **state)
+static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct syscall_probe *sp = calloc(1, sizeof(*sp));
 	int err = -ENOMEM;
@@ -178,6 +177,12 @@ static int probe_open(const struct probe_opts *opts,
 		ring_buffer__new(bpf_map__fd(sp->skel->maps.slow_events), on_slow_event, sp, NULL);
 	if (!sp->events) {
 		err = loader_report("syscall", "ring buffer", -errno);
+		goto fail;
+	}
+	/* Attached now: the sched set's program may ride on ours. */
+	err = probe_shared_keep(sp->skel->maps.switch_next, &shared->switch_next_fd);
+	if (err) {
+		err = loader_report("syscall", "attach", err);
 		goto fail;
 	}
 	sp->mono_to_real_ns = mono_to_real_offset();

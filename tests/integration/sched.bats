@@ -67,7 +67,8 @@ within() { # value expected tolerance_fraction
 	start spinner 8 "$CPU"
 	start spinner 8 "$CPU"
 	sleep 0.3
-	report sched
+	# With the syscall set, as by default: sched's program rides syscall's.
+	report syscall,sched
 	window=$(echo "$output" | jq '.duration_s * 1e9')
 	total=0
 	for pid in "${PIDS[@]}"; do total=$((total + $(proc "$pid" .sched.oncpu_ns))); done
@@ -86,6 +87,25 @@ within() { # value expected tolerance_fraction
 		# Preempted spinners re-queue: one wait per time slice (~1-30 ms).
 		[ "$count" -ge 50 ]
 	done
+}
+
+# Links of the newest program called NAME (the report just started).
+links_of_newest() {
+	local id
+	id=$(bpftool prog show name "$1" -j | jq '[if type == "array" then .[] else . end] | max_by(.id) | .id')
+	bpftool link show -j | jq --argjson id "$id" '[.[] | select(.prog_id == $id)] | length'
+}
+
+@test "with the syscall set, sched's program runs as the tail call of syscall's: one sched_switch link" {
+	"$HIVEMON" report --verbose --duration 20s --probes syscall,sched >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	local report=$! i
+	for i in $(seq 100); do grep -q 'probes attached' "$BATS_TEST_TMPDIR/err" && break; sleep 0.1; done
+	local sys_links sched_links
+	sys_links=$(links_of_newest syscall_sched_switch)
+	sched_links=$(links_of_newest sched_switch)
+	kill -INT "$report"
+	wait "$report"
+	[ "$sys_links $sched_links" = "1 0" ] || { echo "links: $sys_links $sched_links"; false; }
 }
 
 @test "a lone sleeper: one run-queue wait per nap, each small" {
