@@ -436,7 +436,7 @@ bpf_stats() { # KIND
 				awk '{ print $1, $4 - $2, $5 - $3 }' >>"$tmp/stats.$c"
 		done
 		echo
-		echo "BPF programs under $c, server $k ($stats_runs run(s) with bpf_stats_enabled, $total requests; run_time_ns is the program body, not the tracepoint call floor-all pays too; with the tcp set loaded, the proto programs run as tail calls of tcp_recv/tcp_send and their time is in those rows):"
+		echo "BPF programs under $c, server $k ($stats_runs run(s) with bpf_stats_enabled, $total requests; run_time_ns is the program body, not the tracepoint call floor-all pays too; with the tcp set loaded, the proto programs run as tail calls of tcp_recv/tcp_send, and with the syscall set the sched set's sched_switch of syscall_sched_switch: their time is in those rows):"
 		printf '%-24s %12s %10s %10s\n' program events/req ns/event ns/req
 		awk -v reqs="$total" '
 			{ cnt[$1] += $2; ns[$1] += $3 }
