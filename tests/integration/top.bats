@@ -338,11 +338,30 @@ octave_count() {
 
 # A short-lived process whose whole life lies inside one 3 s interval of
 # the daemon and inside the 10 s window of a standalone top: both
-# histograms hold exactly the same calls (--exact on both: no sampling),
-# so their p99 must be the same string, not merely close. Its sleeps of
+# histograms hold the same calls (--exact on both: no sampling), so their
+# p99 must lie in the same bucket. Its sleeps of
 # 3, 5, 10 and 40 ms span four octaves: the daemon's window must bring
 # every one of them, where a histogram rebuilt from p50/p90/p99/max (the
 # JSON hand-off before) had nothing between p50 (3 ms) and p90 (10 ms).
+# Whether two printed durations (12.3ms, 850µs, 1.2s) fall in one bucket of
+# bpf/hist.h: 16 per power of two.
+same_bucket() { # A B
+	awk -v a="$1" -v b="$2" '
+		function ns(v,   n) {
+			n = v + 0
+			if (v ~ /ms$/) return n * 1e6
+			if (v ~ /(µs|us)$/) return n * 1e3
+			if (v ~ /ns$/) return n
+			return n * 1e9
+		}
+		function bucket(v,   e) {
+			e = int(log(v) / log(2))
+			return e ":" int(v / 2 ^ (e - 4))
+		}
+		BEGIN { exit !(bucket(ns(a)) == bucket(ns(b))) }' ||
+		fail "$1 and $2 are not in one histogram bucket"
+}
+
 @test "top through the daemon shows exactly what top standalone measures, every bucket" {
 	local alone="$BATS_TEST_TMPDIR/alone" err="$BATS_TEST_TMPDIR/alone.err" end
 	ONCE="$BATS_TEST_TMPDIR/once"
@@ -385,7 +404,10 @@ octave_count() {
 	grep -q "daemon $SOCK" "$ONCE"
 	assert_equal "$(cell "$alone" hm_dmn 7)" clock_nanosleep
 	assert_equal "$(cell "$ONCE" hm_dmn 7)" clock_nanosleep
-	assert_equal "$(cell "$ONCE" hm_dmn 6)" "$(cell "$alone" hm_dmn 6)"
+	# The same bucket of hivemon's histogram (what the issue asks): two
+	# instances time each call with their own clock reads, ns apart, and
+	# the printed p99 interpolates within the bucket.
+	same_bucket "$(cell "$ONCE" hm_dmn 6)" "$(cell "$alone" hm_dmn 6)"
 	# 0.3 s of 3 ms sleeps is ~100 calls; 0.3 s of 5 ms ~60, of 10 ms ~30;
 	# 0.4 s of 40 ms 10 (fewer when the machine is slow to wake us).
 	assert_equal "$(octave_count 1.05ms)" ""
