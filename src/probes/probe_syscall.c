@@ -277,6 +277,25 @@ static int read_held(struct syscall_probe *sp)
 	return err;
 }
 
+/* Adds @d (count, errors, weight, total_ns) to the window's row of
+ * (@tgid, @nr); NULL on ENOMEM. */
+static struct syscall_stat *add_to_row(struct syscall_probe *sp, uint32_t tgid, uint32_t nr,
+				       const uint64_t d[N_COUNTERS])
+{
+	struct proc_snapshot *p = snapshot_proc(sp->snap, tgid);
+	struct syscall_stat *sc = p ? proc_syscall(p, nr) : NULL;
+
+	if (!sc) {
+		sp->err = -ENOMEM;
+		return NULL;
+	}
+	sc->count += d[0];
+	sc->errors += d[1];
+	sc->lat.count += d[2];
+	sc->lat.sum_ns += d[3];
+	return sc;
+}
+
 /* The window's share of one (process, syscall): map + batches, as deltas. */
 static void account_stat(struct syscall_probe *sp, uint64_t id, const struct syscall_val *val)
 {
@@ -285,7 +304,6 @@ static void account_stat(struct syscall_probe *sp, uint64_t id, const struct sys
 	static const uint64_t none[N_COUNTERS];
 	uint32_t tgid = (uint32_t)(id >> 32), nr = (uint32_t)id;
 	uint64_t d[N_COUNTERS], max_before;
-	struct proc_snapshot *p;
 	struct syscall_stat *sc;
 	bool restart;
 
@@ -301,16 +319,9 @@ static void account_stat(struct syscall_probe *sp, uint64_t id, const struct sys
 	seen->val.max_ns = val->max_ns;
 	if (!d[0] && !d[1] && !d[2])
 		return;
-	p = snapshot_proc(sp->snap, tgid);
-	sc = p ? proc_syscall(p, nr) : NULL;
-	if (!sc) {
-		sp->err = -ENOMEM;
+	sc = add_to_row(sp, tgid, nr, d);
+	if (!sc)
 		return;
-	}
-	sc->count += d[0];
-	sc->errors += d[1];
-	sc->lat.count += d[2];
-	sc->lat.sum_ns += d[3];
 	/* The kernel keeps an all-time max: exact when it grew this window. */
 	if (val->max_ns > (restart ? 0 : max_before))
 		sc->lat.max_ns = val->max_ns;
@@ -383,8 +394,6 @@ static void add_stat_residual(struct syscall_probe *sp, uint64_t id, const struc
 	const struct stat_seen *seen = u64map_get(&sp->prev_stats, id);
 	const __u64 *now = &val->count, *then;
 	uint64_t d[N_COUNTERS];
-	struct proc_snapshot *p;
-	struct syscall_stat *sc;
 	bool grew = false;
 
 	if (!seen)
@@ -394,18 +403,8 @@ static void add_stat_residual(struct syscall_probe *sp, uint64_t id, const struc
 		d[i] = now[i] > then[i] ? now[i] - then[i] : 0;
 		grew |= d[i] != 0;
 	}
-	if (!grew)
-		return;
-	p = snapshot_proc(sp->snap, (uint32_t)(id >> 32));
-	sc = p ? proc_syscall(p, (uint32_t)id) : NULL;
-	if (!sc) {
-		sp->err = -ENOMEM;
-		return;
-	}
-	sc->count += d[0];
-	sc->errors += d[1];
-	sc->lat.count += d[2];
-	sc->lat.sum_ns += d[3];
+	if (grew)
+		add_to_row(sp, (uint32_t)(id >> 32), (uint32_t)id, d);
 }
 
 static void add_hist_residual(struct syscall_probe *sp, uint64_t id,
