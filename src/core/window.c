@@ -86,18 +86,6 @@ static void drop_tcp(struct proc_snapshot *p)
 	p->tcp.retransmits = 0;
 }
 
-static void drop_app(struct proc_snapshot *p)
-{
-	for (size_t i = 0; i < p->app.n_requests; i++) {
-		free(p->app.requests[i].text);
-		hist_free(&p->app.requests[i].lat);
-	}
-	free(p->app.requests);
-	for (size_t i = 0; i < p->app.n_slow; i++)
-		free(p->app.slow[i].text);
-	memset(&p->app, 0, sizeof(p->app));
-}
-
 static void trim_proc(struct proc_snapshot *p, unsigned int data)
 {
 	p->n_slow = 0;
@@ -114,7 +102,7 @@ static void trim_proc(struct proc_snapshot *p, unsigned int data)
 		memset(&p->alloc, 0, sizeof(p->alloc));
 	}
 	if (!(data & WDATA_APP))
-		drop_app(p);
+		proc_free_app(p);
 }
 
 static bool has_data(const struct proc_snapshot *p, unsigned int data)
