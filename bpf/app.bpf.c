@@ -26,7 +26,8 @@
  * /users/1 and /users/2 share a row. Its text goes to userspace (ring
  * buffer) only the first time a process uses it, and each process may
  * bring APP_FP_BUDGET texts per protocol: further ones count as "other"
- * (fingerprint 0). Aggregates are per-CPU LRU hashes as in tcp.bpf.c.
+ * (fingerprint 0). Aggregates are per-CPU as in tcp.bpf.c: hot rows for the
+ * busiest keys, LRU hashes for the others.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +37,7 @@
 #include "hivemon.h"
 #include "hist.h"
 #include "filter.bpf.h"
+#include "hot.bpf.h"
 #include "maps.bpf.h"
 #include "sock.bpf.h"
 
@@ -53,6 +55,8 @@
 
 /* Requests slower than this go to userspace one by one ([agent] slow_query). */
 const volatile __u64 slow_ns = 100000000ULL;
+/* Hot rows in use, minus one (a power of two up to APP_HOT_ROWS). */
+const volatile __u32 hot_mask = APP_HOT_ROWS - 1;
 
 enum { PROTO_NONE = 0xff };
 
@@ -69,6 +73,21 @@ struct {
 	__type(key, struct app_hist_key);
 	__type(value, __u64);
 } app_hists SEC(".maps");
+
+/* Hot rows (hivemon.h): which key each holds, and the per-CPU aggregates. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, APP_HOT_ROWS);
+	__type(key, __u32);
+	__type(value, struct app_hot_owner);
+} app_hot_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, APP_HOT_ROWS);
+	__type(key, __u32);
+	__type(value, struct app_hot_row);
+} app_hot_rows SEC(".maps");
 
 /* (tgid, fingerprint) whose text userspace has. */
 struct app_seen_key {
@@ -426,30 +445,21 @@ static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp
 	return fp;
 }
 
-/* Lock-free min where 0 means unset. */
-static __always_inline void atomic_min_u64(__u64 *dst, __u64 val)
+/* The hot row of @key: its row if it holds @key, claimed if free. */
+static __always_inline struct app_hot_row *hot_row(const struct app_stat_key *key)
 {
-	__u64 old = *dst;
+	__u32 idx = (key->tgid * 2654435761u ^ (__u32)key->fingerprint ^ key->status * 40503u ^
+		     key->role) &
+		    hot_mask;
+	struct app_hot_owner *o = bpf_map_lookup_elem(&app_hot_owners, &idx);
 
-	for (int i = 0; i < 4 && (!old || val < old); i++) {
-		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
-
-		if (seen == old)
-			break;
-		old = seen;
-	}
+	if (!o || !hot_holds(&o->state, &o->key, key, sizeof(*key)))
+		return 0;
+	return bpf_map_lookup_elem(&app_hot_rows, &idx);
 }
 
-static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool error, int hit)
+static __always_inline void add_val(struct app_stat_val *val, __u64 lat, bool error, int hit)
 {
-	struct app_stat_val *val;
-	__u64 zero = 0, *bucket;
-
-	val = map_lookup_or_try_init(&app_stats, &hkey->key, &zero_val);
-	if (!val) {
-		count_lost();
-		return;
-	}
 	__sync_fetch_and_add(&val->count, 1);
 	if (error)
 		__sync_fetch_and_add(&val->errors, 1);
@@ -460,7 +470,31 @@ static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool er
 	__sync_fetch_and_add(&val->sum_ns, lat);
 	atomic_max_u64(&val->max_ns, lat);
 	atomic_min_u64(&val->min_ns, lat);
-	hkey->slot = hist_slot(lat);
+}
+
+/* A request of @hkey's key answered: to its hot row when it has one (two
+ * array lookups), else to the maps (two hash lookups). The adds stay
+ * atomic: another program may run on this CPU in between (tcp.bpf.c). */
+static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool error, int hit)
+{
+	struct app_hot_row *row = hot_row(&hkey->key);
+	struct app_stat_val *val;
+	__u64 zero = 0, *bucket;
+	__u32 slot = hist_slot(lat);
+
+	if (row) {
+		add_val(&row->val, lat, error, hit);
+		if (slot < HIST_SLOTS)
+			__sync_fetch_and_add(&row->hist[slot], 1);
+		return;
+	}
+	val = map_lookup_or_try_init(&app_stats, &hkey->key, &zero_val);
+	if (!val) {
+		count_lost();
+		return;
+	}
+	add_val(val, lat, error, hit);
+	hkey->slot = slot;
 	bucket = map_lookup_or_try_init(&app_hists, hkey, &zero);
 	if (!bucket) {
 		count_lost();

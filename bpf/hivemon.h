@@ -143,23 +143,22 @@ struct tcp_stat_hist_key {
 };
 
 /*
- * Hot rows of the TCP probe: the request aggregates of the busiest (process,
- * kind, endpoint) keys, in a per-CPU array indexed by a hash of the key, so
- * an exchange adds to an array slot (no hash map lookup). The owners array
- * says which key each row holds; a row whose slot is taken by another key
- * leaves the exchange to tcp_stats/tcp_hists. Userspace sums both, and
- * frees the row of a process that is gone.
+ * Hot rows (bpf/hot.bpf.h): the aggregates of the busiest keys of a probe,
+ * in a per-CPU array indexed by a hash of the key, so that recording adds
+ * to an array slot instead of looking up two hash maps. An owners array
+ * says which key each row holds; a key whose slot another holds uses the
+ * maps. Userspace sums both, and frees the row of a process that is gone.
  */
-#define TCP_HOT_ROWS 64 /* a power of two */
-
-enum tcp_hot_state {
-	TCP_HOT_FREE = 0,
-	TCP_HOT_CLAIMING = 1, /* a program is writing the key */
-	TCP_HOT_READY = 2,
+enum hot_state {
+	HOT_FREE = 0,
+	HOT_CLAIMING = 1, /* a program is writing the key */
+	HOT_READY = 2,
 };
 
+#define TCP_HOT_ROWS 64 /* a power of two */
+
 struct tcp_hot_owner {
-	__u64 state; /* enum tcp_hot_state */
+	__u64 state; /* enum hot_state */
 	struct tcp_stat_key key;
 	__u32 pad;
 };
@@ -227,6 +226,20 @@ struct app_hist_key {
 	struct app_stat_key key;
 	__u32 slot;
 	__u32 pad;
+};
+
+/* Hot rows of the proto probe: request shapes of the busiest services. */
+#define APP_HOT_ROWS 64 /* a power of two */
+
+struct app_hot_owner {
+	__u64 state; /* enum hot_state */
+	struct app_stat_key key;
+};
+
+/* One CPU's share of a hot row: what app_stats and app_hists hold for it. */
+struct app_hot_row {
+	struct app_stat_val val;
+	__u64 hist[HIST_SLOTS];
 };
 
 /* app_text_event.flags */

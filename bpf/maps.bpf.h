@@ -38,4 +38,18 @@ static __always_inline void atomic_max_u64(__u64 *dst, __u64 val)
 	}
 }
 
+/* Lock-free min where 0 means unset; retried only while racing. */
+static __always_inline void atomic_min_u64(__u64 *dst, __u64 val)
+{
+	__u64 old = *dst;
+
+	for (int i = 0; i < 4 && (!old || val < old); i++) {
+		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
 #endif

@@ -38,6 +38,7 @@
 #include "hist.h"
 #include "compat.bpf.h"
 #include "filter.bpf.h"
+#include "hot.bpf.h"
 #include "maps.bpf.h"
 #include "sock.bpf.h"
 
@@ -158,20 +159,6 @@ struct {
 
 static const struct tcp_stat_val zero_val;
 
-/* Lock-free min where 0 means unset; retried only while racing. */
-static __always_inline void atomic_min_u64(__u64 *dst, __u64 val)
-{
-	__u64 old = *dst;
-
-	for (int i = 0; i < 4 && (!old || val < old); i++) {
-		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
-
-		if (seen == old)
-			break;
-		old = seen;
-	}
-}
-
 static __always_inline bool is_tcp(const struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
@@ -255,34 +242,13 @@ static __always_inline void record(__u32 tgid, __u32 kind, const struct tcp_ep *
 	__sync_fetch_and_add(bucket, weight);
 }
 
-static __always_inline bool same_key(const struct tcp_stat_key *a, const struct tcp_stat_key *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	for (int i = 0; i < sizeof(*a) / 4; i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
-
 /* The hot row of @key: its row if it holds @key, claimed if free. */
 static __always_inline struct tcp_hot_row *hot_row(const struct tcp_stat_key *key)
 {
 	__u32 idx = (key->tgid * 2654435761u ^ key->ep.port * 40503u ^ key->kind) & hot_mask;
 	struct tcp_hot_owner *o = bpf_map_lookup_elem(&tcp_hot_owners, &idx);
 
-	if (!o)
-		return 0;
-	if (o->state == TCP_HOT_FREE &&
-	    __sync_val_compare_and_swap(&o->state, TCP_HOT_FREE, TCP_HOT_CLAIMING) ==
-		    TCP_HOT_FREE) {
-		o->key = *key;
-		/* Other CPUs read the state before the key (x86: stores keep
-		 * their order; the barrier keeps the compiler's). */
-		asm volatile("" ::: "memory");
-		o->state = TCP_HOT_READY;
-	}
-	if (o->state != TCP_HOT_READY || !same_key(&o->key, key))
+	if (!o || !hot_holds(&o->state, &o->key, key, sizeof(*key)))
 		return 0;
 	return bpf_map_lookup_elem(&tcp_hot_rows, &idx);
 }

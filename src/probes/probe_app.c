@@ -25,7 +25,9 @@
 #include "kernel/counters.h"
 #include "kernel/dead_tgids.h"
 #include "kernel/loader.h"
+#include "probes/app_hot.h"
 #include "probes/app_texts.h"
+#include "probes/hot_rows.h"
 #include "probes/probe.h"
 #include "util/clock.h"
 #include "util/u64map.h"
@@ -50,6 +52,7 @@ struct app_probe {
 	struct app_texts texts;
 	struct u64map prev_stats; /* hash(app_stat_key) -> struct prev_stat */
 	struct u64map prev_hists; /* hash(app_hist_key) -> struct prev_hist */
+	struct app_hot hot;	  /* the busiest keys' rows, read as deltas */
 	struct dead_tgids dead;	  /* keys of exited processes, deleted after collect */
 	uint64_t prev_lost, prev_misses;
 	uint64_t budget_reset_ns;
@@ -125,20 +128,10 @@ static struct app_request_stat *row_of(struct app_probe *ap, const struct app_st
 static void sum_cpus(const struct app_stat_val *cpus, int ncpus, struct app_stat_val *sum)
 {
 	*sum = cpus[0];
-	for (int i = 1; i < ncpus; i++) {
-		sum->count += cpus[i].count;
-		sum->errors += cpus[i].errors;
-		sum->hits += cpus[i].hits;
-		sum->misses += cpus[i].misses;
-		sum->sum_ns += cpus[i].sum_ns;
-		if (cpus[i].max_ns > sum->max_ns)
-			sum->max_ns = cpus[i].max_ns;
-		if (cpus[i].min_ns && (!sum->min_ns || cpus[i].min_ns < sum->min_ns))
-			sum->min_ns = cpus[i].min_ns;
-	}
+	for (int i = 1; i < ncpus; i++)
+		app_val_merge(sum, &cpus[i]);
 }
 
-/* Runs after visit_hist, so the window's buckets are in the row. */
 /* Queues @key of @map_fd (and its record in @prev) for deletion when its
  * process's rows are final (read once more after it exited). */
 static void doom_if_final(struct app_probe *ap, uint32_t tgid, int map_fd, struct u64map *prev,
@@ -150,6 +143,21 @@ static void doom_if_final(struct app_probe *ap, uint32_t tgid, int map_fd, struc
 		ap->err = final;
 }
 
+/* Adds the counters @d a key gained in the window to its row; @now and
+ * @before bound the window's extremes. The row's buckets are in already. */
+static void add_window(struct app_request_stat *row, const uint64_t *d,
+		       const struct app_stat_val *now, const struct app_stat_val *before)
+{
+	row->count += d[0];
+	row->errors += d[1];
+	row->hits += d[2];
+	row->misses += d[3];
+	row->lat.count += d[0];
+	row->lat.sum_ns += d[4];
+	hist_window_extremes(&row->lat, now->max_ns, before->max_ns, now->min_ns, before->min_ns);
+}
+
+/* Runs after visit_hist, so the window's buckets are in the row. */
 static void visit_stat(const void *k, const void *v, void *ctx)
 {
 	const struct app_stat_key *key = k;
@@ -178,13 +186,7 @@ static void visit_stat(const void *k, const void *v, void *ctx)
 		ap->err = -ENOMEM;
 		return;
 	}
-	row->count += d[0];
-	row->errors += d[1];
-	row->hits += d[2];
-	row->misses += d[3];
-	row->lat.count += d[0];
-	row->lat.sum_ns += d[4];
-	hist_window_extremes(&row->lat, val.max_ns, before.max_ns, val.min_ns, before.min_ns);
+	add_window(row, d, &val, &before);
 }
 
 static void visit_hist(const void *k, const void *v, void *ctx)
@@ -210,6 +212,33 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 	row = row_of(ap, &key->key);
 	if (!row || hist_add_slot(&row->lat, key->slot, d))
 		ap->err = -ENOMEM;
+}
+
+static int visit_hot(const struct app_hot_delta *hd, void *ctx)
+{
+	struct app_request_stat *row = row_of(ctx, &hd->key);
+	uint64_t d[N_COUNTERS];
+
+	if (!row)
+		return -ENOMEM;
+	for (uint32_t slot = 0; slot < HIST_SLOTS; slot++)
+		if (hd->hist[slot] && hist_add_slot(&row->lat, slot, hd->hist[slot]))
+			return -ENOMEM;
+	for (int i = 0; i < N_COUNTERS; i++)
+		d[i] = ((const uint64_t *)&hd->now)[i] - ((const uint64_t *)&hd->before)[i];
+	add_window(row, d, &hd->now, &hd->before);
+	return 0;
+}
+
+/* Whether the rows of @tgid are final: its process is gone. */
+static bool hot_gone(uint32_t tgid, void *ctx)
+{
+	struct app_probe *ap = ctx;
+	int final = dead_tgids_final(&ap->dead, tgid);
+
+	if (final < 0)
+		ap->err = final;
+	return final > 0;
 }
 
 static void on_slow(struct app_probe *ap, const struct app_slow_event *e)
@@ -306,6 +335,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 		err = bpfmap_for_each(bpf_map__fd(ap->skel->maps.app_stats),
 				      sizeof(struct app_stat_key),
 				      sizeof(struct app_stat_val) * ap->ncpus, visit_stat, ap);
+	if (!err)
+		err = app_hot_read(&ap->hot, visit_hot, hot_gone, ap);
 	if (dead_tgids_rotate(&ap->dead))
 		ap->err = -ENOMEM;
 	bound_rows(ap);
@@ -335,6 +366,7 @@ static void probe_close(void *state)
 	app_texts_free(&ap->texts);
 	u64map_free(&ap->prev_stats);
 	u64map_free(&ap->prev_hists);
+	app_hot_free(&ap->hot);
 	dead_tgids_free(&ap->dead);
 	free(ap);
 }
@@ -361,7 +393,7 @@ static void chain_or_attach(struct app_probe *ap, const struct probe_shared *sha
 static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct app_probe *ap = calloc(1, sizeof(*ap));
-	uint32_t procs = opts->max_procs ? opts->max_procs : 1024;
+	uint32_t procs = opts->max_procs ? opts->max_procs : 1024, n_hot;
 	int err = -ENOMEM;
 
 	if (!ap)
@@ -383,6 +415,10 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 	PROBE_SET_FILTER(ap->skel->rodata, &opts->filter);
 	if (opts->slow_query_ns)
 		ap->skel->rodata->slow_ns = opts->slow_query_ns;
+	n_hot = hot_rows_for(APP_HOT_ROWS, sizeof(struct app_hot_row), ap->ncpus);
+	ap->skel->rodata->hot_mask = n_hot - 1;
+	bpf_map__set_max_entries(ap->skel->maps.app_hot_owners, n_hot);
+	bpf_map__set_max_entries(ap->skel->maps.app_hot_rows, n_hot);
 	/* Few processes speak these protocols; each has a few dozen shapes of
 	 * ~10-30 buckets. */
 	bpf_map__set_max_entries(
@@ -399,6 +435,10 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("proto", "load", err);
 		goto fail;
 	}
+	err = app_hot_init(&ap->hot, bpf_map__fd(ap->skel->maps.app_hot_owners),
+			   bpf_map__fd(ap->skel->maps.app_hot_rows), n_hot, ap->ncpus);
+	if (err)
+		goto fail;
 	ap->events = ring_buffer__new(bpf_map__fd(ap->skel->maps.app_events), on_event, ap, NULL);
 	if (!ap->events) {
 		err = loader_report("proto", "ring buffer", -errno);

@@ -24,6 +24,7 @@
 #include "kernel/loader.h"
 #include "probes/probe.h"
 #include "tcp.skel.h"
+#include "probes/hot_rows.h"
 #include "probes/tcp_listeners.h"
 #include "util/u64map.h"
 #include "bpf/hist.h"
@@ -192,7 +193,7 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 
 		if (bpf_map_lookup_elem(owners_fd, &i, o))
 			return -errno;
-		if (o->state != TCP_HOT_READY)
+		if (o->state != HOT_READY)
 			continue;
 		if (bpf_map_lookup_elem(rows_fd, &i, tp->rows))
 			return -errno;
@@ -215,7 +216,6 @@ static int sum_hot_rows(struct tcp_probe_state *tp)
 	return tp->err;
 }
 
-/* Runs after visit_hist, so the window's buckets are in the snapshot. */
 /*
  * Frees the hot row of @key, a process that is gone: zeroed first, then
  * given up, so the next key to claim it starts from nothing.
@@ -225,7 +225,7 @@ static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *
 	static const struct tcp_hot_owner free_owner;
 
 	for (uint32_t i = 0; i < tp->n_hot; i++) {
-		if (tp->owners[i].state != TCP_HOT_READY ||
+		if (tp->owners[i].state != HOT_READY ||
 		    memcmp(&tp->owners[i].key, key, sizeof(*key)))
 			continue;
 		memset(tp->rows, 0, sizeof(*tp->rows) * tp->ncpus);
@@ -234,7 +234,7 @@ static void free_hot_row(struct tcp_probe_state *tp, const struct tcp_stat_key *
 		    bpf_map_update_elem(bpf_map__fd(tp->skel->maps.tcp_hot_owners), &i, &free_owner,
 					BPF_ANY))
 			tp->err = -errno;
-		tp->owners[i].state = TCP_HOT_FREE;
+		tp->owners[i].state = HOT_FREE;
 	}
 }
 
@@ -253,6 +253,7 @@ static int doom_if_final(struct tcp_probe_state *tp, uint32_t tgid, int map_fd, 
 	return final > 0;
 }
 
+/* Runs after visit_hist, so the window's buckets are in the snapshot. */
 static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *key,
 		       const struct tcp_stat_val *val)
 {
@@ -476,18 +477,6 @@ static int attach_in_order(struct tcp_probe_state *tp)
 	return err;
 }
 
-/* Hot rows for @ncpus CPUs: a power of two, TCP_HOT_ROWS at most, within
- * HOT_BUDGET bytes over all CPUs (64 rows up to 26 CPUs), 4 at least. */
-#define HOT_BUDGET (8u << 20)
-static uint32_t hot_rows_for(int ncpus)
-{
-	uint32_t n = TCP_HOT_ROWS;
-
-	while (n > 4 && (uint64_t)n * sizeof(struct tcp_hot_row) * ncpus > HOT_BUDGET)
-		n /= 2;
-	return n;
-}
-
 static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
 {
 	struct tcp_probe_state *tp = calloc(1, sizeof(*tp));
@@ -516,7 +505,7 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 	}
 	PROBE_SET_FILTER(tp->skel->rodata, &opts->filter);
 	tp->skel->rodata->sample_period = opts->tcp_sample > 1 ? opts->tcp_sample : 1;
-	tp->n_hot = hot_rows_for(tp->ncpus);
+	tp->n_hot = hot_rows_for(TCP_HOT_ROWS, sizeof(struct tcp_hot_row), tp->ncpus);
 	tp->skel->rodata->hot_mask = tp->n_hot - 1;
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_owners, tp->n_hot);
 	bpf_map__set_max_entries(tp->skel->maps.tcp_hot_rows, tp->n_hot);

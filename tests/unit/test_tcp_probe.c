@@ -81,7 +81,7 @@ static int hot_rows(int fd, pid_t pid)
 		struct tcp_hot_owner o;
 
 		if (!bpf_map_lookup_elem(fd, &i, &o))
-			rows += o.state == TCP_HOT_READY && o.key.tgid == (uint32_t)pid;
+			rows += o.state == HOT_READY && o.key.tgid == (uint32_t)pid;
 	}
 	return rows;
 }
