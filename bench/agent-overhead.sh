@@ -19,6 +19,9 @@
 #   SERVER=toy|threaded|nginx|all, or a list ("toy nginx"); default toy
 #   CONFIGS="none floor-all hivemon ..." picks configurations (none first
 #     is not needed, but the losses need none and the floor lines floor-all)
+#   URL_PATH=/api/v1/users/12345?page=2 asks for that target instead of /
+#     (a route of realistic length for the proto parsers; the toy and
+#     threaded servers answer any target, nginx gives 404)
 #   HIVEMON_BEFORE=PATH: the hivemon binary of configuration hivemon-before
 #     (e.g. the main branch built in another directory)
 #   UNPINNED=1 lets the scheduler place server and wrk; otherwise the
@@ -204,7 +207,7 @@ start_server() { # KIND
 	threaded) start_workload "$build/workloads/tcp_threaded_server" -a 127.0.0.1 -w "$work_us" ;;
 	nginx) start_nginx ;;
 	esac || die "server $1 did not start"
-	url=http://127.0.0.1:$port/
+	url=http://127.0.0.1:$port${URL_PATH:-/}
 }
 
 stop_server() {

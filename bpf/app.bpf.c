@@ -247,27 +247,47 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 #define for_each_byte(it)                                                                          \
 	for (bpf_iter_num_new(&(it), 0, APP_PREFIX_LEN); bpf_iter_num_next(&(it));)
 
-/* HTTP path in [start, end): segments holding a digit hash as one id;
- * stops at ?, # or space. */
-__noinline __u64 app_fp_http(struct app_buf *b, __u32 start, __u32 end)
+/* Whether the request line goes on with " HTTP/1." at @i, its target's end. */
+static __always_inline bool http1_at(const char *c, __u32 i, __u32 n)
+{
+	return i + 9 <= n && c[i & PREFIX_MSK] == ' ' && c[(i + 1) & PREFIX_MSK] == 'H' &&
+	       c[(i + 2) & PREFIX_MSK] == 'T' && c[(i + 3) & PREFIX_MSK] == 'T' &&
+	       c[(i + 4) & PREFIX_MSK] == 'P' && c[(i + 5) & PREFIX_MSK] == '/' &&
+	       c[(i + 6) & PREFIX_MSK] == '1' && c[(i + 7) & PREFIX_MSK] == '.';
+}
+
+/*
+ * The request target at @start (its '/'), in one pass: its fingerprint,
+ * where path segments holding a digit hash as one id and the query and
+ * fragment are left out; and in *@end where the target ends, before
+ * " HTTP/1." (@n when it goes past a full prefix, 0 when the line is not
+ * an HTTP/1 request line).
+ */
+__noinline __u64 app_http_target(struct app_buf *b, __u32 start, __u32 n, __u32 *end)
 {
 	__u64 h = HASH_SEED, seg = HASH_SEED;
 	struct bpf_iter_num it;
-	__u32 i = start;
-	bool digit = false;
+	__u32 i = start + 1;
+	bool digit = false, path = true;
 
-	if (!b)
+	if (!b || !end)
 		return 1;
 	for_each_byte(it)
 	{
 		__u8 c;
 
-		if (i >= end)
+		if (i >= n)
 			break;
 		c = b->b[i & PREFIX_MSK];
-		i++;
-		if (c == ' ' || c == '?' || c == '#' || c == '\r' || c == '\n')
+		if (c == ' ' || c == '\r' || c == '\n')
 			break;
+		i++;
+		if (!path)
+			continue;
+		if (c == '?' || c == '#') {
+			path = false;
+			continue;
+		}
 		if (c == '/') {
 			h = mix(mix(h, digit ? ID_MARK : seg), '/');
 			seg = HASH_SEED;
@@ -279,6 +299,10 @@ __noinline __u64 app_fp_http(struct app_buf *b, __u32 start, __u32 end)
 		seg = mix(seg, c);
 	}
 	bpf_iter_num_destroy(&it);
+	if (i >= n)
+		*end = n == APP_PREFIX_LEN ? n : 0;
+	else
+		*end = http1_at(b->b, i, n) ? i : 0;
 	h = mix(h, digit ? ID_MARK : seg);
 	return h | 1; /* 0 is "other"; no branch: h stays imprecise */
 }
@@ -363,30 +387,6 @@ __noinline __u32 app_nul_at(struct app_buf *b, __u32 off, __u32 n)
 	if (!b)
 		return n;
 	return find_byte(b, off, n, 0);
-}
-
-/* Where the request line's target, from @start, ends in " HTTP/1.": that
- * offset; @n when it does not end within a full prefix (a long target); 0
- * when it is not an HTTP/1 request line. */
-__noinline __u32 app_http_target_end(struct app_buf *b, __u32 start, __u32 n)
-{
-	const char *c;
-	__u32 i;
-
-	if (!b)
-		return 0;
-	i = find_byte(b, start, n, ' ');
-	if (i >= n)
-		return n == APP_PREFIX_LEN ? n : 0;
-	if (i + 9 > n)
-		return 0;
-	c = b->b;
-	if (c[(i + 1) & PREFIX_MSK] == 'H' && c[(i + 2) & PREFIX_MSK] == 'T' &&
-	    c[(i + 3) & PREFIX_MSK] == 'T' && c[(i + 4) & PREFIX_MSK] == 'P' &&
-	    c[(i + 5) & PREFIX_MSK] == '/' && c[(i + 6) & PREFIX_MSK] == '1' &&
-	    c[(i + 7) & PREFIX_MSK] == '.')
-		return i;
-	return 0;
 }
 
 static __always_inline __u64 hash_bytes(const char *buf, __u32 off, __u32 len, bool fold)
@@ -584,18 +584,18 @@ static __always_inline __u32 http_method(__u64 w, __u32 *target)
 static __always_inline int parse_http(struct app_buf *b, __u32 n, __u64 w, __u32 tgid, __u64 known,
 				      struct app_req *rq)
 {
-	__u32 target = 0, method = http_method(w, &target), end;
+	__u32 target = 0, method = http_method(w, &target), end = 0;
+	__u64 fp;
 
 	if (!method)
 		return 0;
-	end = app_http_target_end(b, target, n);
+	fp = app_http_target(b, target, n, &end);
 	if (end <= target)
 		return 0;
 	rq->proto = APP_PROTO_HTTP;
 	rq->method = method;
-	/* Past the leading '/': the text goes from it to the space. */
-	rq->fingerprint = admit(known, tgid, APP_PROTO_HTTP, app_fp_http(b, target + 1, n), b->b,
-				target, end - target, 0);
+	/* The text goes from the '/' to the space. */
+	rq->fingerprint = admit(known, tgid, APP_PROTO_HTTP, fp, b->b, target, end - target, 0);
 	return 1;
 }
 
