@@ -404,21 +404,38 @@ static __always_inline __u64 hash_bytes(const char *buf, __u32 off, __u32 len, b
 
 /* ---- text and rows ------------------------------------------------------- */
 
-/* The fingerprint to count under: @fp once userspace has its text (sent
- * now when new), 0 ("other") past the process's budget. @known, the
- * socket's last request when its text is known to be admitted, spares a
- * connection repeating one request the lookup. */
-static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp, const char *buf,
-				   __u32 off, __u32 len, __u8 flags)
+/* A fingerprint's text: the prefix's bytes [off, off + len). */
+struct app_text_in {
+	__u64 fingerprint;
+	__u32 tgid;
+	__u32 off;
+	__u32 len;
+	__u8 proto;
+	__u8 flags;
+	__u16 pad;
+};
+
+/*
+ * admit() for a fingerprint the socket did not just use: a global
+ * function, so that its code, with the copy of the prefix into the event,
+ * is in the program once and not in each parser's hot path.
+ */
+__noinline __u64 app_admit(const struct app_buf *b, const struct app_text_in *t)
 {
-	struct app_seen_key key = {.tgid = tgid, .proto = proto, .fingerprint = fp};
-	__u64 bkey = ((__u64)tgid << 8) | proto;
+	struct app_seen_key key = {};
 	struct app_text_event *ev;
 	__u32 one = 1, *used;
+	__u64 bkey;
 	__u8 yes = 1;
 
-	if (fp == known || bpf_map_lookup_elem(&app_seen, &key))
-		return fp;
+	if (!b || !t)
+		return 0;
+	key.tgid = t->tgid;
+	key.proto = t->proto;
+	key.fingerprint = t->fingerprint;
+	if (bpf_map_lookup_elem(&app_seen, &key))
+		return t->fingerprint;
+	bkey = ((__u64)t->tgid << 8) | t->proto;
 	used = bpf_map_lookup_elem(&app_budget, &bkey);
 	if (used && *used >= APP_FP_BUDGET)
 		return 0;
@@ -428,21 +445,42 @@ static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp
 		return 0;
 	}
 	ev->kind = EVENT_APP_TEXT;
-	ev->tgid = tgid;
-	ev->proto = proto;
-	ev->flags = flags;
-	ev->off = off;
-	ev->len = len;
+	ev->tgid = t->tgid;
+	ev->proto = t->proto;
+	ev->flags = t->flags;
+	ev->off = t->off;
+	ev->len = t->len;
 	ev->pad = 0;
-	ev->fingerprint = fp;
-	__builtin_memcpy(ev->text, buf, APP_PREFIX_LEN);
+	ev->fingerprint = t->fingerprint;
+	__builtin_memcpy(ev->text, b->b, APP_PREFIX_LEN);
 	bpf_ringbuf_submit(ev, 0);
 	bpf_map_update_elem(&app_seen, &key, &yes, BPF_ANY);
 	if (used)
 		__sync_fetch_and_add(used, 1);
 	else
 		bpf_map_update_elem(&app_budget, &bkey, &one, BPF_NOEXIST);
-	return fp;
+	return t->fingerprint;
+}
+
+/* The fingerprint to count under: @fp once userspace has its text (sent
+ * now when new), 0 ("other") past the process's budget. @known, the
+ * socket's last request when its text is known to be admitted, spares a
+ * connection repeating one request the lookup. */
+static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp, const char *buf,
+				   __u32 off, __u32 len, __u8 flags)
+{
+	struct app_text_in t = {
+		.fingerprint = fp,
+		.tgid = tgid,
+		.off = off,
+		.len = len,
+		.proto = proto,
+		.flags = flags,
+	};
+
+	if (fp == known)
+		return fp;
+	return app_admit((const struct app_buf *)buf, &t);
 }
 
 /* The hot row of @key: its row if it holds @key, claimed if free. */
