@@ -50,6 +50,8 @@
 #define PREFIX_MSK   (APP_PREFIX_LEN - 1)
 /* Messages of a socket not recognised before it stops being looked at. */
 #define MAX_STRIKES 16
+/* Values of one MGET/HMGET reply counted as hits or misses. */
+#define REDIS_KEYS_MAX 64
 /* PostgreSQL messages from this size may come in several reads. */
 #define PG_SPLIT_MIN 4096
 
@@ -483,6 +485,13 @@ static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp
 	return app_admit((const struct app_buf *)buf, &t);
 }
 
+/* What the first bytes of a response say. */
+struct app_resp {
+	__u16 status;
+	bool error;
+	__u32 hits, misses; /* Redis reads: values found, nulls */
+};
+
 /* The hot row of @key: its row if it holds @key, claimed if free. */
 static __always_inline struct app_hot_row *hot_row(const struct app_stat_key *key)
 {
@@ -496,15 +505,15 @@ static __always_inline struct app_hot_row *hot_row(const struct app_stat_key *ke
 	return bpf_map_lookup_elem(&app_hot_rows, &idx);
 }
 
-static __always_inline void add_val(struct app_stat_val *val, __u64 lat, bool error, int hit)
+static __always_inline void add_val(struct app_stat_val *val, __u64 lat, const struct app_resp *r)
 {
 	__sync_fetch_and_add(&val->count, 1);
-	if (error)
+	if (r->error)
 		__sync_fetch_and_add(&val->errors, 1);
-	if (hit > 0)
-		__sync_fetch_and_add(&val->hits, 1);
-	else if (hit < 0)
-		__sync_fetch_and_add(&val->misses, 1);
+	if (r->hits)
+		__sync_fetch_and_add(&val->hits, r->hits);
+	if (r->misses)
+		__sync_fetch_and_add(&val->misses, r->misses);
 	__sync_fetch_and_add(&val->sum_ns, lat);
 	atomic_max_u64(&val->max_ns, lat);
 	atomic_min_u64(&val->min_ns, lat);
@@ -513,7 +522,7 @@ static __always_inline void add_val(struct app_stat_val *val, __u64 lat, bool er
 /* A request of @hkey's key answered: to its hot row when it has one (two
  * array lookups), else to the maps (two hash lookups). The adds stay
  * atomic: another program may run on this CPU in between (tcp.bpf.c). */
-static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool error, int hit)
+static __always_inline void record(struct app_hist_key *hkey, __u64 lat, const struct app_resp *r)
 {
 	struct app_hot_row *row = hot_row(&hkey->key);
 	struct app_stat_val *val;
@@ -521,7 +530,7 @@ static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool er
 	__u32 slot = hist_slot(lat);
 
 	if (row) {
-		add_val(&row->val, lat, error, hit);
+		add_val(&row->val, lat, r);
 		if (slot < HIST_SLOTS)
 			__sync_fetch_and_add(&row->hist[slot], 1);
 		return;
@@ -531,7 +540,7 @@ static __always_inline void record(struct app_hist_key *hkey, __u64 lat, bool er
 		count_lost();
 		return;
 	}
-	add_val(val, lat, error, hit);
+	add_val(val, lat, r);
 	hkey->slot = slot;
 	bucket = map_lookup_or_try_init(&app_hists, hkey, &zero);
 	if (!bucket) {
@@ -749,15 +758,22 @@ static __always_inline int resp_int(const char *buf, __u32 *i, __u32 n)
 	return -1;
 }
 
-/* Redis commands whose null reply is a cache miss. */
-static __always_inline bool redis_read(__u64 cmd, __u32 len)
+/* What a Redis command reads: REDIS_READ_ONE key (a null reply is a miss)
+ * or REDIS_READ_MANY (an array reply, one value or null per key). */
+enum { REDIS_READ_NONE = 0, REDIS_READ_ONE = 1, REDIS_READ_MANY = 2 };
+
+static __always_inline __u8 redis_read(__u64 cmd, __u32 len)
 {
 	/* Upper-cased command, little-endian. */
-	return (len == 3 && cmd == 0x544547ULL) ||			       /* GET */
-	       (len == 4 && (cmd == 0x5445474dULL || cmd == 0x54454748ULL)) || /* MGET HGET */
-	       (len == 5 && cmd == 0x5445474d48ULL) ||			       /* HMGET */
-	       (len == 5 && cmd == 0x5845544547ULL) ||			       /* GETEX */
-	       (len == 6 && cmd == 0x4c4544544547ULL);			       /* GETDEL */
+	if ((len == 4 && cmd == 0x5445474dULL) || /* MGET */
+	    (len == 5 && cmd == 0x5445474d48ULL)) /* HMGET */
+		return REDIS_READ_MANY;
+	if ((len == 3 && cmd == 0x544547ULL) ||	    /* GET */
+	    (len == 4 && cmd == 0x54454748ULL) ||   /* HGET */
+	    (len == 5 && cmd == 0x5845544547ULL) || /* GETEX */
+	    (len == 6 && cmd == 0x4c4544544547ULL)) /* GETDEL */
+		return REDIS_READ_ONE;
+	return REDIS_READ_NONE;
 }
 
 /* RESP array of bulk strings: *N\r\n$L\r\nCOMMAND\r\n */
@@ -797,12 +813,6 @@ static __always_inline int parse_redis(const char *buf, __u32 n, __u32 tgid, __u
 }
 
 /* ---- responses ------------------------------------------------------------ */
-
-struct app_resp {
-	__u16 status;
-	bool error;
-	int hit; /* 1 hit, -1 miss, 0 not a read */
-};
 
 static __always_inline bool http_response(const char *b, __u32 n, struct app_resp *r)
 {
@@ -868,24 +878,27 @@ static __always_inline bool pg_response(const char *b, __u32 n, struct app_resp 
 	return true;
 }
 
-static __always_inline bool redis_response(const char *b, __u32 n, bool read, struct app_resp *r)
+static __always_inline bool redis_response(const char *b, __u32 n, __u8 read, struct app_resp *r)
 {
 	__u8 c = b[0];
+	bool null = false;
 
 	switch (c) {
 	case '-':
 	case '!':
 		r->error = true;
 		return true;
-	case '$':
 	case '*':
-		if (read)
-			r->hit = n >= 3 && b[1] == '-' && b[2] == '1' ? -1 : 1;
-		return true;
+		/* One value per key: counted by app_redis_keys(). */
+		if (read == REDIS_READ_MANY)
+			return true;
+		/* fallthrough */
+	case '$':
+		null = n >= 3 && b[1] == '-' && b[2] == '1';
+		break;
 	case '_':
-		if (read)
-			r->hit = -1;
-		return true;
+		null = true;
+		break;
 	case '+':
 	case ':':
 	case ',':
@@ -896,11 +909,88 @@ static __always_inline bool redis_response(const char *b, __u32 n, bool read, st
 	case '(':
 	case '>':
 	case '|':
-		if (read)
-			r->hit = 1;
-		return true;
+		break;
+	default:
+		return false;
 	}
-	return false;
+	if (read) {
+		r->hits = !null;
+		r->misses = null;
+	}
+	return true;
+}
+
+/* "$<len>\r\n" at the start of @h, of @sz bytes: the header's length, with
+ * the value's in *@len; 0 when it is not one. */
+static __always_inline __u32 bulk_header(const char *h, __u32 sz, __u64 *len)
+{
+	__u64 v = 0;
+
+	for (int k = 1; k < 14; k++) {
+		char c;
+
+		if (k + 1 >= sz)
+			return 0;
+		c = h[k];
+		if (c == '\r')
+			return k > 1 && h[k + 1] == '\n' ? k + 2 : 0;
+		if (!is_digit(c))
+			return 0;
+		v = v * 10 + (c - '0');
+		*len = v;
+	}
+	return 0;
+}
+
+/*
+ * The values of an array reply to MGET or HMGET: @keys of them from @off
+ * in the user buffer, which holds @avail bytes of the reply. A null ($-1,
+ * RESP3 _) is a miss, anything else a hit. Each costs a copy of its
+ * header; those past this read or past REDIS_KEYS_MAX are not counted.
+ */
+__noinline int app_redis_keys(__u64 ubuf, __u32 avail, __u32 off, __u32 keys, struct app_resp *r)
+{
+	struct bpf_iter_num it;
+	__u64 at = off, len;
+	char h[16];
+	__u32 k = 0;
+
+	if (!r)
+		return 0;
+	bpf_iter_num_new(&it, 0, REDIS_KEYS_MAX);
+	while (bpf_iter_num_next(&it)) {
+		__u64 sz = avail - at, hdr;
+
+		if (k >= keys || at + 3 > avail)
+			break;
+		if (sz > sizeof(h))
+			sz = sizeof(h);
+		/* Masked where the verifier needs it, as in copy_prefix(). */
+		asm volatile("%0 &= 31" : "+r"(sz));
+		if (sz > sizeof(h) || bpf_probe_read_user(h, sz, (void *)(ubuf + at)))
+			break;
+		k++;
+		if (h[0] == '_') {
+			r->misses++;
+			at += 3;
+			continue;
+		}
+		if (h[0] != '$')
+			break;
+		if (h[1] == '-') {
+			r->misses++;
+			at += 5;
+			continue;
+		}
+		len = 0;
+		hdr = bulk_header(h, sz, &len);
+		if (!hdr)
+			break;
+		r->hits++;
+		at += hdr + len + 2;
+	}
+	bpf_iter_num_destroy(&it);
+	return 0;
 }
 
 /* The request @in->w starts, parsed from the copied prefix. */
@@ -1065,7 +1155,7 @@ static __always_inline void try_response(struct sock *sk, struct sock_state *st,
 	struct app_resp r = {};
 	__u64 ubuf, contig = 0, now = event_clock(tcp_ns), lat;
 	struct app_buf *buf;
-	__u32 n;
+	__u32 n, avail;
 	bool ok;
 
 	lat = now - st->app.start_ns;
@@ -1073,9 +1163,8 @@ static __always_inline void try_response(struct sock *sk, struct sock_state *st,
 	ubuf = user_buffer(&contig);
 	if (!ubuf)
 		return;
-	n = contig < (__u64)ret ? contig : ret;
-	if (n > APP_PREFIX_LEN)
-		n = APP_PREFIX_LEN;
+	avail = contig < (__u64)ret ? contig : ret;
+	n = avail < APP_PREFIX_LEN ? avail : APP_PREFIX_LEN;
 	/* HTTP and Redis say it all in their first bytes; PostgreSQL's
 	 * ErrorResponse may come after a few other messages. */
 	if (st->app.proto != APP_PROTO_PGSQL && n > 16)
@@ -1086,13 +1175,20 @@ static __always_inline void try_response(struct sock *sk, struct sock_state *st,
 	ok = app_parse_response(buf, n, st->app.proto, st->app.read, &r);
 	if (!ok)
 		return;
+	if (st->app.read == REDIS_READ_MANY && buf->b[0] == '*') {
+		__u32 i = 1;
+		int keys = resp_int(buf->b, &i, n);
+
+		if (keys > 0)
+			app_redis_keys(ubuf, avail, i, keys, &r);
+	}
 	hkey.key.tgid = tgid;
 	hkey.key.proto = st->app.proto;
 	hkey.key.role = st->app.role;
 	hkey.key.status = r.status;
 	hkey.key.method = st->app.method;
 	hkey.key.fingerprint = st->app.fingerprint;
-	record(&hkey, lat, r.error, r.hit);
+	record(&hkey, lat, &r);
 	if (lat >= slow_ns && st->app.proto == APP_PROTO_PGSQL)
 		send_slow(sk, &hkey.key, lat, now);
 }

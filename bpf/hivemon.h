@@ -215,8 +215,8 @@ struct app_stat_key {
 struct app_stat_val {
 	__u64 count;
 	__u64 errors; /* HTTP 5xx, PostgreSQL ErrorResponse, Redis error */
-	__u64 hits;   /* Redis reads answered with a value */
-	__u64 misses; /* Redis reads answered with null */
+	__u64 hits;   /* Redis reads answered with a value (MGET: per key) */
+	__u64 misses; /* Redis reads answered with null (MGET: per key) */
 	__u64 sum_ns;
 	__u64 max_ns; /* all-time max */
 	__u64 min_ns; /* all-time min, 0 = none yet */

@@ -52,10 +52,12 @@ const struct prom_family prom_families[N_FAMILIES] = {
 				   "Redis commands (redis.command.latency)."},
 	[FAM_REDIS_COMMAND_ERRORS] = {"hivemon_redis_command_errors_total", KIND_COUNTER,
 				      "Redis commands answered with an error (-ERR ...)."},
-	[FAM_CACHE_HITS] = {"hivemon_cache_hits_total", KIND_COUNTER,
-			    "Cache reads (Redis GET, MGET, HGET ...) answered with a value."},
-	[FAM_CACHE_MISSES] = {"hivemon_cache_misses_total", KIND_COUNTER,
-			      "Cache reads answered with a null reply (cache.miss_ratio)."},
+	[FAM_CACHE_HITS] =
+		{"hivemon_cache_hits_total", KIND_COUNTER,
+		 "Cache reads (Redis GET, HGET ...; MGET, HMGET per key) answered with a value."},
+	[FAM_CACHE_MISSES] =
+		{"hivemon_cache_misses_total", KIND_COUNTER,
+		 "Cache reads answered with null, per key as hits (cache.miss_ratio)."},
 	[FAM_PROCESSES] = {"hivemon_processes", KIND_GAUGE, "Processes seen in the last interval."},
 	[FAM_LOST_EVENTS] = {"hivemon_lost_events_total", KIND_COUNTER,
 			     "Events the kernel could not hand to hivemon (full buffers)."},

@@ -302,3 +302,28 @@ sql_count() {
 	[ "$(jq '[.services[] | .redis[] | select(.role == "client" and .command == "GET") | .hit_ratio] == [0.9]' "$REPORT_OUT")" = true ]
 	assert_within_pct "$(service_jq "$REDIS_PID" '.redis[] | select(.command == "GET") | .count')" 1000 0
 }
+
+@test "redis: MGET and HMGET count a hit or a miss per key, on both ends" {
+	local sock="$BATS_TEST_TMPDIR/redis.sock" i
+	redis-server --port 0 --unixsocket "$sock" --save "" --appendonly no >"$BATS_TEST_TMPDIR/redis.log" 2>&1 &
+	REDIS_PID=$!
+	SERVER_PIDS+=("$REDIS_PID")
+	wait_until 10 redis-cli -s "$sock" ping
+	{
+		for i in $(seq 7); do echo "SET key$i value-$i"; done
+		echo "HSET h f1 a f2 bb"
+		# 7 of 10 keys exist: 700 hits and 300 misses in 100 requests.
+		for i in $(seq 100); do echo "MGET key1 nokey1 key2 key3 nokey2 key4 key5 key6 nokey3 key7"; done
+		# 2 of 4 fields: 100 hits and 100 misses in 50 requests.
+		for i in $(seq 50); do echo "HMGET h f1 nof1 f2 nof2"; done
+	} >"$BATS_TEST_TMPDIR/cmds"
+	start_report --probes tcp,proto -f json -d 120s
+	redis-cli -s "$sock" <"$BATS_TEST_TMPDIR/cmds" >/dev/null
+	end_report
+
+	for role in server client; do
+		rows=$(jq -c --arg role "$role" '[.services[] | .redis[] | select(.role == $role and
+			(.command == "MGET" or .command == "HMGET")) | "\(.command) \(.count) \(.hits) \(.misses) \(.hit_ratio)"] | sort' "$REPORT_OUT")
+		assert_equal "$rows" '["HMGET 50 100 100 0.5","MGET 100 700 300 0.7"]'
+	done
+}
