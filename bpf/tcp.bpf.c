@@ -463,6 +463,9 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 {
+	/* Nothing moved (EAGAIN, an error): nothing for either program. */
+	if (ret <= 0)
+		return 0;
 	on_bytes(sk, ret, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
 	bpf_tail_call(ctx, &recv_next, 0);
 	return 0;
@@ -472,6 +475,8 @@ int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
+	if (ret <= 0)
+		return 0;
 	on_bytes(sk, ret, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
 	bpf_tail_call(ctx, &send_next, 0);
 	return 0;
