@@ -68,14 +68,6 @@ int BPF_PROG(floor_switch, bool preempt, struct task_struct *prev, struct task_s
 	return 0;
 }
 
-/* Not attached: hivemon runs it from userspace (BPF_PROG_TEST_RUN on each
- * CPU) at every collection; the floor has no collection to run it for. */
-SEC("raw_tp")
-int floor_flush_cpu(void *ctx)
-{
-	return 0;
-}
-
 /* mem.bpf.c */
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(floor_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)

@@ -3,8 +3,7 @@
  * Loads a BPF object file, attaches every program in it and holds them
  * until SIGINT/SIGTERM. Used by the benchmarks to measure the floor cost
  * of empty programs. A program whose section names no hook (a bare
- * SEC("raw_tp"), which hivemon runs from userspace) is loaded, not
- * attached. Usage: floor_loader FILE.bpf.o
+ * SEC("raw_tp")) is loaded, not attached. Usage: floor_loader FILE.bpf.o
  */
 #include <errno.h>
 #include <signal.h>

@@ -16,10 +16,14 @@
  * schedstat show; it leaves out time stolen by the hypervisor), credited
  * per task from what was credited last (task-local storage), so a task is
  * never counted twice; a task first seen is counted from then on, or from
- * its start if it started after the probe did (short-lived processes). A task
- * still running at collect time is credited by `flush_cpu`, which userspace
- * runs on every CPU (BPF_PROG_TEST_RUN, in IPI context) just before it
- * swaps buffers.
+ * its start if it started after the probe did (short-lived processes).
+ * Crediting is not done at every switch: the kernel keeps the sum, so a
+ * task iterator (`credit_tasks`) that userspace runs just before it swaps
+ * buffers credits every task at once, running ones up to their last tick;
+ * only a dying task, which the iterator would not see again, is credited
+ * at its switches. That took a task-storage and two map lookups off every
+ * context switch (pipe ping-pong under the sched set: 8.6-9.3 % over bare
+ * before, 5.8-6.8 % after).
  */
 #include "vmlinux.h"
 #include <asm-generic/errno.h>
@@ -33,6 +37,7 @@
 #include "filter.bpf.h"
 #include "flip.bpf.h"
 
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
 /* Two buffers of per-process counters; `gen` names the live one. */
@@ -71,26 +76,39 @@ static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
 	static const struct sched_val zero;
 	struct sched_val *val = flip_lookup_or_init(&stats, gen, &tgid, &zero, &lost_events);
 
+	/* Atomic: the iterator may be preempted by a switch on its CPU. */
 	if (val)
-		val->oncpu_ns += ns;
+		__sync_fetch_and_add(&val->oncpu_ns, ns);
 }
 
-/* Credits the runtime @t gained since its last credit. */
+/*
+ * Credits the runtime @t gained since its last credit. The iterator and a
+ * dying task's last switches may credit one task at once: advancing what
+ * was credited with a compare-and-swap gives each stretch to one of them.
+ */
 static __always_inline void credit_oncpu(struct task_struct *t)
 {
-	__u64 runtime = t->se.sum_exec_runtime, *done;
+	__u64 runtime = t->se.sum_exec_runtime, *done, old;
 
 	done = bpf_task_storage_get(&credited, t, 0, 0);
 	if (!done) {
-		done = bpf_task_storage_get(&credited, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		/* All of it ran while probed if the task started since. */
+		__u64 init = t->start_time > started_ns ? 0 : runtime;
+
+		done = bpf_task_storage_get(&credited, t, &init, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!done)
 			return;
-		/* All of it ran while probed if the task started since. */
-		*done = t->start_time > started_ns ? 0 : runtime;
 	}
-	if (runtime > *done)
-		add_oncpu(t->tgid, runtime - *done);
-	*done = runtime;
+	old = *done;
+	for (int i = 0; i < 4 && runtime > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(done, old, runtime);
+
+		if (seen == old) {
+			add_oncpu(t->tgid, runtime - old);
+			return;
+		}
+		old = seen;
+	}
 }
 
 /* prev_state, the fourth argument since 5.18, is not read: older kernels
@@ -101,8 +119,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	__u64 now, queued;
 	__u32 tgid;
 
-	/* prev is current: filter_current() sees its comm and cgroup. */
-	if (user_task(prev) && filter_current(prev->tgid))
+	/* A dying task: the iterator may not see it again. prev is current:
+	 * filter_current() sees its comm and cgroup. */
+	if ((prev->flags & PF_EXITING) && user_task(prev) && filter_current(prev->tgid))
 		credit_oncpu(prev);
 
 	/* Resolved at load: without the fields only on-CPU time is measured. */
@@ -121,17 +140,16 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 }
 
 /*
- * Run by userspace on each CPU in turn (in IPI context, so current is the
- * task that was running there): credits the part of the running slice not
- * yet accounted, so a task that never switches out still shows its CPU use.
+ * Run by userspace at each collect, before it swaps buffers: credits every
+ * traced task what it ran since its last credit. A running task's sum was
+ * last brought up to date at its latest tick.
  */
-SEC("raw_tp")
-int flush_cpu(void *ctx)
+SEC("iter/task")
+int credit_tasks(struct bpf_iter__task *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = ctx->task;
 
-	/* The runtime was last brought up to date at the latest tick. */
-	if (user_task(task) && filter_current(task->tgid))
+	if (task && user_task(task) && filter_task(task, task->tgid))
 		credit_oncpu(task);
 	return 0;
 }

@@ -21,6 +21,7 @@
 
 struct sched_probe {
 	struct sched_bpf *skel;
+	struct bpf_link *credit; /* task iterator crediting on-CPU time */
 	struct flipmap stats, hists;
 	uint64_t prev_lost;
 	/* The syscall set's sched_switch slot ours runs from, -1 when
@@ -43,25 +44,28 @@ static void probe_close(void *state)
 	if (!sp)
 		return;
 	probe_shared_unchain(sp->switch_next_fd);
+	bpf_link__destroy(sp->credit);
 	sched_bpf__destroy(sp->skel);
 	flipmap_free(&sp->stats);
 	flipmap_free(&sp->hists);
 	free(sp);
 }
 
-/* Credits the CPU time of the tasks running on every CPU right now (the
- * rest is credited when tasks switch out) to the live buffer. */
-static void flush_running(struct sched_probe *sp, int ncpus)
+/* Credits every traced task the CPU time it ran since its last credit
+ * (bpf/sched.bpf.c): the task iterator does it as it is read. */
+static int credit_tasks(struct sched_probe *sp)
 {
-	int fd = bpf_program__fd(sp->skel->progs.flush_cpu);
+	char buf[64];
+	ssize_t got;
+	int fd = bpf_iter_create(bpf_link__fd(sp->credit));
 
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, run, .cpu = (__u32)cpu,
-			    .flags = BPF_F_TEST_RUN_ON_CPU);
-
-		/* Offline CPUs fail with ENXIO and have nothing running. */
-		bpf_prog_test_run_opts(fd, &run);
-	}
+	if (fd < 0)
+		return -errno;
+	while ((got = read(fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+		;
+	got = got < 0 ? -errno : 0;
+	close(fd);
+	return (int)got;
 }
 
 /*
@@ -106,7 +110,8 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 	bpf_map__set_max_entries(skel->maps.stats_b, stats);
 	bpf_map__set_max_entries(skel->maps.hists_a, hists);
 	bpf_map__set_max_entries(skel->maps.hists_b, hists);
-	bpf_program__set_autoattach(skel->progs.flush_cpu, false);
+	/* Run by each collect, not attached to an event. */
+	bpf_program__set_autoattach(skel->progs.credit_tasks, false);
 	err = sched_bpf__load(skel);
 	if (err) {
 		err = loader_report("sched", "load", err);
@@ -118,13 +123,18 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("sched", "attach", err);
 		goto fail;
 	}
+	sp->credit = bpf_program__attach_iter(skel->progs.credit_tasks, NULL);
+	if (!sp->credit) {
+		err = loader_report("sched", "task iterator", -errno);
+		goto fail;
+	}
 	err = flipmap_init(&sp->stats, skel->maps.stats, skel->maps.stats_a, skel->maps.stats_b);
 	if (!err)
 		err = flipmap_init(&sp->hists, skel->maps.hists, skel->maps.hists_a,
 				   skel->maps.hists_b);
-	/* The collector's start-up drain gives the tasks running now their
-	 * baseline (a task's CPU time counts from when the probe first sees
-	 * it) and drops what was measured before the first window. */
+	/* The collector's start-up drain gives every task its baseline (a
+	 * task's CPU time counts from when the probe first sees it) and drops
+	 * what was measured before the first window. */
 	if (err) {
 		err = loader_report("sched", "map set-up", err);
 		goto fail;
@@ -178,7 +188,9 @@ static int probe_collect(void *state, struct snapshot *snap)
 	uint64_t lost;
 	int which, err;
 
-	flush_running(sp, sp->stats.ncpus);
+	err = credit_tasks(sp);
+	if (err)
+		return err;
 	/* Both buffers share `gen`: one flip retires both. */
 	which = flipmap_flip(&sp->stats, &sp->skel->bss->gen);
 	if (which < 0)
