@@ -279,12 +279,17 @@ sql_count() {
 	[ "$(sql_count server "AS $tag FROM pg_class")" -eq 3 ]
 }
 
-@test "redis: 900 hits and 100 misses make a hit ratio of 0.9, command counts exact, errors counted" {
-	local sock="$BATS_TEST_TMPDIR/redis.sock" i
-	redis-server --port 0 --unixsocket "$sock" --save "" --appendonly no >"$BATS_TEST_TMPDIR/redis.log" 2>&1 &
+# A Redis server on unix socket SOCK only, stopped with the test's servers.
+start_redis() { # SOCK
+	redis-server --port 0 --unixsocket "$1" --save "" --appendonly no >"$BATS_TEST_TMPDIR/redis.log" 2>&1 &
 	REDIS_PID=$!
 	SERVER_PIDS+=("$REDIS_PID")
-	wait_until 10 redis-cli -s "$sock" ping
+	wait_until 10 redis-cli -s "$1" ping
+}
+
+@test "redis: 900 hits and 100 misses make a hit ratio of 0.9, command counts exact, errors counted" {
+	local sock="$BATS_TEST_TMPDIR/redis.sock" i
+	start_redis "$sock"
 	{
 		for i in $(seq 10); do echo "SET key$i v$i"; done
 		for i in $(seq 900); do echo "GET key$((i % 10 + 1))"; done
@@ -305,10 +310,7 @@ sql_count() {
 
 @test "redis: MGET and HMGET count a hit or a miss per key, on both ends" {
 	local sock="$BATS_TEST_TMPDIR/redis.sock" i
-	redis-server --port 0 --unixsocket "$sock" --save "" --appendonly no >"$BATS_TEST_TMPDIR/redis.log" 2>&1 &
-	REDIS_PID=$!
-	SERVER_PIDS+=("$REDIS_PID")
-	wait_until 10 redis-cli -s "$sock" ping
+	start_redis "$sock"
 	{
 		for i in $(seq 7); do echo "SET key$i value-$i"; done
 		echo "HSET h f1 a f2 bb"
