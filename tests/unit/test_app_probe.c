@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "core/hist.h"
+#include "kernel_fixture.h"
 #include "kernel/loader.h"
 #include "probes/probe.h"
 
@@ -114,26 +115,6 @@ static void collect(void *state, struct snapshot *snap)
 	assert_int_equal(app_probe.collect(state, snap), 0);
 }
 
-/* The fd of the map named @name created since map id @after, or -1. */
-static int map_fd(uint32_t after, const char *name)
-{
-	uint32_t id = after;
-
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 /* Hot rows of the owners map @fd that @pid holds. */
 static int hot_rows(int fd, pid_t pid)
 {
@@ -196,20 +177,18 @@ static void requests_counted_once_in_hot_rows_and_maps(void **unused)
 	struct probe_opts opts = {.probes = PROBE_APP, .max_procs = 64};
 	struct probe_shared shared;
 	struct snapshot snap;
-	uint32_t last_id = 0, id = 0;
+	uint32_t last_id = newest_map_id();
 	int owners_fd, stats_fd, hot = 0, mapped = 0;
 	pid_t child[CHILDREN];
 	void *state = NULL;
 	int status;
 
 	_Static_assert(2 * CHILDREN * (ROUTES + 1) > APP_HOT_ROWS, "no map rows");
-	while (!bpf_map_get_next_id(id, &id))
-		last_id = id;
 	assert_int_equal(loader_init(false), 0);
 	probe_shared_init(&shared);
 	assert_int_equal(app_probe.open(&opts, &shared, &state), 0);
-	owners_fd = map_fd(last_id, "app_hot_owners");
-	stats_fd = map_fd(last_id, "app_stats");
+	owners_fd = map_fd_since(last_id, "app_hot_owners");
+	stats_fd = map_fd_since(last_id, "app_stats");
 	assert_true(owners_fd >= 0 && stats_fd >= 0);
 	snapshot_init(&snap);
 

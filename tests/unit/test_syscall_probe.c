@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "kernel/loader.h"
+#include "kernel_fixture.h"
 #include "probes/probe.h"
 
 #define CALLS 1000
@@ -42,26 +43,6 @@ static uint64_t collect(void *state, struct snapshot *snap, pid_t pid)
 	return getppid_calls(snap, pid);
 }
 
-/* The syscall_stats map created since map id @after. */
-static int stats_map(uint32_t after)
-{
-	uint32_t id = after;
-
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "syscall_stats"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static void late_calls_of_a_final_record_are_counted(void **unused)
 {
 	struct probe_opts opts = {.probes = PROBE_SYSCALL, .max_procs = 64};
@@ -69,19 +50,17 @@ static void late_calls_of_a_final_record_are_counted(void **unused)
 	struct probe_shared shared;
 	struct syscall_val val;
 	struct snapshot snap;
-	uint32_t last_id = 0, id = 0;
+	uint32_t last_id = newest_map_id();
 	uint64_t total = 0;
 	void *state = NULL;
 	pid_t child;
 	int status, fd;
 
-	while (!bpf_map_get_next_id(id, &id))
-		last_id = id;
 	assert_int_equal(loader_init(false), 0);
 	probe_shared_init(&shared);
 	assert_int_equal(syscall_probe.open(&opts, &shared, &state), 0);
 	snapshot_init(&snap);
-	fd = stats_map(last_id);
+	fd = map_fd_since(last_id, "syscall_stats");
 	assert_true(fd >= 0);
 
 	child = fork();

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "kernel/loader.h"
+#include "kernel_fixture.h"
 #include "probes/probe.h"
 
 #define EXCHANGES 5
@@ -95,39 +96,27 @@ static bool ep_is_clean(const struct tcp_ep *ep)
 	return ep->family != AF_INET || !memcmp(ep->addr + 4, zeros, sizeof(zeros));
 }
 
-/* Rows of @pid in the tcp_stats maps created since map id @after; every
+/* Rows of @pid in the map named @map created since map id @after; every
  * key's endpoint must be clean. */
 static int kernel_rows(uint32_t after, pid_t pid, const char *map)
 {
-	uint32_t id = after;
-	int rows = 0;
+	struct tcp_stat_key key, next, *prev = NULL;
+	int fd = map_fd_since(after, map), rows = 0;
 
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		struct tcp_stat_key key, next, *prev = NULL;
-		int fd = bpf_map_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, map)) {
-			close(fd);
-			continue;
+	if (fd < 0)
+		return 0;
+	if (!strcmp(map, "tcp_hot_owners")) {
+		rows = hot_rows(fd, pid);
+	} else {
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			rows += next.tgid == (uint32_t)pid;
+			if (next.tgid == (uint32_t)pid)
+				assert_true(ep_is_clean(&next.ep));
+			key = next;
+			prev = &key;
 		}
-		if (!strcmp(map, "tcp_hot_owners")) {
-			rows += hot_rows(fd, pid);
-		} else {
-			while (!bpf_map_get_next_key(fd, prev, &next)) {
-				rows += next.tgid == (uint32_t)pid;
-				if (next.tgid == (uint32_t)pid)
-					assert_true(ep_is_clean(&next.ep));
-				key = next;
-				prev = &key;
-			}
-		}
-		close(fd);
 	}
+	close(fd);
 	return rows;
 }
 
@@ -136,13 +125,11 @@ static void exchanges_counted_once_and_rows_freed(void **unused)
 	struct probe_opts opts = {.probes = PROBE_TCP, .max_procs = 64};
 	struct probe_shared shared;
 	struct snapshot snap;
-	uint32_t last_id = 0, id = 0;
+	uint32_t last_id = newest_map_id();
 	void *state = NULL;
 	pid_t child;
 	int status;
 
-	while (!bpf_map_get_next_id(id, &id))
-		last_id = id;
 	assert_int_equal(loader_init(false), 0);
 	probe_shared_init(&shared);
 	assert_int_equal(tcp_probe.open(&opts, &shared, &state), 0);
