@@ -277,18 +277,26 @@ static int read_held(struct syscall_probe *sp)
 	return err;
 }
 
+/* The window's row of (@tgid, @nr), created if new; NULL on ENOMEM. */
+static struct syscall_stat *row_of(struct syscall_probe *sp, uint32_t tgid, uint32_t nr)
+{
+	struct proc_snapshot *p = snapshot_proc(sp->snap, tgid);
+	struct syscall_stat *sc = p ? proc_syscall(p, nr) : NULL;
+
+	if (!sc)
+		sp->err = -ENOMEM;
+	return sc;
+}
+
 /* Adds @d (count, errors, weight, total_ns) to the window's row of
  * (@tgid, @nr); NULL on ENOMEM. */
 static struct syscall_stat *add_to_row(struct syscall_probe *sp, uint32_t tgid, uint32_t nr,
 				       const uint64_t d[N_COUNTERS])
 {
-	struct proc_snapshot *p = snapshot_proc(sp->snap, tgid);
-	struct syscall_stat *sc = p ? proc_syscall(p, nr) : NULL;
+	struct syscall_stat *sc = row_of(sp, tgid, nr);
 
-	if (!sc) {
-		sp->err = -ENOMEM;
+	if (!sc)
 		return NULL;
-	}
 	sc->count += d[0];
 	sc->errors += d[1];
 	sc->lat.count += d[2];
@@ -343,14 +351,21 @@ static void account_stats(struct syscall_probe *sp)
 			account_stat(sp, sp->held.keys[i], &zero);
 }
 
+/* Adds @d calls to bucket @k->slot of the window's row of (@k->tgid, @k->nr). */
+static void add_to_bucket(struct syscall_probe *sp, const struct syscall_hist_key *k, uint64_t d)
+{
+	struct syscall_stat *sc = row_of(sp, k->tgid, k->nr);
+
+	if (sc && hist_add_slot(&sc->lat, k->slot, d))
+		sp->err = -ENOMEM;
+}
+
 static void visit_hist(const void *k, const void *v, void *ctx)
 {
 	const struct syscall_hist_key *key = k;
 	struct syscall_probe *sp = ctx;
 	uint64_t id = hist_key(key), count = *(const uint64_t *)v, d;
 	uint64_t *prev = u64map_upsert(&sp->prev_hist, id);
-	struct proc_snapshot *p;
-	struct syscall_stat *sc;
 
 	if (!prev) {
 		sp->err = -ENOMEM;
@@ -358,12 +373,8 @@ static void visit_hist(const void *k, const void *v, void *ctx)
 	}
 	note_liveness(sp, key->tgid, id | 1ULL << 63);
 	counters_delta(&count, prev, NULL, NULL, &d, 1);
-	if (!d)
-		return;
-	p = snapshot_proc(sp->snap, key->tgid);
-	sc = p ? proc_syscall(p, key->nr) : NULL;
-	if (!sc || hist_add_slot(&sc->lat, key->slot, d))
-		sp->err = -ENOMEM;
+	if (d)
+		add_to_bucket(sp, key, d);
 }
 
 /* Without a new all-time max, the window's max is the top bucket's bound. */
@@ -407,19 +418,14 @@ static void add_stat_residual(struct syscall_probe *sp, uint64_t id, const struc
 		add_to_row(sp, (uint32_t)(id >> 32), (uint32_t)id, d);
 }
 
+/* What reached a deleted syscall_hists bucket since it was last read. */
 static void add_hist_residual(struct syscall_probe *sp, uint64_t id,
 			      const struct syscall_hist_key *k, uint64_t count)
 {
 	const uint64_t *seen = u64map_get(&sp->prev_hist, id);
-	struct proc_snapshot *p;
-	struct syscall_stat *sc;
 
-	if (!seen || count <= *seen)
-		return;
-	p = snapshot_proc(sp->snap, k->tgid);
-	sc = p ? proc_syscall(p, k->nr) : NULL;
-	if (!sc || hist_add_slot(&sc->lat, k->slot, count - *seen))
-		sp->err = -ENOMEM;
+	if (seen && count > *seen)
+		add_to_bucket(sp, k, count - *seen);
 }
 
 /*
