@@ -429,7 +429,7 @@ static __always_inline bool followed(const struct sock *sk)
 }
 
 /*
- * @ret bytes moved on @sk by the current process. On a socket of role
+ * @ret (> 0) bytes moved on @sk by the current process. On a socket of role
  * @starts (a server receiving, a client sending) the first byte while idle
  * starts an exchange; on the other role it ends the exchange in flight,
  * recorded as @ends.
@@ -439,7 +439,7 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 
-	if (ret <= 0 || !is_tcp(sk) || !followed(sk) || !filter_current(tgid))
+	if (!is_tcp(sk) || !followed(sk) || !filter_current(tgid))
 		return 0;
 	st = sock_state(sk, tgid);
 	if (!st)
