@@ -175,11 +175,6 @@ static __always_inline bool is_digit(__u8 c)
 	return c >= '0' && c <= '9';
 }
 
-static __always_inline bool is_ident(__u8 c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || is_digit(c);
-}
-
 /* ---- where the syscall's buffer is -------------------------------------- */
 
 /* The user address the message starts at and how many bytes of it are
@@ -335,60 +330,87 @@ __noinline __u64 app_http_target(struct app_buf *b, __u32 start, __u32 n, __u32 
 
 enum { SQL_START = 0, SQL_WORD, SQL_SPACE, SQL_NUM, SQL_LIT, SQL_LITCOMMA, SQL_OTHER };
 
+/* What a byte of SQL is to its fingerprint. */
+enum { S_OTHER = 0, S_IDENT, S_DIGIT, S_SPACE, S_QUOTE, S_COMMA, S_DOT, S_NUL };
+
+static const __u8 sql_class[256] = {
+	[0] = S_NUL,	  ['a' ... 'z'] = S_IDENT, ['A' ... 'Z'] = S_IDENT,
+	['_'] = S_IDENT,  ['0' ... '9'] = S_DIGIT, [' '] = S_SPACE,
+	['\t'] = S_SPACE, ['\n'] = S_SPACE,	   ['\r'] = S_SPACE,
+	['\''] = S_QUOTE, [','] = S_COMMA,	   ['.'] = S_DOT,
+};
+
+/* A statement's fingerprint as it is scanned. */
+struct sql_scan {
+	__u64 h;
+	__u8 state, quote;
+};
+
+/* Adds byte @c to @s; false at a NUL, which ends the statement. */
+static __always_inline bool sql_step(struct sql_scan *s, __u8 c)
+{
+	__u8 k = sql_class[c];
+
+	if (k == S_NUL)
+		return false;
+	if (s->quote) {
+		s->quote = k != S_QUOTE;
+		return true;
+	}
+	if (s->state == SQL_NUM && (k == S_DIGIT || k == S_DOT))
+		return true;
+	if (k == S_QUOTE || (k == S_DIGIT && s->state != SQL_WORD)) {
+		s->quote = k == S_QUOTE;
+		if (s->state != SQL_LITCOMMA)
+			s->h = mix(s->h, LIT_MARK);
+		s->state = s->quote ? SQL_LIT : SQL_NUM;
+		return true;
+	}
+	if (k == S_SPACE) {
+		if (s->state == SQL_LITCOMMA || s->state == SQL_START)
+			return true;
+		if (s->state != SQL_SPACE)
+			s->h = mix(s->h, ' ');
+		s->state = SQL_SPACE;
+		return true;
+	}
+	if (k == S_COMMA && (s->state == SQL_NUM || s->state == SQL_LIT)) {
+		s->state = SQL_LITCOMMA;
+		return true;
+	}
+	if (s->state == SQL_LITCOMMA)
+		s->h = mix(s->h, ',');
+	s->h = mix(s->h, lower(c));
+	s->state = k == S_IDENT || k == S_DIGIT ? SQL_WORD : SQL_OTHER;
+	return true;
+}
+
 /* SQL in [start, end): number and string literals hash as one mark, a list
  * of them (IN (1, 2, 3)) as one; whitespace runs as one space; letters
- * case-folded. */
+ * case-folded. Two bytes per step, as app_http_target() does. */
 __noinline __u64 app_fp_sql(struct app_buf *b, __u32 start, __u32 end)
 {
-	__u8 state = SQL_START, quote = 0;
+	struct sql_scan s = {.h = HASH_SEED, .state = SQL_START};
 	struct bpf_iter_num it;
-	__u64 h = HASH_SEED;
 	__u32 i = start;
 
 	if (!b)
 		return 1;
-	for_each_byte(it)
-	{
-		__u8 c;
-
-		if (i >= end)
+	bpf_iter_num_new(&it, 0, APP_PREFIX_LEN / 2);
+	while (bpf_iter_num_next(&it)) {
+		if (i + 2 > end)
 			break;
-		c = b->b[i & PREFIX_MSK];
-		i++;
-		if (!c)
+		if (!sql_step(&s, b->b[i & PREFIX_MSK]) ||
+		    !sql_step(&s, b->b[(i + 1) & PREFIX_MSK])) {
+			i = end; /* a NUL: nothing after it counts */
 			break;
-		if (quote) {
-			quote = c != '\'';
-			continue;
 		}
-		if (state == SQL_NUM && (is_digit(c) || c == '.'))
-			continue;
-		if (c == '\'' || (is_digit(c) && state != SQL_WORD)) {
-			quote = c == '\'';
-			if (state != SQL_LITCOMMA)
-				h = mix(h, LIT_MARK);
-			state = quote ? SQL_LIT : SQL_NUM;
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			if (state == SQL_LITCOMMA || state == SQL_START)
-				continue;
-			if (state != SQL_SPACE)
-				h = mix(h, ' ');
-			state = SQL_SPACE;
-			continue;
-		}
-		if (c == ',' && (state == SQL_NUM || state == SQL_LIT)) {
-			state = SQL_LITCOMMA;
-			continue;
-		}
-		if (state == SQL_LITCOMMA)
-			h = mix(h, ',');
-		h = mix(h, lower(c));
-		state = is_ident(c) ? SQL_WORD : SQL_OTHER;
+		i += 2;
 	}
 	bpf_iter_num_destroy(&it);
-	return h | 1;
+	if (i + 1 == end)
+		sql_step(&s, b->b[i & PREFIX_MSK]);
+	return s.h | 1;
 }
 
 /* Offset of the first @stop byte (0 or ' ') at or after @off, or @n. */
