@@ -241,8 +241,8 @@ extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak 
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 
-#define for_each_byte(it)                                                                          \
-	for (bpf_iter_num_new(&(it), 0, APP_PREFIX_LEN); bpf_iter_num_next(&(it));)
+#define for_each_step(it, steps)                                                                   \
+	for (bpf_iter_num_new(&(it), 0, (steps)); bpf_iter_num_next(&(it));)
 
 /* Whether the request line goes on with " HTTP/1." at @i, its target's end. */
 static __always_inline bool http1_at(const char *c, __u32 i, __u32 n)
@@ -307,8 +307,8 @@ __noinline __u64 app_http_target(struct app_buf *b, __u32 start, __u32 n, __u32 
 
 	if (!b || !end)
 		return 1;
-	bpf_iter_num_new(&it, 0, APP_PREFIX_LEN / 2);
-	while (bpf_iter_num_next(&it)) {
+	for_each_step(it, APP_PREFIX_LEN / 2)
+	{
 		if (i + 2 > n || !target_step(&t, b->b[i & PREFIX_MSK]))
 			break;
 		i++;
@@ -396,8 +396,8 @@ __noinline __u64 app_fp_sql(struct app_buf *b, __u32 start, __u32 end)
 
 	if (!b)
 		return 1;
-	bpf_iter_num_new(&it, 0, APP_PREFIX_LEN / 2);
-	while (bpf_iter_num_next(&it)) {
+	for_each_step(it, APP_PREFIX_LEN / 2)
+	{
 		if (i + 2 > end)
 			break;
 		if (!sql_step(&s, b->b[i & PREFIX_MSK]) ||
@@ -413,28 +413,22 @@ __noinline __u64 app_fp_sql(struct app_buf *b, __u32 start, __u32 end)
 	return s.h | 1;
 }
 
-/* Offset of the first @stop byte (0 or ' ') at or after @off, or @n. */
-static __always_inline __u32 find_byte(struct app_buf *b, __u32 off, __u32 n, char stop)
+/* Offset of the NUL ending the string at @off, or @n. */
+__noinline __u32 app_nul_at(struct app_buf *b, __u32 off, __u32 n)
 {
 	struct bpf_iter_num it;
 	__u32 i = off;
 
-	for_each_byte(it)
+	if (!b)
+		return n;
+	for_each_step(it, APP_PREFIX_LEN)
 	{
-		if (i >= n || b->b[i & PREFIX_MSK] == stop)
+		if (i >= n || !b->b[i & PREFIX_MSK])
 			break;
 		i++;
 	}
 	bpf_iter_num_destroy(&it);
 	return i < n ? i : n;
-}
-
-/* Offset of the NUL ending the string at @off, or @n. */
-__noinline __u32 app_nul_at(struct app_buf *b, __u32 off, __u32 n)
-{
-	if (!b)
-		return n;
-	return find_byte(b, off, n, 0);
 }
 
 static __always_inline __u64 hash_bytes(const char *buf, __u32 off, __u32 len, bool fold)
@@ -1003,8 +997,8 @@ __noinline int app_redis_keys(__u64 ubuf, __u32 avail, __u32 off, __u32 keys, st
 
 	if (!r)
 		return 0;
-	bpf_iter_num_new(&it, 0, REDIS_KEYS_MAX);
-	while (bpf_iter_num_next(&it)) {
+	for_each_step(it, REDIS_KEYS_MAX)
+	{
 		__u64 sz = avail - at, hdr;
 
 		if (k >= keys || at + 3 > avail)

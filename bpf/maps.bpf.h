@@ -24,8 +24,12 @@ static __always_inline void *map_lookup_or_try_init(void *map, const void *key, 
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Lock-free max: retried only while another CPU raced us upwards. */
-static __always_inline void atomic_max_u64(__u64 *dst, __u64 val)
+/*
+ * Lock-free raise of *@dst to @val, retried only while another CPU raced
+ * us upwards: by how much this call raised it (0 when it was not lower),
+ * so that callers advancing a mark can count each stretch once.
+ */
+static __always_inline __u64 atomic_raise_u64(__u64 *dst, __u64 val)
 {
 	__u64 old = *dst;
 
@@ -33,9 +37,15 @@ static __always_inline void atomic_max_u64(__u64 *dst, __u64 val)
 		__u64 seen = __sync_val_compare_and_swap(dst, old, val);
 
 		if (seen == old)
-			break;
+			return val - old;
 		old = seen;
 	}
+	return 0;
+}
+
+static __always_inline void atomic_max_u64(__u64 *dst, __u64 val)
+{
+	atomic_raise_u64(dst, val);
 }
 
 /* Lock-free min where 0 means unset; retried only while racing. */

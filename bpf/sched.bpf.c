@@ -36,6 +36,7 @@
 #include "compat.bpf.h"
 #include "filter.bpf.h"
 #include "flip.bpf.h"
+#include "maps.bpf.h"
 
 #define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
@@ -88,7 +89,7 @@ static __always_inline void add_oncpu(__u32 tgid, __u64 ns)
  */
 static __always_inline void credit_oncpu(struct task_struct *t)
 {
-	__u64 runtime = t->se.sum_exec_runtime, *done, old;
+	__u64 runtime = t->se.sum_exec_runtime, *done, gained;
 
 	done = bpf_task_storage_get(&credited, t, 0, 0);
 	if (!done) {
@@ -99,16 +100,9 @@ static __always_inline void credit_oncpu(struct task_struct *t)
 		if (!done)
 			return;
 	}
-	old = *done;
-	for (int i = 0; i < 4 && runtime > old; i++) {
-		__u64 seen = __sync_val_compare_and_swap(done, old, runtime);
-
-		if (seen == old) {
-			add_oncpu(t->tgid, runtime - old);
-			return;
-		}
-		old = seen;
-	}
+	gained = atomic_raise_u64(done, runtime);
+	if (gained)
+		add_oncpu(t->tgid, gained);
 }
 
 /* prev_state, the fourth argument since 5.18, is not read: older kernels

@@ -429,21 +429,21 @@ static __always_inline bool followed(const struct sock *sk)
 }
 
 /*
- * @ret (> 0) bytes moved on @sk by the current process. On a socket of role
+ * Bytes moved on @sk by the current process. On a socket of role
  * @starts (a server receiving, a client sending) the first byte while idle
  * starts an exchange; on the other role it ends the exchange in flight,
  * recorded as @ends.
  */
-static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u32 ends)
+static __always_inline void on_bytes(struct sock *sk, __u32 starts, __u32 ends)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sock_state *st;
 
 	if (!is_tcp(sk) || !followed(sk) || !filter_current(tgid))
-		return 0;
+		return;
 	st = sock_state(sk, tgid);
 	if (!st)
-		return 0;
+		return;
 	st->tcp.tgid = tgid;
 	if (st->tcp.role == starts) {
 		if (!st->tcp.req_start_ns) {
@@ -455,7 +455,6 @@ static __always_inline int on_bytes(struct sock *sk, int ret, __u32 starts, __u3
 		end_exchange(sk, st, tgid, ends);
 		steer_request_end(st);
 	}
-	return 0;
 }
 
 /* Server: a request starts at its first byte; client: a response ends it.
@@ -466,7 +465,7 @@ int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 	/* Nothing moved (EAGAIN, an error): nothing for either program. */
 	if (ret <= 0)
 		return 0;
-	on_bytes(sk, ret, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
+	on_bytes(sk, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
 	bpf_tail_call(ctx, &recv_next, 0);
 	return 0;
 }
@@ -477,7 +476,7 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
 	if (ret <= 0)
 		return 0;
-	on_bytes(sk, ret, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
+	on_bytes(sk, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
 	bpf_tail_call(ctx, &send_next, 0);
 	return 0;
 }
