@@ -6,7 +6,8 @@
 # (hivemon) and with each probe set alone (hivemon-syscall, hivemon-tcp,
 # hivemon-sched, hivemon-mem); hivemon-before runs another build of hivemon
 # (HIVEMON_BEFORE) the same way, to compare two builds in one run.
-# Configurations alternate in rotating order over ROUNDS rounds; medians
+# Configurations alternate in an order that rotates and reverses
+# every other round, over ROUNDS rounds; medians
 # are reported. Then, with
 # kernel.bpf_stats_enabled=1, one more run per hivemon configuration gives
 # each of its BPF programs' events and ns per request.
@@ -333,8 +334,14 @@ measure_rounds() { # KIND
 		line="round $r:"
 		for i in "${!configs[@]}"; do
 			# Each run pays for the previous one's closed connections
-			# (TIME_WAIT, timers): rotating the order spreads that.
-			c=${configs[$(((i + r) % ${#configs[@]}))]}
+			# (TIME_WAIT, timers) and tracer (maps and storage freed
+			# after it exits): rotating the order spreads that, and
+			# reversing it every other round keeps a configuration from
+			# always following the same one (the same build in two
+			# slots measured ~0.3 µs apart without the reversal).
+			local n=${#configs[@]} k=$(((i + r) % ${#configs[@]}))
+			((r % 2)) || k=$((n - 1 - k))
+			c=${configs[$k]}
 			foreign=$(foreign_progs 0)
 			run_config "$c"
 			read -r rps cpu tcpu reqs errs cores <"$tmp/run"
