@@ -132,7 +132,10 @@ int report_app_json(json_t *obj, const struct snapshot *snap, const struct servi
 		err = add_proc(&t, &snap->procs[svc->procs[k]]);
 	if (!err)
 		err = app_rows_bound(&t.all, APP_ROWS_MAX);
-	qsort(t.all.app.requests, t.all.app.n_requests, sizeof(*t.all.app.requests), busiest_first);
+	/* No rows, no array: qsort() of NULL is undefined even with 0 of them. */
+	if (t.all.app.n_requests)
+		qsort(t.all.app.requests, t.all.app.n_requests, sizeof(*t.all.app.requests),
+		      busiest_first);
 	qsort(t.all.app.slow, t.all.app.n_slow, sizeof(*t.all.app.slow), slowest_first);
 	for (size_t i = 0; i < t.all.app.n_requests; i++) {
 		const struct app_request_stat *r = &t.all.app.requests[i];
