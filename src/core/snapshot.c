@@ -366,6 +366,9 @@ static int proc_merge(struct proc_snapshot *d, const struct proc_snapshot *s, ui
 	    merge_remote(proc_tcp_rtt, d, s->tcp.rtt, s->tcp.n_rtt))
 		return -1;
 	d->tcp.retransmits += s->tcp.retransmits;
+	/* A window is as rough an estimate as its roughest interval. */
+	if (s->tcp.sample > d->tcp.sample)
+		d->tcp.sample = s->tcp.sample;
 	for (i = 0; i < s->tcp.n_requests; i++) {
 		const struct tcp_request_stat *r = &s->tcp.requests[i];
 		struct tcp_request_stat *q = proc_tcp_request(d, r->role, &r->local, &r->remote);

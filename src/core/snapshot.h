@@ -134,6 +134,10 @@ struct proc_snapshot {
 		struct tcp_remote_stat *rtt;
 		size_t n_rtt, cap_rtt;
 		uint64_t retransmits;
+		/* 1 in this many of the process's connections were followed,
+		 * the most during the window: its request counts are weighted
+		 * estimates. 0 or 1: all of them (counts exact). */
+		uint32_t sample;
 		struct tcp_request_stat *requests;
 		size_t n_requests, cap_requests;
 	} tcp;

@@ -15,7 +15,7 @@ static const char wire_magic[4] = {'H', 'V', 'S', 'W'};
  * Smallest encoding of one element of each list: a count larger than the
  * bytes left could hold is a lie, rejected before anything is allocated.
  */
-#define MIN_PROC	24
+#define MIN_PROC	25
 #define MIN_SYSCALL	8
 #define MIN_SLOW	5
 #define MIN_REMOTE	9
@@ -96,6 +96,7 @@ static void put_tcp(struct textbuf *b, const struct proc_snapshot *p)
 	put_remotes(b, p->tcp.connect, p->tcp.n_connect);
 	put_remotes(b, p->tcp.rtt, p->tcp.n_rtt);
 	put_u64(b, p->tcp.retransmits);
+	put_u64(b, p->tcp.sample);
 	put_u64(b, p->tcp.n_requests);
 	for (size_t i = 0; i < p->tcp.n_requests; i++) {
 		const struct tcp_request_stat *r = &p->tcp.requests[i];
@@ -421,6 +422,7 @@ static void get_tcp(struct reader *r, struct proc_snapshot *p)
 	get_remotes(r, &p->tcp.connect, &p->tcp.n_connect, &p->tcp.cap_connect);
 	get_remotes(r, &p->tcp.rtt, &p->tcp.n_rtt, &p->tcp.cap_rtt);
 	p->tcp.retransmits = get_u64(r);
+	p->tcp.sample = (uint32_t)get_max(r, UINT32_MAX);
 	n = get_count(r, MIN_REQUEST);
 	p->tcp.requests = get_array(r, n, sizeof(*p->tcp.requests));
 	if (!p->tcp.requests)

@@ -18,7 +18,7 @@
 #include "core/snapshot.h"
 #include "util/textbuf.h"
 
-#define SNAPSHOT_WIRE_VERSION 4 /* 4: application-protocol rows */
+#define SNAPSHOT_WIRE_VERSION 5 /* 5: a process's TCP sample ratio */
 
 /* Appends the encoding of @s to @out; 0, or -ENOMEM (then @out->oom). */
 int snapshot_encode(const struct snapshot *s, struct textbuf *out);

@@ -84,6 +84,7 @@ static void drop_tcp(struct proc_snapshot *p)
 	p->tcp.requests = NULL;
 	p->tcp.n_requests = p->tcp.cap_requests = 0;
 	p->tcp.retransmits = 0;
+	p->tcp.sample = 0;
 }
 
 static void trim_proc(struct proc_snapshot *p, unsigned int data)

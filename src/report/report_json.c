@@ -93,10 +93,11 @@ static json_t *requests_json(const struct tcp_request_stat *st, size_t n)
 
 static json_t *tcp_json(const struct proc_snapshot *p)
 {
-	return json_pack("{s:o, s:o, s:I, s:o}", "connect",
+	return json_pack("{s:o, s:o, s:I, s:I, s:o}", "connect",
 			 connect_json(p->tcp.connect, p->tcp.n_connect), "rtt",
 			 rtt_json(p->tcp.rtt, p->tcp.n_rtt), "retransmits",
-			 (json_int_t)p->tcp.retransmits, "requests",
+			 (json_int_t)p->tcp.retransmits, "sample",
+			 (json_int_t)(p->tcp.sample > 1 ? p->tcp.sample : 1), "requests",
 			 requests_json(p->tcp.requests, p->tcp.n_requests));
 }
 

@@ -14,6 +14,9 @@
 struct service_totals {
 	const struct service *svc;
 	uint64_t oncpu_ns, runq_wait_ns, rss_anon, syscalls, requests;
+	/* Its requests and protocol rows are as rough an estimate as its
+	 * most thinned-out process's (tcp.sample). */
+	uint32_t tcp_sample;
 	struct time_breakdown time;
 };
 
@@ -22,6 +25,8 @@ static void add_process(struct service_totals *t, const struct proc_snapshot *p)
 	t->oncpu_ns += p->sched.oncpu_ns;
 	t->runq_wait_ns += p->sched.runq.sum_ns;
 	t->rss_anon += p->alloc.rss_anon;
+	if (p->tcp.sample > t->tcp_sample)
+		t->tcp_sample = p->tcp.sample;
 	breakdown_add_proc(&t->time, p);
 	for (size_t i = 0; i < p->n_syscalls; i++)
 		t->syscalls += p->syscalls[i].count;
@@ -67,11 +72,13 @@ json_t *report_services_json(const struct snapshot *snap, const struct services 
 			json_array_append_new(pids,
 					      json_integer(snap->procs[t[i].svc->procs[k]].pid));
 		json_t *o = json_pack(
-			"{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name", t[i].svc->name, "pids",
-			pids, "oncpu_ns", (json_int_t)t[i].oncpu_ns, "runq_wait_ns",
+			"{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "name", t[i].svc->name,
+			"pids", pids, "oncpu_ns", (json_int_t)t[i].oncpu_ns, "runq_wait_ns",
 			(json_int_t)t[i].runq_wait_ns, "rss_anon_bytes", (json_int_t)t[i].rss_anon,
 			"syscalls", (json_int_t)t[i].syscalls, "requests",
-			(json_int_t)t[i].requests, "breakdown", breakdown_json(&t[i].time));
+			(json_int_t)t[i].requests, "tcp_sample",
+			(json_int_t)(t[i].tcp_sample > 1 ? t[i].tcp_sample : 1), "breakdown",
+			breakdown_json(&t[i].time));
 
 		report_app_json(o, snap, t[i].svc);
 		json_array_append_new(arr, o);

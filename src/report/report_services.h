@@ -13,8 +13,8 @@
 #include "core/snapshot.h"
 
 /* The services[] array: {"name", "pids", "oncpu_ns", "runq_wait_ns",
- * "rss_anon_bytes", "syscalls", "requests"} (new reference; an empty array
- * when out of memory). */
+ * "rss_anon_bytes", "syscalls", "requests", "tcp_sample", "breakdown", and
+ * the protocol tables} (new reference; an empty array when out of memory). */
 json_t *report_services_json(const struct snapshot *snap, const struct services *svcs);
 /* A "Services:" table, busiest first; nothing when every process is a
  * service of its own. */

@@ -333,12 +333,18 @@ void top_format_hist(const struct hist *h, const char *title, int width, struct 
 	}
 }
 
-static void format_tcp(const struct proc_snapshot *p, uint64_t window, struct top_lines *out)
+static void format_tcp(const struct proc_snapshot *p, uint32_t tcp_sample, uint64_t window,
+		       struct top_lines *out)
 {
-	char ep[ENDPOINT_STRLEN], a[16], b[16], c[16], rate[16];
+	char ep[ENDPOINT_STRLEN], a[16], b[16], c[16], rate[16], sampled[32] = "";
+	/* --tcp-sample holds for every process, and the probe may follow fewer
+	 * connections of a busy one: the rougher of the two is the estimate. */
+	uint32_t one_in = p->tcp.sample > tcp_sample ? p->tcp.sample : tcp_sample;
 
-	top_lines_add(out, STYLE_TITLE, "TCP (retransmits %llu)",
-		      (unsigned long long)p->tcp.retransmits);
+	if (one_in > 1)
+		snprintf(sampled, sizeof(sampled), ", 1/%u conns", one_in);
+	top_lines_add(out, STYLE_TITLE, "TCP (retransmits %llu%s)",
+		      (unsigned long long)p->tcp.retransmits, sampled);
 	top_lines_add(out, STYLE_COLHDR, "%-8s %-28s %9s %8s %8s %8s", "KIND", "ENDPOINT",
 		      "COUNT/s", "p50", "p99", "MAX");
 	for (size_t i = 0; i < p->tcp.n_requests; i++) {
@@ -462,7 +468,7 @@ void top_format_detail(const struct top_frame *f, uint32_t pid, struct top_lines
 		top_format_hist(&r->lat, title, HIST_BAR_WIDTH, out);
 	}
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
-	format_tcp(p, window, out);
+	format_tcp(p, f->snap->tcp_sample, window, out);
 	top_format_app_proc(p, window, out);
 	top_lines_add(out, STYLE_NORMAL, "%s", "");
 	format_slow(p, out);

@@ -88,6 +88,32 @@ static void test_merge_adds_counts_and_keeps_levels(void **state)
 	snapshot_free(&total);
 }
 
+/* Request counts of a window are estimates if any of its intervals' were. */
+static void test_merge_keeps_the_largest_tcp_sample(void **state)
+{
+	struct snapshot a, b, total;
+
+	snapshot_init(&a);
+	snapshot_init(&b);
+	snapshot_init(&total);
+	snapshot_proc(&a, 1)->tcp.sample = 4;
+	snapshot_proc(&b, 1)->tcp.sample = 2;
+	snapshot_proc(&b, 2)->tcp.sample = 8;
+	snapshot_proc(&b, 3);
+	assert_int_equal(snapshot_merge(&total, &a), 0);
+	assert_int_equal(snapshot_merge(&total, &b), 0);
+	assert_int_equal(snapshot_find(&total, 1)->tcp.sample, 4);
+	assert_int_equal(snapshot_find(&total, 2)->tcp.sample, 8);
+	assert_int_equal(snapshot_find(&total, 3)->tcp.sample, 0);
+	/* Merged the other way round: the same. */
+	assert_int_equal(snapshot_merge(&b, &a), 0);
+	assert_int_equal(snapshot_find(&b, 1)->tcp.sample, 4);
+	snapshot_free(&a);
+	snapshot_free(&b);
+	snapshot_free(&total);
+	(void)state;
+}
+
 static void test_slow_calls_keep_the_slowest(void **state)
 {
 	struct snapshot s;
@@ -213,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_lookup_creates_once),
 		cmocka_unit_test(test_merge_adds_counts_and_keeps_levels),
+		cmocka_unit_test(test_merge_keeps_the_largest_tcp_sample),
 		cmocka_unit_test(test_slow_calls_keep_the_slowest),
 		cmocka_unit_test(test_app_rows_merge_by_shape),
 		cmocka_unit_test(test_slow_queries_keep_the_slowest_with_their_text),

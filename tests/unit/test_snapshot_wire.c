@@ -53,6 +53,7 @@ static void assert_same_tcp(const struct proc_snapshot *a, const struct proc_sna
 	assert_int_equal(a->tcp.n_rtt, b->tcp.n_rtt);
 	assert_same_remotes(a->tcp.rtt, b->tcp.rtt, a->tcp.n_rtt);
 	assert_int_equal(a->tcp.retransmits, b->tcp.retransmits);
+	assert_int_equal(a->tcp.sample, b->tcp.sample);
 	assert_int_equal(a->tcp.n_requests, b->tcp.n_requests);
 	for (size_t i = 0; i < a->tcp.n_requests; i++) {
 		const struct tcp_request_stat *x = &a->tcp.requests[i], *y = &b->tcp.requests[i];
@@ -209,7 +210,9 @@ static void rich_snapshot(struct snapshot *s)
 	strcpy(s->probe_errors[1], "attach failed: Operation not permitted");
 	memset(s->probe_errors[4], 'x', sizeof(s->probe_errors[4]) - 1);
 	s->tcp_sample = 8;
+	snapshot_find(s, 100)->tcp.sample = 4;
 	p = snapshot_proc(s, UINT32_MAX);
+	p->tcp.sample = UINT32_MAX;
 	strcpy(p->comm, "fifteen-chars-x");
 	strcpy(p->service, "postgres");
 	p->service_key = 0xfedcba9876543210ULL;
@@ -387,6 +390,7 @@ static void test_hostile(void **state)
 		'H', 'V', 'S', 'W', SNAPSHOT_WIRE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0};
 	struct snapshot orig;
 	struct textbuf buf;
+	char *at;
 
 	assert_int_equal(decode_bytes(huge_procs, sizeof(huge_procs)), -EINVAL);
 	assert_int_equal(decode_bytes(bad_failed, sizeof(bad_failed)), -EINVAL);
@@ -395,6 +399,18 @@ static void test_hostile(void **state)
 	fixture_snapshot(&orig);
 	snapshot_find(&orig, 200)->pid = 100;
 	encode(&orig, &buf);
+	assert_int_equal(decode_bytes(buf.s, buf.len), -EINVAL);
+	snapshot_free(&orig);
+	textbuf_free(&buf);
+
+	/* A sample ratio beyond 32 bits: UINT32_MAX's last varint byte raised. */
+	snapshot_init(&orig);
+	snapshot_proc(&orig, 7)->tcp.sample = UINT32_MAX;
+	encode(&orig, &buf);
+	at = memmem(buf.s, buf.len, "\xff\xff\xff\xff\x0f", 5);
+	assert_non_null(at);
+	assert_int_equal(decode_bytes(buf.s, buf.len), 0);
+	at[4] = 0x1f;
 	assert_int_equal(decode_bytes(buf.s, buf.len), -EINVAL);
 	snapshot_free(&orig);
 	textbuf_free(&buf);

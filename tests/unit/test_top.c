@@ -399,6 +399,39 @@ static void test_detail_view(void **state)
 	top_lines_free(&lines);
 }
 
+/* A process's own sample ratio marks its TCP table, or the global one
+ * when that is rougher; a process all of whose connections were followed
+ * has no mark. */
+static void test_sampled_detail(void **state)
+{
+	struct fx *f = *state;
+	struct top_lines lines;
+	struct top_frame frame = {.snap = &f->snap, .alerts = &f->alerts};
+
+	snapshot_find(&f->snap, 100)->tcp.sample = 4;
+	snapshot_find(&f->snap, 50)->tcp.sample = 1;
+	top_lines_init(&lines);
+	top_format_detail(&frame, 100, &lines);
+	assert_non_null(find_line(&lines, "TCP (retransmits 0, 1/4 conns)"));
+	top_lines_clear(&lines);
+	top_format_detail(&frame, 50, &lines);
+	assert_non_null(find_line(&lines, "TCP (retransmits 3)"));
+	assert_null(find_line(&lines, "conns"));
+
+	f->snap.tcp_sample = 2;
+	top_lines_clear(&lines);
+	top_format_detail(&frame, 100, &lines);
+	assert_non_null(find_line(&lines, "TCP (retransmits 0, 1/4 conns)"));
+	top_lines_clear(&lines);
+	top_format_detail(&frame, 50, &lines);
+	assert_non_null(find_line(&lines, "TCP (retransmits 3, 1/2 conns)"));
+	f->snap.tcp_sample = 8;
+	top_lines_clear(&lines);
+	top_format_detail(&frame, 100, &lines);
+	assert_non_null(find_line(&lines, "TCP (retransmits 0, 1/8 conns)"));
+	top_lines_free(&lines);
+}
+
 static void test_hist_bars(void **state)
 {
 	struct top_lines lines;
@@ -606,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plain_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampled_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sampled_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_many_syscalls, setup, teardown),
 		cmocka_unit_test(test_hist_bars),
 		cmocka_unit_test_setup_teardown(test_alerts_pane, setup, teardown),
