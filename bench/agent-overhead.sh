@@ -135,7 +135,7 @@ gcc -O2 -Wall -o "$build/bench/floor_loader" "$root/bench/floor_loader.c" \
 ulimit -n "$(ulimit -Hn)"
 
 n_hivemon=0
-for c in "${configs[@]}"; do [[ $c == hivemon* ]] && n_hivemon=$((n_hivemon + 1)); done
+for c in "${configs[@]}"; do [[ $c == hivemon* || $c == floor-all ]] && n_hivemon=$((n_hivemon + 1)); done
 # Each run is SECS of wrk plus ~2 s to attach and detach.
 est=$(((rounds * ${#configs[@]} + 1 + stats_runs * n_hivemon) * (secs + 2) * ${#servers[@]}))
 echo "# about $((est / 60 + 1)) min: ${#servers[@]} server(s) x ($rounds rounds x ${#configs[@]} configurations + warm-up + $((stats_runs * n_hivemon)) stats runs) x ${secs} s"
@@ -435,7 +435,7 @@ bpf_stats() { # KIND
 	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	for c in "${configs[@]}"; do
-		[[ $c == hivemon* ]] || continue
+		[[ $c == hivemon* || $c == floor-all ]] || continue
 		: >"$tmp/stats.$c"
 		total=0
 		for _ in $(seq "$stats_runs"); do
