@@ -149,6 +149,9 @@ __u64 lost_events = 0;
  * (app_seen): a socket's memory of an admitted text is good only while it
  * holds the generation it was made in. */
 __u32 text_gen = 0;
+/* --tcp-sample's N once the tcp programs tail-call these (probe_app.c);
+ * 0 while they do not, and every socket's events come here. */
+__u32 tcp_sample_period = 0;
 
 static const struct app_stat_val zero_val;
 
@@ -525,6 +528,18 @@ static __always_inline __u64 admit(__u64 known, __u32 tgid, __u8 proto, __u64 fp
 	return app_admit((const struct app_buf *)buf, &t);
 }
 
+/* How many requests one seen here stands for: the tcp programs, when they
+ * tail-call these, pass only the TCP connections they follow (tcp.bpf.c);
+ * unix sockets (no tcp part) are all seen. */
+static __always_inline __u64 follow_weight(const struct sock_state *st)
+{
+	__u32 period = tcp_sample_period;
+
+	if (!period || !st->tcp.role)
+		return 1;
+	return (__u64)period << st->tcp.sample_shift;
+}
+
 /* What the first bytes of a response say. */
 struct app_resp {
 	__u16 status;
@@ -545,24 +560,27 @@ static __always_inline struct app_hot_row *hot_row(const struct app_stat_key *ke
 	return bpf_map_lookup_elem(&app_hot_rows, &idx);
 }
 
-static __always_inline void add_val(struct app_stat_val *val, __u64 lat, const struct app_resp *r)
+static __always_inline void add_val(struct app_stat_val *val, __u64 lat, const struct app_resp *r,
+				    __u64 weight)
 {
-	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->count, weight);
 	if (r->error)
-		__sync_fetch_and_add(&val->errors, 1);
+		__sync_fetch_and_add(&val->errors, weight);
 	if (r->hits)
-		__sync_fetch_and_add(&val->hits, r->hits);
+		__sync_fetch_and_add(&val->hits, r->hits * weight);
 	if (r->misses)
-		__sync_fetch_and_add(&val->misses, r->misses);
-	__sync_fetch_and_add(&val->sum_ns, lat);
+		__sync_fetch_and_add(&val->misses, r->misses * weight);
+	__sync_fetch_and_add(&val->sum_ns, lat * weight);
 	atomic_max_u64(&val->max_ns, lat);
 	atomic_min_u64(&val->min_ns, lat);
 }
 
-/* A request of @hkey's key answered: to its hot row when it has one (two
- * array lookups), else to the maps (two hash lookups). The adds stay
- * atomic: another program may run on this CPU in between (tcp.bpf.c). */
-static __always_inline void record(struct app_hist_key *hkey, __u64 lat, const struct app_resp *r)
+/* A request of @hkey's key answered, standing for @weight of them: to its
+ * hot row when it has one (two array lookups), else to the maps (two hash
+ * lookups). The adds stay atomic: another program may run on this CPU in
+ * between (tcp.bpf.c). */
+static __always_inline void record(struct app_hist_key *hkey, __u64 lat, const struct app_resp *r,
+				   __u64 weight)
 {
 	struct app_hot_row *row = hot_row(&hkey->key);
 	struct app_stat_val *val;
@@ -570,9 +588,9 @@ static __always_inline void record(struct app_hist_key *hkey, __u64 lat, const s
 	__u32 slot = hist_slot(lat);
 
 	if (row) {
-		add_val(&row->val, lat, r);
+		add_val(&row->val, lat, r, weight);
 		if (slot < HIST_SLOTS)
-			__sync_fetch_and_add(&row->hist[slot], 1);
+			__sync_fetch_and_add(&row->hist[slot], weight);
 		return;
 	}
 	val = map_lookup_or_try_init(&app_stats, &hkey->key, &zero_val);
@@ -580,14 +598,14 @@ static __always_inline void record(struct app_hist_key *hkey, __u64 lat, const s
 		count_lost();
 		return;
 	}
-	add_val(val, lat, r);
+	add_val(val, lat, r, weight);
 	hkey->slot = slot;
 	bucket = map_lookup_or_try_init(&app_hists, hkey, &zero);
 	if (!bucket) {
 		count_lost();
 		return;
 	}
-	__sync_fetch_and_add(bucket, 1);
+	__sync_fetch_and_add(bucket, weight);
 }
 
 static __always_inline void peer_of(const struct sock *sk, struct tcp_ep *ep)
@@ -1228,7 +1246,7 @@ static __always_inline void try_response(struct sock *sk, struct sock_state *st,
 	hkey.key.status = r.status;
 	hkey.key.method = st->app.method;
 	hkey.key.fingerprint = st->app.fingerprint;
-	record(&hkey, lat, &r);
+	record(&hkey, lat, &r, follow_weight(st));
 	if (lat >= slow_ns && st->app.proto == APP_PROTO_PGSQL)
 		send_slow(sk, &hkey.key, lat, now);
 }

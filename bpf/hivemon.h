@@ -169,6 +169,37 @@ struct tcp_hot_row {
 	__u64 hist[HIST_SLOTS];
 };
 
+/*
+ * Busy processes whose connections are followed 1 in 2^shift (probe_tcp.c
+ * decides, from each interval's exchange rate and busy connections): one
+ * slot per process, at tgid % TCP_SAMPLING_SLOTS; a process whose slot
+ * holds another tgid is followed whole. gen changes whenever shift does, so
+ * a socket can tell that the exchange it holds began under another ratio.
+ */
+#define TCP_SAMPLING_SLOTS   1024 /* a power of two */
+#define TCP_SAMPLE_MAX_SHIFT 6
+
+struct tcp_sampling {
+	__u32 tgid;
+	__u8 shift;
+	__u8 gen;
+	__u16 pad;
+};
+
+/* A sampled process's TCP data events (sends and receives that moved
+ * bytes), per CPU, in the slot of its tcp_sampling: all of them, and those
+ * on the connections followed. Their ratio scales what was seen (probe_tcp.c):
+ * connections differ in how busy they are, and the share of them followed
+ * is only 1 in 2^shift on average. */
+struct tcp_sample_events {
+	__u64 all;
+	__u64 followed;
+};
+
+/* Smoothed RTT is read at most once per socket per this long (the busy
+ * connections of a process are estimated from those readings too). */
+#define TCP_RTT_SAMPLE_NS 100000000ULL
+
 /* A listening socket: which local ports accept connections (server role). */
 struct tcp_listen_key {
 	__u32 netns; /* network namespace inode number */

@@ -34,8 +34,11 @@ struct tcp_sock_state {
 	__u32 rtt_sampled;	/* when srtt was last recorded, ns >> RTT_SHIFT */
 	__u32 tgid;		/* last traced process that used the socket */
 	__u8 role;		/* enum sock_role (tcp.bpf.c) */
-	__u8 pad;
-	__u16 steer_slot;     /* 1 + member slot counting this request in flight */
+	__u8 steer_slot;	/* 1 + member slot counting this request in flight */
+	/* The process's tcp_sampling (hivemon.h) when the socket was last
+	 * followed: its exchanges count 1 << sample_shift times. */
+	__u8 sample_shift;
+	__u8 sample_gen;
 	struct tcp_ep req_ep; /* listening address (server) or remote (client) */
 	/* The clock as the tcp program read it in the event under way, for
 	 * the proto program it tail-calls; 0 once that one took it. */

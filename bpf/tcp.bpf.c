@@ -44,16 +44,13 @@
 
 #define AF_INET	 2
 #define AF_INET6 10
-/* srtt is a moving average already: one reading per socket per this long
- * describes it, and keeps a busy connection from paying a map update for
- * RTT on every exchange. */
-#define RTT_SAMPLE_NS 100000000ULL
 /* rtt_sampled's unit: ~1 ms, so 32 bits last 50 days. */
 #define RTT_SHIFT 20
 
 /*
  * 1: every connection is followed. N > 1 (--tcp-sample N): only connections
  * whose hash falls in 1 of N buckets are, and their exchanges count N times.
+ * On top of that, a busy process may have its own ratio (tcp_sampling).
  * The choice is a pure function of the socket, so the others cost no state
  * lookup at all: with thousands of busy connections that lookup, a cache
  * miss per send or recv, is nearly the whole cost of request tracing.
@@ -121,6 +118,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __s64);
 } steer_inflight SEC(".maps");
+
+/* Busy processes followed 1 connection in 2^shift (hivemon.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCP_SAMPLING_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tcp_sampling);
+} tcp_sampling SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCP_SAMPLING_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tcp_sample_events);
+} tcp_sample_events SEC(".maps");
 
 /* Hot rows (hivemon.h): which key each holds, and the per-CPU aggregates. */
 struct {
@@ -333,7 +345,7 @@ static __always_inline void record_rtt(struct sock *sk, struct sock_state *st, _
 	struct tcp_ep ep;
 	__u64 srtt_us;
 
-	if (st->tcp.rtt_sampled && tick - st->tcp.rtt_sampled < (RTT_SAMPLE_NS >> RTT_SHIFT))
+	if (st->tcp.rtt_sampled && tick - st->tcp.rtt_sampled < (TCP_RTT_SAMPLE_NS >> RTT_SHIFT))
 		return;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
@@ -356,7 +368,8 @@ static __always_inline void end_exchange(struct sock *sk, struct sock_state *st,
 	__u64 now = bpf_ktime_get_ns();
 
 	st->tcp.event_ns = now;
-	record_exchange(tgid, kind, &st->tcp.req_ep, now - st->tcp.req_start_ns, sample_period);
+	record_exchange(tgid, kind, &st->tcp.req_ep, now - st->tcp.req_start_ns,
+			sample_period << st->tcp.sample_shift);
 	st->tcp.req_start_ns = 0;
 	record_rtt(sk, st, tgid, now);
 }
@@ -415,35 +428,88 @@ int steer_select(struct sk_reuseport_md *md)
 	return SK_PASS;
 }
 
-/* Whether @sk is one of the connections followed (see sample_period). */
-static __always_inline bool followed(const struct sock *sk)
+/*
+ * Whether @sk is one of the connections of @tgid followed (sample_period,
+ * and the process's own ratio, which @samp receives; its tgid is 0 when
+ * the process has none). skc_hash is the 4-tuple's hash in the established
+ * table, keyed by a boot-time secret, and stable for the connection's
+ * life; but its low bits were seen to be alike for all of one client's
+ * connections (none followed 1 in 8), so the ratio takes the top bits of
+ * its product with the golden ratio, which depend on all of them. A
+ * connection followed 1 in 2^s is followed at any smaller s too, so
+ * lowering a ratio keeps the connections followed.
+ */
+static __always_inline bool followed(const struct sock *sk, __u32 tgid, struct tcp_sampling *samp)
 {
-	__u32 mixed;
+	__u32 mixed = sk->__sk_common.skc_hash * 2654435761u;
+	__u32 slot = tgid & (TCP_SAMPLING_SLOTS - 1);
+	struct tcp_sampling *s = bpf_map_lookup_elem(&tcp_sampling, &slot);
 
-	if (sample_period <= 1)
-		return true;
-	/* skc_hash is the 4-tuple's hash in the established table, keyed by a
-	 * boot-time secret: spread, and stable for the connection's life. */
-	mixed = sk->__sk_common.skc_hash * 2654435761u;
-	return (mixed >> 16) % sample_period == 0;
+	*samp = (struct tcp_sampling){};
+	if (s && s->tgid == tgid) {
+		samp->tgid = tgid;
+		samp->shift = s->shift & 7;
+		samp->gen = s->gen;
+	}
+	if (samp->shift && mixed >> (32 - samp->shift))
+		return false;
+	return sample_period <= 1 || (mixed >> 16) % sample_period == 0;
+}
+
+/* A data event of a process that has a ratio, @seen or not (hivemon.h). */
+static __always_inline void count_sampled(__u32 tgid, bool seen)
+{
+	__u32 slot = tgid & (TCP_SAMPLING_SLOTS - 1);
+	struct tcp_sample_events *e = bpf_map_lookup_elem(&tcp_sample_events, &slot);
+
+	if (!e)
+		return;
+	__sync_fetch_and_add(&e->all, 1);
+	if (seen)
+		__sync_fetch_and_add(&e->followed, 1);
+}
+
+/* The process's ratio changed since @st was last followed: an exchange in
+ * flight began under the old one (or while the socket was not followed,
+ * its end unseen), so it is dropped rather than timed wrong. */
+static __always_inline void resample(struct sock_state *st, const struct tcp_sampling *samp)
+{
+	st->tcp.sample_shift = samp->shift;
+	st->tcp.sample_gen = samp->gen;
+	st->tcp.req_start_ns = 0;
+	st->app.start_ns = 0;
+	steer_request_end(st);
 }
 
 /*
  * Bytes moved on @sk by the current process. On a socket of role
  * @starts (a server receiving, a client sending) the first byte while idle
  * starts an exchange; on the other role it ends the exchange in flight,
- * recorded as @ends.
+ * recorded as @ends. False when the proto program has nothing to see
+ * either: a process filtered out, a TCP connection not followed.
  */
-static __always_inline void on_bytes(struct sock *sk, __u32 starts, __u32 ends)
+static __always_inline bool on_bytes(struct sock *sk, __u32 starts, __u32 ends)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct tcp_sampling samp;
 	struct sock_state *st;
+	bool seen;
 
-	if (!is_tcp(sk) || !followed(sk) || !filter_current(tgid))
-		return;
+	/* Unix stream sockets carry protocols too. */
+	if (!is_tcp(sk))
+		return true;
+	if (!filter_current(tgid))
+		return false;
+	seen = followed(sk, tgid, &samp);
+	if (samp.tgid)
+		count_sampled(tgid, seen);
+	if (!seen)
+		return false;
 	st = sock_state(sk, tgid);
 	if (!st)
-		return;
+		return true;
+	if (st->tcp.sample_gen != samp.gen)
+		resample(st, &samp);
 	st->tcp.tgid = tgid;
 	if (st->tcp.role == starts) {
 		if (!st->tcp.req_start_ns) {
@@ -455,6 +521,7 @@ static __always_inline void on_bytes(struct sock *sk, __u32 starts, __u32 ends)
 		end_exchange(sk, st, tgid, ends);
 		steer_request_end(st);
 	}
+	return true;
 }
 
 /* Server: a request starts at its first byte; client: a response ends it.
@@ -463,10 +530,8 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 {
 	/* Nothing moved (EAGAIN, an error): nothing for either program. */
-	if (ret <= 0)
-		return 0;
-	on_bytes(sk, ROLE_SERVER, TCP_KIND_REQ_CLIENT);
-	bpf_tail_call(ctx, &recv_next, 0);
+	if (ret > 0 && on_bytes(sk, ROLE_SERVER, TCP_KIND_REQ_CLIENT))
+		bpf_tail_call(ctx, &recv_next, 0);
 	return 0;
 }
 
@@ -474,10 +539,8 @@ int BPF_PROG(tcp_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
-	if (ret <= 0)
-		return 0;
-	on_bytes(sk, ROLE_CLIENT, TCP_KIND_REQ_SERVER);
-	bpf_tail_call(ctx, &send_next, 0);
+	if (ret > 0 && on_bytes(sk, ROLE_CLIENT, TCP_KIND_REQ_SERVER))
+		bpf_tail_call(ctx, &send_next, 0);
 	return 0;
 }
 
@@ -570,17 +633,19 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit, struct sock *sk, struct sk_buff *skb)
 {
+	struct tcp_sampling samp;
 	struct sock_state *st;
 
 	if (tcp_retransmit_has_err() && (int)ctx[2])
 		return 0;
 	/* Retransmits come from timers and softirq: charge the socket's owner,
-	 * known only for sockets a traced process has used. */
-	if (!followed(sk))
-		return 0;
+	 * known only for sockets a traced process has used, if it is still
+	 * followed at the ratio its state was kept under. */
 	st = bpf_sk_storage_get(&socks, sk, 0, 0);
-	if (st && st->tcp.role)
-		record(st->tcp.tgid, TCP_KIND_RETRANS, 0, 0, sample_period, false, false);
+	if (!st || !st->tcp.role || !followed(sk, st->tcp.tgid, &samp) ||
+	    samp.gen != st->tcp.sample_gen)
+		return 0;
+	record(st->tcp.tgid, TCP_KIND_RETRANS, 0, 0, sample_period << samp.shift, false, false);
 	return 0;
 }
 

@@ -126,6 +126,19 @@ int hist_copy(struct hist *dst, const struct hist *src)
 	return hist_merge(dst, src);
 }
 
+uint64_t scale_count(uint64_t n, double factor)
+{
+	return (uint64_t)((double)n * factor + 0.5);
+}
+
+void hist_scale(struct hist *h, double factor)
+{
+	for (uint32_t i = 0; i < h->n; i++)
+		h->bins[i].count = scale_count(h->bins[i].count, factor);
+	h->count = scale_count(h->count, factor);
+	h->sum_ns = scale_count(h->sum_ns, factor);
+}
+
 uint64_t hist_quantile(const struct hist *h, double q)
 {
 	uint64_t total = 0, rank, seen = 0, mid;

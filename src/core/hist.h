@@ -32,6 +32,11 @@ int hist_add_slot(struct hist *h, uint32_t slot, uint64_t count);
 /* Adds one sample of @value_ns (updates count, sum and max too). */
 int hist_record(struct hist *h, uint64_t value_ns);
 int hist_merge(struct hist *dst, const struct hist *src);
+/* Multiplies the samples by @factor (> 0), each bucket rounded: a count
+ * estimated from a share of the events, scaled to all of them. */
+void hist_scale(struct hist *h, double factor);
+/* @n * @factor, rounded: the same scaling for a plain counter. */
+uint64_t scale_count(uint64_t n, double factor);
 int hist_copy(struct hist *dst, const struct hist *src);
 /* Value at quantile @q in [0,1], midpoint of its bucket clamped to
  * [min, max] (min when known). */

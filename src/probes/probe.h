@@ -20,6 +20,8 @@ struct bpf_program;
 #include "core/probe_opts.h"
 #include "core/snapshot.h"
 
+struct tcp_sampler;
+
 /* The kernel side's limits are the ones core/probe_opts.h promises. */
 _Static_assert(COMM_LEN == PROC_COMM_LEN, "comm length differs from bpf/hivemon.h");
 _Static_assert(FILTER_MAX_PIDS == FILTER_PIDS_MAX, "pid filter size differs from bpf/hivemon.h");
@@ -36,6 +38,9 @@ struct probe_shared {
 	int recv_next_fd, send_next_fd;
 	/* The syscall set's sched_switch slot for the sched set's, -1: none. */
 	int switch_next_fd;
+	/* Which processes had only some TCP connections followed, and by how
+	 * much to scale what was seen of them; the tcp module's, NULL: none. */
+	const struct tcp_sampler *tcp_sampler;
 };
 
 void probe_shared_init(struct probe_shared *s);

@@ -29,6 +29,7 @@
 #include "probes/app_texts.h"
 #include "probes/hot_rows.h"
 #include "probes/probe.h"
+#include "probes/tcp_sampler.h"
 #include "util/clock.h"
 #include "util/u64map.h"
 
@@ -61,6 +62,8 @@ struct app_probe {
 	/* The tcp programs' tail-call slots the proto programs run from, -1
 	 * when attached on their own; the fds are the collector's. */
 	int recv_next_fd, send_next_fd;
+	/* Chained, ours see the TCP connections the tcp programs follow. */
+	const struct tcp_sampler *tcp_sampler;
 	struct snapshot *snap; /* valid during collect only */
 	int err;
 };
@@ -317,6 +320,32 @@ static void bound_rows(struct app_probe *ap)
 			ap->err = -ENOMEM;
 }
 
+/* A process with only some TCP connections followed: its rows, weighted
+ * by the share of connections, scaled to its share of traffic as the tcp
+ * module measured it (probes/tcp_sampler.h). */
+static void scale_sampled(const struct app_probe *ap, struct snapshot *snap)
+{
+	if (!ap->tcp_sampler || ap->recv_next_fd < 0)
+		return;
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		struct proc_snapshot *p = &snap->procs[i];
+		double scale;
+
+		tcp_sampler_window(ap->tcp_sampler, p->pid, &scale);
+		if (scale == 1.0)
+			continue;
+		for (size_t j = 0; j < p->app.n_requests; j++) {
+			struct app_request_stat *row = &p->app.requests[j];
+
+			row->count = scale_count(row->count, scale);
+			row->errors = scale_count(row->errors, scale);
+			row->hits = scale_count(row->hits, scale);
+			row->misses = scale_count(row->misses, scale);
+			hist_scale(&row->lat, scale);
+		}
+	}
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct app_probe *ap = state;
@@ -340,6 +369,7 @@ static int probe_collect(void *state, struct snapshot *snap)
 	if (dead_tgids_rotate(&ap->dead))
 		ap->err = -ENOMEM;
 	bound_rows(ap);
+	scale_sampled(ap, snap);
 	if (now - ap->budget_reset_ns >= BUDGET_RESET_NS) {
 		clear_map(bpf_map__fd(ap->skel->maps.app_budget), sizeof(__u64));
 		ap->budget_reset_ns = now;
@@ -376,18 +406,26 @@ static void probe_close(void *state)
  * tracepoint dispatch per event instead of two); else, or if the kernel
  * refuses, app_bpf__attach() attaches them.
  */
-static void chain_or_attach(struct app_probe *ap, const struct probe_shared *shared)
+static void chain_or_attach(struct app_probe *ap, const struct probe_shared *shared,
+			    uint32_t tcp_sample)
 {
+	/* Chained, ours see only the TCP connections followed, and weigh
+	 * their requests by it: set before the first tail call can come. */
+	ap->skel->bss->tcp_sample_period = tcp_sample > 1 ? tcp_sample : 1;
 	if (probe_shared_chain(shared->recv_next_fd, ap->skel->progs.app_recv))
-		return;
+		goto attach;
 	if (probe_shared_chain(shared->send_next_fd, ap->skel->progs.app_send)) {
 		probe_shared_unchain(shared->recv_next_fd);
-		return;
+		goto attach;
 	}
 	ap->recv_next_fd = shared->recv_next_fd;
 	ap->send_next_fd = shared->send_next_fd;
+	ap->tcp_sampler = shared->tcp_sampler;
 	bpf_program__set_autoattach(ap->skel->progs.app_recv, false);
 	bpf_program__set_autoattach(ap->skel->progs.app_send, false);
+	return;
+attach:
+	ap->skel->bss->tcp_sample_period = 0;
 }
 
 static int probe_open(const struct probe_opts *opts, struct probe_shared *shared, void **state)
@@ -444,7 +482,7 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("proto", "ring buffer", -errno);
 		goto fail;
 	}
-	chain_or_attach(ap, shared);
+	chain_or_attach(ap, shared, opts->tcp_sample);
 	err = app_bpf__attach(ap->skel);
 	if (err) {
 		err = loader_report("proto", "attach", err);

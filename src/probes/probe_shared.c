@@ -21,6 +21,7 @@ void probe_shared_init(struct probe_shared *s)
 	s->recv_next_fd = -1;
 	s->send_next_fd = -1;
 	s->switch_next_fd = -1;
+	s->tcp_sampler = NULL;
 }
 
 static void close_fd(int *fd)

@@ -26,6 +26,7 @@
 #include "tcp.skel.h"
 #include "probes/hot_rows.h"
 #include "probes/tcp_listeners.h"
+#include "probes/tcp_sampler.h"
 #include "util/u64map.h"
 #include "bpf/hist.h"
 
@@ -50,7 +51,8 @@ struct tcp_probe_state {
 	struct tcp_hot_owner owners[TCP_HOT_ROWS]; /* as read this collect */
 	uint32_t n_hot;				   /* hot rows in use */
 	struct tcp_hot_row *rows;		   /* one hot row, all CPUs */
-	struct dead_tgids dead; /* keys of exited processes, deleted after collect */
+	struct dead_tgids dead;	    /* keys of exited processes, deleted after collect */
+	struct tcp_sampler sampler; /* busy processes' connections followed */
 	uint64_t prev_lost;
 	uint64_t prev_misses;  /* runs the kernel skipped (nested on one CPU) */
 	int ncpus;	       /* values of the per-CPU maps come one per possible CPU */
@@ -275,6 +277,8 @@ static void visit_stat(struct tcp_probe_state *tp, const struct tcp_stat_key *ke
 			   d, N_COUNTERS))
 		memset(&before, 0, sizeof(before)); /* evicted, created again */
 	prev->val = *val;
+	if (tcp_sampler_note(&tp->sampler, key->tgid, key->kind, d[0]))
+		tp->err = -ENOMEM;
 	if (d[0]) {
 		if (!stat_of(tp->snap, key, &ref)) {
 			tp->err = -ENOMEM;
@@ -350,6 +354,35 @@ static void visit_totals(struct tcp_probe_state *tp)
 		}
 }
 
+/* Rows of @p recorded from 1 in @sample connections: scaled to all of its
+ * exchanges by @scale (tcp_sampler_window()), and said to be estimates. */
+static void scale_rows(struct proc_snapshot *p, uint32_t sample, double scale)
+{
+	p->tcp.sample = sample;
+	if (scale == 1.0)
+		return;
+	for (size_t i = 0; i < p->tcp.n_requests; i++) {
+		p->tcp.requests[i].count = scale_count(p->tcp.requests[i].count, scale);
+		hist_scale(&p->tcp.requests[i].lat, scale);
+	}
+	p->tcp.retransmits = scale_count(p->tcp.retransmits, scale);
+}
+
+/* The window's processes whose connections were not all followed. */
+static void mark_sampled(struct tcp_probe_state *tp, struct snapshot *snap)
+{
+	uint32_t period = tp->skel->rodata->sample_period;
+
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		struct proc_snapshot *p = &snap->procs[i];
+		double scale;
+		unsigned int shift = tcp_sampler_window(&tp->sampler, p->pid, &scale);
+
+		if ((period > 1 || shift) && (p->tcp.n_requests || p->tcp.retransmits))
+			scale_rows(p, period << shift, scale);
+	}
+}
+
 static int probe_collect(void *state, struct snapshot *snap)
 {
 	struct tcp_probe_state *tp = state;
@@ -372,6 +405,11 @@ static int probe_collect(void *state, struct snapshot *snap)
 		err = sum_hot_rows(tp);
 	if (!err)
 		visit_totals(tp);
+	if (!err)
+		err = tcp_sampler_decide(&tp->sampler, snap->duration_ns,
+					 tp->skel->bss->steer_members != 0);
+	if (!err)
+		mark_sampled(tp, snap);
 	if (dead_tgids_rotate(&tp->dead))
 		tp->err = -ENOMEM;
 	snap->lost_events += tp->skel->bss->lost_events - tp->prev_lost;
@@ -442,6 +480,7 @@ static void probe_close(void *state)
 	u64map_free(&tp->now_hists);
 	free(tp->rows);
 	dead_tgids_free(&tp->dead);
+	tcp_sampler_free(&tp->sampler);
 	free(tp);
 }
 
@@ -525,6 +564,13 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("tcp", "load", err);
 		goto fail;
 	}
+	/* A fixed --tcp-sample, or --exact, leaves the ratio to the user. */
+	err = tcp_sampler_init(
+		&tp->sampler,
+		opts->exact || opts->tcp_sample > 1 ? -1 : bpf_map__fd(tp->skel->maps.tcp_sampling),
+		bpf_map__fd(tp->skel->maps.tcp_sample_events), tp->ncpus);
+	if (err)
+		goto fail;
 	err = attach_in_order(tp);
 	if (err)
 		goto fail;
@@ -536,6 +582,7 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("tcp", "attach", err);
 		goto fail;
 	}
+	shared->tcp_sampler = &tp->sampler;
 	*state = tp;
 	return 0;
 fail:

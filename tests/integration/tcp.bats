@@ -371,3 +371,46 @@ retrans_segs() {
 	run proc_jq "$c" "[.slow_calls[] | select(.latency_ns < $THINK_NS)] | length"
 	assert_output 0
 }
+
+# wrk's count of completed requests in $BATS_TEST_TMPDIR/wrk.out.
+wrk_requests() {
+	awk '/requests in/ { print $1 }' "$BATS_TEST_TMPDIR/wrk.out"
+}
+
+@test "busy server and client: 1 in N connections followed, counts and HTTP rows scaled to within 3 %, p50 as measured; --exact follows all" {
+	# 200 connections, 1 ms think time: tens of thousands of requests a
+	# second at each end, past the 10k/s a process has followed whole.
+	start_server -a 127.0.0.1 -t 1
+	start_report --duration 60s --format json --comm tcp_server --comm wrk
+	wrk -t1 -c200 -d5s "http://127.0.0.1:$PORT/" >"$BATS_TEST_TMPDIR/wrk.out"
+	end_report
+	local ep="127.0.0.1:$PORT" s=$SERVER_PID c n
+	stop_server
+	n=$(wrk_requests)
+	c=$(jq '.processes[] | select(.comm == "wrk") | .pid' "$REPORT_OUT")
+	[ "$n" -gt 60000 ] || skip "only $n requests in 5 s: too slow a host to reach the sampling threshold"
+
+	# 200 busy connections allow up to 1 in 4 (50 followed).
+	assert_between "$(proc_jq "$s" .tcp.sample)" 2 4
+	assert_between "$(proc_jq "$c" .tcp.sample)" 2 4
+	grep -q "tcp: process $s: 1 in [24] connections followed" "$REPORT_ERR"
+	assert_within_pct "$(req "$s" server "$ep" count)" "$SELF_COUNT" 3
+	assert_within_pct "$(req "$c" client "$ep" count)" "$n" 3
+	assert_within_pct "$(jq --argjson pid "$s" '[.services[] | select(.pids | index($pid)) | .http[].count] | add' "$REPORT_OUT")" "$SELF_COUNT" 3
+	assert_equal "$(jq --argjson pid "$s" '.services[] | select(.pids | index($pid)) | .tcp_sample' "$REPORT_OUT")" "$(proc_jq "$s" .tcp.sample)"
+	# The followed connections' exchanges are timed as before.
+	assert_within_pct "$(req "$s" server "$ep" p50_ns)" "$SELF_P50" 10
+	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
+
+	start_server -a 127.0.0.1 -t 1
+	start_report --duration 60s --format json --comm tcp_server --comm wrk --exact
+	wrk -t1 -c200 -d3s "http://127.0.0.1:$PORT/" >"$BATS_TEST_TMPDIR/wrk.out"
+	end_report
+	ep="127.0.0.1:$PORT" s=$SERVER_PID
+	stop_server
+	assert_equal "$(proc_jq "$s" .tcp.sample)" 1
+	# Every exchange, give or take those in flight when wrk stopped.
+	assert_between "$(req "$s" server "$ep" count)" $((SELF_COUNT - 200)) "$SELF_COUNT"
+	run grep -c "connections followed" "$REPORT_ERR"
+	assert_output 0
+}

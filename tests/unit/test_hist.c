@@ -396,6 +396,32 @@ static void test_weighted_slots_equal_repeats(void **state)
 	hist_free(&weighted);
 }
 
+/* Scaling a sample up to the whole: counts and sum grow, the shape and the
+ * extremes stay, so the quantiles do too. */
+static void test_scale_keeps_the_shape(void **state)
+{
+	struct hist h;
+	uint64_t p50, p99;
+
+	(void)state;
+	hist_init(&h);
+	for (int i = 1; i <= 1000; i++)
+		assert_int_equal(hist_record(&h, (uint64_t)i * 1000), 0);
+	p50 = hist_quantile(&h, 0.5);
+	p99 = hist_quantile(&h, 0.99);
+	hist_scale(&h, 2.5);
+	assert_int_equal(h.count, 2500);
+	assert_int_equal(h.sum_ns, 500500000ULL * 5 / 2);
+	assert_int_equal(h.max_ns, 1000000);
+	assert_int_equal(h.min_ns, 1000);
+	assert_int_equal(hist_quantile(&h, 0.5), p50);
+	assert_int_equal(hist_quantile(&h, 0.99), p99);
+	/* Each bucket rounded: 3 * 0.5 is 2, not 1. */
+	assert_int_equal(scale_count(3, 0.5), 2);
+	assert_int_equal(scale_count(0, 7.0), 0);
+	hist_free(&h);
+}
+
 static void assert_hist_equal(const struct hist *a, const struct hist *b)
 {
 	assert_int_equal(a->n, b->n);
@@ -559,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_quantiles_within_5pct),
 		cmocka_unit_test(test_weighted_slots_equal_repeats),
 		cmocka_unit_test(test_merge_equals_union),
+		cmocka_unit_test(test_scale_keeps_the_shape),
 		cmocka_unit_test(test_merge_many_windows),
 		cmocka_unit_test(test_min_max_bound_quantiles),
 		cmocka_unit_test(test_overflow_slot),
