@@ -9,13 +9,14 @@
 # Configurations alternate in an order that rotates and reverses
 # every other round, over ROUNDS rounds; medians
 # are reported. Then, with
-# kernel.bpf_stats_enabled=1, one more run per hivemon configuration gives
-# each of its BPF programs' events and ns per request.
+# kernel.bpf_stats_enabled=1, one more run per hivemon configuration (and
+# floor-all, whose empty programs give each hook's floor) gives each of its
+# BPF programs' events and ns per request.
 #
 # usage: bench/agent-overhead.sh [-c CONNS] [-d SECS] [-r ROUNDS] [-w WORK_US] [-s STATS_RUNS]
 #   defaults: 1000 connections, 10 s per run, 10 rounds, no work, 1 stats run
 #   -w: CPU time the server spends on each request (toy and threaded only)
-#   -s: runs per hivemon configuration with BPF stats on (0: none)
+#   -s: runs per hivemon configuration and floor-all with BPF stats on (0: none)
 # environment:
 #   SERVER=toy|threaded|nginx|all, or a list ("toy nginx"); default toy
 #   CONFIGS="none floor-all hivemon ..." picks configurations (none first
@@ -134,11 +135,11 @@ gcc -O2 -Wall -o "$build/bench/floor_loader" "$root/bench/floor_loader.c" \
 	$(pkg-config --cflags --libs libbpf)
 ulimit -n "$(ulimit -Hn)"
 
-n_hivemon=0
-for c in "${configs[@]}"; do [[ $c == hivemon* || $c == floor-all ]] && n_hivemon=$((n_hivemon + 1)); done
+n_stats=0
+for c in "${configs[@]}"; do [[ $c == hivemon* || $c == floor-all ]] && n_stats=$((n_stats + 1)); done
 # Each run is SECS of wrk plus ~2 s to attach and detach.
-est=$(((rounds * ${#configs[@]} + 1 + stats_runs * n_hivemon) * (secs + 2) * ${#servers[@]}))
-echo "# about $((est / 60 + 1)) min: ${#servers[@]} server(s) x ($rounds rounds x ${#configs[@]} configurations + warm-up + $((stats_runs * n_hivemon)) stats runs) x ${secs} s"
+est=$(((rounds * ${#configs[@]} + 1 + stats_runs * n_stats) * (secs + 2) * ${#servers[@]}))
+echo "# about $((est / 60 + 1)) min: ${#servers[@]} server(s) x ($rounds rounds x ${#configs[@]} configurations + warm-up + $((stats_runs * n_stats)) stats runs) x ${secs} s"
 
 # ---- servers ----
 free_port() {
@@ -431,7 +432,7 @@ targets() { # KIND
 # program, events and ns per request (counter deltas over wrk's requests).
 bpf_stats() { # KIND
 	local k=$1 c reqs total=0
-	[ "$stats_runs" -gt 0 ] && [ "$n_hivemon" -gt 0 ] || return 0
+	[ "$stats_runs" -gt 0 ] && [ "$n_stats" -gt 0 ] || return 0
 	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	for c in "${configs[@]}"; do

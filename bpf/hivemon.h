@@ -170,7 +170,7 @@ struct tcp_hot_row {
 };
 
 /*
- * Busy processes whose connections are followed 1 in 2^shift (probe_tcp.c
+ * Busy processes whose connections are followed 1 in 2^shift (tcp_sampler.c
  * decides, from each interval's exchange rate and busy connections): one
  * slot per process, at tgid % TCP_SAMPLING_SLOTS; a process whose slot
  * holds another tgid is followed whole. gen changes whenever shift does, so
@@ -188,9 +188,9 @@ struct tcp_sampling {
 
 /* A sampled process's TCP data events (sends and receives that moved
  * bytes), per CPU, in the slot of its tcp_sampling: all of them, and those
- * on the connections followed. Their ratio scales what was seen (probe_tcp.c):
- * connections differ in how busy they are, and the share of them followed
- * is only 1 in 2^shift on average. */
+ * on the connections followed. Their ratio scales what was seen
+ * (tcp_sampler.c): connections differ in how busy they are, and the share
+ * of them followed is only 1 in 2^shift on average. */
 struct tcp_sample_events {
 	__u64 all;
 	__u64 followed;

@@ -47,8 +47,10 @@ struct probe_opts {
 	/* Allocation probes attached alloc_on_ns in every alloc_period_ns
 	 * (duty cycle); 0 = attached all the time. */
 	uint64_t alloc_on_ns, alloc_period_ns;
-	/* Follow 1 in tcp_sample TCP connections, counting their exchanges
-	 * tcp_sample times (0 or 1: every connection, exact counts). */
+	/* Follow 1 in tcp_sample TCP connections of every process, counting
+	 * their exchanges tcp_sample times (1: every connection, exact
+	 * counts); 0: busy processes only, at a ratio of their load
+	 * (probes/tcp_sampler.h), unless exact. */
 	uint32_t tcp_sample;
 	/* Statements slower than this are kept one by one ([agent] slow_query). */
 	uint64_t slow_query_ns;

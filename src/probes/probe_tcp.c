@@ -564,10 +564,10 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 		err = loader_report("tcp", "load", err);
 		goto fail;
 	}
-	/* A fixed --tcp-sample, or --exact, leaves the ratio to the user. */
+	/* --tcp-sample N (1 included) or --exact: the user's ratio. */
 	err = tcp_sampler_init(
 		&tp->sampler,
-		opts->exact || opts->tcp_sample > 1 ? -1 : bpf_map__fd(tp->skel->maps.tcp_sampling),
+		opts->exact || opts->tcp_sample ? -1 : bpf_map__fd(tp->skel->maps.tcp_sampling),
 		bpf_map__fd(tp->skel->maps.tcp_sample_events), tp->ncpus);
 	if (err)
 		goto fail;

@@ -390,10 +390,11 @@ wrk_requests() {
 	c=$(jq '.processes[] | select(.comm == "wrk") | .pid' "$REPORT_OUT")
 	[ "$n" -gt 60000 ] || skip "only $n requests in 5 s: too slow a host to reach the sampling threshold"
 
-	# 200 busy connections allow up to 1 in 4 (50 followed).
-	assert_between "$(proc_jq "$s" .tcp.sample)" 2 4
-	assert_between "$(proc_jq "$c" .tcp.sample)" 2 4
-	grep -q "tcp: process $s: 1 in [24] connections followed" "$REPORT_ERR"
+	# 200 busy connections allow 1 in 4 (50 followed); their number is
+	# estimated from the followed ones, so 1 in 8 now and then.
+	assert_between "$(proc_jq "$s" .tcp.sample)" 2 8
+	assert_between "$(proc_jq "$c" .tcp.sample)" 2 8
+	grep -q "tcp: process $s: 1 in [248] connections followed" "$REPORT_ERR"
 	assert_within_pct "$(req "$s" server "$ep" count)" "$SELF_COUNT" 3
 	assert_within_pct "$(req "$c" client "$ep" count)" "$n" 3
 	assert_within_pct "$(jq --argjson pid "$s" '[.services[] | select(.pids | index($pid)) | .http[].count] | add' "$REPORT_OUT")" "$SELF_COUNT" 3
