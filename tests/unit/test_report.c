@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "report_fixture.h"
 #include "report/report.h"
 #include "app_fixture.h"
 
@@ -90,18 +91,6 @@ static void test_json_sample(void **state)
 	json_decref(doc);
 	snapshot_free(&s);
 	(void)state;
-}
-
-static char *render_text(const struct snapshot *s)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	assert_non_null(f);
-	assert_int_equal(report_print_text(s, f), 0);
-	fclose(f);
-	return text;
 }
 
 /* The lines of @text from "PID @pid " to the next blank line. */

@@ -15,21 +15,10 @@
 
 #include <cmocka.h>
 
+#include "report_fixture.h"
 #include "report/report.h"
 #include "report/report_app_text.h"
 #include "app_fixture.h"
-
-static char *render(const struct snapshot *s)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	assert_non_null(f);
-	assert_int_equal(report_print_text(s, f), 0);
-	fclose(f);
-	return text;
-}
 
 /* @text holds @block (whole lines); prints @text when not. */
 static void assert_has(const char *text, const char *block)
@@ -49,7 +38,7 @@ static void test_tables(void **unused)
 	app_window(&s);
 	other = app_proc(&s, 20, "idle", "");
 	other->service_key = 0x1d1e;
-	text = render(&s);
+	text = render_text(&s);
 	/* One section: the service's two processes merged, none for "idle". */
 	assert_non_null(strstr(text, "\nApplication protocols of shop:\n  HTTP\n"));
 	assert_null(strstr(text, "Application protocols of idle"));
@@ -91,7 +80,7 @@ static void test_no_rows_no_section(void **unused)
 	snapshot_init(&s);
 	s.duration_ns = 1000000000ULL;
 	app_proc(&s, 5, "web", "web");
-	text = render(&s);
+	text = render_text(&s);
 	assert_null(strstr(text, "Application protocols"));
 	free(text);
 	snapshot_free(&s);
