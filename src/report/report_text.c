@@ -62,12 +62,9 @@ static void print_tcp(const struct proc_snapshot *p, FILE *out)
 			lat_text(&r->lat, hist_quantile(&r->lat, 0.5), p50, sizeof(p50)),
 			lat_text(&r->lat, hist_quantile(&r->lat, 0.99), p99, sizeof(p99)));
 	}
-	/* Apart from --tcp-sample (the header's note), the probe may follow
-	 * only some connections of a busy process. */
+	/* A busy process's own ratio, or --tcp-sample's (tcp_sampler.h). */
 	if (p->tcp.sample > 1)
-		fprintf(out,
-			"  tcp requests are estimates: 1 in %u connections followed (busy "
-			"process)\n",
+		fprintf(out, "  tcp requests are estimates: 1 in %u connections followed\n",
 			p->tcp.sample);
 	for (size_t i = 0; i < p->tcp.n_connect; i++) {
 		const struct tcp_remote_stat *c = &p->tcp.connect[i];
