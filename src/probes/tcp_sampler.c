@@ -17,9 +17,8 @@ struct sampled_proc {
 	struct tcp_sample_events events; /* its slot's, as last read */
 	double window_scale;		 /* of the window last ended */
 	uint8_t window_shift;
-	bool window_blind; /* data events, none on a connection followed */
-	uint8_t shift;	   /* in force */
-	uint8_t gen;	   /* as written to its slot */
+	uint8_t shift; /* in force */
+	uint8_t gen;   /* as written to its slot */
 	bool has_slot;
 };
 
@@ -32,13 +31,15 @@ int tcp_sampler_init(struct tcp_sampler *s, int map_fd, int events_fd, int ncpus
 	s->events_fd = events_fd;
 	s->ncpus = ncpus;
 	s->slot_owner = NULL;
+	s->per_cpu = NULL;
 	if (u64map_init(&s->procs, sizeof(struct sampled_proc)))
 		return -ENOMEM;
 	if (map_fd < 0)
 		return 0;
 	s->slot_owner = calloc(TCP_SAMPLING_SLOTS, sizeof(*s->slot_owner));
-	if (!s->slot_owner) {
-		u64map_free(&s->procs);
+	s->per_cpu = calloc((size_t)ncpus, sizeof(*s->per_cpu));
+	if (!s->slot_owner || !s->per_cpu) {
+		tcp_sampler_free(s);
 		return -ENOMEM;
 	}
 	return 0;
@@ -48,7 +49,9 @@ void tcp_sampler_free(struct tcp_sampler *s)
 {
 	u64map_free(&s->procs);
 	free(s->slot_owner);
+	free(s->per_cpu);
 	s->slot_owner = NULL;
+	s->per_cpu = NULL;
 }
 
 int tcp_sampler_note(struct tcp_sampler *s, uint32_t tgid, uint32_t kind, uint64_t n)
@@ -77,29 +80,23 @@ unsigned int tcp_sampler_window(const struct tcp_sampler *s, uint32_t tgid, doub
 }
 
 /* The events of @slot so far, summed over the CPUs. */
-static int read_events(const struct tcp_sampler *s, uint32_t slot, struct tcp_sample_events *sum)
+static int read_events(struct tcp_sampler *s, uint32_t slot, struct tcp_sample_events *sum)
 {
-	struct tcp_sample_events *cpu = calloc((size_t)s->ncpus, sizeof(*cpu));
-
-	if (!cpu)
-		return -ENOMEM;
 	*sum = (struct tcp_sample_events){0};
-	if (bpf_map_lookup_elem(s->events_fd, &slot, cpu)) {
-		free(cpu);
+	if (bpf_map_lookup_elem(s->events_fd, &slot, s->per_cpu))
 		return -errno;
-	}
 	for (int i = 0; i < s->ncpus; i++) {
-		sum->all += cpu[i].all;
-		sum->followed += cpu[i].followed;
+		sum->all += s->per_cpu[i].all;
+		sum->followed += s->per_cpu[i].followed;
 	}
-	free(cpu);
 	return 0;
 }
 
 /*
  * Ends @p's window: the shift it had, and the scale of its rows. Without
  * events seen (a window with no data, or a slot just taken), the weight
- * 2^shift alone stands.
+ * 2^shift alone stands. 1 when the process moved data on none of the
+ * connections followed (too few for its ratio), 0, or a negative errno.
  */
 static int end_window(struct tcp_sampler *s, uint32_t tgid, struct sampled_proc *p)
 {
@@ -109,7 +106,6 @@ static int end_window(struct tcp_sampler *s, uint32_t tgid, struct sampled_proc 
 
 	p->window_shift = p->shift;
 	p->window_scale = 1.0;
-	p->window_blind = false;
 	if (!p->has_slot)
 		return 0;
 	err = read_events(s, tgid & (TCP_SAMPLING_SLOTS - 1), &now);
@@ -120,8 +116,7 @@ static int end_window(struct tcp_sampler *s, uint32_t tgid, struct sampled_proc 
 	p->events = now;
 	if (p->shift && seen && all >= seen)
 		p->window_scale = (double)all / (double)seen / (double)(1u << p->shift);
-	p->window_blind = p->shift && all && !seen;
-	return 0;
+	return p->shift && all && !seen;
 }
 
 unsigned int tcp_sample_shift_for(unsigned int cur, double rate, double busy)
@@ -205,6 +200,7 @@ int tcp_sampler_decide(struct tcp_sampler *s, uint64_t interval_ns, bool hold_of
 		uint32_t tgid = (uint32_t)s->procs.keys[i];
 		double rate, busy;
 		unsigned int next;
+		int blind;
 
 		if (!s->procs.used[i])
 			continue;
@@ -212,16 +208,18 @@ int tcp_sampler_decide(struct tcp_sampler *s, uint64_t interval_ns, bool hold_of
 			gone[n_gone++] = tgid;
 			continue;
 		}
-		err = end_window(s, tgid, p);
-		if (err)
+		blind = end_window(s, tgid, p);
+		if (blind < 0) {
+			err = blind;
 			break;
+		}
 		rate = (double)p->exchanges * p->window_scale / secs;
 		/* One RTT reading per followed connection per TCP_RTT_SAMPLE_NS
 		 * at most: a connection busy all along gives 1. */
 		busy = (double)p->rtt_samples * (1u << p->shift) * (TCP_RTT_SAMPLE_NS / 1e9) / secs;
 		next = hold_off ? 0 : tcp_sample_shift_for(p->shift, rate, busy);
 		/* Too few connections for the ratio: nothing to scale from. */
-		if (p->window_blind && next >= p->shift)
+		if (blind && next >= p->shift)
 			next = p->shift - 1;
 		p->exchanges = p->rtt_samples = 0;
 		if (next == p->shift)

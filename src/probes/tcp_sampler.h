@@ -31,8 +31,9 @@ struct tcp_sampler {
 	int map_fd;    /* the tcp_sampling array; -1: every connection followed */
 	int events_fd; /* tcp_sample_events, per CPU */
 	int ncpus;
-	struct u64map procs;  /* tgid -> struct sampled_proc (tcp_sampler.c) */
-	uint32_t *slot_owner; /* tgid holding each slot, 0: free */
+	struct tcp_sample_events *per_cpu; /* one slot's values, as read */
+	struct u64map procs;		   /* tgid -> struct sampled_proc (tcp_sampler.c) */
+	uint32_t *slot_owner;		   /* tgid holding each slot, 0: free */
 };
 
 /* @map_fd < 0: sampling off (--exact, --tcp-sample). 0 or -ENOMEM. */
