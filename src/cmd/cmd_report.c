@@ -37,9 +37,10 @@ static const char usage_text[] =
 	"  --format FORMAT    text (default) or json (schema hivemon.report/v1)\n"
 	"  --probes LIST      probe sets: syscall,tcp,sched,mem,alloc,proto (default all but "
 	"alloc)\n"
-	"  --exact            time every syscall instead of sampling very busy threads\n"
-	"  --tcp-sample N     follow 1 in N TCP connections, counting each N times\n"
-	"                     (cheaper with thousands of busy connections; default 1)\n"
+	"  --exact            time every syscall and follow every TCP connection\n"
+	"                     (default: very busy threads and processes are sampled)\n"
+	"  --tcp-sample N     follow 1 in N TCP connections of every process, counting\n"
+	"                     each N times (default: only busy processes, adaptive)\n"
 	"  --alloc            malloc/free probes in the --pid processes (costly, opt-in)\n"
 	"  --alloc-duty ON/PERIOD  attach the malloc probes ON in every PERIOD (e.g. 1s/10s)\n"
 	"  --slow DUR         send calls slower than DUR as single events (default 10ms)\n"
@@ -169,7 +170,8 @@ static bool window_over(int sig, struct child *cmd)
 }
 
 /*
- * Drains the probes every second so ring buffers never fill and exited
+ * Drains the probes every second (the first time sooner: see
+ * collector_drain_step()) so ring buffers never fill and exited
  * processes are released, merging the intervals into @total. Ends after
  * @duration_ns (UINT64_MAX: only when the command exits), on Ctrl-C or
  * SIGTERM, or when the command (cmd->pid != 0) exits.
@@ -184,11 +186,12 @@ static int measure(struct collector *c, uint64_t duration_ns, const sigset_t *st
 		uint64_t now = mono_ns();
 		int err;
 
-		if (!over && now < end)
-			over = window_over(cli_wait_signal(stop, end - now < COLLECTOR_DRAIN_NS
-									 ? end - now
-									 : COLLECTOR_DRAIN_NS),
-					   cmd);
+		if (!over && now < end) {
+			uint64_t step = collector_drain_step(c);
+
+			over = window_over(
+				cli_wait_signal(stop, end - now < step ? end - now : step), cmd);
+		}
 		err = collector_collect_into(c, total);
 		if (err)
 			return err;

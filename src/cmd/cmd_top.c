@@ -254,8 +254,11 @@ static int collect_merged(struct collector *c, uint64_t span, struct snapshot *t
 		uint64_t now = mono_ns();
 		int err;
 
-		if (now < end)
-			sleep_ns(end - now < COLLECTOR_DRAIN_NS ? end - now : COLLECTOR_DRAIN_NS);
+		if (now < end) {
+			uint64_t step = collector_drain_step(c);
+
+			sleep_ns(end - now < step ? end - now : step);
+		}
 		err = collector_collect_into(c, total);
 		if (err || stop_requested || mono_ns() >= end)
 			return err;
@@ -415,7 +418,10 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 		snprintf(ui.status, sizeof(ui.status), "collecting the first window...");
 		ui_rebuild(&ui);
 	}
-	next_drain = mono_ns() + drain_step;
+	next_drain =
+		mono_ns() + (src->collector && collector_drain_step(src->collector) < drain_step
+				     ? collector_drain_step(src->collector)
+				     : drain_step);
 	next_frame = mono_ns() + o->interval_ns;
 	while (!stop_requested && !ui.view.quit) {
 		int key;

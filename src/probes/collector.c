@@ -43,6 +43,7 @@ struct collector {
 	struct u64map services; /* pid -> struct service_id, while it lives */
 	char host[64], kernel[sizeof(((struct snapshot *)0)->kernel)];
 	uint64_t window_start_real, window_start_mono;
+	bool first_window;   /* no collect since the start-up drain */
 	unsigned int probes; /* PROBE_* bits loaded */
 	unsigned int failed; /* PROBE_* bits asked for that could not load */
 	/* Why, by bit number; the advice for the user goes to stderr only. */
@@ -177,6 +178,7 @@ struct collector *collector_open(const struct probe_opts *opts)
 	c->window_start_mono = clock_ns(CLOCK_MONOTONIC);
 	if (drain_startup(c))
 		goto fail;
+	c->first_window = true;
 	gethostname(c->host, sizeof(c->host) - 1);
 	if (!uname(&uts))
 		snprintf(c->kernel, sizeof(c->kernel), "%.63s", uts.release);
@@ -290,7 +292,13 @@ int collector_collect(struct collector *c, struct snapshot *snap)
 		err = name_processes(c, snap);
 	c->window_start_real += snap->duration_ns;
 	c->window_start_mono = mono;
+	c->first_window = false;
 	return err;
+}
+
+uint64_t collector_drain_step(const struct collector *c)
+{
+	return c->first_window ? COLLECTOR_FIRST_DRAIN_NS : COLLECTOR_DRAIN_NS;
 }
 
 int collector_collect_into(struct collector *c, struct snapshot *total)

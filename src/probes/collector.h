@@ -37,6 +37,15 @@ int collector_collect(struct collector *c, struct snapshot *snap);
  * ring buffers never fill. 0 or a negative errno. */
 int collector_collect_into(struct collector *c, struct snapshot *total);
 #define COLLECTOR_DRAIN_NS 1000000000ULL
+/*
+ * How long after the last collect the next drain is due: COLLECTOR_DRAIN_NS,
+ * but the first window after open is COLLECTOR_FIRST_DRAIN_NS. The tcp
+ * probe decides at a collect which busy processes have only some of their
+ * connections followed, and until then follows all of them at full price:
+ * a 5 s report on a busy server paid that for its first fifth.
+ */
+uint64_t collector_drain_step(const struct collector *c);
+#define COLLECTOR_FIRST_DRAIN_NS 250000000ULL
 void collector_close(struct collector *c);
 
 /* A member of a SO_REUSEPORT group: its pid and a duplicate (owned by the

@@ -182,6 +182,16 @@ static void forget(struct tcp_sampler *s, const uint32_t *gone, size_t n)
 	}
 }
 
+static void forget_counts(struct tcp_sampler *s)
+{
+	for (size_t i = 0; i < s->procs.cap; i++) {
+		struct sampled_proc *p = (void *)(s->procs.values + i * s->procs.value_size);
+
+		if (s->procs.used[i])
+			p->exchanges = p->rtt_samples = 0;
+	}
+}
+
 int tcp_sampler_decide(struct tcp_sampler *s, uint64_t interval_ns, bool hold_off)
 {
 	double secs = (double)interval_ns / 1e9;
@@ -189,9 +199,16 @@ int tcp_sampler_decide(struct tcp_sampler *s, uint64_t interval_ns, bool hold_of
 	size_t n_gone = 0;
 	int err = 0;
 
-	/* The start-up drain's window is no measure of a rate. */
-	if (s->map_fd < 0 || interval_ns < 100000000ULL || !s->procs.n)
+	if (s->map_fd < 0 || !s->procs.n)
 		return 0;
+	/* The start-up drain's window is no measure of a rate, and what it
+	 * noted (since the probes attached, load time included) must not
+	 * count in the next window's: that one is a quarter second, and
+	 * took 200 connections for 570. */
+	if (interval_ns < 100000000ULL) {
+		forget_counts(s);
+		return 0;
+	}
 	gone = malloc(s->procs.n * sizeof(*gone));
 	if (!gone)
 		return -ENOMEM;

@@ -415,3 +415,25 @@ wrk_requests() {
 	run grep -c "connections followed" "$REPORT_ERR"
 	assert_output 0
 }
+
+@test "a report shorter than a second samples a busy server from its first quarter second, counts scaled" {
+	# The first drain comes 250 ms after the probes attach: without it, an
+	# 800 ms report would be one window with every connection followed.
+	start_server -a 127.0.0.1 -t 1
+	wrk -t1 -c200 -d4s "http://127.0.0.1:$PORT/" >"$BATS_TEST_TMPDIR/wrk.out" &
+	local wrk_pid=$! s=$SERVER_PID n expected
+	sleep 1
+	start_report --duration 800ms --format json --comm tcp_server
+	finish_report
+	wait "$wrk_pid"
+	stop_server
+	n=$(wrk_requests)
+	[ "$n" -gt 48000 ] || skip "only $n requests in 4 s: too slow a host to reach the sampling threshold"
+
+	assert_between "$(proc_jq "$s" .tcp.sample)" 2 8
+	grep -q "tcp: process $s: 1 in [248] connections followed" "$REPORT_ERR"
+	# wrk's mean rate over the report's window, give or take its swings.
+	expected=$(jq --argjson n "$n" '$n / 4 * .duration_s' "$REPORT_OUT")
+	assert_within_pct "$(req "$s" server "127.0.0.1:$PORT" count)" "$expected" 20
+	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
+}

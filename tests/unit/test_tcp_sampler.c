@@ -23,22 +23,23 @@
 #include "probes/tcp_sampler.h"
 
 #define SEC_NS 1000000000ULL
+#define BUDGET TCP_FOLLOW_BUDGET
 
 static void test_quiet_or_few_connections_stay_whole(void **state)
 {
 	(void)state;
-	assert_int_equal(tcp_sample_shift_for(0, 5000, 1000), 0);
+	assert_int_equal(tcp_sample_shift_for(0, BUDGET, 1000), 0);
 	/* Busy, but over too few connections for a sample of them. */
-	assert_int_equal(tcp_sample_shift_for(0, 200000, 40), 0);
+	assert_int_equal(tcp_sample_shift_for(0, 40 * BUDGET, TCP_SAMPLE_MIN_BUSY - 1), 0);
 }
 
 static void test_ratio_brings_rate_under_budget(void **state)
 {
 	(void)state;
-	/* 80k exchanges/s: 1 in 8 leaves 10k followed. */
-	assert_int_equal(tcp_sample_shift_for(0, 80000, 1000), 3);
-	assert_int_equal(tcp_sample_shift_for(0, 80001, 1000), 4);
-	assert_int_equal(tcp_sample_shift_for(0, 20000, 1000), 1);
+	/* 8 budgets' worth: 1 in 8 leaves one followed. */
+	assert_int_equal(tcp_sample_shift_for(0, 8 * BUDGET, 1000), 3);
+	assert_int_equal(tcp_sample_shift_for(0, 8 * BUDGET + 1, 1000), 4);
+	assert_int_equal(tcp_sample_shift_for(0, 2 * BUDGET, 1000), 1);
 	/* Never past the largest shift the kernel takes. */
 	assert_int_equal(tcp_sample_shift_for(0, 1e9, 1e6), TCP_SAMPLE_MAX_SHIFT);
 }
@@ -46,23 +47,23 @@ static void test_ratio_brings_rate_under_budget(void **state)
 static void test_keeps_enough_connections_followed(void **state)
 {
 	(void)state;
-	/* 100 busy connections: 1 in 2 keeps 50, 1 in 4 would keep 25. */
-	assert_int_equal(tcp_sample_shift_for(0, 200000, 100), 1);
-	assert_int_equal(tcp_sample_shift_for(0, 200000, 128), 2);
+	/* 1 in 4 only while it keeps TCP_SAMPLE_MIN_KEPT followed. */
+	assert_int_equal(tcp_sample_shift_for(0, 40 * BUDGET, 4 * TCP_SAMPLE_MIN_KEPT - 1), 1);
+	assert_int_equal(tcp_sample_shift_for(0, 40 * BUDGET, 4 * TCP_SAMPLE_MIN_KEPT), 2);
 }
 
 static void test_goes_down_one_step_with_room(void **state)
 {
 	(void)state;
-	/* At 1 in 8, 70k/s would be 17.5k at 1 in 4: over 3/4 of the budget. */
-	assert_int_equal(tcp_sample_shift_for(3, 70000, 1000), 3);
-	/* 20k/s: 5k at 1 in 4, room enough; one step only. */
-	assert_int_equal(tcp_sample_shift_for(3, 20000, 1000), 2);
+	/* At 1 in 8, 3.6 budgets would be 0.9 of one at 1 in 4: over 3/4. */
+	assert_int_equal(tcp_sample_shift_for(3, 3.6 * BUDGET, 1000), 3);
+	/* 2 budgets: half of one at 1 in 4, room enough; one step only. */
+	assert_int_equal(tcp_sample_shift_for(3, 2 * BUDGET, 1000), 2);
 	/* Idle, or down to a few connections: one step per window. */
 	assert_int_equal(tcp_sample_shift_for(3, 0, 0), 2);
 	assert_int_equal(tcp_sample_shift_for(2, 70000, 10), 1);
 	/* Up at once. */
-	assert_int_equal(tcp_sample_shift_for(1, 160000, 1000), 4);
+	assert_int_equal(tcp_sample_shift_for(1, 16 * BUDGET, 1000), 4);
 }
 
 struct kernel_maps {
@@ -132,10 +133,10 @@ static void test_busy_process_gets_a_ratio_and_a_scale(void **state)
 	double scale;
 
 	assert_int_equal(tcp_sampler_init(&s, m->slots, m->events, m->ncpus), 0);
-	/* 80k exchanges over 1000 connections busy all along (10 RTT
-	 * readings each per second). */
+	/* 8 budgets' worth of exchanges over 1000 connections busy all
+	 * along (10 RTT readings each per second). */
 	set_events(m, me, 500, 500);
-	window(&s, me, 80000, 10000);
+	window(&s, me, 8 * BUDGET, 10000);
 	assert_int_equal(tcp_sampler_window(&s, me, &scale), 0);
 	assert_true(scale == 1.0);
 	assert_int_equal(slot_of(m, me).tgid, me);
@@ -146,10 +147,10 @@ static void test_busy_process_gets_a_ratio_and_a_scale(void **state)
 	 * (busier connections than the average were not): each exchange
 	 * seen, already counted 8 times, stands for 16. */
 	set_events(m, me, 500 + 1600, 500 + 100);
-	window(&s, me, 10000 * 8, 1250);
+	window(&s, me, BUDGET * 8, 1250);
 	assert_int_equal(tcp_sampler_window(&s, me, &scale), 3);
 	assert_true(scale > 1.999 && scale < 2.001);
-	/* 160k/s: the ratio goes to 1 in 16, a new generation. */
+	/* 16 budgets scaled: the ratio goes to 1 in 16, a new generation. */
 	assert_int_equal(slot_of(m, me).shift, 4);
 	assert_int_equal(slot_of(m, me).gen, 2);
 
@@ -173,12 +174,32 @@ static void test_gone_process_frees_its_slot(void **state)
 	assert_int_equal(waitpid(child, NULL, 0), child);
 	assert_int_equal(tcp_sampler_init(&s, m->slots, m->events, m->ncpus), 0);
 	/* Its last window was busy (its rows arrive after it exited). */
-	window(&s, (uint32_t)child, 80000, 10000);
+	window(&s, (uint32_t)child, 8 * BUDGET, 10000);
 	assert_int_equal(slot_of(m, (uint32_t)child).shift, 3);
 	/* No exchanges since, and gone: forgotten, its slot free. */
 	assert_int_equal(tcp_sampler_decide(&s, SEC_NS, false), 0);
 	assert_int_equal(slot_of(m, (uint32_t)child).tgid, 0);
 	assert_int_equal(tcp_sampler_window(&s, (uint32_t)child, &scale), 0);
+	tcp_sampler_free(&s);
+}
+
+static void test_startup_drain_is_forgotten(void **state)
+{
+	const struct kernel_maps *m = *state;
+	uint32_t me = (uint32_t)getpid();
+	struct tcp_sampler s;
+
+	assert_int_equal(tcp_sampler_init(&s, m->slots, m->events, m->ncpus), 0);
+	/* What the start-up drain noted, since the probes attached... */
+	assert_int_equal(tcp_sampler_note(&s, me, TCP_KIND_REQ_SERVER, 8 * BUDGET), 0);
+	assert_int_equal(tcp_sampler_note(&s, me, TCP_KIND_RTT, 10000), 0);
+	assert_int_equal(tcp_sampler_decide(&s, SEC_NS / 100, false), 0);
+	assert_int_equal(slot_of(m, me).tgid, 0);
+	/* ...is no part of the first window's rate: half a budget stays whole. */
+	window(&s, me, BUDGET / 2, 10000);
+	assert_int_equal(slot_of(m, me).tgid, 0);
+	window(&s, me, 8 * BUDGET, 10000);
+	assert_int_equal(slot_of(m, me).shift, 3);
 	tcp_sampler_free(&s);
 }
 
@@ -204,9 +225,9 @@ static void test_hold_off_puts_everyone_back(void **state)
 	struct tcp_sampler s;
 
 	assert_int_equal(tcp_sampler_init(&s, m->slots, m->events, m->ncpus), 0);
-	window(&s, me, 80000, 10000);
+	window(&s, me, 8 * BUDGET, 10000);
 	assert_int_equal(slot_of(m, me).shift, 3);
-	assert_int_equal(tcp_sampler_note(&s, me, TCP_KIND_REQ_CLIENT, 80000), 0);
+	assert_int_equal(tcp_sampler_note(&s, me, TCP_KIND_REQ_CLIENT, 8 * BUDGET), 0);
 	/* Steering started: it counts requests on every connection. */
 	assert_int_equal(tcp_sampler_decide(&s, SEC_NS, true), 0);
 	assert_int_equal(slot_of(m, me).shift, 0);
@@ -223,6 +244,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_process_gets_a_ratio_and_a_scale,
 						open_maps, close_maps),
 		cmocka_unit_test_setup_teardown(test_gone_process_frees_its_slot, open_maps,
+						close_maps),
+		cmocka_unit_test_setup_teardown(test_startup_drain_is_forgotten, open_maps,
 						close_maps),
 		cmocka_unit_test_setup_teardown(test_off_writes_nothing, open_maps, close_maps),
 		cmocka_unit_test_setup_teardown(test_hold_off_puts_everyone_back, open_maps,
