@@ -36,7 +36,8 @@ struct tcp_sock_state {
 	__u8 role;		/* enum sock_role (tcp.bpf.c) */
 	__u8 steer_slot;	/* 1 + member slot counting this request in flight */
 	/* The process's tcp_sampling (hivemon.h) when the socket was last
-	 * followed: its exchanges count 1 << sample_shift times. */
+	 * followed: the exchange in flight counts 1 << sample_shift times
+	 * (across a change of ratio, the larger one: resample()). */
 	__u8 sample_shift;
 	__u8 sample_gen;
 	struct tcp_ep req_ep; /* listening address (server) or remote (client) */

@@ -469,13 +469,27 @@ static __always_inline void count_sampled(__u32 tgid, bool seen)
 		__sync_fetch_and_add(&e->followed, 1);
 }
 
-/* The process's ratio changed since @st was last followed: an exchange in
- * flight began under the old one (or while the socket was not followed,
- * its end unseen), so it is dropped rather than timed wrong. */
+/*
+ * The process's ratio changed since @st was last followed. One change
+ * ago, the socket was followed all along (whether a socket is followed
+ * depends on its hash alone): an exchange in flight is whole. It counts
+ * 2^max of the two shifts, as the sockets followed under both ratios are 1
+ * in that many, and the socket keeps that shift until its next exchange
+ * starts; dropped, a burst's exchanges in flight at a change (one per
+ * connection) were lost, 10 % of a 0.5 s burst. Further back, the socket
+ * may have gone unfollowed in between, its exchange's end unseen: dropped.
+ */
 static __always_inline void resample(struct sock_state *st, const struct tcp_sampling *samp)
 {
-	st->tcp.sample_shift = samp->shift;
+	bool whole = (__u8)(st->tcp.sample_gen + 1) == samp->gen;
+
 	st->tcp.sample_gen = samp->gen;
+	if (whole) {
+		if (samp->shift > st->tcp.sample_shift)
+			st->tcp.sample_shift = samp->shift;
+		return;
+	}
+	st->tcp.sample_shift = samp->shift;
 	st->tcp.req_start_ns = 0;
 	st->app.start_ns = 0;
 	steer_request_end(st);
@@ -513,6 +527,7 @@ static __always_inline bool on_bytes(struct sock *sk, __u32 starts, __u32 ends)
 	st->tcp.tgid = tgid;
 	if (st->tcp.role == starts) {
 		if (!st->tcp.req_start_ns) {
+			st->tcp.sample_shift = samp.shift;
 			st->tcp.req_start_ns = st->tcp.event_ns = bpf_ktime_get_ns();
 			if (starts == ROLE_SERVER)
 				steer_request_start(st, tgid);

@@ -342,10 +342,25 @@ retrans_segs() {
 	assert_output --regexp "^pool to 127\.0\.0\.1:$PORT: "
 }
 
-@test "1000 blocking clients x 10 requests, 50 ms think time, default probes: nothing lost, counts exact" {
+# A request count of PID/ROLE: exact when all its connections were
+# followed, else within 3 % (tcp.sample: an estimate).
+assert_request_count() { # PID ROLE ENDPOINT EXPECTED
+	local n
+	n=$(req "$1" "$2" "$3" count)
+	if [ "$(proc_jq "$1" .tcp.sample)" = 1 ]; then
+		assert_equal "$n" "$4"
+	else
+		assert_within_pct "$n" "$4" 3
+	fi
+}
+
+@test "1000 blocking clients x 10 requests, 50 ms think time, default probes: nothing lost, counts exact or flagged within 3 %" {
 	# 1000 client threads each sleep 50 ms in recv() on every request:
 	# 20,000 calls/s slower than --slow (10 ms), from one process. Only its
 	# slowest calls are reported, and keeping them must lose nothing.
+	# 20,000 requests a second over 1000 connections is past what a
+	# process has followed whole: from the first quarter second on, both
+	# ends are sampled, their request counts estimates.
 	start_server -a 127.0.0.1 -t 50
 	start_report --duration 60s --format json --comm tcp_server --comm tcp_threaded_cl
 	run "$WORKLOADS/tcp_threaded_client" -a 127.0.0.1 -p "$PORT" -c 1000 -n 10
@@ -358,8 +373,8 @@ retrans_segs() {
 
 	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
 	assert_equal "$SELF_COUNT" 10000
-	assert_equal "$(req "$s" server "$ep" count)" 10000
-	assert_equal "$(req "$c" client "$ep" count)" 10000
+	assert_request_count "$s" server "$ep" 10000
+	assert_request_count "$c" client "$ep" 10000
 	assert_within_pct "$(req "$s" server "$ep" p50_ns)" "$SELF_P50" 5
 	assert_equal "$(conn "$c" "$ep" count)" 1000
 	# Every request is one send() (sendto) of the client: exact.
