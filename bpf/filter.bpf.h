@@ -65,9 +65,12 @@ static __always_inline bool filter_task(struct task_struct *t, __u32 tgid)
 	return true;
 }
 
-/* Whether the current task's process is traced. */
+/* Whether the current task's process is traced. Unfiltered, only hivemon
+ * is left out, which its tgid tells: no helper call for the task. */
 static __always_inline bool filter_current(__u32 tgid)
 {
+	if (!filter_configured())
+		return tgid != self_tgid;
 	return filter_task(bpf_get_current_task_btf(), tgid);
 }
 
