@@ -13,10 +13,13 @@
 # floor-all, whose empty programs give each hook's floor) gives each of its
 # BPF programs' events and ns per request.
 #
-# usage: bench/agent-overhead.sh [-c CONNS] [-d SECS] [-r ROUNDS] [-w WORK_US] [-s STATS_RUNS]
-#   defaults: 1000 connections, 10 s per run, 10 rounds, no work, 1 stats run
+# usage: bench/agent-overhead.sh [-c CONNS] [-d SECS] [-r ROUNDS] [-w WORK_US] [-s STATS_RUNS] [-u WARM_SECS]
+#   defaults: 1000 connections, 10 s per run, 10 rounds, no work, 1 stats run, no warm-up
 #   -w: CPU time the server spends on each request (toy and threaded only)
 #   -s: runs per hivemon configuration and floor-all with BPF stats on (0: none)
+#   -u: seconds of unmeasured load under each configuration before its
+#       measured run (the tracer started, its first intervals past): the
+#       steady state of a long-running daemon rather than of a fresh report
 # environment:
 #   SERVER=toy|threaded|nginx|all, or a list ("toy nginx"); default toy
 #   CONFIGS="none floor-all hivemon ..." picks configurations (none first
@@ -39,13 +42,15 @@ secs=10
 rounds=10
 work_us=0
 stats_runs=1
-while getopts "c:d:r:w:s:h" o; do
+warm_secs=0
+while getopts "c:d:r:w:s:u:h" o; do
 	case $o in
 	c) conns=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	w) work_us=$OPTARG ;;
 	s) stats_runs=$OPTARG ;;
+	u) warm_secs=$OPTARG ;;
 	*) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" && exit 2 ;;
 	esac
 done
@@ -57,6 +62,7 @@ in_range "$secs" 1 120 || die "-d SECS is 1..120"
 in_range "$rounds" 1 50 || die "-r ROUNDS is 1..50"
 in_range "$work_us" 0 100000 || die "-w WORK_US is 0..100000"
 in_range "$stats_runs" 0 10 || die "-s STATS_RUNS is 0..10"
+in_range "$warm_secs" 0 60 || die "-u WARM_SECS is 0..60"
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF)"
 for t in wrk jq bpftool clang taskset curl; do
 	command -v "$t" >/dev/null || die "$t missing"
@@ -137,9 +143,9 @@ ulimit -n "$(ulimit -Hn)"
 
 n_stats=0
 for c in "${configs[@]}"; do [[ $c == hivemon* || $c == floor-all ]] && n_stats=$((n_stats + 1)); done
-# Each run is SECS of wrk plus ~2 s to attach and detach.
-est=$(((rounds * ${#configs[@]} + 1 + stats_runs * n_stats) * (secs + 2) * ${#servers[@]}))
-echo "# about $((est / 60 + 1)) min: ${#servers[@]} server(s) x ($rounds rounds x ${#configs[@]} configurations + warm-up + $((stats_runs * n_stats)) stats runs) x ${secs} s"
+# Each run is WARM_SECS + SECS of wrk plus ~2 s to attach and detach.
+est=$(((rounds * ${#configs[@]} + 1 + stats_runs * n_stats) * (warm_secs + secs + 2) * ${#servers[@]}))
+echo "# about $((est / 60 + 1)) min: ${#servers[@]} server(s) x ($rounds rounds x ${#configs[@]} configurations + warm-up + $((stats_runs * n_stats)) stats runs) x $((warm_secs + secs)) s"
 
 # ---- servers ----
 free_port() {
@@ -282,6 +288,14 @@ run_wrk() {
 		}' <<<"$out" >"$tmp/run" || { echo "$out" >&2; die "no requests counted"; }
 }
 
+# WARM_SECS of the same load before the measured run, not measured: what
+# a tracer costs once past its first intervals.
+warm_up() {
+	[ "$warm_secs" -gt 0 ] || return 0
+	timeout $((warm_secs + 30)) "${wrk_pin[@]}" wrk -t1 -c"$conns" -d"${warm_secs}s" "$url" >/dev/null 2>&1 ||
+		die "warm-up wrk failed"
+}
+
 tracer_cmd() { # CONFIG
 	case $1 in
 	floor-all) echo "$build/bench/floor_loader $build/bench/floor_all.bpf.o" ;;
@@ -295,7 +309,7 @@ tracer_cmd() { # CONFIG
 # it, stops it; $tmp/tracer.out holds what it printed (hivemon's report).
 run_config() { # CONFIG
 	local cmd pattern="probes attached"
-	[ "$1" = none ] && { run_wrk; return; }
+	[ "$1" = none ] && { warm_up; run_wrk; return; }
 	[ "$1" = floor-all ] && pattern="^attached"
 	read -r -a cmd <<<"$(tracer_cmd "$1")"
 	"${cmd[@]}" >"$tmp/tracer.out" 2>"$tmp/tracer.err" &
@@ -309,6 +323,7 @@ run_config() { # CONFIG
 	done
 	grep -qs "$pattern" "$tmp/tracer.out" "$tmp/tracer.err" ||
 		{ cat "$tmp/tracer.err" >&2; die "$1 did not attach"; }
+	warm_up
 	run_wrk
 	kill -INT "$tracer"
 	wait "$tracer" || { cat "$tmp/tracer.err" >&2; die "$1 failed"; }
@@ -353,7 +368,7 @@ measure_rounds() { # KIND
 				echo "$lost" >>"$tmp/$1.$c.lost"
 				line+=" (hivemon $tcpu us/req, lost $lost"
 				[ "$c" = hivemon ] || [ "$c" = hivemon-tcp ] || [ "$c" = hivemon-before ] &&
-					line+=", saw $seen of $reqs requests"
+					line+=", saw $seen of $reqs requests$([ "$warm_secs" = 0 ] || echo " + the warm-up's")"
 				line+=")"
 			fi
 			[ "$errs" -gt 0 ] && line+=" [$errs socket errors]"
