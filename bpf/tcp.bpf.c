@@ -472,12 +472,12 @@ static __always_inline void count_sampled(__u32 tgid, bool seen)
 /*
  * The process's ratio changed since @st was last followed. One change
  * ago, the socket was followed all along (whether a socket is followed
- * depends on its hash alone): an exchange in flight is whole. It counts
+ * depends on its hash alone), so an exchange in flight is whole: it counts
  * 2^max of the two shifts, as the sockets followed under both ratios are 1
  * in that many, and the socket keeps that shift until its next exchange
- * starts; dropped, a burst's exchanges in flight at a change (one per
- * connection) were lost, 10 % of a 0.5 s burst. Further back, the socket
- * may have gone unfollowed in between, its exchange's end unseen: dropped.
+ * starts. (Dropping them lost one exchange per followed connection at each
+ * change: 10 % of a half-second burst.) Further back, the socket may have
+ * gone unfollowed in between, its exchange's end unseen: dropped.
  */
 static __always_inline void resample(struct sock_state *st, const struct tcp_sampling *samp)
 {

@@ -402,7 +402,7 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 	uint64_t drain_step = src->collector && o->interval_ns > COLLECTOR_DRAIN_NS
 				      ? COLLECTOR_DRAIN_NS
 				      : o->interval_ns;
-	uint64_t next_drain, next_frame;
+	uint64_t first_step, next_drain, next_frame;
 	bool dirty = true;
 	const char *codeset;
 
@@ -418,10 +418,8 @@ static int run_interactive(const struct top_opts *o, struct top_source *src)
 		snprintf(ui.status, sizeof(ui.status), "collecting the first window...");
 		ui_rebuild(&ui);
 	}
-	next_drain =
-		mono_ns() + (src->collector && collector_drain_step(src->collector) < drain_step
-				     ? collector_drain_step(src->collector)
-				     : drain_step);
+	first_step = src->collector ? collector_drain_step(src->collector) : drain_step;
+	next_drain = mono_ns() + (first_step < drain_step ? first_step : drain_step);
 	next_frame = mono_ns() + o->interval_ns;
 	while (!stop_requested && !ui.view.quit) {
 		int key;
