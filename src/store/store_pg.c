@@ -405,6 +405,7 @@ struct writer {
 	uint64_t next_retention_ns;
 	bool reported_down;
 	unsigned int one_by_one; /* batches to write alone, to find a rejected one */
+	bool rejected;		 /* the last transaction failed on its rows, not the link */
 };
 
 static size_t list_batches(const struct batch *list)
@@ -441,6 +442,7 @@ static bool drain_once(struct store_pg *s, struct writer *w)
 	}
 	pthread_mutex_lock(&s->lock);
 	s->in_flight = 0;
+	w->rejected = rows_rejected(&out);
 	if (rows_rejected(&out) && !list->next) {
 		hlog(LOG_ERR, "store: PostgreSQL rejected %zu rows: %s", rows, out.message);
 		s->dropped += rows;
@@ -491,7 +493,8 @@ static bool writer_connect(struct store_pg *s, struct writer *w)
 }
 
 /* Gives the connection up after a failed transaction; backs off before the
- * next one unless stopping (then the writer ends). Lock held. */
+ * next one unless stopping (then the writer ends) or the server refused
+ * the rows. Lock held. */
 static void writer_failed(struct store_pg *s, struct writer *w)
 {
 	pthread_mutex_unlock(&s->lock);
@@ -499,8 +502,14 @@ static void writer_failed(struct store_pg *s, struct writer *w)
 	pthread_mutex_lock(&s->lock);
 	w->conn = NULL;
 	s->connected = false;
-	if (s->stop)
+	/* Rows the server refused say nothing of the link: no wait. Otherwise
+	 * the backoff grown while the database was away is paid (and doubled)
+	 * again for the transaction that finds a bad row and for that row's
+	 * batch alone, up to 20 s before the good rows behind them go in. */
+	if (s->stop || w->rejected) {
+		w->rejected = false;
 		return;
+	}
 	wait_locked(s, w->backoff_ms);
 	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 }
