@@ -8,10 +8,12 @@
  *   of the last BATCHES syscalls the thread made (a server's loop alternates
  *   a few: epoll_wait, read, write; with a single batch it paid a map
  *   update on nearly every call). A batch is flushed to the shared map when
- *   another syscall needs its place, when it has FLUSH_EVERY calls, when
- *   the thread blocks holding timed calls, and when it exits; the task
- *   iterator (dump_batches) shows the batches still held, so that a
- *   window's counts are exact without waiting for a flush;
+ *   another syscall needs its place, when it has FLUSH_EVERY calls and
+ *   when the thread exits; the task iterator (dump_batches) shows what the
+ *   batches still hold, calls and latencies, so that a window is exact
+ *   without waiting for a flush, and a thread going to sleep flushes
+ *   nothing (flushes on sleep were a third of sched_switch's time under a
+ *   ping-pong load);
  * - latency is timed on every call of a thread until it makes more than
  *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls on average is timed and
  *   weighted by SAMPLE_PERIOD so totals and percentiles stay unbiased
@@ -230,16 +232,6 @@ static __always_inline __u32 batch_of(struct thread_state *ts, __u32 nr)
 	return free & (BATCHES - 1);
 }
 
-/* Flushes every batch (a dying thread) or only those holding timed calls
- * (a thread going to sleep: their latency should not wait for its next
- * calls; counts are read from the batches at each collect anyway). */
-static __always_inline void flush_all(struct thread_state *ts, bool timed_only)
-{
-	for (int i = 0; i < BATCHES; i++)
-		if (!timed_only || ts->batch[i].weight)
-			flush_batch(ts, &ts->batch[i]);
-}
-
 /* Decides whether the call starting now is timed, and with what weight. */
 static __always_inline bool sample_call(struct thread_state *ts)
 {
@@ -453,9 +445,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * A thread going to sleep inside a syscall: stamp the call if it was not
- * sampled (so blocking calls are never missed) and flush its batches that
- * hold timed calls, so an idle thread's latencies do not wait for its next
- * call.
+ * sampled, so blocking calls are never missed. What its batches hold is
+ * read by the collector (dump_batches), not flushed here.
  */
 static __always_inline void on_switch(bool preempt, struct task_struct *prev)
 {
@@ -469,7 +460,6 @@ static __always_inline void on_switch(bool preempt, struct task_struct *prev)
 	ts->blocked = 1;
 	if (!ts->start_ns)
 		ts->start_ns = bpf_ktime_get_ns();
-	flush_all(ts, true);
 }
 
 /*
@@ -499,22 +489,25 @@ int BPF_PROG(syscall_thread_exit, struct task_struct *task)
 	struct thread_state *ts;
 
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
-	if (ts)
-		flush_all(ts, false);
+	if (!ts)
+		return 0;
+	for (int i = 0; i < BATCHES; i++)
+		flush_batch(ts, &ts->batch[i]);
 	return 0;
 }
 
 /*
- * Every thread's batch not yet flushed, read by the collector after it read
- * syscall_stats: flushed + held is the exact count. Read only, so a flush
- * racing with the two reads can only make a window short (see
+ * What every thread holds that syscall_stats and syscall_hists do not have
+ * yet: its batches and its pending buckets, read by the collector after it
+ * read those maps, so that flushed + held is exact. Read only, so a flush
+ * racing with the reads can only make a window short (see
  * src/probes/probe_syscall.c).
  */
 SEC("iter/task")
 int dump_batches(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	struct syscall_pending rec;
+	struct syscall_held rec;
 	struct thread_state *ts;
 
 	if (!task)
@@ -522,15 +515,33 @@ int dump_batches(struct bpf_iter__task *ctx)
 	ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!ts)
 		return 0;
+	rec.tgid = ts->tgid;
 	for (int i = 0; i < BATCHES; i++) {
 		struct batch *b = &ts->batch[i];
 
-		if (!b->tag || (!b->count && !b->errors))
+		if (!b->tag || (!b->count && !b->errors && !b->weight))
 			continue;
-		rec.tgid = ts->tgid;
 		rec.nr = b->tag - 1;
+		rec.slot = SYSCALL_HELD_BATCH;
 		rec.count = b->count;
 		rec.errors = b->errors;
+		rec.weight = b->weight;
+		rec.total_ns = b->total_ns;
+		rec.max_ns = b->max_ns;
+		bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	}
+	for (int i = 0; i < PEND_SLOTS; i++) {
+		struct pending_bucket *pend = &ts->pend[i];
+
+		if (!pend->count)
+			continue;
+		rec.nr = pend->nr;
+		rec.slot = pend->slot;
+		rec.count = 0;
+		rec.errors = 0;
+		rec.weight = pend->count;
+		rec.total_ns = 0;
+		rec.max_ns = 0;
 		bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	}
 	return 0;

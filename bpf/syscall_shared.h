@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What bpf/syscall.bpf.c and src/probes/probe_syscall.c share beyond the
- * map records of hivemon.h: the batch records of the task iterator and the
+ * map records of hivemon.h: the records of the task iterator and the
  * syscalls the kernel makes for uprobes, which belong to the tracer.
  */
 #ifndef HIVEMON_SYSCALL_SHARED_H
@@ -19,13 +19,21 @@
  * the report keeps this many per process and window (PROC_MAX_SLOW). */
 #define SYSCALL_SLOW_TOP 16
 
-/* One thread's batch not yet in syscall_stats, as the task iterator
- * writes it (bpf_seq_write) for the collector to add. */
-struct syscall_pending {
+/* What a thread holds outside syscall_stats and syscall_hists, as the
+ * task iterator writes it (bpf_seq_write) for the collector to add: a
+ * batch (slot SYSCALL_HELD_BATCH) or the timed calls, weighted, of one
+ * histogram bucket (slot, in weight). */
+#define SYSCALL_HELD_BATCH 0xffff
+
+struct syscall_held {
 	__u32 tgid;
-	__u32 nr;
+	__u16 nr;
+	__u16 slot;
 	__u32 count;
 	__u32 errors;
+	__u64 weight;
+	__u64 total_ns;
+	__u64 max_ns;
 };
 
 #endif

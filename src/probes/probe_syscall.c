@@ -4,16 +4,17 @@
  * per-(process, syscall) counters and histogram buckets into per-interval
  * deltas in the snapshot.
  *
- * Counts are exact in every window: what threads still hold in their
- * batches (read with the task iterator) is added to what the map holds.
- * The map is read first, the batches after, and a batch flushed between the
- * two reads is in neither: such a window is short by that batch (at most
- * FLUSH_EVERY calls of each racing thread), never long, and the next window
- * gets it (kernel/counters.h carries the shortfall). The reverse order
- * would count such a batch twice. Only a thread stalled inside a flush
- * (between adding its batch to the map and emptying it) across both reads
- * shows its batch in both: that window is long by it and the next one
- * short, the total stays exact. The records of an exited process are
+ * Windows are exact: what threads still hold in their batches and
+ * pending buckets (read with the task iterator), calls and latencies, is
+ * added to what the maps hold. The maps are read first, the threads after,
+ * and a batch flushed between the two reads is in neither: such a window is
+ * short by that batch (at most FLUSH_EVERY calls of each racing thread),
+ * never long, and the next window gets it (kernel/counters.h carries the
+ * shortfall). The reverse order would count such a batch twice. Only a
+ * thread stalled inside a flush (between adding its batch to the map and
+ * emptying it) across both reads shows its batch in both: that window is
+ * long by it and the next one short, the total stays exact. The records of
+ * an exited process are
  * deleted one interval after they were final, with what reached them since
  * (forget_dead).
  */
@@ -47,18 +48,34 @@ _Static_assert(offsetof(struct syscall_val, total_ns) == (N_COUNTERS - 1) * size
 
 /* What was read of one (process, syscall) at the last collect. */
 struct stat_seen {
-	struct syscall_val val;		/* the map's record */
+	/* The map's record; max_ns: the largest call seen, map or held. */
+	struct syscall_val val;
 	uint64_t held_seen[N_COUNTERS]; /* batched calls already reported */
+};
+
+/* What the threads hold of one (process, syscall), this collect. */
+struct stat_held {
+	uint64_t counters[N_COUNTERS];
+	uint64_t max_ns;
+};
+
+/* What was read of one histogram bucket at the last collect. */
+struct bucket_seen {
+	uint64_t count; /* the map's */
+	uint64_t held_seen;
 };
 
 struct syscall_probe {
 	struct syscall_bpf *skel;
 	struct ring_buffer *events;
-	struct bpf_link *batches; /* task iterator over the threads' batches */
+	struct bpf_link *batches; /* task iterator over what the threads hold */
 	struct u64map prev_stats; /* (tgid, nr) -> struct stat_seen */
-	struct u64map prev_hist;  /* (tgid, nr, slot) -> u64 */
-	struct u64map now_stats;  /* (tgid, nr) -> struct syscall_val, this collect */
-	struct u64map held;	  /* (tgid, nr) -> uint64_t[N_COUNTERS], this collect */
+	struct u64map prev_hist;  /* (tgid, nr, slot) -> struct bucket_seen */
+	/* This collect: */
+	struct u64map now_stats; /* (tgid, nr) -> struct syscall_val */
+	struct u64map now_hist;	 /* (tgid, nr, slot) -> u64 */
+	struct u64map held;	 /* (tgid, nr) -> struct stat_held */
+	struct u64map held_hist; /* (tgid, nr, slot) -> u64 */
 	uint64_t probe_syscalls_seen;
 	int ncpus;
 	struct dead_tgids dead;
@@ -75,9 +92,18 @@ static uint64_t stat_key(uint32_t tgid, uint32_t nr)
 	return (uint64_t)tgid << 32 | nr;
 }
 
-static uint64_t hist_key(const struct syscall_hist_key *k)
+static uint64_t hist_key(uint32_t tgid, uint16_t nr, uint16_t slot)
 {
-	return (uint64_t)k->tgid << 32 | (uint32_t)k->nr << 16 | k->slot;
+	return (uint64_t)tgid << 32 | (uint32_t)nr << 16 | slot;
+}
+
+static struct syscall_hist_key hist_key_of(uint64_t id)
+{
+	return (struct syscall_hist_key){
+		.tgid = (uint32_t)(id >> 32),
+		.nr = (uint16_t)(id >> 16),
+		.slot = (uint16_t)id,
+	};
 }
 
 static int64_t mono_to_real_offset(void)
@@ -122,7 +148,9 @@ static void probe_close(void *state)
 	u64map_free(&sp->prev_stats);
 	u64map_free(&sp->prev_hist);
 	u64map_free(&sp->now_stats);
+	u64map_free(&sp->now_hist);
 	u64map_free(&sp->held);
+	u64map_free(&sp->held_hist);
 	dead_tgids_free(&sp->dead);
 	free(sp->doomed);
 	free(sp);
@@ -136,9 +164,11 @@ static int probe_open(const struct probe_opts *opts, struct probe_shared *shared
 	if (!sp)
 		return -ENOMEM;
 	if (u64map_init(&sp->prev_stats, sizeof(struct stat_seen)) ||
-	    u64map_init(&sp->prev_hist, sizeof(uint64_t)) ||
+	    u64map_init(&sp->prev_hist, sizeof(struct bucket_seen)) ||
 	    u64map_init(&sp->now_stats, sizeof(struct syscall_val)) ||
-	    u64map_init(&sp->held, N_COUNTERS * sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
+	    u64map_init(&sp->now_hist, sizeof(uint64_t)) ||
+	    u64map_init(&sp->held, sizeof(struct stat_held)) ||
+	    u64map_init(&sp->held_hist, sizeof(uint64_t)) || dead_tgids_init(&sp->dead))
 		goto fail;
 	sp->ncpus = libbpf_num_possible_cpus();
 	if (sp->ncpus <= 0) {
@@ -218,7 +248,7 @@ static void note_liveness(struct syscall_probe *sp, uint32_t tgid, uint64_t key)
 	}
 }
 
-/* Keeps a record of syscall_stats for accounting once the batches are read. */
+/* Keeps a record of syscall_stats for accounting once the threads are read. */
 static void store_stat(const void *k, const void *v, void *ctx)
 {
 	const struct syscall_key *key = k;
@@ -231,22 +261,48 @@ static void store_stat(const void *k, const void *v, void *ctx)
 		*val = *(const struct syscall_val *)v;
 }
 
-/* Adds one thread's batch (from the task iterator) to the held counts. */
-static int add_held(struct syscall_probe *sp, const struct syscall_pending *rec)
+/* Keeps a bucket of syscall_hists for accounting once the threads are read. */
+static void store_bucket(const void *k, const void *v, void *ctx)
 {
-	uint64_t *held = u64map_upsert(&sp->held, stat_key(rec->tgid, rec->nr));
+	const struct syscall_hist_key *key = k;
+	struct syscall_probe *sp = ctx;
+	uint64_t *count = u64map_upsert(&sp->now_hist, hist_key(key->tgid, key->nr, key->slot));
 
+	if (!count)
+		sp->err = -ENOMEM;
+	else
+		*count = *(const uint64_t *)v;
+}
+
+/* Adds one record of the task iterator to what the threads hold. */
+static int add_held(struct syscall_probe *sp, const struct syscall_held *rec)
+{
+	struct stat_held *held;
+	uint64_t *bucket;
+
+	if (rec->slot != SYSCALL_HELD_BATCH) {
+		bucket = u64map_upsert(&sp->held_hist, hist_key(rec->tgid, rec->nr, rec->slot));
+		if (!bucket)
+			return -ENOMEM;
+		*bucket += rec->weight;
+		return 0;
+	}
+	held = u64map_upsert(&sp->held, stat_key(rec->tgid, rec->nr));
 	if (!held)
 		return -ENOMEM;
-	held[0] += rec->count;
-	held[1] += rec->errors;
+	held->counters[0] += rec->count;
+	held->counters[1] += rec->errors;
+	held->counters[2] += rec->weight;
+	held->counters[3] += rec->total_ns;
+	if (rec->max_ns > held->max_ns)
+		held->max_ns = rec->max_ns;
 	return 0;
 }
 
-/* Runs the task iterator: every thread's batch not yet in syscall_stats. */
+/* Runs the task iterator: what every thread holds outside the maps. */
 static int read_held(struct syscall_probe *sp)
 {
-	struct syscall_pending recs[256];
+	struct syscall_held recs[128];
 	size_t have = 0;
 	int fd, err = 0;
 
@@ -304,14 +360,14 @@ static struct syscall_stat *add_to_row(struct syscall_probe *sp, uint32_t tgid, 
 	return sc;
 }
 
-/* The window's share of one (process, syscall): map + batches, as deltas. */
+/* The window's share of one (process, syscall): map + threads, as deltas. */
 static void account_stat(struct syscall_probe *sp, uint64_t id, const struct syscall_val *val)
 {
 	struct stat_seen *seen = u64map_upsert(&sp->prev_stats, id);
-	const uint64_t *held = u64map_get(&sp->held, id);
-	static const uint64_t none[N_COUNTERS];
+	const struct stat_held *held = u64map_get(&sp->held, id);
+	static const struct stat_held none;
 	uint32_t tgid = (uint32_t)(id >> 32), nr = (uint32_t)id;
-	uint64_t d[N_COUNTERS], max_before;
+	uint64_t d[N_COUNTERS], max_before, max_now;
 	struct syscall_stat *sc;
 	bool restart;
 
@@ -319,20 +375,26 @@ static void account_stat(struct syscall_probe *sp, uint64_t id, const struct sys
 		sp->err = -ENOMEM;
 		return;
 	}
+	if (!held)
+		held = &none;
 	note_liveness(sp, tgid, id);
 	max_before = seen->val.max_ns;
 	/* __u64 and uint64_t differ in name only. */
 	restart = counters_delta((const uint64_t *)&val->count, (uint64_t *)&seen->val.count,
-				 held ? held : none, seen->held_seen, d, N_COUNTERS);
-	seen->val.max_ns = val->max_ns;
+				 held->counters, seen->held_seen, d, N_COUNTERS);
+	max_now = val->max_ns > held->max_ns ? val->max_ns : held->max_ns;
+	if (!restart && max_before > max_now)
+		max_now = max_before;
+	seen->val.max_ns = max_now;
 	if (!d[0] && !d[1] && !d[2])
 		return;
 	sc = add_to_row(sp, tgid, nr, d);
 	if (!sc)
 		return;
-	/* The kernel keeps an all-time max: exact when it grew this window. */
-	if (val->max_ns > (restart ? 0 : max_before))
-		sc->lat.max_ns = val->max_ns;
+	/* The largest call seen so far, in the map or a batch read at every
+	 * collect: exact for the window when it grew in it. */
+	if (max_now > (restart ? 0 : max_before))
+		sc->lat.max_ns = max_now;
 }
 
 /* Accounts every record of the map, then the batches of calls whose
@@ -360,21 +422,36 @@ static void add_to_bucket(struct syscall_probe *sp, const struct syscall_hist_ke
 		sp->err = -ENOMEM;
 }
 
-static void visit_hist(const void *k, const void *v, void *ctx)
+/* The window's share of one bucket: map + threads, as a delta. */
+static void account_bucket(struct syscall_probe *sp, uint64_t id, uint64_t count)
 {
-	const struct syscall_hist_key *key = k;
-	struct syscall_probe *sp = ctx;
-	uint64_t id = hist_key(key), count = *(const uint64_t *)v, d;
-	uint64_t *prev = u64map_upsert(&sp->prev_hist, id);
+	struct bucket_seen *seen = u64map_upsert(&sp->prev_hist, id);
+	const uint64_t *held = u64map_get(&sp->held_hist, id);
+	struct syscall_hist_key key = hist_key_of(id);
+	static const uint64_t none;
+	uint64_t d;
 
-	if (!prev) {
+	if (!seen) {
 		sp->err = -ENOMEM;
 		return;
 	}
-	note_liveness(sp, key->tgid, id | 1ULL << 63);
-	counters_delta(&count, prev, NULL, NULL, &d, 1);
+	note_liveness(sp, key.tgid, id | 1ULL << 63);
+	counters_delta(&count, &seen->count, held ? held : &none, &seen->held_seen, &d, 1);
 	if (d)
-		add_to_bucket(sp, key, d);
+		add_to_bucket(sp, &key, d);
+}
+
+/* As account_stats, for the buckets. */
+static void account_buckets(struct syscall_probe *sp)
+{
+	for (size_t i = 0; i < sp->now_hist.cap; i++)
+		if (sp->now_hist.used[i])
+			account_bucket(sp, sp->now_hist.keys[i],
+				       *(const uint64_t *)(sp->now_hist.values +
+							   i * sp->now_hist.value_size));
+	for (size_t i = 0; i < sp->held_hist.cap; i++)
+		if (sp->held_hist.used[i] && !u64map_get(&sp->now_hist, sp->held_hist.keys[i]))
+			account_bucket(sp, sp->held_hist.keys[i], 0);
 }
 
 /* Without a new all-time max, the window's max is the top bucket's bound. */
@@ -422,10 +499,10 @@ static void add_stat_residual(struct syscall_probe *sp, uint64_t id, const struc
 static void add_hist_residual(struct syscall_probe *sp, uint64_t id,
 			      const struct syscall_hist_key *k, uint64_t count)
 {
-	const uint64_t *seen = u64map_get(&sp->prev_hist, id);
+	const struct bucket_seen *seen = u64map_get(&sp->prev_hist, id);
 
-	if (seen && count > *seen)
-		add_to_bucket(sp, k, count - *seen);
+	if (seen && count > seen->count)
+		add_to_bucket(sp, k, count - seen->count);
 }
 
 /*
@@ -445,14 +522,9 @@ static void forget_dead(struct syscall_probe *sp)
 		uint64_t id = sp->doomed[i];
 
 		if (id >> 63) {
-			struct syscall_hist_key k = {
-				.tgid = (uint32_t)(id >> 32) & 0x7fffffff,
-				.nr = (uint16_t)(id >> 16),
-				.slot = (uint16_t)id,
-			};
+			struct syscall_hist_key k = hist_key_of(id &= ~(1ULL << 63));
 			uint64_t count;
 
-			id &= ~(1ULL << 63);
 			if (!bpf_map_lookup_and_delete_elem(hists_fd, &k, &count))
 				add_hist_residual(sp, id, &k, count);
 			u64map_delete(&sp->prev_hist, id);
@@ -497,22 +569,26 @@ static int probe_collect(void *state, struct snapshot *snap)
 	sp->snap = snap;
 	sp->err = 0;
 	u64map_clear(&sp->now_stats);
+	u64map_clear(&sp->now_hist);
 	u64map_clear(&sp->held);
+	u64map_clear(&sp->held_hist);
 	forget_dead(sp);
 	/* Calls slower than the ones read now start a new top per process. */
 	__atomic_add_fetch(&sp->skel->bss->slow_gen, 1, __ATOMIC_RELAXED);
 	if (ring_buffer__consume(sp->events) < 0)
 		sp->err = -EIO;
-	/* The map before the batches: see the top of this file. */
+	/* The maps before the threads: see the top of this file. */
 	err = bpfmap_for_each(bpf_map__fd(sp->skel->maps.syscall_stats), sizeof(struct syscall_key),
 			      sizeof(struct syscall_val), store_stat, sp);
+	if (!err)
+		err = bpfmap_for_each(bpf_map__fd(sp->skel->maps.syscall_hists),
+				      sizeof(struct syscall_hist_key), sizeof(uint64_t),
+				      store_bucket, sp);
 	if (!err)
 		err = read_held(sp);
 	if (!err) {
 		account_stats(sp);
-		err = bpfmap_for_each(bpf_map__fd(sp->skel->maps.syscall_hists),
-				      sizeof(struct syscall_hist_key), sizeof(uint64_t), visit_hist,
-				      sp);
+		account_buckets(sp);
 	}
 	if (!err)
 		err = count_probe_syscalls(sp, snap);

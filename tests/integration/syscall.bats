@@ -421,3 +421,18 @@ mean_ns() {
 	end_report
 	assert_equal "$(syscall_field "$SPIN_PID" getppid count)" 100123
 }
+
+@test "a thread that stops making syscalls: the latency of its last calls is counted" {
+	# 10 sleeps of 20 ms, then a spin: the last sleep's time stays in the
+	# thread's batch, and the report must still see all 10 (a flush when
+	# the thread went to sleep, as hivemon once did, left out the last).
+	start_report --duration 120s --format json --probes syscall --comm spin_after
+	"$WORKLOADS/spin_after" 10 "$BATS_TEST_TMPDIR/done" 20 &
+	SPIN_PID=$!
+	wait_until 60 test -e "$BATS_TEST_TMPDIR/done"
+	end_report
+	assert_equal "$(syscall_field "$SPIN_PID" clock_nanosleep count)" 10
+	assert_between "$(syscall_field "$SPIN_PID" clock_nanosleep total_ns)" 200000000 215000000
+	assert_between "$(syscall_field "$SPIN_PID" clock_nanosleep max_ns)" 20000000 30000000
+}
+
