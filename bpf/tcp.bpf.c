@@ -171,12 +171,42 @@ struct {
 
 static const struct tcp_stat_val zero_val;
 
+/*
+ * The protocol operations (sk_prot) of the TCP sockets seen so far:
+ * tcp_prot, tcpv6_prot, and those of sockets with kTLS or in a sockmap.
+ * Learned from the sockets, because this kernel lists no variables in its
+ * BTF nor in kallsyms. Only a TCP socket ever uses one of them.
+ */
+#define TCP_PROTOS 4
+__u64 tcp_protos[TCP_PROTOS];
+
+/*
+ * Whether @sk is a TCP socket, by its sk_prot, which sits in the cache
+ * line the kernel has just used: sk_protocol and sk_type sit 500 bytes
+ * further, in a line the data path does not read, and testing them missed
+ * the cache on every event of a busy server. They are read only for a
+ * sk_prot not learned yet (or not TCP).
+ */
 static __always_inline bool is_tcp(const struct sock *sk)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u64 prot = (__u64)sk->__sk_common.skc_prot;
+	__u16 family;
+	int i;
 
-	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM &&
-	       (family == AF_INET || family == AF_INET6);
+	for (i = 0; i < TCP_PROTOS; i++)
+		if (tcp_protos[i] == prot)
+			return true;
+	family = sk->__sk_common.skc_family;
+	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
+	    (family != AF_INET && family != AF_INET6))
+		return false;
+	/* Two CPUs may race for a slot: the loser is learned again later. */
+	for (i = 0; i < TCP_PROTOS; i++)
+		if (!tcp_protos[i]) {
+			tcp_protos[i] = prot;
+			break;
+		}
+	return true;
 }
 
 static __always_inline void local_ep(const struct sock *sk, struct tcp_ep *ep)

@@ -452,3 +452,31 @@ wrk_requests() {
 	assert_within_pct "$(req "$s" server "127.0.0.1:$PORT" count)" "$expected" 20
 	assert_equal "$(jq .lost_events "$REPORT_OUT")" 0
 }
+
+@test "UDP request/response next to TCP traffic: no TCP exchange for the UDP process" {
+	# The TCP traffic first teaches the tcp programs their sockets' sk_prot
+	# (is_tcp() in tcp.bpf.c); a UDP socket must still not pass for TCP.
+	start_report --duration 3s --format json --probes tcp
+	start_server -a 127.0.0.1 -t 5
+	run "$CLIENT" -a 127.0.0.1 -p "$PORT" -c 2 -n 5
+	assert_success
+	python3 -c '
+import socket, time
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(("127.0.0.1", 0))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    cli.sendto(b"ping", srv.getsockname())
+    data, peer = srv.recvfrom(64)
+    time.sleep(0.005)
+    srv.sendto(b"pong", peer)
+    cli.recvfrom(64)
+' &
+	local udp=$!
+	wait "$udp"
+	finish_report
+	local ep="127.0.0.1:$PORT"
+	assert_equal "$(req "$SERVER_PID" server "$ep" count)" 10
+	run jq --argjson pid "$udp" '[.processes[] | select(.pid == $pid) | .tcp.requests[]?] | length' \
+		"$REPORT_OUT"
+	assert_output 0
+}
