@@ -10,11 +10,11 @@
  * parsers' reads of each message: ~1 us per exchange at each end. A process
  * making a few thousand exchanges a second pays that unnoticed; one making
  * 80,000 pays 8 % of a core. So past TCP_FOLLOW_BUDGET exchanges a second
- * (~0.5 % of a core), over at least TCP_SAMPLE_MIN_BUSY busy connections, a
- * process's connections are followed 1 in 2, 4, ... (hashed per
+ * (~0.25 % of a core), over at least TCP_SAMPLE_MIN_BUSY busy connections,
+ * a process's connections are followed 1 in 2, 4, ... (hashed per
  * connection, the exchanges seen weighted by the ratio), keeping enough
- * connections followed for the estimate to hold. 5000 exchanges a second
- * still time a p99 on 50 of them each second.
+ * connections followed for the estimate to hold. 2500 exchanges a second
+ * still time a p99 on 25 of them each second, 250 in a 10 s interval.
  */
 #ifndef HIVEMON_TCP_SAMPLER_H
 #define HIVEMON_TCP_SAMPLER_H
@@ -24,7 +24,7 @@
 
 #include "util/u64map.h"
 
-#define TCP_FOLLOW_BUDGET   5000.0 /* exchanges per second a process has followed */
+#define TCP_FOLLOW_BUDGET   2500.0 /* exchanges per second a process has followed */
 #define TCP_SAMPLE_MIN_BUSY 64.0   /* busy connections before any sampling */
 #define TCP_SAMPLE_MIN_KEPT 24.0   /* busy connections still followed at worst */
 

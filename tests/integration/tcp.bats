@@ -394,7 +394,7 @@ wrk_requests() {
 
 @test "busy server and client: 1 in N connections followed, counts and HTTP rows scaled to within 3 %, p50 as measured; --exact follows all" {
 	# 200 connections, 1 ms think time: tens of thousands of requests a
-	# second at each end, past the 5k/s a process has followed whole.
+	# second at each end, past the 2.5k/s a process has followed whole.
 	start_server -a 127.0.0.1 -t 1
 	start_report --duration 60s --format json --comm tcp_server --comm wrk
 	wrk -t1 -c200 -d5s "http://127.0.0.1:$PORT/" >"$BATS_TEST_TMPDIR/wrk.out"
