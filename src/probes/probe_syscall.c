@@ -14,9 +14,8 @@
  * thread stalled inside a flush (between adding its batch to the map and
  * emptying it) across both reads shows its batch in both: that window is
  * long by it and the next one short, the total stays exact. The records of
- * an exited process are
- * deleted one interval after they were final, with what reached them since
- * (forget_dead).
+ * an exited process are deleted one interval after they were final, with
+ * what reached them since (forget_dead).
  */
 #include <errno.h>
 #include <stddef.h>
