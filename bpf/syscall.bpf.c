@@ -15,9 +15,11 @@
  *   nothing (flushes on sleep were a third of sched_switch's time under a
  *   ping-pong load);
  * - latency is timed on every call of a thread until it makes more than
- *   ~10k calls/s; then 1 in SAMPLE_PERIOD calls on average is timed and
- *   weighted by SAMPLE_PERIOD so totals and percentiles stay unbiased
- *   (--exact turns this off). The gap to the next timed call is drawn at
+ *   ~10k calls/s, or its process more than userspace's threshold (a server
+ *   with a thread per connection: each thread alone is slow, all of them
+ *   paid a timed exit on every call); then 1 in SAMPLE_PERIOD calls on
+ *   average is timed and weighted by SAMPLE_PERIOD so totals and
+ *   percentiles stay unbiased (--exact turns this off). The gap to the next timed call is drawn at
  *   random: a fixed stride aliases with loops whose period divides it (a
  *   read/write loop had only its reads timed);
  * - a call that blocks is always timed, from the moment it goes to sleep:
@@ -43,7 +45,7 @@
 #include "maps.bpf.h"
 #include "syscall_shared.h"
 
-#define SAMPLE_PERIOD	  64
+#define SAMPLE_PERIOD	  SYSCALL_SAMPLE_PERIOD
 #define FLUSH_EVERY	  256
 #define RATE_WINDOW_CALLS 1024
 /* RATE_WINDOW_CALLS in less than this means > 10k calls/s: a hot thread. */
@@ -144,6 +146,11 @@ struct {
 	__type(key, __u32);
 	__type(value, struct slow_top);
 } slow_tops SEC(".maps");
+
+/* Busy processes, by tgid % SYSCALL_HOT_PROC_SLOTS: their threads are
+ * sampled as hot ones are. Written by userspace at each collect
+ * (src/probes/probe_syscall.c), read with no lookup. */
+__u32 hot_procs[SYSCALL_HOT_PROC_SLOTS];
 
 __u64 lost_events = 0;
 __u64 slow_gen = 0;
@@ -246,7 +253,7 @@ static __always_inline bool sample_call(struct thread_state *ts)
 		ts->window_start = now;
 		ts->window_calls = 0;
 	}
-	if (!ts->hot) {
+	if (!ts->hot && hot_procs[ts->tgid & (SYSCALL_HOT_PROC_SLOTS - 1)] != ts->tgid) {
 		ts->weight = 1;
 		return true;
 	}

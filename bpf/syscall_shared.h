@@ -19,6 +19,14 @@
  * the report keeps this many per process and window (PROC_MAX_SLOW). */
 #define SYSCALL_SLOW_TOP 16
 
+/* A sampled thread has 1 call in this many timed, on average, each
+ * weighted by it. */
+#define SYSCALL_SAMPLE_PERIOD 64
+
+/* Slots of hot_procs (syscall.bpf.c), a power of two: busy processes by
+ * tgid % SYSCALL_HOT_PROC_SLOTS. */
+#define SYSCALL_HOT_PROC_SLOTS 1024
+
 /* What a thread holds outside syscall_stats and syscall_hists, as the
  * task iterator writes it (bpf_seq_write) for the collector to add: a
  * batch (slot SYSCALL_HELD_BATCH) or the timed calls, weighted, of one

@@ -33,12 +33,21 @@
 #include "kernel/loader.h"
 #include "probes/probe.h"
 #include "syscall.skel.h"
+#include "util/log.h"
 #include "util/u64map.h"
 #include "bpf/hist.h"
 #include "bpf/syscall_shared.h"
 
 _Static_assert(SYSCALL_SLOW_TOP == PROC_MAX_SLOW,
 	       "the kernel sends as many slow calls per process as the report keeps");
+
+/*
+ * Calls a second past which a process has its threads' calls sampled, as a
+ * thread's are past ~10 000 (bpf/syscall.bpf.c), and half of which it is
+ * timed whole again. A server with a thread per connection makes hundreds
+ * of thousands a second from threads each too slow to be sampled alone.
+ */
+#define HOT_PROC_CALLS 20000.0
 
 /* The leading counters of struct syscall_val: count, errors, weight, total_ns. */
 #define N_COUNTERS 4
@@ -543,6 +552,52 @@ static void forget_dead(struct syscall_probe *sp)
 	sp->n_doomed = 0;
 }
 
+static double window_calls(const struct proc_snapshot *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n_syscalls; i++)
+		n += p->syscalls[i].count;
+	return (double)n;
+}
+
+/*
+ * Marks the processes whose call rate passed HOT_PROC_CALLS in the window
+ * (in hot_procs, read by sys_enter) and unmarks those under half of it,
+ * exited ones included. A process whose slot another holds stays timed
+ * whole.
+ */
+static void mark_hot_procs(struct syscall_probe *sp, const struct snapshot *snap)
+{
+	double secs = snap->duration_ns / 1e9, rate;
+	uint32_t *slots = sp->skel->bss->hot_procs;
+	const struct proc_snapshot *p;
+
+	if (secs <= 0)
+		return;
+	for (size_t i = 0; i < SYSCALL_HOT_PROC_SLOTS; i++) {
+		if (!slots[i])
+			continue;
+		p = snapshot_find(snap, slots[i]);
+		rate = p ? window_calls(p) / secs : 0;
+		if (rate >= HOT_PROC_CALLS / 2)
+			continue;
+		if (p)
+			hlog(LOG_INFO, "syscall: process %u: every call timed again (%.0f calls/s)",
+			     slots[i], rate);
+		slots[i] = 0;
+	}
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		p = &snap->procs[i];
+		rate = window_calls(p) / secs;
+		if (rate <= HOT_PROC_CALLS || slots[p->pid % SYSCALL_HOT_PROC_SLOTS])
+			continue;
+		slots[p->pid % SYSCALL_HOT_PROC_SLOTS] = p->pid;
+		hlog(LOG_INFO, "syscall: process %u: 1 call in %d timed (%.0f calls/s)", p->pid,
+		     SYSCALL_SAMPLE_PERIOD, rate);
+	}
+}
+
 /* The uprobe syscalls of the window: hivemon's cost, not the processes'. */
 static int count_probe_syscalls(struct syscall_probe *sp, struct snapshot *snap)
 {
@@ -595,6 +650,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 	}
 	if (!err)
 		err = count_probe_syscalls(sp, snap);
+	if (!err && !sp->skel->rodata->exact)
+		mark_hot_procs(sp, snap);
 	estimate_window_max(sp, snap);
 	if (dead_tgids_rotate(&sp->dead))
 		sp->err = -ENOMEM;

@@ -436,3 +436,31 @@ mean_ns() {
 	assert_between "$(syscall_field "$SPIN_PID" clock_nanosleep max_ns)" 20000000 30000000
 }
 
+@test "a busy process of slow threads is sampled as a whole: counts exact, sleeps all timed, totals weighted" {
+	# 16 threads, each 5000 getppid calls with a 1 ms sleep after every 5:
+	# ~5 000 calls/s per thread, too few for a thread to be sampled alone,
+	# ~80 000 for the process.
+	start_report --duration 60s --format json --probes syscall --comm syscall_load
+	"$WORKLOADS/syscall_load" tmixed 16 5000 5 1 &
+	local pid=$!
+	wait "$pid"
+	end_report
+	grep -q "syscall: process $pid: 1 call in 64 timed" "$REPORT_ERR"
+	assert_equal "$(syscall_field "$pid" getppid count)" 80000
+	assert_equal "$(syscall_field "$pid" clock_nanosleep count)" 16000
+	# Blocking calls are always timed, with weight 1.
+	assert_between "$(syscall_field "$pid" clock_nanosleep p50_ns)" 1000000 1500000
+	assert_between "$(syscall_field "$pid" clock_nanosleep total_ns)" 16000000000 24000000000
+	# Sampled calls weigh 64: without the weight, ~2 ns a call.
+	assert_between "$(proc_jq "$pid" '.syscalls[] | select(.name == "getppid") | .total_ns / .count')" 40 4000
+
+	start_report --duration 60s --format json --probes syscall --comm syscall_load --exact
+	"$WORKLOADS/syscall_load" tmixed 16 5000 5 1 &
+	pid=$!
+	wait "$pid"
+	end_report
+	run grep -c "calls/s" "$REPORT_ERR"
+	assert_output 0
+	assert_equal "$(syscall_field "$pid" getppid count)" 80000
+}
+

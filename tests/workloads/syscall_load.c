@@ -7,6 +7,8 @@
  *   getppid N         N getppid calls in a tight loop; prints ns per call
  *   mixed N K MS      N getppid calls with an MS ms sleep after every K
  *   threads T N MS    T threads, each N sleeps of MS ms
+ *   tmixed T N K MS   T threads, each as mixed N K MS: a busy process
+ *                     whose every thread alone is slow
  * With a trailing "wait", it first blocks until a line arrives on stdin,
  * so a test can start tracing before the calls begin. The sleeping modes
  * print "sleep p50_ns P total_ns T": what the sleeps really took, measured
@@ -65,23 +67,35 @@ static void print_sleep_log(struct sleep_log *log)
 	       total * 1e9);
 }
 
+static void mixed(long n, long every, long ms, struct sleep_log *log)
+{
+	for (long i = 0; i < n; i++) {
+		syscall(SYS_getppid);
+		if (every && (i + 1) % every == 0)
+			sleep_ms(ms, log);
+	}
+}
+
+/* A thread's loop: N sleeps of MS ms, or mixed N K MS when K > 0. */
 struct sleeper {
-	long n, ms;
+	long n, every, ms;
 };
 
 static void *sleeper_thread(void *arg)
 {
 	struct sleeper *s = arg;
 
-	for (long i = 0; i < s->n; i++)
-		sleep_ms(s->ms, NULL);
+	if (s->every)
+		mixed(s->n, s->every, s->ms, NULL);
+	else
+		for (long i = 0; i < s->n; i++)
+			sleep_ms(s->ms, NULL);
 	return NULL;
 }
 
-static int run_threads(long threads, long n, long ms)
+static int run_threads(long threads, struct sleeper s)
 {
 	pthread_t tids[64];
-	struct sleeper s = {n, ms};
 
 	if (threads < 1 || threads > 64)
 		return 2;
@@ -96,7 +110,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	long a = argc > 2 ? atol(argv[2]) : 0, b = argc > 3 ? atol(argv[3]) : 0;
-	long c = argc > 4 ? atol(argv[4]) : 0;
+	long c = argc > 4 ? atol(argv[4]) : 0, d = argc > 5 ? atol(argv[5]) : 0;
 	char line[16];
 	double t0;
 	struct sleep_log log = {calloc(100000, sizeof(double)), 0, 100000};
@@ -115,16 +129,14 @@ int main(int argc, char **argv)
 			syscall(SYS_getppid);
 		printf("%.1f\n", (now_s() - t0) * 1e9 / (a ? a : 1));
 	} else if (!strcmp(mode, "mixed")) {
-		for (long i = 0; i < a; i++) {
-			syscall(SYS_getppid);
-			if (b && (i + 1) % b == 0)
-				sleep_ms(c, &log);
-		}
+		mixed(a, b, c, &log);
 	} else if (!strcmp(mode, "threads")) {
-		return run_threads(a, b, c);
+		return run_threads(a, (struct sleeper){b, 0, c});
+	} else if (!strcmp(mode, "tmixed")) {
+		return c > 0 ? run_threads(a, (struct sleeper){b, c, d}) : 2;
 	} else {
 		fprintf(stderr, "usage: syscall_load sleep N MS | fail N | getppid N | "
-				"mixed N K MS | threads T N MS [wait]\n");
+				"mixed N K MS | threads T N MS | tmixed T N K MS [wait]\n");
 		return 2;
 	}
 	print_sleep_log(&log);
