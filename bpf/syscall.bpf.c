@@ -19,9 +19,9 @@
  *   with a thread per connection: each thread alone is slow, all of them
  *   paid a timed exit on every call); then 1 in SAMPLE_PERIOD calls on
  *   average is timed and weighted by SAMPLE_PERIOD so totals and
- *   percentiles stay unbiased (--exact turns this off). The gap to the next timed call is drawn at
- *   random: a fixed stride aliases with loops whose period divides it (a
- *   read/write loop had only its reads timed);
+ *   percentiles stay unbiased (--exact turns this off). The gap to the
+ *   next timed call is drawn at random: a fixed stride aliases with loops
+ *   whose period divides it (a read/write loop had only its reads timed);
  * - a call that blocks is always timed, from the moment it goes to sleep:
  *   sched_switch stamps it, so a 20 ms sleep of a hot thread is never missed.
  *   Blocked calls carry weight 1, whether or not they were also sampled, which

@@ -28,9 +28,12 @@ void cgroup_names_init(struct cgroup_names *cn)
 
 static void free_strings(struct u64map *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->used[i])
-			free(*(char **)(m->values + i * m->value_size));
+	for (size_t i = 0; i < m->cap; i++) {
+		char **path = u64map_at(m, i);
+
+		if (path)
+			free(*path);
+	}
 	u64map_clear(m);
 }
 
@@ -66,9 +69,9 @@ static void evict_pids(struct cgroup_names *cn)
 	if (!gone)
 		return;
 	for (size_t i = 0; i < m->cap; i++) {
-		struct cgroup_pid_entry *e = (void *)(m->values + i * m->value_size);
+		struct cgroup_pid_entry *e = u64map_at(m, i);
 
-		if (m->used[i] && e->seen <= keep_from) {
+		if (e && e->seen <= keep_from) {
 			free(e->path);
 			gone[n++] = m->keys[i];
 		}

@@ -372,11 +372,14 @@ static struct syscall_stat *add_to_row(struct syscall_probe *sp, uint32_t tgid, 
 	return sc;
 }
 
-/* The window's share of one (process, syscall): map + threads, as deltas. */
-static void account_stat(struct syscall_probe *sp, uint64_t id, const struct syscall_val *val)
+/* The window's share of one (process, syscall): map (@now, NULL when it has
+ * no record yet) + threads, as deltas. */
+static void account_stat(struct syscall_probe *sp, uint64_t id, const void *now)
 {
 	struct stat_seen *seen = u64map_upsert(&sp->prev_stats, id);
 	const struct stat_held *held = u64map_get(&sp->held, id);
+	static const struct syscall_val zero;
+	const struct syscall_val *val = now ? now : &zero;
 	static const struct stat_held none;
 	uint32_t tgid = (uint32_t)(id >> 32), nr = (uint32_t)id;
 	uint64_t d[N_COUNTERS], max_before, max_now;
@@ -409,20 +412,21 @@ static void account_stat(struct syscall_probe *sp, uint64_t id, const struct sys
 		sc->lat.max_ns = max_now;
 }
 
-/* Accounts every record of the map, then the batches of calls whose
- * record the map does not have yet. */
-static void account_stats(struct syscall_probe *sp)
+/* Calls @account on every record read of a map (@now), then on what the
+ * threads hold (@held) where the map has no record yet, with NULL. */
+static void account_all(struct syscall_probe *sp, const struct u64map *now,
+			const struct u64map *held,
+			void (*account)(struct syscall_probe *, uint64_t, const void *))
 {
-	static const struct syscall_val zero;
+	for (size_t i = 0; i < now->cap; i++) {
+		const void *value = u64map_at(now, i);
 
-	for (size_t i = 0; i < sp->now_stats.cap; i++)
-		if (sp->now_stats.used[i])
-			account_stat(sp, sp->now_stats.keys[i],
-				     (const struct syscall_val *)(sp->now_stats.values +
-								  i * sp->now_stats.value_size));
-	for (size_t i = 0; i < sp->held.cap; i++)
-		if (sp->held.used[i] && !u64map_get(&sp->now_stats, sp->held.keys[i]))
-			account_stat(sp, sp->held.keys[i], &zero);
+		if (value)
+			account(sp, now->keys[i], value);
+	}
+	for (size_t i = 0; i < held->cap; i++)
+		if (u64map_at(held, i) && !u64map_get(now, held->keys[i]))
+			account(sp, held->keys[i], NULL);
 }
 
 /* Adds @d calls to bucket @k->slot of the window's row of (@k->tgid, @k->nr). */
@@ -434,9 +438,11 @@ static void add_to_bucket(struct syscall_probe *sp, const struct syscall_hist_ke
 		sp->err = -ENOMEM;
 }
 
-/* The window's share of one bucket: map + threads, as a delta. */
-static void account_bucket(struct syscall_probe *sp, uint64_t id, uint64_t count)
+/* The window's share of one bucket: map (@now, NULL when it has no
+ * bucket yet) + threads, as a delta. */
+static void account_bucket(struct syscall_probe *sp, uint64_t id, const void *now)
 {
+	uint64_t count = now ? *(const uint64_t *)now : 0;
 	struct bucket_seen *seen = u64map_upsert(&sp->prev_hist, id);
 	const uint64_t *held = u64map_get(&sp->held_hist, id);
 	struct syscall_hist_key key = hist_key_of(id);
@@ -451,19 +457,6 @@ static void account_bucket(struct syscall_probe *sp, uint64_t id, uint64_t count
 	counters_delta(&count, &seen->count, held ? held : &none, &seen->held_seen, &d, 1);
 	if (d)
 		add_to_bucket(sp, &key, d);
-}
-
-/* As account_stats, for the buckets. */
-static void account_buckets(struct syscall_probe *sp)
-{
-	for (size_t i = 0; i < sp->now_hist.cap; i++)
-		if (sp->now_hist.used[i])
-			account_bucket(sp, sp->now_hist.keys[i],
-				       *(const uint64_t *)(sp->now_hist.values +
-							   i * sp->now_hist.value_size));
-	for (size_t i = 0; i < sp->held_hist.cap; i++)
-		if (sp->held_hist.used[i] && !u64map_get(&sp->now_hist, sp->held_hist.keys[i]))
-			account_bucket(sp, sp->held_hist.keys[i], 0);
 }
 
 /* Without a new all-time max, the window's max is the top bucket's bound. */
@@ -589,8 +582,10 @@ static void mark_hot_procs(struct syscall_probe *sp, const struct snapshot *snap
 	}
 	for (size_t i = 0; i < snap->n_procs; i++) {
 		p = &snap->procs[i];
+		if (slots[p->pid % SYSCALL_HOT_PROC_SLOTS])
+			continue;
 		rate = window_calls(p) / secs;
-		if (rate <= HOT_PROC_CALLS || slots[p->pid % SYSCALL_HOT_PROC_SLOTS])
+		if (rate <= HOT_PROC_CALLS)
 			continue;
 		slots[p->pid % SYSCALL_HOT_PROC_SLOTS] = p->pid;
 		hlog(LOG_INFO, "syscall: process %u: 1 call in %d timed (%.0f calls/s)", p->pid,
@@ -645,8 +640,8 @@ static int probe_collect(void *state, struct snapshot *snap)
 	if (!err)
 		err = read_held(sp);
 	if (!err) {
-		account_stats(sp);
-		account_buckets(sp);
+		account_all(sp, &sp->now_stats, &sp->held, account_stat);
+		account_all(sp, &sp->now_hist, &sp->held_hist, account_bucket);
 	}
 	if (!err)
 		err = count_probe_syscalls(sp, snap);

@@ -338,20 +338,18 @@ static uint64_t recursion_misses(struct tcp_probe_state *tp)
 /* The window's deltas of every key: buckets first (see visit_stat). */
 static void visit_totals(struct tcp_probe_state *tp)
 {
-	for (size_t i = 0; i < tp->now_hists.cap; i++)
-		if (tp->now_hists.used[i]) {
-			const struct prev_hist *h =
-				(const void *)(tp->now_hists.values + i * tp->now_hists.value_size);
+	for (size_t i = 0; i < tp->now_hists.cap; i++) {
+		const struct prev_hist *h = u64map_at(&tp->now_hists, i);
 
+		if (h)
 			visit_hist(tp, &h->key, h->count);
-		}
-	for (size_t i = 0; i < tp->now_stats.cap; i++)
-		if (tp->now_stats.used[i]) {
-			const struct prev_stat *st =
-				(const void *)(tp->now_stats.values + i * tp->now_stats.value_size);
+	}
+	for (size_t i = 0; i < tp->now_stats.cap; i++) {
+		const struct prev_stat *st = u64map_at(&tp->now_stats, i);
 
+		if (st)
 			visit_stat(tp, &st->key, &st->val);
-		}
+	}
 }
 
 /* Rows of @p recorded from 1 in @sample connections: scaled to all of its
@@ -453,10 +451,10 @@ static int seed_listeners(struct tcp_probe_state *tp)
 		return -ENOMEM;
 	err = tcp_listeners_scan("/proc", count_listener, &seeds);
 	for (size_t i = 0; i < seeds.cap && !err; i++) {
-		const struct seed *s = (const void *)(seeds.values + i * sizeof(struct seed));
+		const struct seed *s = u64map_at(&seeds, i);
 		uint64_t counted;
 
-		if (!seeds.used[i])
+		if (!s)
 			continue;
 		if (!bpf_map_lookup_elem(fd, &s->key, &counted) && counted >= s->n)
 			continue;

@@ -182,16 +182,10 @@ static void forget(struct tcp_sampler *s, const uint32_t *gone, size_t n)
 	}
 }
 
-/* The process in slot @i of the map, or NULL when the slot is free. */
-static struct sampled_proc *proc_at(const struct tcp_sampler *s, size_t i)
-{
-	return s->procs.used[i] ? (void *)(s->procs.values + i * s->procs.value_size) : NULL;
-}
-
 static void forget_counts(struct tcp_sampler *s)
 {
 	for (size_t i = 0; i < s->procs.cap; i++) {
-		struct sampled_proc *p = proc_at(s, i);
+		struct sampled_proc *p = u64map_at(&s->procs, i);
 
 		if (p)
 			p->exchanges = p->rtt_samples = 0;
@@ -219,7 +213,7 @@ int tcp_sampler_decide(struct tcp_sampler *s, uint64_t interval_ns, bool hold_of
 	if (!gone)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->procs.cap; i++) {
-		struct sampled_proc *p = proc_at(s, i);
+		struct sampled_proc *p = u64map_at(&s->procs, i);
 		uint32_t tgid = (uint32_t)s->procs.keys[i];
 		double rate, busy;
 		unsigned int next;

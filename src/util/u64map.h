@@ -35,4 +35,11 @@ void u64map_record_delete(struct u64map *m, const void *key, size_t key_size);
 /* Removes every entry, keeping the allocation. */
 void u64map_clear(struct u64map *m);
 
+/* The value in slot @i (0 <= @i < cap), or NULL when the slot is free:
+ * for walking every entry. */
+static inline void *u64map_at(const struct u64map *m, size_t i)
+{
+	return m->used[i] ? m->values + i * m->value_size : NULL;
+}
+
 #endif

@@ -2,8 +2,9 @@
 /*
  * `spin_after N FILE [SLEEP_MS]`: the main thread makes N getppid calls (or
  * N sleeps of SLEEP_MS), then spins on the CPU without another syscall
- * until killed, so whatever it batched is still held by the thread. A second thread waits for the calls to end and
- * then creates FILE (its syscalls are its own), telling a test when to read.
+ * until killed, so whatever it batched is still held by the thread. A
+ * second thread waits for the calls to end and then creates FILE (its
+ * syscalls are its own), telling a test when to read.
  */
 #include <fcntl.h>
 #include <poll.h>
